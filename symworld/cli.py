@@ -1,0 +1,86 @@
+"""The ``symworld`` command.
+
+Each subcommand lives in its own module under :mod:`symworld.commands` and exposes
+``add_parser(subparsers)`` (which sets ``func`` on its parser) . The library never
+prints; this module configures logging from ``-v``/``-q`` and subcommands write their
+reports to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from symworld._version import __version__
+
+logger = logging.getLogger(__name__)
+
+# Subcommand modules, in the order ``symworld --help`` lists them.
+COMMANDS = [
+    "symworld.commands.collect",
+    "symworld.commands.inspect",
+    "symworld.commands.demo",
+]
+
+
+class CommandError(Exception):
+    """A user-facing failure: its message is printed and the command exits 1."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand registered."""
+    parser = argparse.ArgumentParser(
+        prog="symworld",
+        description="Interpretable world models: laws, equations and AL-RNNs.",
+    )
+    parser.add_argument("--version", action="version", version=f"symworld {__version__}")
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more log output (-vv: debug)"
+    )
+    verbosity.add_argument(
+        "-q", "--quiet", action="store_true", help="only errors; no progress bars"
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(name).add_parser(subparsers)
+    return parser
+
+
+def configure_logging(verbose: int, quiet: bool) -> None:
+    """Route library logs to stderr at the level that ``-v``/``-q`` ask for."""
+    if quiet:
+        level = logging.ERROR
+    elif verbose >= 2:
+        level = logging.DEBUG
+    elif verbose == 1:
+        level = logging.INFO
+    else:
+        level = logging.WARNING
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``symworld`` console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    configure_logging(args.verbose, args.quiet)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    from symworld.progress import set_progress_enabled
+
+    set_progress_enabled(not args.quiet)
+    try:
+        return int(args.func(args) or 0)
+    except (CommandError, ValueError, FileNotFoundError, OSError) as error:
+        print(f"symworld {args.command}: error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""The one interface every world model implements.
+
+A world model answers three questions about a transition ``(state, action) ->
+next_state``: imagine one (:meth:`WorldModel.sample`), score one
+(:meth:`WorldModel.log_prob`), and imagine many in sequence
+(:meth:`WorldModel.rollout`). States and actions are pytrees of arrays with static
+shapes, so each method can be wrapped in ``jax.jit`` and batched with ``jax.vmap``.
+Models are ``equinox`` modules: their parameters are array leaves, so a model can be
+passed straight into a jitted function.
+
+:class:`EnvModel` turns a pure JAX environment into a world model: the true dynamics,
+used by planners and evaluations as the oracle.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+
+from symworld.functional import FunctionalEnv
+
+PyTree = Any
+
+
+class WorldModel(eqx.Module):
+    """Abstract world model over single transitions.
+
+    Subclasses implement :meth:`sample` and :meth:`log_prob` for *one* transition;
+    batches come from ``jax.vmap`` (see :func:`batch_sample`, :func:`batch_log_prob`,
+    :func:`batch_rollout`).
+    """
+
+    @abc.abstractmethod
+    def sample(self, key: jax.Array, state: PyTree, action: PyTree) -> PyTree:
+        """Imagine one step.
+
+        **Arguments:**
+
+        - ``key``: a PRNG key.
+        - ``state``: one state (pytree; no batch axis).
+        - ``action``: one action (scalar int for discrete, ``(A,)`` float otherwise).
+
+        **Returns:** the next state, with the structure, shapes and dtypes of ``state``.
+        """
+
+    @abc.abstractmethod
+    def log_prob(self, state: PyTree, action: PyTree, next_state: PyTree) -> jax.Array:
+        """Log-probability (or log-density) of ``next_state`` given ``state`` and
+        ``action``; a float32 scalar, ``-inf`` for an impossible transition."""
+
+    def rollout(self, key: jax.Array, state: PyTree, actions: PyTree) -> PyTree:
+        """Imagine ``T`` steps from ``state`` under ``actions``.
+
+        **Arguments:**
+
+        - ``key``: a PRNG key; step ``t`` uses ``jax.random.fold_in(key, t)``.
+        - ``state``: the initial state (no batch axis).
+        - ``actions``: actions with a leading time axis of length ``T``.
+
+        **Returns:** the ``T`` next states, each leaf with a leading axis ``T``
+        (the initial state is not included).
+        """
+        steps = jnp.arange(jax.tree_util.tree_leaves(actions)[0].shape[0])
+
+        def one_step(current, inputs):
+            t, action = inputs
+            following = self.sample(jax.random.fold_in(key, t), current, action)
+            return following, following
+
+        _, states = jax.lax.scan(one_step, state, (steps, actions))
+        return states
+
+
+def batch_sample(
+    model: WorldModel, key: jax.Array, states: PyTree, actions: PyTree
+) -> PyTree:
+    """:meth:`WorldModel.sample` over a leading batch axis ``B`` (one key per row)."""
+    keys = jax.random.split(key, jax.tree_util.tree_leaves(actions)[0].shape[0])
+    return jax.vmap(model.sample)(keys, states, actions)
+
+
+def batch_log_prob(
+    model: WorldModel, states: PyTree, actions: PyTree, next_states: PyTree
+) -> jax.Array:
+    """:meth:`WorldModel.log_prob` over a leading batch axis; returns ``(B,)``."""
+    return jax.vmap(model.log_prob)(states, actions, next_states)
+
+
+def batch_rollout(
+    model: WorldModel, key: jax.Array, states: PyTree, actions: PyTree
+) -> PyTree:
+    """:meth:`WorldModel.rollout` for ``B`` starts and ``(B, T, ...)`` actions.
+
+    Returns states with leading axes ``(B, T)``.
+    """
+    keys = jax.random.split(key, jax.tree_util.tree_leaves(actions)[0].shape[0])
+    return jax.vmap(model.rollout)(keys, states, actions)
+
+
+def states_equal(left: PyTree, right: PyTree) -> jax.Array:
+    """True (bool scalar) when every leaf of two states is equal element for element."""
+    leaves = jax.tree_util.tree_map(lambda a, b: jnp.all(a == b), left, right)
+    return jnp.all(jnp.stack(jax.tree_util.tree_leaves(leaves)))
+
+
+class EnvModel(WorldModel):
+    """The true dynamics of a :class:`~symworld.functional.FunctionalEnv` as a model.
+
+    :meth:`sample` is the environment's own ``step``. :meth:`log_prob` uses the
+    environment's exact ``transition_log_prob(state, action, next_state, params)`` when
+    it defines one; otherwise it estimates the probability by drawing
+    ``num_samples`` next states with the fixed ``key`` and counting exact matches,
+    smoothed by ``1 / (num_samples + 1)`` so that an unseen but possible outcome is
+    not ``-inf``. The estimate is exact for deterministic transitions of discrete
+    states and has standard error ``sqrt(p (1 - p) / num_samples)`` otherwise.
+
+    **Arguments:**
+
+    - ``env``: the functional environment (static).
+    - ``params``: its parameters (``None`` for ``env.default_params``).
+    - ``num_samples``: Monte Carlo draws for :meth:`log_prob` when the env has no
+      exact transition probability.
+    - ``key``: the PRNG key of those draws, so that scores are deterministic.
+    """
+
+    env: FunctionalEnv = eqx.field(static=True)
+    params: PyTree
+    num_samples: int = eqx.field(static=True)
+    key: jax.Array
+
+    def __init__(
+        self,
+        env: FunctionalEnv,
+        params: PyTree = None,
+        *,
+        num_samples: int = 256,
+        key: jax.Array | None = None,
+    ):
+        self.env = env
+        self.params = env.default_params if params is None else params
+        self.num_samples = num_samples
+        self.key = jax.random.key(0) if key is None else key
+
+    def sample(self, key: jax.Array, state: PyTree, action: PyTree) -> PyTree:
+        next_state, _ = self.env.step(state, action, key, self.params)
+        return next_state
+
+    def log_prob(self, state: PyTree, action: PyTree, next_state: PyTree) -> jax.Array:
+        exact = getattr(self.env, "transition_log_prob", None)
+        if exact is not None:
+            return exact(state, action, next_state, self.params)
+        keys = jax.random.split(self.key, self.num_samples)
+        draws = jax.vmap(lambda k: self.sample(k, state, action))(keys)
+        hits = jax.vmap(lambda drawn: states_equal(drawn, next_state))(draws)
+        count = jnp.sum(hits).astype(jnp.float32)
+        smoothed = (count + jnp.where(count == 0, 1.0, 0.0)) / (self.num_samples + 1)
+        return jnp.log(smoothed)
