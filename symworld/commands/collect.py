@@ -16,12 +16,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Run a uniform random policy in a gymnasium environment and write "
         f"the trajectory ({', '.join(SUFFIXES)}, chosen by the --out suffix).",
     )
-    parser.add_argument("env", help="gymnasium id, e.g. Pendulum-v1 or symworld/Switches-v0")
+    parser.add_argument(
+        "env", help="gymnasium id, e.g. Pendulum-v1 or symworld/Switches-v0"
+    )
     amount = parser.add_mutually_exclusive_group(required=True)
     amount.add_argument("--steps", type=int, help="number of transitions")
     amount.add_argument("--episodes", type=int, help="number of complete episodes")
     parser.add_argument("--seed", type=int, default=0, help="seed (default 0)")
-    parser.add_argument("--out", required=True, help="output file (.csv, .npz, .parquet)")
+    parser.add_argument(
+        "--out", required=True, help="output file (.csv, .npz, .parquet)"
+    )
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
     parser.set_defaults(func=run)
 

@@ -17,7 +17,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     parser.add_argument(
-        "--only", nargs="*", metavar="WORD", help="run only sections whose title has WORD"
+        "--only",
+        nargs="*",
+        metavar="WORD",
+        help="run only sections whose title has WORD",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(func=run)

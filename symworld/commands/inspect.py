@@ -84,7 +84,14 @@ def run(args: argparse.Namespace) -> int:
     if "dropped_rows" in summary:
         print(f"dropped {summary['dropped_rows']} rows with NaN or infinite values")
     rows = [
-        [name, c["role"], c["dtype"], "x".join(map(str, c["shape"])) or "-", c["min"], c["max"]]
+        [
+            name,
+            c["role"],
+            c["dtype"],
+            "x".join(map(str, c["shape"])) or "-",
+            c["min"],
+            c["max"],
+        ]
         for name, c in summary["columns"].items()
     ]
     print(format_table(["column", "role", "dtype", "shape", "min", "max"], rows))

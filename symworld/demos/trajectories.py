@@ -28,7 +28,9 @@ def run(seed: int) -> dict[str, Any]:
                 "state": list(trajectory.state),
                 "round_trip_exact": exact,
             }
-            formats = ", ".join(f"{s} {'exact' if ok else 'DIFFERS'}" for s, ok in exact.items())
+            formats = ", ".join(
+                f"{s} {'exact' if ok else 'DIFFERS'}" for s, ok in exact.items()
+            )
             lines.append(
                 f"{env_id}: {trajectory.num_transitions} transitions in "
                 f"{trajectory.num_episodes} episodes; state {list(trajectory.state)}; "

@@ -18,7 +18,11 @@ from symworld.trajectory_io.csv_format import read_csv_table, write_csv
 from symworld.trajectory_io.npz_format import read_npz_table, write_npz
 from symworld.trajectory_io.parquet_format import read_parquet_table, write_parquet
 
-READERS = {".csv": read_csv_table, ".npz": read_npz_table, ".parquet": read_parquet_table}
+READERS = {
+    ".csv": read_csv_table,
+    ".npz": read_npz_table,
+    ".parquet": read_parquet_table,
+}
 WRITERS = {".csv": write_csv, ".npz": write_npz, ".parquet": write_parquet}
 
 __all__ = ["SUFFIXES", "read_trajectory", "write_trajectory"]

@@ -99,8 +99,8 @@ def assemble(
     names = list(columns)
     state_names, action_names = _split_names(state), _split_names(action)
 
-    for selected in (state_names or []) + (action_names or []) + (
-        [time] if time else []
+    for selected in (
+        (state_names or []) + (action_names or []) + ([time] if time else [])
     ):
         if selected not in columns:
             raise TrajectoryFileError(
@@ -176,7 +176,9 @@ def assemble(
     _check_episode_order(table, episode, step)
     last = np.ones(rows, dtype=bool)
     last[:-1] = episode[1:] != episode[:-1]
-    transition_fields = action_names + [n for n in (REWARD, *FLAG_NAMES) if n in columns]
+    transition_fields = action_names + [
+        n for n in (REWARD, *FLAG_NAMES) if n in columns
+    ]
     for name in transition_fields:
         blank = table.empty.get(name)
         if blank is not None and np.any(blank & ~last):
@@ -274,8 +276,10 @@ def _integer_column(table: RawTable, name: str, rows: int) -> np.ndarray:
     values = _numeric(table, name)
     if values.ndim != 1:
         raise TrajectoryFileError(
-            "wrong-shape", f"must hold one number per row, has shape {values.shape}",
-            path=table.path, column=name,
+            "wrong-shape",
+            f"must hold one number per row, has shape {values.shape}",
+            path=table.path,
+            column=name,
         )
     if np.issubdtype(values.dtype, np.floating):
         bad = ~np.isfinite(values) | (values != np.round(values))
@@ -329,7 +333,9 @@ def _generated_steps(episode: np.ndarray) -> np.ndarray:
     return step
 
 
-def _check_episode_order(table: RawTable, episode: np.ndarray, step: np.ndarray) -> None:
+def _check_episode_order(
+    table: RawTable, episode: np.ndarray, step: np.ndarray
+) -> None:
     """Rows of an episode are contiguous, steps strictly increase, no duplicates."""
     seen: dict[int, int] = {}
     for index in range(len(episode)):
@@ -355,8 +361,9 @@ def _check_episode_order(table: RawTable, episode: np.ndarray, step: np.ndarray)
             continue
         if current in seen:
             raise TrajectoryFileError(
-                "duplicate-step" if _steps_overlap(episode, step, current) else
-                "episode-split",
+                "duplicate-step"
+                if _steps_overlap(episode, step, current)
+                else "episode-split",
                 f"episode {current} appears again after other episodes (first seen "
                 f"at row {table.row_label(seen[current])}); its rows must be "
                 "contiguous",

@@ -178,15 +178,12 @@ def write_csv(trajectory: Trajectory, path: Path) -> None:
         kinds = [np.asarray(column).dtype for column in columns]
         for row in range(trajectory.num_rows):
             writer.writerow(
-                [
-                    _format(_typed(lists[c][row], kinds[c]))
-                    for c in range(len(columns))
-                ]
+                [_format(_typed(lists[c][row], kinds[c])) for c in range(len(columns))]
             )
 
 
 def _typed(value: object, dtype: np.dtype) -> object:
-    if dtype == bool:
+    if dtype.kind == "b":
         return bool(value)
     if np.issubdtype(dtype, np.integer):
         return int(value)

@@ -43,7 +43,9 @@ def read_npz_table(path: Path) -> RawTable:
         metadata = schema.get("metadata", {})
         time_name = schema.get("time")
     if not arrays:
-        raise TrajectoryFileError("empty-file", "the archive holds no arrays", path=path)
+        raise TrajectoryFileError(
+            "empty-file", "the archive holds no arrays", path=path
+        )
     columns: dict[str, np.ndarray] = {}
     for key, values in arrays.items():
         name = key.split("/", 1)[1] if key.startswith(("state/", "action/")) else key
@@ -62,9 +64,7 @@ def read_npz_table(path: Path) -> RawTable:
             path=path,
         )
     if next(iter(lengths.values())) == 0:
-        raise TrajectoryFileError(
-            "header-only", "the columns hold no rows", path=path
-        )
+        raise TrajectoryFileError("header-only", "the columns hold no rows", path=path)
     return RawTable(columns=columns, path=path, roles=roles, metadata=metadata)
 
 

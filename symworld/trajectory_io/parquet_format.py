@@ -66,7 +66,9 @@ def _column_values(column: pa.ChunkedArray, name: str, shapes: dict, path: Path)
         shape = tuple(shapes.get(name, [kind.list_size]))
         return values.reshape((len(column), *shape))
     if not (
-        pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)
+        pa.types.is_integer(kind)
+        or pa.types.is_floating(kind)
+        or pa.types.is_boolean(kind)
     ):
         raise TrajectoryFileError(
             "non-numeric",
