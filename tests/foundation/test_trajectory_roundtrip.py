@@ -17,41 +17,69 @@ def trajectories(draw, flat: bool):
     lengths = draw(st.lists(st.integers(1, 6), min_size=1, max_size=4))
     rows = sum(lengths)
     episode_ids = draw(
-        st.lists(st.integers(-5, 10**6), min_size=len(lengths), max_size=len(lengths),
-                 unique=True)
+        st.lists(
+            st.integers(-5, 10**6),
+            min_size=len(lengths),
+            max_size=len(lengths),
+            unique=True,
+        )
     )
     episode = np.repeat(np.asarray(episode_ids, dtype=np.int64), lengths)
-    first_steps = draw(st.lists(st.integers(0, 50), min_size=len(lengths),
-                                max_size=len(lengths)))
+    first_steps = draw(
+        st.lists(st.integers(0, 50), min_size=len(lengths), max_size=len(lengths))
+    )
     step = np.concatenate(
         [np.arange(s, s + n, dtype=np.int64) for s, n in zip(first_steps, lengths)]
     )
     names = draw(
-        st.lists(st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True), min_size=1,
-                 max_size=3, unique=True)
+        st.lists(
+            st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        )
     )
-    names = [n for n in names if n not in ("episode", "step", "t", "time", "reward",
-                                           "terminated", "truncated", "action")]
+    names = [
+        n
+        for n in names
+        if n
+        not in (
+            "episode",
+            "step",
+            "t",
+            "time",
+            "reward",
+            "terminated",
+            "truncated",
+            "action",
+        )
+    ]
     names = names or ["x"]
     state = {}
     for index, name in enumerate(names):
-        shape = () if flat or index == 0 else draw(
-            st.sampled_from([(2,), (2, 3), (1,)])
+        shape = (
+            () if flat or index == 0 else draw(st.sampled_from([(2,), (2, 3), (1,)]))
         )
         dtype = draw(st.sampled_from([np.float64, np.float32, np.int64, np.int32]))
         elements = (
-            finite_floats if dtype == np.float64 else finite_float32
-            if dtype == np.float32 else st.integers(-(2**31), 2**31 - 1)
+            finite_floats
+            if dtype == np.float64
+            else finite_float32
+            if dtype == np.float32
+            else st.integers(-(2**31), 2**31 - 1)
         )
         state[name] = draw(hnp.arrays(dtype, (rows, *shape), elements=elements))
     action = {"action": draw(hnp.arrays(np.int64, (rows,), elements=st.integers(0, 9)))}
     time = None
     if draw(st.booleans()):
-        increments = draw(hnp.arrays(np.float64, (rows,),
-                                     elements=st.floats(1e-3, 10.0)))
+        increments = draw(
+            hnp.arrays(np.float64, (rows,), elements=st.floats(1e-3, 10.0))
+        )
         time = np.concatenate(
-            [np.cumsum(increments[i:i + n]) for i, n in
-             zip(np.cumsum([0] + lengths[:-1]), lengths)]
+            [
+                np.cumsum(increments[i : i + n])
+                for i, n in zip(np.cumsum([0] + lengths[:-1]), lengths)
+            ]
         )
     return Trajectory(
         episode=episode,
