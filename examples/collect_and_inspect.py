@@ -19,10 +19,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         for suffix in (".csv", ".npz", ".parquet"):
             path = write_trajectory(trajectory, Path(folder) / f"pendulum{suffix}")
-            again = read_trajectory(path)
-            print(
-                f"{path.name}: {path.stat().st_size} bytes, exact: {again.equals(trajectory)}"
-            )
+            exact = read_trajectory(path).equals(trajectory)
+            print(f"{path.name}: {path.stat().st_size} bytes, exact: {exact}")
     summary = describe(trajectory)
     print(f"{summary['episodes']} episodes, {summary['transitions']} transitions")
     moves = trajectory.transitions()
