@@ -132,3 +132,18 @@ def test_transitions_pair_consecutive_rows_of_an_episode():
     assert batch.reward.tolist() == [0.5, 1.5, 2.5]
     assert batch.terminated.tolist() == [False, True, False]
     assert trajectory.num_episodes == 2 and trajectory.num_transitions == 3
+
+
+def test_csv_with_bom_crlf_quoted_names_and_extreme_floats(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes(
+        b'\xef\xbb\xbfepisode,step,"arm, left",x\r\n'
+        b"0,0,1,-0.0\r\n0,1,2,1e308\r\n0,2,3,5e-324\r\n"
+    )
+    trajectory = read_trajectory(path)
+    assert list(trajectory.state) == ["arm, left", "x"]
+    assert trajectory.num_episodes == 1 and trajectory.num_transitions == 2
+    x = trajectory.state["x"]
+    assert np.signbit(x[0]) and x[1] == 1e308 and x[2] == 5e-324
+    again = read_trajectory(write_trajectory(trajectory, tmp_path / "again.csv"))
+    assert again.equals(trajectory) and np.signbit(again.state["x"][0])
