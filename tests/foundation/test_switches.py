@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 from scipy.stats import binomtest
+
 from symworld.envs.switches import Switches
 
 

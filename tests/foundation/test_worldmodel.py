@@ -4,8 +4,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from symworld.envs.switches import Switches, SwitchesState
 
+from symworld.envs.switches import Switches, SwitchesState
 from symworld.worldmodel import EnvModel, batch_log_prob, batch_rollout, batch_sample
 
 
