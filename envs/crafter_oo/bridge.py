@@ -80,7 +80,9 @@ def _direction_index(direction: tuple[int, int], what: str) -> int:
     try:
         return _DIRECTIONS.index(tuple(int(v) for v in direction))
     except ValueError:
-        raise ValueError(f"{what} has direction {direction}, not one of {_DIRECTIONS}")
+        raise ValueError(
+            f"{what} has direction {direction}, not one of {_DIRECTIONS}"
+        ) from None
 
 
 def _half_units(value: float, what: str) -> int:
@@ -231,7 +233,9 @@ def state_to_snapshot(state: CrafterState) -> CrafterSnapshot:
         step=int(state.step),
         daylight=float(state.daylight),
         objects=records,
-        chunks=[(int(cx), int(cy)) for cx, cy in zip(*np.nonzero(chunk_seen))],
+        chunks=[
+            (int(cx), int(cy)) for cx, cy in zip(*np.nonzero(chunk_seen), strict=True)
+        ],
     )
 
 

@@ -68,7 +68,8 @@ class CrafterSnapshot:
 
     - ``material``: ``uint8[64, 64]`` crafter material ids, indexed ``[x, y]``.
     - ``player_pos``: ``(x, y)``; ``facing``: ``(dx, dy)``; ``sleeping``: bool.
-    - ``inventory``: the 16 item counts by name; ``achievements``: the 22 counts by name.
+    - ``inventory``: the 16 item counts by name; ``achievements``: the 22 counts by
+      name.
     - ``hunger``, ``thirst``, ``fatigue``, ``recover``: the player's counters (floats,
       multiples of 0.5).
     - ``player_last_health``: the player's wake-when-hurt reference.
@@ -176,7 +177,7 @@ def read_crafter(env) -> CrafterSnapshot:
 
 
 def write_crafter(snapshot: CrafterSnapshot, env, *, seed: int = 0):
-    """Make ``env`` (a ``crafter.Env``, reset or not) hold ``snapshot``; returns ``env``.
+    """Make ``env`` (a ``crafter.Env``, reset or not) hold ``snapshot``; return it.
 
     The world is cleared and rebuilt: materials copied, the player added first and the
     other objects in ``snapshot.objects`` order (crafter's update order), every chunk
@@ -201,7 +202,12 @@ def write_crafter(snapshot: CrafterSnapshot, env, *, seed: int = 0):
     size = CHUNK_SIZE
     for cx, cy in snapshot.chunks:
         xmin, ymin = cx * size, cy * size
-        key = (xmin, min(xmin + size, world.area[0]), ymin, min(ymin + size, world.area[1]))
+        key = (
+            xmin,
+            min(xmin + size, world.area[0]),
+            ymin,
+            min(ymin + size, world.area[1]),
+        )
         world._chunks[key]  # noqa: B018  (creates the key, as crafter's defaultdict does)
 
     env._step = int(snapshot.step)

@@ -1,4 +1,4 @@
-"""Regenerate ``crafter_worldgen_stats.json``: crafter 1.8.3's initial worlds for 50 seeds.
+"""Regenerate ``crafter_worldgen_stats.json``: crafter 1.8.3 worlds for 50 seeds.
 
 Run from the repository root (about 1 minute; each crafter reset costs ~1 s):
 
@@ -33,7 +33,7 @@ OUT = pathlib.Path(__file__).with_name("crafter_worldgen_stats.json")
 
 
 def world_statistics(env: crafter.Env) -> dict:
-    """Count materials, creatures and populated chunks of a freshly reset crafter env."""
+    """Count materials, creatures and populated chunks of a just-reset crafter env."""
     world = env._world
     materials = {
         name: int((world._mat_map == world._mat_ids[name]).sum())
