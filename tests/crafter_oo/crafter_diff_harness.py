@@ -46,7 +46,10 @@ def blank(
 
     ``counters`` = (hunger, thirst, fatigue, recover) in crafter's units.
     """
-    items = {name: int(v) for name, v in zip(rules.ITEMS, rules.INITIAL_INVENTORY)}
+    items = {
+        name: int(v)
+        for name, v in zip(rules.ITEMS, rules.INITIAL_INVENTORY, strict=True)
+    }
     for name, value in inventory.items():
         if name not in items:
             raise KeyError(name)

@@ -135,11 +135,11 @@ LEAVES = {"tree": "grass", "water": "water"}
 for material, items, got in COLLECT_CASES:
     s = paint(blank(counters=(0, 7, 0, 0), **items), material, DOWN)
     if got is None:
-        expect = lambda a, b, m=material: (
+        expect = lambda a, b, m=material: (  # noqa: E731
             mat(b, DOWN) == m and b.inventory == a.inventory
         )
     else:
-        expect = lambda a, b, m=material, g=got: (
+        expect = lambda a, b, m=material, g=got: (  # noqa: E731
             inv(b, g) == inv(a, g) + 1 and mat(b, DOWN) == LEAVES.get(m, "path")
         )
     case(f"collect {material} with {items or 'nothing'}", s, [A["do"]], expect)
