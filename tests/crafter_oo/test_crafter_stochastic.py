@@ -466,11 +466,10 @@ def _our_world_statistics(states) -> list[dict]:
 
 @pytest.mark.slow
 def test_world_generation_matches_crafter_statistics(crafter_worldgen):
-    from crafter_diff_harness import core
+    from symworld.envs.crafter_oo import worldgen
 
-    env, params, _ = core()
     keys = jax.random.split(jax.random.key(2026), 50)
-    states = jax.jit(jax.vmap(lambda k: env.reset(k, params)))(keys)
+    states = jax.jit(jax.vmap(worldgen.generate))(keys)
     ours = _our_world_statistics(states)
 
     def compare(label, values, reference):
@@ -490,23 +489,79 @@ def test_world_generation_matches_crafter_statistics(crafter_worldgen):
     compare("chunks", [w["chunks"] for w in ours], summary["chunks"])
 
 
-@pytest.mark.slow
-def test_stored_crafter_statistics_are_reproducible(crafter_worldgen):
-    """Two of the 50 stored crafter seeds, regenerated live by crafter itself."""
-    import importlib.util
-
+@pytest.fixture(scope="module")
+def live_crafter_worlds() -> dict:
+    """Crafter's own worlds for two of the 50 stored seeds (about 1 s each)."""
     import crafter
+
+    worlds = {}
+    for seed in (0, 17):
+        env = crafter.Env(seed=seed)
+        env._obs = lambda: None
+        env.reset()
+        worlds[seed] = env
+    return worlds
+
+
+@pytest.mark.slow
+def test_stored_crafter_statistics_are_reproducible(
+    crafter_worldgen, live_crafter_worlds
+):
+    import importlib.util
 
     spec = importlib.util.spec_from_file_location(
         "make_crafter_worldgen_stats", DATA.with_name("make_crafter_worldgen_stats.py")
     )
     generator = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(generator)
-
-    for seed in (0, 17):
-        env = crafter.Env(seed=seed)
-        env._obs = lambda: None
-        env.reset()
+    for seed, env in live_crafter_worlds.items():
         assert (
             generator.world_statistics(env) == crafter_worldgen["per_seed"][str(seed)]
         )
+
+
+# Materials whose choice involves no uniform draw, up to the groups below: grass/tree
+# (a tree needs a draw), the mountain rock group (ores need draws, and lava comes after
+# them in the original's chain), cave and tunnel path, sand, water.
+_TERRAIN_GROUP = {
+    rules.GRASS: 0,
+    rules.TREE: 0,
+    rules.STONE: 1,
+    rules.COAL: 1,
+    rules.IRON: 1,
+    rules.DIAMOND: 1,
+    rules.LAVA: 1,
+    rules.PATH: 2,
+    rules.SAND: 3,
+    rules.WATER: 4,
+}
+
+
+@pytest.mark.slow
+def test_terrain_matches_crafter_cell_by_cell_given_its_noise_seed(live_crafter_worlds):
+    """With crafter's OpenSimplex permutation, our terrain equals crafter's world on
+    every cell up to the outcome of uniform draws, and every skeleton crafter placed
+    stands on a cell our generator marks as tunnel."""
+    from symworld.envs.crafter_oo import noise, worldgen
+
+    lookup = np.full(rules.NUM_MATERIALS, -1)
+    for material, group in _TERRAIN_GROUP.items():
+        lookup[material] = group
+    terrain = jax.jit(worldgen.terrain)
+    for seed, env in live_crafter_worlds.items():
+        # crafter seeds its world generator from hash((seed, episode)) and draws the
+        # OpenSimplex seed first
+        world_seed = hash((seed, 1)) % (2**31 - 1)
+        simplex_seed = np.random.RandomState(world_seed).randint(0, 2**31 - 1)
+        material, tunnels = terrain(
+            noise.permutation_from_seed(simplex_seed), jax.random.key(seed)
+        )
+        ours = lookup[np.asarray(material)]
+        theirs = lookup[env._world._mat_map]
+        assert (ours >= 0).all() and (theirs >= 0).all()
+        assert int((ours != theirs).sum()) == 0
+        skeletons = [
+            o.pos for o in env._world.objects if type(o).__name__ == "Skeleton"
+        ]
+        assert skeletons
+        assert all(bool(np.asarray(tunnels)[x, y]) for x, y in skeletons)
