@@ -2,9 +2,11 @@
 
 - :mod:`~symworld.envs.crafter_oo.rules`: every number of the game.
 - :mod:`~symworld.envs.crafter_oo.state`: the state pytree (``CrafterState``).
+- :mod:`~symworld.envs.crafter_oo.core`: ``CrafterOO`` with pure ``reset``/``step``.
 """
 
 from symworld.envs.crafter_oo import rules
+from symworld.envs.crafter_oo.core import CrafterOO
 from symworld.envs.crafter_oo.state import (
     CrafterParams,
     CrafterState,
@@ -12,4 +14,11 @@ from symworld.envs.crafter_oo.state import (
     PlayerState,
 )
 
-__all__ = ["CrafterParams", "CrafterState", "ObjectTable", "PlayerState", "rules"]
+__all__ = [
+    "CrafterOO",
+    "CrafterParams",
+    "CrafterState",
+    "ObjectTable",
+    "PlayerState",
+    "rules",
+]
