@@ -110,6 +110,7 @@ def check(ours: np.ndarray, theirs: np.ndarray, probs, label: str) -> dict:
         "p_crafter_vs_rule": p_theirs,
         "p_ours_vs_crafter": p_both,
     }
+    print(f"{label}: {result}")  # shown with pytest -s / -rP
     assert p_theirs >= ALPHA, f"{label}: crafter departs from the derived rule {result}"
     assert p_ours >= ALPHA, f"{label}: ours departs from the rule {result}"
     assert p_both >= ALPHA, f"{label}: ours and crafter differ {result}"
@@ -565,3 +566,55 @@ def test_terrain_matches_crafter_cell_by_cell_given_its_noise_seed(live_crafter_
         ]
         assert skeletons
         assert all(bool(np.asarray(tunnels)[x, y]) for x, y in skeletons)
+
+
+@pytest.mark.slow
+def test_a_dead_skeleton_still_shoots_in_its_last_update():
+    """A skeleton at health 0 removes itself and then finishes its update: at distance
+    4 it still fires an arrow with p 0.5 (crafter's order of operations)."""
+    snap, origin = _creature_case("skeleton", (3, 1), "path", health=0)
+    arrow_cell = (origin[0] - 1, origin[1])
+
+    def crafter_cat(s):
+        assert not [o for o in s.objects if o.kind == "skeleton"]
+        arrows = [o.pos for o in s.objects if o.kind == "arrow"]
+        return {0: 0, 1: 1 if arrows == [arrow_cell] else -1}[len(arrows)]
+
+    def ours_cat(host):
+        objs = host.objects
+        alive, kind = np.asarray(objs.alive), np.asarray(objs.kind)
+        assert not (alive & (kind == rules.SKELETON)).any()
+        arrow = alive & (kind == rules.ARROW)
+        pos = np.asarray(objs.pos)
+        at_cell = (
+            arrow & (pos[..., 0] == arrow_cell[0]) & (pos[..., 1] == arrow_cell[1])
+        )
+        return np.where(arrow.sum(-1) == 0, 0, np.where(at_cell.sum(-1) == 1, 1, -1))
+
+    ours = sample_ours(snap, ACTION["noop"], 2048, ours_cat, seed=7)
+    theirs = sample_crafter(snap, ACTION["noop"], 600, crafter_cat, seed=7)
+    check(ours, theirs, [0.5, 0.5], "dead skeleton shoots")
+
+
+@pytest.mark.slow
+def test_zombie_spawn_in_the_players_chunk_needs_distance_6():
+    """Only the player's chunk is grass, at night: a spawn is tried with p 0.3 on a
+    uniform grass cell and happens only if that cell is empty and at L1 >= 6."""
+    snap = blank(step=209)
+    snap.material[24:36, 24:36] = rules.GRASS
+    xs, ys = np.meshgrid(np.arange(24, 36), np.arange(24, 36))
+    far = (np.abs(xs - 32) + np.abs(ys - 32)) >= 6
+    p = 0.3 * far.sum() / far.size
+
+    def crafter_cat(s):
+        return sum(o.kind == "zombie" for o in s.objects)
+
+    def ours_cat(host):
+        objs = host.objects
+        return (np.asarray(objs.alive) & (np.asarray(objs.kind) == rules.ZOMBIE)).sum(
+            -1
+        )
+
+    ours = sample_ours(snap, ACTION["noop"], 4096, ours_cat, seed=8)
+    theirs = sample_crafter(snap, ACTION["noop"], 1500, crafter_cat, seed=8)
+    check(ours, theirs, [1 - p, p], "zombie spawn near the player")
