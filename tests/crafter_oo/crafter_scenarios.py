@@ -502,6 +502,30 @@ case(
     lambda a, b: [o.timer for o in b.objects] == [12, 10, 12],
 )
 
+s = paint(blank(), "grass", (18, 0), (-17, 0))
+add(s, "plant", (18, 0), timer=10)
+add(s, "plant", (-17, 0), timer=10)
+case(
+    "update range is measured after the player's move",
+    s,
+    [A["move_right"]],
+    lambda a, b: [o.timer for o in b.objects] == [11, 10],
+)
+for creature, achievement in (
+    ("cow", "eat_cow"),
+    ("zombie", "defeat_zombie"),
+    ("skeleton", "defeat_skeleton"),
+):
+    ground = "path" if creature == "skeleton" else "sand"
+    s = enclose(paint(blank(counters=(9, 0, 0, 0)), ground, DOWN), DOWN)
+    add(s, creature, DOWN, health=0)
+    case(
+        f"hitting a {creature} already at health 0 (an arrow's kill) counts again",
+        s,
+        [A["do"]],
+        lambda a, b, ach_=achievement: ach(b, ach_) == 1 and not b.objects,
+    )
+
 # ---------------------------------------------------------------------- sleep/vitals
 case(
     "sleep with full energy does nothing",
