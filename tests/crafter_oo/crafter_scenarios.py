@@ -583,6 +583,23 @@ case(
     lambda a, b: inv(b, "health") < 9,
 )
 
+# ------------------------------------------------------------------------ balancing
+# At step 10 a chunk with 3 cows (or 3 skeletons) tries a despawn with p 0.1, but the
+# chosen creature must be at L1 distance >= 5 (cows) or >= 7 (skeletons): walled-in
+# creatures closer than that are never removed, whatever crafter draws.
+for creature, ground, distance in (("cow", "sand", 2), ("skeleton", "path", 3)):
+    s = blank(step=9)
+    for offset in ((distance, 0), (-distance, 0), (0, distance)):
+        paint(s, ground, offset)
+        enclose(s, offset)
+        add(s, creature, offset, timer=4 if creature == "skeleton" else 0)
+    case(
+        f"balancing never despawns a {creature} near the player",
+        s,
+        [A["noop"]],
+        lambda a, b, c=creature: kinds(b) == [c] * 3 and b.step == 10,
+    )
+
 # ---------------------------------------------------------------------- time/episode
 case(
     "daylight across dusk",
