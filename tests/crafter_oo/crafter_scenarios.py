@@ -352,6 +352,12 @@ case(
     lambda a, b: inv(b, "health") == 7,
 )
 case(
+    "a zombie's cooldown does not tick while it is not adjacent",
+    add(enclose(blank(), (2, 0)), "zombie", (2, 0), timer=3),
+    [A["noop"]] * 4,
+    lambda a, b: b.objects[0].timer == 3 and inv(b, "health") == 9,
+)
+case(
     "a zombie killed this step still hits (its update finishes)",
     add(enclose(blank(), DOWN), "zombie", DOWN, health=1),
     [A["do"], A["noop"]],
