@@ -20,8 +20,12 @@ def set_progress_enabled(enabled: bool) -> None:
     _ENABLED = enabled
 
 
-def progress(iterable: Iterable[T], *, total: int | None = None, desc: str = "") -> Iterator[T]:
+def progress(
+    iterable: Iterable[T], *, total: int | None = None, desc: str = ""
+) -> Iterator[T]:
     """Wrap ``iterable`` in a progress bar on stderr when enabled and stderr is a tty
     (or ``SYMWORLD_PROGRESS=1``)."""
-    show = _ENABLED and (sys.stderr.isatty() or os.environ.get("SYMWORLD_PROGRESS") == "1")
+    show = _ENABLED and (
+        sys.stderr.isatty() or os.environ.get("SYMWORLD_PROGRESS") == "1"
+    )
     return iter(tqdm(iterable, total=total, desc=desc, disable=not show, leave=False))

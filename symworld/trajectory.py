@@ -61,7 +61,9 @@ class TrajectoryFileError(ValueError):
         if column is not None:
             where.append(f"column {column!r}")
         prefix = ", ".join(where)
-        super().__init__(f"{prefix}: {message} [{code}]" if prefix else f"{message} [{code}]")
+        super().__init__(
+            f"{prefix}: {message} [{code}]" if prefix else f"{message} [{code}]"
+        )
 
 
 class Transitions(NamedTuple):
@@ -261,7 +263,9 @@ class Trajectory:
             if a is None or b is None:
                 return a is None and b is None
             a, b = np.asarray(a), np.asarray(b)
-            return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=_nan_ok(a)))
+            return a.shape == b.shape and bool(
+                np.array_equal(a, b, equal_nan=_nan_ok(a))
+            )
 
         return (
             same(self.episode, other.episode)
@@ -283,7 +287,9 @@ def _nan_ok(values: np.ndarray) -> bool:
     )
 
 
-def _matrix(columns: dict[str, np.ndarray], names: list[str] | None, kind: str) -> np.ndarray:
+def _matrix(
+    columns: dict[str, np.ndarray], names: list[str] | None, kind: str
+) -> np.ndarray:
     names = list(columns) if names is None else names
     parts = []
     for name in names:
