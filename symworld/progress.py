@@ -15,7 +15,7 @@ _ENABLED = True
 
 
 def set_progress_enabled(enabled: bool) -> None:
-    """Turn progress bars on or off for this process (the CLI's ``-q`` turns them off)."""
+    """Turn progress bars on or off for this process (``-q`` turns them off)."""
     global _ENABLED
     _ENABLED = enabled
 

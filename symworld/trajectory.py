@@ -191,12 +191,25 @@ class Trajectory:
         return last
 
     @property
+    def successor(self) -> np.ndarray:
+        """bool ``(N,)``: True where the next row continues the same episode at
+        ``step + 1``, i.e. where a transition leaves the row. Rows removed from the
+        middle of an episode (see ``drop_nonfinite`` in the readers) thus remove the
+        transitions that touch them and never join the rows around the gap."""
+        following = np.zeros(self.num_rows, dtype=bool)
+        if self.num_rows > 1:
+            following[:-1] = (self.episode[1:] == self.episode[:-1]) & (
+                self.step[1:] == self.step[:-1] + 1
+            )
+        return following
+
+    @property
     def num_episodes(self) -> int:
         return int(self.last_row.sum())
 
     @property
     def num_transitions(self) -> int:
-        return self.num_rows - self.num_episodes
+        return int(self.successor.sum())
 
     @property
     def episode_ids(self) -> np.ndarray:
@@ -206,14 +219,11 @@ class Trajectory:
     # -- views ---------------------------------------------------------------------
 
     def transitions(self) -> Transitions:
-        """All transitions as aligned batches (rows that are not an episode's last)."""
-        leaving = ~self.last_row
+        """All transitions as aligned batches (see :attr:`successor`)."""
+        leaving = self.successor
         arriving = np.roll(leaving, 1)
         if self.num_rows:
             arriving[0] = False
-
-        def pick(mask: np.ndarray) -> Any:
-            return lambda values: values[mask]
 
         return Transitions(
             state={k: v[leaving] for k, v in self.state.items()},
