@@ -418,7 +418,7 @@ def _jax_function(exprs: Sequence[sp.Expr], names: Sequence[str]):
     for expr in exprs:
         try:
             programs.append(Expression.from_sympy(expr, names).jax_function())
-        except ValueError:
+        except (ValueError, TypeError):
             f = sp.lambdify(_symbols(names), expr, modules="jax")
             programs.append(lambda X, f=f: f(*[X[..., i] for i in range(X.shape[-1])]))
 
