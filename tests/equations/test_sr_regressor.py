@@ -253,3 +253,22 @@ def test_pysr_multi_output(fake_pysr):
 def test_pysr_backend_rejects_wrong_arity():
     with pytest.raises(ValueError, match="not a unary operator"):
         PySRBackend(unary_operators=["+"]).pysr_options()
+
+
+def test_plots_are_written(fake_sparse, tmp_path):
+    from symworld.equations.plots import plot_fit, plot_pareto_front
+
+    Y = np.column_stack([2 * X[:, 0] + X[:, 1]] * 2)
+    model = SymbolicRegressor(engine="sparse").fit(X, Y)
+    front_png = plot_pareto_front(model.equations_, tmp_path / "front.png")
+    fit_png = plot_fit(
+        Y,
+        model.predict(X),
+        tmp_path / "fit.png",
+        equations=[e.equation for e in model.get_best()],
+    )
+    for path in (front_png, fit_png):
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fit.png", "front.png"]
+    with pytest.raises(ValueError, match="differ"):
+        plot_fit(Y, Y[:, 0], tmp_path / "bad.png")
