@@ -46,7 +46,6 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import NamedTuple
 
 import numpy as np
@@ -65,7 +64,10 @@ from symworld.equations.frontier import (
     Equation,
     HallOfFame,
     ParetoFront,
+    compute_scores,
     format_equation,
+    pareto_indices,
+    select_index,
     sympy_complexity,
 )
 from symworld.equations.operators import DEFAULT_BINARY, resolve_operators
@@ -86,12 +88,18 @@ class SearchOptions:
     - `max_constants`: constants per program.
     - `populations`, `population_size`: islands and programs per island.
     - `niterations`: generations; `timeout_in_seconds`: wall-time budget;
-      `early_stop_loss`: stop an output once its best loss is <= this.
+      `early_stop_loss`: stop an output once its best loss is <= this;
+      `patience`: stop once, for every output, the equation that `model_selection`
+      picks from the current hall of fame has kept its complexity and improved its
+      loss by less than a relative 1e-3 for this many generations (useful on noisy
+      data, where no loss threshold is known).
     - `tournament_size`, `tournament_p`, `crossover_probability`.
     - `adaptive_parsimony_scaling`, `parsimony`: see the module docstring.
     - `migration_interval`, `migration_count`: generations between migrations and
       programs migrated into each island.
-    - `optimizer_iterations`: Levenberg–Marquardt steps per child.
+    - `optimizer_iterations`: Levenberg–Marquardt steps per optimised child;
+      `optimize_probability`: share of children whose constants are fitted (the
+      others are only evaluated, with the constants inherited from their parent).
     - `max_samples`: rows used during the search (a fixed random subset when there
       are more; the polish always uses all rows).
     - `polish`, `snap_tolerance`: final float64 polish, snapping and pruning.
@@ -108,6 +116,7 @@ class SearchOptions:
     niterations: int = 60
     timeout_in_seconds: float | None = None
     early_stop_loss: float | None = None
+    patience: int | None = None
     tournament_size: int = 8
     tournament_p: float = 0.86
     crossover_probability: float = 0.15
@@ -116,6 +125,7 @@ class SearchOptions:
     migration_interval: int = 5
     migration_count: int = 4
     optimizer_iterations: int = 6
+    optimize_probability: float = 0.5
     max_samples: int = 1000
     polish: bool = True
     snap_tolerance: float = 1e-3
@@ -178,8 +188,8 @@ class SearchResult(NamedTuple):
     - `selected`: the :class:`Equation` chosen by `model_selection`.
     - `generations`: generations run; `evaluations`: programs evaluated (each with
       its constant fit); `seconds`: wall time of the search (including compilation);
-      `evaluations_per_second`; `stop_reason`: ``"niterations"``, ``"timeout"`` or
-      ``"early_stop"``.
+      `evaluations_per_second`; `stop_reason`: ``"niterations"``, ``"timeout"``,
+      ``"early_stop"`` or ``"patience"``.
     """
 
     front: ParetoFront
@@ -467,10 +477,10 @@ def search(
     n_children = size // 2
     batch = m * islands * n_children
     targets = np.repeat(np.arange(m, dtype=np.int32), islands * n_children)
-    optimize = np.ones(batch, bool)
 
     def evaluate(programs: list[Program]) -> tuple[list[Program], np.ndarray]:
         tokens, constants = grammar.encode(programs)
+        optimize = rng.random(batch) < options.optimize_probability
         new_constants, loss = fit(
             tokens, constants, X_search, Y_search, targets, optimize
         )
@@ -489,6 +499,9 @@ def search(
     hof: list[dict[int, tuple[float, Program]]] = [{} for _ in range(m)]
     freq = np.ones((m, options.maxsize + 1))
     evaluations = 0
+
+    improved_at = np.zeros(m, np.int64)
+    selected_now = [(0, math.inf)] * m
 
     def record(o: int, program: Program, loss: float) -> None:
         c = grammar.size(program)
@@ -586,6 +599,17 @@ def search(
             if done.all():
                 stop_reason = "early_stop"
                 break
+        for o in range(m):
+            picked = _selected(hof[o], options.model_selection)
+            old_c, old_loss = selected_now[o]
+            if picked[0] != old_c or picked[1] < old_loss * (1.0 - 1e-3):
+                improved_at[o] = generation
+                selected_now[o] = picked
+        if options.patience is not None and np.all(
+            done | (generation - improved_at >= options.patience)
+        ):
+            stop_reason = "patience"
+            break
         if (
             options.timeout_in_seconds is not None
             and time.perf_counter() - started > options.timeout_in_seconds
@@ -603,7 +627,11 @@ def search(
 
     results = []
     for o in range(m):
-        members = [entry[1] for _, entry in sorted(hof[o].items())]
+        complexities = sorted(hof[o])
+        raw_losses = [hof[o][c][0] for c in complexities]
+        members = [
+            hof[o][complexities[i]][1] for i in pareto_indices(complexities, raw_losses)
+        ]
         equations, expressions = _finish(grammar, members, X, Y[:, o], names, options)
         front = ParetoFront.from_candidates(equations)
         keep = {e.complexity for e in front}
@@ -623,6 +651,20 @@ def search(
             )
         )
     return results
+
+
+def _selected(hof: dict, model_selection: str) -> tuple[int, float]:
+    """(complexity, loss) of the row `model_selection` picks from a raw hall of
+    fame (complexity -> (loss, program))."""
+    if not hof:
+        return 0, math.inf
+    complexities = sorted(hof)
+    losses = [hof[c][0] for c in complexities]
+    front = pareto_indices(complexities, losses)
+    c = [complexities[i] for i in front]
+    loss = [losses[i] for i in front]
+    index = select_index(loss, compute_scores(c, loss), model_selection)
+    return c[index], loss[index]
 
 
 def _random_program(grammar: _Grammar, rng: np.random.Generator) -> Program:
@@ -712,34 +754,35 @@ def _simple_constants() -> list[tuple[float, sp.Expr]]:
 _BASES = _simple_constants()
 
 
-def snap_candidates(value: float, max_denominator: int = 12, rtol: float = 0.02):
-    """Simple exact numbers near `value`, simplest first: 0, integers, fractions p/q
-    (q <= `max_denominator`), and such fractions times pi, 1/pi, sqrt(2), sqrt(pi),
-    1/sqrt(pi), sqrt(2 pi), 1/sqrt(2 pi), e; within relative distance `rtol`."""
+def snap_candidates(value: float, max_denominator: int = 20, rtol: float = 0.02):
+    """Simple exact numbers near `value` (within relative distance `rtol`), simplest
+    first: 0; integers; fractions p/q with q <= 3, q <= 12 when |p/q| < 3, q <= 20
+    (`max_denominator`) when |p/q| < 1 (so noisy large constants are not dressed up
+    as 119/12); and p/q times
+    pi, 1/pi, sqrt(2), sqrt(pi), 1/sqrt(pi), sqrt(2 pi), 1/sqrt(2 pi) or e with
+    |p|, q <= 4."""
     out: list[sp.Expr] = [sp.Integer(0)]
-    if not math.isfinite(value):
+    if not math.isfinite(value) or value == 0:
         return out
     found = []
     for rank, (base_value, base) in enumerate(_BASES):
         ratio = value / base_value
-        frac = Fraction(ratio).limit_denominator(max_denominator)
-        if frac == 0 or abs(frac.numerator) > 1000:
-            continue
-        if rank > 0 and (abs(frac.numerator) > 4 or frac.denominator > 4):
-            continue  # p/q * pi etc. only with small p, q
-        exact = sp.Rational(frac.numerator, frac.denominator) * base
-        approx = float(exact)
-        if abs(approx - value) <= rtol * abs(value):
-            found.append(
-                (
-                    frac.denominator + rank + (0 if frac.denominator == 1 else 1),
-                    abs(approx - value),
-                    exact,
-                )
-            )
+        for q in range(1, max_denominator + 1):
+            p = round(ratio * q)
+            if p == 0 or math.gcd(p, q) != 1:
+                continue
+            if rank == 0 and q > (
+                20 if abs(p / q) < 1 else 12 if abs(p / q) < 3 else 3
+            ):
+                continue
+            if rank > 0 and (abs(p) > 4 or q > 4):
+                continue
+            exact = sp.Rational(p, q) * base
+            distance = abs(float(exact) - value)
+            if distance <= rtol * abs(value):
+                found.append((q + (3 + rank if rank else 0), distance, exact))
     found.sort(key=lambda f: (f[0], f[1]))
-    out += [f[2] for f in found]
-    return out
+    return out + [f[2] for f in found]
 
 
 def _loss(expr: Expression, X, y) -> float:
@@ -931,7 +974,13 @@ def _finish(grammar, members, X, y, names, options):
         )
         if hof.update(equation):
             expressions[equation.complexity] = expr
-    return list(hof), expressions
+    # Rows that only beat a simpler row by round-off are the same fit: drop them.
+    kept: list[Equation] = []
+    for equation in hof:
+        if kept and equation.loss >= min(e.loss for e in kept) * (1.0 - 1e-9):
+            continue
+        kept.append(equation)
+    return kept, {e.complexity: expressions[e.complexity] for e in kept}
 
 
 __all__ = ["SearchOptions", "SearchResult", "polish", "search", "snap_candidates"]
