@@ -51,6 +51,26 @@ logger = logging.getLogger(__name__)
 
 ENGINES = ("jax", "sparse", "pysr")
 TARGETS = ("derivative", "next")
+SELECTIONS = ("bic", "best", "accuracy", "score")
+
+
+def select_equation(front: ParetoFront, rule: str, samples: int) -> int:
+    """Index of the equation ``rule`` picks from ``front``.
+
+    ``"best"``, ``"accuracy"``, ``"score"`` are PySR's rules
+    (:meth:`ParetoFront.index`). ``"bic"`` minimises the Schwarz criterion
+    ``N ln(loss) + complexity ln(N)`` over the front, with ``N`` the number of
+    samples and the complexity standing in for the number of parameters. When the
+    loss is dominated by noise in the targets (derivatives of noisy data), a missing
+    term raises the loss by much less than PySR's factor 1.5 and ``"best"`` picks an
+    equation that is too simple, while the criterion, which weighs the loss change by
+    the number of samples, still keeps the term.
+    """
+    if rule != "bic":
+        return front.index(rule)
+    loss = np.maximum(front.loss, np.finfo(float).tiny)
+    criterion = samples * np.log(loss) + front.complexity * np.log(samples)
+    return int(np.argmin(criterion))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,7 +83,7 @@ class Extraction:
     - ``fronts``: ``{column: ParetoFront}``, the Pareto front per state column.
     - ``model``: the :class:`EquationModel` of the selected equations.
     - ``kind``: ``"derivative"``, ``"delta"`` or ``"next"``.
-    - ``engine``, ``seed``: how the equations were found.
+    - ``engine``, ``seed``, ``model_selection``: how the equations were found.
     - ``symbols``: ``{symbol used in the equations: column name}`` (column names
       such as ``action.0`` are not valid identifiers and become ``action_0``).
     - ``samples``: number of regression samples; ``dropped``: transitions dropped
@@ -76,6 +96,7 @@ class Extraction:
     kind: str
     engine: str
     seed: int
+    model_selection: str
     symbols: dict[str, str]
     samples: int
     dropped: int
@@ -92,6 +113,7 @@ class Extraction:
             "kind": self.kind,
             "engine": self.engine,
             "seed": self.seed,
+            "model_selection": self.model_selection,
             "dt": self.dt,
             "samples": self.samples,
             "dropped_clipped": self.dropped,
@@ -147,7 +169,10 @@ def symbol_names(columns: Sequence[str]) -> list[str]:
 
 def make_regressor(engine: str, seed: int, options: Mapping[str, Any] | None = None):
     """The estimator of ``engine`` (``fit(X, Y, variable_names=...)``,
-    ``equations_``)."""
+    ``equations_``): :class:`SparseRegressor` for ``"sparse"`` (``options`` are its
+    arguments; ``library`` may be a dict of :class:`CandidateLibrary` fields),
+    :class:`~symworld.equations.regressor.SymbolicRegressor` otherwise (``options``
+    are its arguments, e.g. ``niterations``, ``unary_operators``)."""
     options = dict(options or {})
     if engine == "sparse":
         library = options.pop("library", None)
@@ -162,7 +187,7 @@ def make_regressor(engine: str, seed: int, options: Mapping[str, Any] | None = N
                 f"engine {engine!r} needs symworld.equations.regressor, which is not "
                 f"available in this installation ({error}); use engine='sparse'"
             ) from None
-        return SymbolicRegressor(engine=engine, random_state=seed, **options)
+        return SymbolicRegressor(engine=engine, seed=seed, **options)
     raise ValueError(f"unknown engine {engine!r}; use one of {ENGINES}")
 
 
@@ -184,7 +209,7 @@ def extract(
     action: str | Sequence[str] | None = None,
     engine: str = "jax",
     seed: int = 0,
-    model_selection: str = "best",
+    model_selection: str = "bic",
     derivative: str = "finite_difference",
     accuracy: int = 2,
     window: int = 7,
@@ -207,7 +232,9 @@ def extract(
       state columns by default; no actions for derivatives and all actions for
       next-step maps by default.
     - ``engine``: ``"jax"``, ``"sparse"`` or ``"pysr"``; ``seed``: its seed.
-    - ``model_selection``: PySR's rule picking one equation per front.
+    - ``model_selection``: the rule picking one equation per front: ``"bic"``
+      (default, see :func:`select_equation`) or PySR's ``"best"``, ``"accuracy"``,
+      ``"score"``.
     - ``derivative``, ``accuracy``, ``window``, ``order``, ``smooth_inputs``:
       derivative estimation (:func:`~symworld.equations.targets.derivative_targets`).
     - ``delta``, ``clip``: next-step options
@@ -253,7 +280,7 @@ def fit_targets(
     *,
     engine: str = "jax",
     seed: int = 0,
-    model_selection: str = "best",
+    model_selection: str = "bic",
     substeps: int = 1,
     engine_options: Mapping[str, Any] | None = None,
 ) -> Extraction:
@@ -262,8 +289,14 @@ def fit_targets(
     symbols = symbol_names(columns)
     state_symbols = symbols[: len(targets.state_names)]
     action_symbols = symbols[len(targets.state_names) :]
+    if model_selection not in SELECTIONS:
+        raise ValueError(
+            f"model_selection must be one of {SELECTIONS}, got {model_selection!r}"
+        )
     options = dict(engine_options or {})
-    options.setdefault("model_selection", model_selection)
+    options.setdefault(
+        "model_selection", "best" if model_selection == "bic" else model_selection
+    )
     regressor = make_regressor(engine, seed, options)
     logger.info(
         "fitting %d %s targets on %d samples with engine %s",
@@ -274,7 +307,10 @@ def fit_targets(
     )
     regressor.fit(targets.inputs, targets.targets, variable_names=symbols)
     fronts = _fronts(regressor, len(targets.state_names))
-    selected = [front.select(model_selection) for front in fronts]
+    samples = len(targets.inputs)
+    selected = [
+        front[select_equation(front, model_selection, samples)] for front in fronts
+    ]
 
     model = EquationModel(
         {s: e.sympy for s, e in zip(state_symbols, selected, strict=True)},
@@ -292,6 +328,7 @@ def fit_targets(
         kind=targets.kind,
         engine=engine,
         seed=seed,
+        model_selection=model_selection,
         symbols=dict(zip(symbols, columns, strict=True)),
         samples=len(targets.inputs),
         dropped=targets.dropped,
