@@ -154,3 +154,13 @@ def test_extract_pendulum_clip_matters(pendulum):
 
     assert law_error(kept).max() < 1e-5
     assert law_error(everything).max() > 0.1
+
+
+def test_extract_demo_section_recovers_the_pendulum_law():
+    from symworld.demos.equations import run
+
+    summary = run(0)
+    assert summary["recovered"] is True
+    assert summary["theta_dot_coefficients"]["sin_theta"] == pytest.approx(0.75, 0.02)
+    assert any("recovered" in line for line in summary["lines"])
+    json.dumps(summary)
