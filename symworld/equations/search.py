@@ -183,7 +183,9 @@ class SearchResult(NamedTuple):
     """Result of :func:`search` for one output.
 
     - `front`: the :class:`ParetoFront` (polished).
-    - `hall_of_fame`: list of :class:`Equation`, best per complexity (polished).
+    - `hall_of_fame`: list of :class:`Equation`, the best program per complexity as
+      the search left it (constants in float32, loss on the search rows), by
+      increasing complexity.
     - `expressions`: dict complexity -> :class:`Expression` for the front rows.
     - `selected`: the :class:`Equation` chosen by `model_selection`.
     - `generations`: generations run; `evaluations`: programs evaluated (each with
@@ -651,6 +653,15 @@ def search(
             hof[o][complexities[i]][1] for i in pareto_indices(complexities, raw_losses)
         ]
         equations, expressions = _finish(grammar, members, X, Y[:, o], names, options)
+        raw_hall_of_fame = []
+        for c in complexities:
+            loss, program = hof[o][c]
+            expr = grammar.language.decode(
+                [t for t, _ in program], [v for t, v in program if t == CONST], names
+            ).to_sympy()
+            raw_hall_of_fame.append(
+                Equation(c, float(loss), 0.0, format_equation(expr), expr)
+            )
         front = ParetoFront.from_candidates(equations)
         keep = {e.complexity for e in front}
         front_expressions = {c: e for c, e in expressions.items() if c in keep}
@@ -658,7 +669,7 @@ def search(
         results.append(
             SearchResult(
                 front=front,
-                hall_of_fame=equations,
+                hall_of_fame=raw_hall_of_fame,
                 expressions=front_expressions,
                 selected=front.select(options.model_selection),
                 generations=generation,

@@ -111,6 +111,10 @@ def test_same_seed_same_hall_of_fame(gravity_data):
     assert [(e.complexity, e.loss, e.equation) for e in first.hall_of_fame] == [
         (e.complexity, e.loss, e.equation) for e in second.hall_of_fame
     ]
+    assert [(e.complexity, e.loss, e.equation) for e in first.front] == [
+        (e.complexity, e.loss, e.equation) for e in second.front
+    ]
+    assert len(first.hall_of_fame) >= len(first.front) > 0
     assert first.generations == 3 and first.stop_reason == "niterations"
     other = search(X, y, None, SearchOptions(niterations=3, progress=False, seed=8))[0]
     assert [e.equation for e in other.hall_of_fame] != [
