@@ -155,8 +155,12 @@ class SearchOptions:
         for name in self.unary_operators:
             if resolve_operators([name])[0].arity != 1:
                 raise ValueError(f"{name!r} is not a unary operator")
-        if not any(o.arity == 2 for o in ops) and not ops:
+        if not ops:
             raise ValueError("at least one operator is needed")
+        if not 0.0 <= self.optimize_probability <= 1.0:
+            raise ValueError("optimize_probability must be in [0, 1]")
+        if self.max_samples < 2 or self.max_constants < 0:
+            raise ValueError("max_samples must be >= 2 and max_constants >= 0")
         unknown = set(self.mutation_weights) - set(_DEFAULT_MUTATION_WEIGHTS)
         if unknown:
             raise ValueError(
