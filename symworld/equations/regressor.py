@@ -112,7 +112,7 @@ class SymbolicRegressor:
     After ``fit``: `equations_` (a :class:`ParetoFront`, or a list of them for 2-D
     `y`), `fronts_` (always a list), `variable_names_`, `n_outputs_`, `search_info_`
     (per output: generations, evaluations, seconds, evaluations per second, stop
-    reason; JAX engine only).
+    reason, compile seconds; JAX engine only).
     """
 
     def __init__(
@@ -214,6 +214,7 @@ class SymbolicRegressor:
                 "seconds": r.seconds,
                 "evaluations_per_second": r.evaluations_per_second,
                 "stop_reason": r.stop_reason,
+                "compile_seconds": r.compile_seconds,
             }
             for r in results
         ]

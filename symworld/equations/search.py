@@ -155,8 +155,12 @@ class SearchOptions:
         for name in self.unary_operators:
             if resolve_operators([name])[0].arity != 1:
                 raise ValueError(f"{name!r} is not a unary operator")
-        if not any(o.arity == 2 for o in ops) and not ops:
+        if not ops:
             raise ValueError("at least one operator is needed")
+        if not 0.0 <= self.optimize_probability <= 1.0:
+            raise ValueError("optimize_probability must be in [0, 1]")
+        if self.max_samples < 2 or self.max_constants < 0:
+            raise ValueError("max_samples must be >= 2 and max_constants >= 0")
         unknown = set(self.mutation_weights) - set(_DEFAULT_MUTATION_WEIGHTS)
         if unknown:
             raise ValueError(
@@ -183,13 +187,16 @@ class SearchResult(NamedTuple):
     """Result of :func:`search` for one output.
 
     - `front`: the :class:`ParetoFront` (polished).
-    - `hall_of_fame`: list of :class:`Equation`, best per complexity (polished).
+    - `hall_of_fame`: list of :class:`Equation`, the best program per complexity as
+      the search left it (constants in float32, loss on the search rows), by
+      increasing complexity.
     - `expressions`: dict complexity -> :class:`Expression` for the front rows.
     - `selected`: the :class:`Equation` chosen by `model_selection`.
     - `generations`: generations run; `evaluations`: programs evaluated (each with
       its constant fit); `seconds`: wall time of the search (including compilation);
-      `evaluations_per_second`; `stop_reason`: ``"niterations"``, ``"timeout"``,
-      ``"early_stop"`` or ``"patience"``.
+      `evaluations_per_second` (all outputs together, compilation excluded);
+      `compile_seconds` (0 when the compiled call was cached); `stop_reason`:
+      ``"niterations"``, ``"timeout"``, ``"early_stop"`` or ``"patience"``.
     """
 
     front: ParetoFront
@@ -201,6 +208,7 @@ class SearchResult(NamedTuple):
     seconds: float
     evaluations_per_second: float
     stop_reason: str
+    compile_seconds: float
 
 
 # ---------------------------------------------------------------------- programs
@@ -425,10 +433,14 @@ class _Grammar:
 _FITTERS: dict = {}
 
 
-def _fitter(language: Language, lm_steps: int):
-    key = (language, lm_steps)
+def _compiled_fitter(language: Language, lm_steps: int, example_args):
+    """The population fitter compiled ahead of time for these shapes (cached per
+    language, LM steps and shapes, so repeated fits compile once)."""
+    shapes = tuple((a.shape, str(a.dtype)) for a in example_args)
+    key = (language, lm_steps, shapes)
     if key not in _FITTERS:
-        _FITTERS[key] = make_population_fitter(language, lm_steps=lm_steps)
+        fit = make_population_fitter(language, lm_steps=lm_steps)
+        _FITTERS[key] = fit.lower(*example_args).compile()
     return _FITTERS[key]
 
 
@@ -464,7 +476,6 @@ def search(
     operators = tuple(options.binary_operators) + tuple(options.unary_operators)
     language = Language.build(d, operators, options.maxsize, options.max_constants)
     grammar = _Grammar(language, options)
-    fit = _fitter(language, options.optimizer_iterations)
 
     rows = np.arange(n)
     if n > options.max_samples:
@@ -477,6 +488,18 @@ def search(
     n_children = size // 2
     batch = m * islands * n_children
     targets = np.repeat(np.arange(m, dtype=np.int32), islands * n_children)
+
+    example = (
+        np.zeros((batch, language.max_length), np.int32),
+        np.zeros((batch, language.max_constants), np.float32),
+        X_search,
+        Y_search,
+        targets,
+        np.zeros(batch, bool),
+    )
+    compile_started = time.perf_counter()
+    fit = _compiled_fitter(language, options.optimizer_iterations, example)
+    compile_seconds = time.perf_counter() - compile_started
 
     def evaluate(programs: list[Program]) -> tuple[list[Program], np.ndarray]:
         tokens, constants = grammar.encode(programs)
@@ -617,6 +640,7 @@ def search(
             stop_reason = "timeout"
             break
     seconds_search = time.perf_counter() - started
+    seconds_evolving = max(seconds_search - compile_seconds, 1e-9)
     logger.info(
         "search: %d generations, %d evaluations in %.1f s (%s)",
         generation,
@@ -633,6 +657,15 @@ def search(
             hof[o][complexities[i]][1] for i in pareto_indices(complexities, raw_losses)
         ]
         equations, expressions = _finish(grammar, members, X, Y[:, o], names, options)
+        raw_hall_of_fame = []
+        for c in complexities:
+            loss, program = hof[o][c]
+            expr = grammar.language.decode(
+                [t for t, _ in program], [v for t, v in program if t == CONST], names
+            ).to_sympy()
+            raw_hall_of_fame.append(
+                Equation(c, float(loss), 0.0, format_equation(expr), expr)
+            )
         front = ParetoFront.from_candidates(equations)
         keep = {e.complexity for e in front}
         front_expressions = {c: e for c, e in expressions.items() if c in keep}
@@ -640,13 +673,14 @@ def search(
         results.append(
             SearchResult(
                 front=front,
-                hall_of_fame=equations,
+                hall_of_fame=raw_hall_of_fame,
                 expressions=front_expressions,
                 selected=front.select(options.model_selection),
                 generations=generation,
                 evaluations=evaluations // m,
                 seconds=seconds,
-                evaluations_per_second=evaluations / max(seconds_search, 1e-9),
+                evaluations_per_second=evaluations / seconds_evolving,
+                compile_seconds=compile_seconds,
                 stop_reason=stop_reason,
             )
         )
