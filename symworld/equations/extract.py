@@ -54,7 +54,12 @@ TARGETS = ("derivative", "next")
 SELECTIONS = ("bic", "best", "accuracy", "score")
 
 
-def select_equation(front: ParetoFront, rule: str, samples: int) -> int:
+EXACT_RELATIVE_RMS = 1e-3  # RMS error below this fraction of the target's RMS = exact
+
+
+def select_equation(
+    front: ParetoFront, rule: str, samples: int, target_rms: float = 0.0
+) -> int:
     """Index of the equation ``rule`` picks from ``front``.
 
     ``"best"``, ``"accuracy"``, ``"score"`` are PySR's rules
@@ -65,10 +70,16 @@ def select_equation(front: ParetoFront, rule: str, samples: int) -> int:
     term raises the loss by much less than PySR's factor 1.5 and ``"best"`` picks an
     equation that is too simple, while the criterion, which weighs the loss change by
     the number of samples, still keeps the term.
+
+    Losses below ``(EXACT_RELATIVE_RMS * target_rms)**2`` (an RMS error under 0.1% of
+    the target's RMS) count as exact fits and are raised to that floor, so that on
+    noise-free data the small, structured error of the derivative estimate does not
+    let a longer equation win.
     """
     if rule != "bic":
         return front.index(rule)
-    loss = np.maximum(front.loss, np.finfo(float).tiny)
+    floor = max((EXACT_RELATIVE_RMS * target_rms) ** 2, np.finfo(float).tiny)
+    loss = np.maximum(front.loss, floor)
     criterion = samples * np.log(loss) + front.complexity * np.log(samples)
     return int(np.argmin(criterion))
 
@@ -308,8 +319,10 @@ def fit_targets(
     regressor.fit(targets.inputs, targets.targets, variable_names=symbols)
     fronts = _fronts(regressor, len(targets.state_names))
     samples = len(targets.inputs)
+    target_rms = np.sqrt(np.mean(np.square(targets.targets), axis=0))
     selected = [
-        front[select_equation(front, model_selection, samples)] for front in fronts
+        front[select_equation(front, model_selection, samples, float(rms))]
+        for front, rms in zip(fronts, target_rms, strict=True)
     ]
 
     model = EquationModel(
