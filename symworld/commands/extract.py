@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import argparse
 
+from symworld.cli import CommandError
 from symworld.commands.output import format_table, print_json
-from symworld.equations.extract import ENGINES, SELECTIONS, extract
+from symworld.equations.extract import ENGINES, SELECTIONS, Extraction, extract
 from symworld.trajectory_io import read_trajectory
 
 
@@ -101,16 +102,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    trajectory = read_trajectory(
-        args.file, state=args.state, action=args.action, time=args.time
-    )
-    options: dict = {}
-    if args.engine != "sparse":
-        options["progress"] = not args.json
-        if args.niterations is not None:
-            options["niterations"] = args.niterations
-    result = extract(
+def _extract(trajectory, args: argparse.Namespace, options: dict) -> Extraction:
+    return extract(
         trajectory,
         args.target,
         state=args.state,
@@ -126,6 +119,21 @@ def run(args: argparse.Namespace) -> int:
         clip=_bounds(args.clip),
         engine_options=options,
     )
+
+
+def run(args: argparse.Namespace) -> int:
+    trajectory = read_trajectory(
+        args.file, state=args.state, action=args.action, time=args.time
+    )
+    options: dict = {}
+    if args.engine != "sparse":
+        options["progress"] = not args.json
+        if args.niterations is not None:
+            options["niterations"] = args.niterations
+    try:
+        result = _extract(trajectory, args, options)
+    except ImportError as error:  # an engine whose package is missing (PySR)
+        raise CommandError(str(error)) from None
     written = result.write(args.out) if args.out else []
     if args.json:
         payload = result.to_dict()

@@ -164,3 +164,24 @@ def test_extract_demo_section_recovers_the_pendulum_law():
     assert summary["theta_dot_coefficients"]["sin_theta"] == pytest.approx(0.75, 0.02)
     assert any("recovered" in line for line in summary["lines"])
     json.dumps(summary)
+
+
+def test_extract_noise_free_lorenz_selects_the_exact_equations():
+    # same shapes as the file fixture, so the compiled solver is reused
+    traj = chaos.trajectory(
+        "Lorenz", key=jax.random.key(5), num_steps=5000, dt=0.01, num_episodes=2
+    )
+    result = extract(traj, "derivative", engine="sparse", accuracy=4)
+    x, y, z = sympy.symbols("x y z", real=True)
+    truth = chaos.get_system("Lorenz").sympy_equations()
+    for name in "xyz":
+        assert_same_equation(result.equations[name].sympy, truth[name], (x, y, z), 1e-3)
+
+
+def test_extract_unknown_engine_and_target_are_refused(pendulum):
+    with pytest.raises(ValueError, match="unknown engine 'magic'"):
+        extract(pendulum, "next", engine="magic")
+    with pytest.raises(ValueError, match="target must be one of"):
+        extract(pendulum, "integral", engine="sparse")
+    with pytest.raises(ValueError, match="no state column 'phi'"):
+        extract(pendulum, "next", state="phi", engine="sparse")
