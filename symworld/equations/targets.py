@@ -18,7 +18,8 @@ angular velocity to ``[-8, 8]``): transitions whose next value reaches the bound
 dropped, because on them the unclipped law does not hold (see
 ``docs/equations.md``). :data:`KNOWN_CLIPS` lists the bounds of the gymnasium
 environments we know; they are applied automatically when the trajectory's
-``metadata["env_id"]`` names one of them.
+``metadata["env_id"]`` names one of them or, for files, when its state columns carry
+that env's observation names (:func:`known_clips`).
 """
 
 from __future__ import annotations
@@ -222,10 +223,30 @@ def _smooth(values: np.ndarray, episode: np.ndarray, window: int) -> np.ndarray:
 
 
 def known_clips(trajectory: Trajectory) -> dict[str, float]:
-    """The clipping bounds that apply to this trajectory's env (from
-    ``metadata["env_id"]``), restricted to its state columns."""
+    """The clipping bounds that apply to this trajectory's env, restricted to its
+    state columns.
+
+    The env is ``metadata["env_id"]`` when present (rollouts collected in this
+    process). A file does not store it, so otherwise an env of :data:`KNOWN_CLIPS`
+    whose observation names (:data:`symworld.rollouts.OBSERVATION_NAMES`, the names
+    ``symworld collect`` writes) are all state columns is assumed.
+    """
+    from symworld.rollouts import OBSERVATION_NAMES
+
     env_id = str(trajectory.metadata.get("env_id") or "")
     family = env_id.split("/")[-1].split("-v")[0]
+    if not env_id:
+        for candidate in KNOWN_CLIPS:
+            names = OBSERVATION_NAMES.get(candidate, [])
+            if names and all(name in trajectory.state for name in names):
+                family = candidate
+                logger.info(
+                    "columns %s look like %s: its clip bounds %s apply",
+                    names,
+                    candidate,
+                    KNOWN_CLIPS[candidate],
+                )
+                break
     bounds = KNOWN_CLIPS.get(family, {})
     return {name: bound for name, bound in bounds.items() if name in trajectory.state}
 

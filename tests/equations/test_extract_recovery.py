@@ -185,3 +185,11 @@ def test_extract_unknown_engine_and_target_are_refused(pendulum):
         extract(pendulum, "integral", engine="sparse")
     with pytest.raises(ValueError, match="no state column 'phi'"):
         extract(pendulum, "next", state="phi", engine="sparse")
+
+
+def test_extract_pendulum_file_gets_the_clip_from_its_columns(pendulum, tmp_path):
+    path = write_trajectory(pendulum, tmp_path / "pendulum.csv")
+    from_file = read_trajectory(path)
+    assert "env_id" not in from_file.metadata
+    targets = next_step_targets(from_file)
+    assert targets.dropped == next_step_targets(pendulum).dropped > 0
