@@ -27,9 +27,7 @@ def run(seed: int) -> dict[str, Any]:
     )
     found = result.equations["theta_dot"].sympy
     sin_theta, action = sympy.symbols("sin_theta action", real=True)
-    coefficients = {
-        str(term): float(found.coeff(term)) for term in (sin_theta, action)
-    }
+    coefficients = {str(term): float(found.coeff(term)) for term in (sin_theta, action)}
     exact = found.free_symbols == {sin_theta, action} and all(
         abs(coefficients[name] / truth - 1) < 0.02
         for name, truth in (("sin_theta", TRUE_SIN), ("action", TRUE_ACTION))
