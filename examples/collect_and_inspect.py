@@ -19,7 +19,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         for suffix in (".csv", ".npz", ".parquet"):
             path = write_trajectory(trajectory, Path(folder) / f"pendulum{suffix}")
-            exact = read_trajectory(path).equals(trajectory)
+            # CSV keeps every value but not float32 dtypes
+            exact = read_trajectory(path).equals(
+                trajectory, check_dtype=suffix != ".csv"
+            )
             print(f"{path.name}: {path.stat().st_size} bytes, exact: {exact}")
     summary = describe(trajectory)
     print(f"{summary['episodes']} episodes, {summary['transitions']} transitions")

@@ -332,3 +332,222 @@ def test_npz_never_unpickles(tmp_path):
         read_trajectory(path)
     assert caught.value.code == "corrupt-file"
     assert zipfile.is_zipfile(path)
+
+
+def with_columns(**changes) -> Trajectory:
+    base = small_trajectory()
+    fields = {
+        "episode": base.episode,
+        "step": base.step,
+        "state": base.state,
+        "action": base.action,
+        "reward": base.reward,
+        "terminated": base.terminated,
+        "truncated": base.truncated,
+        "time": base.time,
+    }
+    fields.update(changes)
+    return Trajectory(**fields)
+
+
+# name -> (trajectory, suffix, code, column)
+UNWRITABLE = {
+    "state named reward": (
+        with_columns(state={"reward": np.ones(3)}),
+        ".npz",
+        "bad-name",
+        "reward",
+    ),
+    "state named t": (
+        with_columns(state={"t": np.ones(3)}),
+        ".parquet",
+        "bad-name",
+        "t",
+    ),
+    "empty name": (with_columns(state={"": np.ones(3)}), ".csv", "bad-name", ""),
+    "padded name": (with_columns(state={" x": np.ones(3)}), ".csv", "bad-name", " x"),
+    "csv action without action name": (
+        with_columns(action={"force": np.ones(3)}),
+        ".csv",
+        "bad-name",
+        "force",
+    ),
+    "csv state with action name": (
+        with_columns(state={"action.x": np.ones(3)}, action={}),
+        ".csv",
+        "bad-name",
+        "action.x",
+    ),
+    "nan state": (
+        with_columns(state={"x": np.array([1.0, np.nan, 2.0])}),
+        ".parquet",
+        "non-finite",
+        "x",
+    ),
+    "complex state": (
+        with_columns(state={"x": np.ones(3, complex)}),
+        ".npz",
+        "non-numeric",
+        "x",
+    ),
+    "text state": (
+        with_columns(state={"x": np.array(["a", "b", "c"])}),
+        ".parquet",
+        "non-numeric",
+        "x",
+    ),
+    "empty per-row shape": (
+        with_columns(state={"x": np.ones((3, 0))}),
+        ".parquet",
+        "wrong-shape",
+        "x",
+    ),
+    "uint64 beyond int64 in csv": (
+        with_columns(state={"x": np.array([0, 1, 2**64 - 1], dtype=np.uint64)}),
+        ".csv",
+        "non-numeric",
+        "x",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNWRITABLE))
+def test_writer_refuses_what_would_not_read_back(name, tmp_path):
+    trajectory, suffix, code, column = UNWRITABLE[name]
+    target = tmp_path / f"out{suffix}"
+    with pytest.raises(TrajectoryFileError) as caught:
+        write_trajectory(trajectory, target)
+    assert caught.value.code == code and caught.value.column == column
+    assert caught.value.path == str(target)  # the real name, never the temporary one
+    assert list(tmp_path.iterdir()) == []
+
+
+def edited_schema(path, **fields):
+    write_trajectory(small_trajectory(), path)
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {k: archive[k] for k in archive.files}
+    schema = json.loads(str(arrays["__schema__"]))
+    schema.update(fields)
+    arrays["__schema__"] = np.asarray(json.dumps(schema))
+    np.savez(path, **arrays)
+    return path
+
+
+# name -> (builder, read kwargs, code, column)
+MORE_CASES = {
+    "schema time missing": (
+        lambda d: (
+            lambda p: (
+                np.savez(
+                    p,
+                    **{
+                        k: v
+                        for k, v in np.load(p, allow_pickle=False).items()
+                        if k != "time"
+                    },
+                ),
+                p,
+            )[1]
+        )(edited_schema(d / "t.npz", time="t")),
+        {},
+        "missing-column",
+        "t",
+    ),
+    "schema state not a list": (
+        lambda d: edited_schema(d / "s.npz", state="x"),
+        {},
+        "corrupt-file",
+        None,
+    ),
+    "schema metadata not an object": (
+        lambda d: edited_schema(d / "m.npz", metadata=[1]),
+        {},
+        "corrupt-file",
+        None,
+    ),
+    "schema version true": (
+        lambda d: edited_schema(d / "v.npz", version=True),
+        {},
+        "schema-version",
+        None,
+    ),
+    "schema shape disagrees": (
+        lambda d: edited_schema(d / "h.npz", shapes={"x": [2]}),
+        {},
+        "wrong-shape",
+        "x",
+    ),
+    "two time columns": (
+        lambda d: write_text(d / "tt.csv", "t,time,x\n0,5,1\n1,3,2\n"),
+        {},
+        "duplicate-column",
+        "time",
+    ),
+    "reserved column selected as state": (
+        lambda d: write_text(d / "rs.csv", GOOD_CSV),
+        {"state": ["reward"]},
+        "duplicate-column",
+        "reward",
+    ),
+    "integer beyond int64": (
+        lambda d: write_text(d / "big.csv", "step,x\n0,1\n1,99999999999999999999\n"),
+        {},
+        "non-numeric",
+        "x",
+    ),
+    "true in a state column": (
+        lambda d: write_text(d / "tr.csv", "step,x\n0,True\n1,2\n"),
+        {},
+        "non-numeric",
+        "x",
+    ),
+    "underscore number": (
+        lambda d: write_text(d / "us.csv", "step,x\n0,1_000\n1,2\n"),
+        {},
+        "non-numeric",
+        "x",
+    ),
+    "split episode without steps": (
+        lambda d: write_text(d / "se.csv", "episode,x\n0,1\n1,2\n0,3\n"),
+        {},
+        "episode-split",
+        "episode",
+    ),
+    "every row dropped": (
+        lambda d: write_text(d / "ad.csv", "step,x\n0,nan\n1,inf\n"),
+        {"drop_nonfinite": True},
+        "non-finite",
+        None,
+    ),
+    "directory": (
+        lambda d: (d / "dir.csv").mkdir() or d / "dir.csv",
+        {},
+        "missing-file",
+        None,
+    ),
+    "missing file": (lambda d: d / "none.csv", {}, "missing-file", None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_CASES))
+def test_more_malformed_inputs(name, tmp_path):
+    build, kwargs, code, column = MORE_CASES[name]
+    path = build(tmp_path)
+    with pytest.raises(TrajectoryFileError) as caught:
+        read_trajectory(path, **kwargs)
+    assert caught.value.code == code and caught.value.column == column
+    assert str(path) in str(caught.value)
+
+
+def test_written_files_get_ordinary_permissions(tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        path = write_trajectory(small_trajectory(), tmp_path / "p.csv")
+        assert path.stat().st_mode & 0o777 == 0o644
+        path.chmod(0o640)
+        write_trajectory(small_trajectory(), path)
+        assert path.stat().st_mode & 0o777 == 0o640  # an existing file keeps its mode
+    finally:
+        os.umask(umask)
