@@ -126,7 +126,7 @@ class SearchOptions:
     migration_count: int = 4
     optimizer_iterations: int = 6
     optimize_probability: float = 0.5
-    max_samples: int = 1000
+    max_samples: int = 500
     polish: bool = True
     snap_tolerance: float = 1e-3
     model_selection: str = "best"
@@ -217,8 +217,8 @@ class _Grammar:
 
     def __init__(self, language: Language, options: SearchOptions):
         self.language = language
-        self.arity = language.arity
-        self.complexity = language.complexity
+        self.arity = language.arity.tolist()  # plain lists: fast scalar indexing
+        self.complexity = language.complexity.tolist()
         self.n_vars = language.n_variables
         first = language.first_operator
         self.binary = [
@@ -559,8 +559,8 @@ def search(
 
     weights = options.mutation_weights
     kinds = [k for k in weights if weights[k] > 0]
-    probs = np.array([weights[k] for k in kinds], np.float64)
-    probs /= probs.sum()
+    probs = np.cumsum([weights[k] for k in kinds])
+    probs /= probs[-1]  # cumulative: a mutation is drawn by searchsorted
     scale = np.maximum(np.var(Y, axis=0), 1e-300)
 
     stop_reason = "niterations"
@@ -711,12 +711,11 @@ def _random_program(grammar: _Grammar, rng: np.random.Generator) -> Program:
 
 def _tournament(cost: np.ndarray, options: SearchOptions, rng) -> int:
     k = min(options.tournament_size, len(cost))
-    picks = rng.choice(len(cost), k, replace=False)
+    picks = rng.integers(0, len(cost), k)  # with replacement: cheap and unbiased
     order = picks[np.argsort(cost[picks], kind="stable")]
-    for j in order[:-1]:
-        if rng.random() < options.tournament_p:
-            return int(j)
-    return int(order[-1])
+    draws = rng.random(k - 1) < options.tournament_p
+    first = int(np.argmax(draws)) if draws.any() else k - 1
+    return int(order[first])
 
 
 def _make_child(grammar, island, cost, kinds, probs, options, rng) -> Program:
@@ -726,7 +725,7 @@ def _make_child(grammar, island, cost, kinds, probs, options, rng) -> Program:
             other = island[_tournament(cost, options, rng)]
             child = grammar.crossover(parent, other, rng)
         else:
-            kind = kinds[int(rng.choice(len(kinds), p=probs))]
+            kind = kinds[min(int(np.searchsorted(probs, rng.random())), len(kinds) - 1)]
             child = grammar.mutate(parent, kind, rng)
         if grammar.valid(child) and child != parent:
             return child
@@ -854,10 +853,10 @@ def _refit(expr: Expression, X, y, free: list[int]) -> tuple[Expression, float]:
             residual,
             start,
             method="lm",
-            max_nfev=200 * (len(free) + 1),
-            ftol=1e-15,
-            xtol=1e-15,
-            gtol=1e-15,
+            max_nfev=50 * (len(free) + 1),
+            ftol=1e-12,
+            xtol=1e-12,
+            gtol=1e-12,
         )
         candidate = build(sol.x)
     except (ValueError, np.linalg.LinAlgError):
@@ -896,7 +895,15 @@ def polish(
         value = expr.constants[k]
         free = [j for j in range(n_const) if j != k and j not in fixed]
         for exact in snap_candidates(value):
-            trial, trial_loss = _refit(_set_constant(expr, k, exact), X, y, free)
+            snapped = _set_constant(expr, k, exact)
+            quick = _loss(snapped, X, y)  # other constants as they are
+            if allowed(quick, reference):
+                expr, loss = snapped, quick
+                fixed.append(k)
+                break
+            if not quick <= 10.0 * (reference * (1.0 + snap_tolerance) + floor):
+                continue  # far off: refitting the others will not rescue it
+            trial, trial_loss = _refit(snapped, X, y, free)
             if allowed(trial_loss, reference):
                 expr, loss = trial, trial_loss
                 fixed.append(k)
@@ -929,6 +936,9 @@ def polish(
                     )
                     if nd.exact is None
                 ]
+                quick = _loss(trial, X, y)
+                if not quick <= 10.0 * (reference * (1.0 + snap_tolerance) + floor):
+                    continue  # the operand matters: refitting will not rescue it
                 trial, trial_loss = _refit(trial, X, y, free)
                 if allowed(trial_loss, reference):
                     expr, loss = trial, trial_loss
@@ -987,7 +997,17 @@ def _finish(grammar, members, X, y, names, options):
         )
         candidates = []
         forms = _canonical_forms(raw) if options.polish else [raw]
-        for form in forms:
+        raw_shape = (len(raw.constants), raw.complexity)
+        for index, form in enumerate(forms):
+            if (
+                index > 0
+                and candidates
+                and not (
+                    (len(form.constants), form.complexity) < raw_shape
+                    or candidates[0][2] > 0
+                )
+            ):
+                continue  # the rewrite merges nothing and the raw form snapped fully
             if options.polish:
                 expr, loss = polish(form, X, y, options.snap_tolerance)
             else:
