@@ -22,6 +22,7 @@ COMMANDS = [
     "symworld.commands.collect",
     "symworld.commands.inspect",
     "symworld.commands.demo",
+    "symworld.commands.encode",
 ]
 
 

@@ -1,0 +1,1 @@
+"""Almost-linear RNN reconstructions of dynamical systems and their symbolic codes."""
