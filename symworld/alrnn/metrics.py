@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 from typing import NamedTuple
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -118,17 +119,23 @@ def state_space_divergence_gmm(
     samples = true[index] + np.sqrt(variance) * noise
 
     def log_mixture(centres: np.ndarray) -> np.ndarray:
-        centres_j = jnp.asarray(centres)
-
-        def one(sample):
-            squared = jnp.sum((sample - centres_j) ** 2, axis=1)
-            return jax.scipy.special.logsumexp(-squared / (2 * variance))
-
-        values = np.asarray(jax.lax.map(one, jnp.asarray(samples), batch_size=64))
+        values = np.empty(num_samples)
+        for start in range(0, num_samples, 128):
+            chunk = samples[start : start + 128]
+            squared = (
+                np.sum(chunk**2, axis=1)[:, None]
+                - 2.0 * chunk @ centres.T
+                + np.sum(centres**2, axis=1)[None, :]
+            )
+            exponent = -np.maximum(squared, 0.0) / (2 * variance)
+            peak = exponent.max(axis=1)
+            values[start : start + 128] = peak + np.log(
+                np.exp(exponent - peak[:, None]).sum(axis=1)
+            )
         normaliser = np.log(centres.shape[0]) + 0.5 * centres.shape[1] * np.log(
             2 * np.pi * variance
         )
-        return values.astype(np.float64) - normaliser
+        return values - normaliser
 
     log_p = log_mixture(true)
     log_q = log_mixture(generated)
@@ -215,7 +222,11 @@ def prediction_error(model, data: np.ndarray, steps: int = 20) -> float:
     """``PE(n)``: from every ``t`` in ``0 ... T - n - 1``, ``z = init_state(x_t)``,
     iterate ``n = steps`` steps and average the squared error of the readout against
     ``x_{t+n}`` over starts and dimensions. ``data`` is ``(T, N)``."""
-    data = jnp.asarray(data, dtype=jnp.float32)
+    return float(_mean_forecast_error(model, jnp.asarray(data, jnp.float32), steps))
+
+
+@eqx.filter_jit
+def _mean_forecast_error(model, data: jax.Array, steps: int) -> jax.Array:
     starts = data[: data.shape[0] - steps]
     targets = data[steps:]
 
@@ -225,7 +236,7 @@ def prediction_error(model, data: np.ndarray, steps: int = 20) -> float:
         return model.readout(z)
 
     predictions = jax.lax.map(forecast, starts, batch_size=4096)
-    return float(jnp.mean((predictions - targets) ** 2))
+    return jnp.mean((predictions - targets) ** 2)
 
 
 class ValidPredictionTime(NamedTuple):

@@ -31,6 +31,7 @@ Every random draw derives from ``seed`` (batch ``b`` of epoch ``e`` uses
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import time
@@ -288,6 +289,26 @@ def make_chunk_runner(config: TrainingConfig, optimizer: optax.GradientTransform
     return run
 
 
+def _compiled_part(config: TrainingConfig) -> TrainingConfig:
+    """``config`` with the fields that do not enter the compiled loop neutralised, so
+    runs differing only in those share one compilation."""
+    return dataclasses.replace(
+        config,
+        seed=0,
+        evaluate_every=1,
+        evaluation_steps=1,
+        transient=0,
+        num_bins=1,
+        spectrum_sigma=1.0,
+        divergence_loss=1.0,
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_chunk_runner(config: TrainingConfig):
+    return make_chunk_runner(config, make_optimizer(config))
+
+
 @eqx.filter_jit
 def generate_observations(
     model: LatentModel, x0: jax.Array, steps: int, transient: int
@@ -328,6 +349,7 @@ def train(
     validation: np.ndarray | None = None,
     checkpoint_dir: str | Path | None = None,
     resume: bool = False,
+    stop_at_epoch: int | None = None,
 ) -> TrainingResult:
     """Train a latent model on one multivariate series.
 
@@ -342,6 +364,8 @@ def train(
     - ``checkpoint_dir``: where ``checkpoint.json``/``checkpoint.npz`` are written after
       every evaluation; with ``resume=True`` an existing checkpoint there is continued
       (its configuration must match).
+    - ``stop_at_epoch``: return once this epoch is reached (rounded up to the next
+      evaluation), e.g. to split a long run over several calls with ``resume``.
 
     **Returns:** :class:`TrainingResult`.
     """
@@ -416,12 +440,15 @@ def train(
         evaluations = [Evaluation(**e) for e in meta["evaluations"]]
         logger.info("resuming from %s at epoch %d", directory, start_epoch)
 
-    run_chunk = make_chunk_runner(config, optimizer)
+    run_chunk = _cached_chunk_runner(_compiled_part(config))
     data_j = jnp.asarray(data)
     x0_validation = jnp.asarray(validation[0])
     diverged, message = False, "completed"
     started = time.perf_counter()
-    chunk_starts = list(range(start_epoch, config.epochs, config.evaluate_every))
+    last_epoch = (
+        config.epochs if stop_at_epoch is None else min(stop_at_epoch, config.epochs)
+    )
+    chunk_starts = list(range(start_epoch, last_epoch, config.evaluate_every))
     for chunk_start in progress(chunk_starts, total=len(chunk_starts), desc="training"):
         chunk_end = min(chunk_start + config.evaluate_every, config.epochs)
         epochs = jnp.arange(chunk_start, chunk_end, dtype=jnp.int32)
