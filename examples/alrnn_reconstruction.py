@@ -32,10 +32,22 @@ from symworld.alrnn.training import TrainingConfig, train
 
 SETTINGS = {
     "lorenz": dict(
-        relu=2, interval=16, sequence_length=200, start_lr=1e-3, epochs=2000, dt=0.01
+        relu=2,
+        interval=16,
+        sequence_length=200,
+        start_lr=1e-3,
+        epochs=2000,
+        dt=0.01,
+        selection_dh_weight=0.0,
     ),
     "rossler": dict(
-        relu=1, interval=8, sequence_length=300, start_lr=5e-3, epochs=2000, dt=0.08
+        relu=1,
+        interval=8,
+        sequence_length=300,
+        start_lr=5e-3,
+        epochs=2000,
+        dt=0.08,
+        selection_dh_weight=1.0,
     ),
 }
 
@@ -105,6 +117,12 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--steps", type=int, default=100_000)
     parser.add_argument("--analyse-only", action="store_true")
+    parser.add_argument(
+        "--selection-dh-weight",
+        type=float,
+        default=None,
+        help="select the model minimising D_stsp + weight * D_H (default per system)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     settings = SETTINGS[args.system]
@@ -130,6 +148,11 @@ def main() -> None:
         sequence_length=settings["sequence_length"],
         start_lr=settings["start_lr"],
         evaluation_steps=args.steps,
+        selection_dh_weight=(
+            settings["selection_dh_weight"]
+            if args.selection_dh_weight is None
+            else args.selection_dh_weight
+        ),
         seed=args.seed,
     )
     model_config = dict(num_latent=20, num_relu=settings["relu"], num_observed=3)

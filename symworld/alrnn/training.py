@@ -69,6 +69,8 @@ class TrainingConfig:
     - ``evaluation_steps``: generated steps per evaluation (after ``transient``).
     - ``num_bins``, ``spectrum_sigma``: metric settings for evaluations.
     - ``divergence_loss``: a loss above this counts as divergence.
+    - ``selection_dh_weight``: the best model minimises ``D_stsp + weight * D_H`` on
+      the validation run (0, the AL-RNN convention, selects by ``D_stsp`` alone).
     - ``seed``: the seed of the initialisation and of every batch.
     """
 
@@ -91,6 +93,7 @@ class TrainingConfig:
     num_bins: int = 30
     spectrum_sigma: float = 20.0
     divergence_loss: float = 1e4
+    selection_dh_weight: float = 0.0
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -301,6 +304,7 @@ def _compiled_part(config: TrainingConfig) -> TrainingConfig:
         num_bins=1,
         spectrum_sigma=1.0,
         divergence_loss=1.0,
+        selection_dh_weight=0.0,
     )
 
 
@@ -362,8 +366,9 @@ def train(
     - ``validation``: ``(T_v, N)`` series the evaluations compare free runs with
       (starting from its first point); the training data when ``None``.
     - ``checkpoint_dir``: where ``checkpoint.json``/``checkpoint.npz`` are written after
-      every evaluation; with ``resume=True`` an existing checkpoint there is continued
-      (its configuration must match).
+      every evaluation, and every evaluated model as ``models/epoch_EEEEEE.{json,npz}``
+      (for selection by other criteria afterwards); with ``resume=True`` an existing
+      checkpoint there is continued (its configuration must match).
     - ``stop_at_epoch``: return once this epoch is reached (rounded up to the next
       evaluation), e.g. to split a long run over several calls with ``resume``.
 
@@ -401,6 +406,7 @@ def train(
         jnp.asarray(0, jnp.int32),
     )
     best_model, best_epoch, best_d_stsp = model, -1, float("inf")
+    best_score = float("inf")
     losses: list[float] = []
     evaluations: list[Evaluation] = []
     start_epoch = 0
@@ -434,6 +440,11 @@ def train(
         best_d_stsp = (
             float(meta["best_d_stsp"])
             if meta["best_d_stsp"] is not None
+            else float("inf")
+        )
+        best_score = (
+            float(meta["best_score"])
+            if meta.get("best_score") is not None
             else float("inf")
         )
         losses = list(meta["losses"])
@@ -496,18 +507,24 @@ def train(
             d_h,
             evaluation.alpha,
         )
-        if np.isfinite(d_stsp) and d_stsp < best_d_stsp:
+        score = d_stsp + config.selection_dh_weight * d_h
+        if np.isfinite(score) and score < best_score:
             best_model, best_epoch, best_d_stsp = state.model, chunk_end, float(d_stsp)
+            best_score = float(score)
         if directory is not None:
             meta = dict(meta_base)
             meta.update(
                 epoch=chunk_end,
                 best_epoch=best_epoch,
                 best_d_stsp=best_d_stsp if np.isfinite(best_d_stsp) else None,
+                best_score=best_score if np.isfinite(best_score) else None,
                 losses=losses,
                 evaluations=[e._asdict() for e in evaluations],
             )
             _save_checkpoint(directory, state, best_model, meta)
+            checkpoints.save_model(
+                state.model, directory / "models" / f"epoch_{chunk_end:06d}"
+            )
 
     if best_epoch < 0:
         best_model = state.model
