@@ -47,6 +47,8 @@ def add_parser(subparsers) -> None:
     )
     parser.add_argument("--interval", type=int, default=16, help="forcing interval tau")
     parser.add_argument("--sequence-length", type=int, default=200)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--batches-per-epoch", type=int, default=50)
     parser.add_argument("--lr", type=float, default=1e-3, help="start learning rate")
     parser.add_argument("--noise", type=float, default=0.05, help="training noise std")
     parser.add_argument("--evaluate-every", type=int, default=25, help="epochs")
@@ -154,6 +156,8 @@ def run(args: argparse.Namespace) -> int:
         args.interval,
         epochs=args.epochs,
         sequence_length=args.sequence_length,
+        batch_size=args.batch_size,
+        batches_per_epoch=args.batches_per_epoch,
         start_lr=args.lr,
         noise_std=args.noise,
         evaluate_every=min(args.evaluate_every, args.epochs),

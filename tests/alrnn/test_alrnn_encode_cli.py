@@ -12,7 +12,8 @@ from symworld.trajectory_io import write_trajectory
 
 ARGS = [
     "--latent", "6", "--relu", "2", "--epochs", "2", "--evaluate-every", "1",
-    "--sequence-length", "40", "--seed", "3",
+    "--sequence-length", "40", "--seed", "3", "--batch-size", "4",
+    "--batches-per-epoch", "5",
 ]  # fmt: skip
 
 

@@ -19,10 +19,10 @@ from symworld.alrnn.world_model import ALRNNModel
 @pytest.fixture(scope="module")
 def models():
     return [
-        ALRNN(7, 3, 2, key=jax.random.PRNGKey(0)),
-        PLRNN(5, 3, key=jax.random.PRNGKey(1)),
-        ShallowPLRNN(4, 9, 4, key=jax.random.PRNGKey(2)),
-        ShallowPLRNN(4, 9, 3, clipped=True, key=jax.random.PRNGKey(3)),
+        ALRNN(6, 2, 3, key=jax.random.PRNGKey(0)),
+        PLRNN(6, 3, key=jax.random.PRNGKey(1)),
+        ShallowPLRNN(3, 12, 3, key=jax.random.PRNGKey(2)),
+        ShallowPLRNN(3, 12, 3, clipped=True, key=jax.random.PRNGKey(3)),
     ]
 
 
@@ -65,22 +65,20 @@ def test_initialisation_follows_the_papers(models):
         assert np.all((np.asarray(model.A) > 0) & (np.asarray(model.A) <= 1 + 1e-6))
     assert np.abs(np.asarray(alrnn.W)).max() < 0.06  # N(0, 0.01^2) entries
     assert np.all(np.asarray(alrnn.h) == 0) and np.all(np.asarray(plrnn.h) == 0)
-    assert np.abs(np.asarray(shallow.W1)).max() <= 1 / 3  # U(+-1/sqrt(9))
+    assert np.abs(np.asarray(shallow.W1)).max() <= 12**-0.5  # U(+-1/sqrt(L))
     assert np.all(np.asarray(shallow.h2) == 0) and np.any(np.asarray(clipped.h2) != 0)
-    assert alrnn.observation_map.shape == (5, 2) and shallow.observation_map.shape == (
-        0,
-        4,
-    )
-    x = jnp.array([0.3, -1.2])
+    assert alrnn.observation_map.shape == (3, 3)
+    assert shallow.observation_map.shape == (0, 3)
+    x = jnp.array([0.3, -1.2, 0.7])
     z = alrnn.init_state(x)
-    np.testing.assert_allclose(z[:2], x)
-    np.testing.assert_allclose(z[2:], alrnn.observation_map @ x, rtol=1e-6)
+    np.testing.assert_allclose(z[:3], x)
+    np.testing.assert_allclose(z[3:], alrnn.observation_map @ x, rtol=1e-6)
     np.testing.assert_allclose(alrnn.readout(z), x)
 
 
 def test_plrnn_diagonal_gets_no_gradient(models):
     plrnn = models[1]
-    grads = jax.grad(lambda m: jnp.sum(m.step(jnp.ones(5)) ** 2))(plrnn)
+    grads = jax.grad(lambda m: jnp.sum(m.step(jnp.ones(6)) ** 2))(plrnn)
     assert np.all(np.diag(np.asarray(grads.W)) == 0)
     assert np.any(np.asarray(grads.W) != 0)
 
@@ -95,14 +93,14 @@ def test_bad_shapes():
 def test_world_model_interface(models):
     alrnn = models[0]
     deterministic = ALRNNModel(alrnn)
-    z = deterministic.initial_state(jnp.array([0.5, -0.5]))
+    z = deterministic.initial_state(jnp.array([0.5, -0.5, 0.2]))
     following = deterministic.sample(jax.random.PRNGKey(0), z, 0)
     np.testing.assert_allclose(following, alrnn.step(z))
     assert float(deterministic.log_prob(z, 0, following)) == 0.0
     assert float(deterministic.log_prob(z, 0, following + 1.0)) == -np.inf
     states = deterministic.rollout(jax.random.PRNGKey(0), z, jnp.zeros(6, jnp.int32))
     np.testing.assert_allclose(states[-1], alrnn.generate(z, 6)[-1], rtol=1e-6)
-    assert deterministic.observe(states).shape == (6, 2)
+    assert deterministic.observe(states).shape == (6, 3)
 
     noisy = ALRNNModel(alrnn, noise_std=0.3)
     draws = jax.vmap(lambda k: noisy.sample(k, z, 0))(
@@ -111,7 +109,7 @@ def test_world_model_interface(models):
     np.testing.assert_allclose(draws.mean(0), alrnn.step(z), atol=0.03)
     np.testing.assert_allclose(draws.std(0), 0.3, atol=0.02)
     point = np.asarray(alrnn.step(z)) + 0.1
-    expected = multivariate_normal(np.asarray(alrnn.step(z)), 0.09 * np.eye(7)).logpdf(
+    expected = multivariate_normal(np.asarray(alrnn.step(z)), 0.09 * np.eye(6)).logpdf(
         point
     )
     assert float(noisy.log_prob(z, 0, jnp.asarray(point))) == pytest.approx(
