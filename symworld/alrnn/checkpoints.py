@@ -62,11 +62,25 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+def json_safe(value: Any) -> Any:
+    """``value`` with non-finite floats replaced by ``None`` (strict JSON) and numpy
+    scalars turned into Python numbers."""
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
 def atomic_write_json(path: Path, value: Any) -> None:
-    """JSON-encode ``value`` (indented) and write it atomically."""
-    atomic_write_bytes(
-        path, (json.dumps(value, indent=2, sort_keys=True) + "\n").encode()
-    )
+    """JSON-encode ``value`` (indented, non-finite numbers as ``null``) and write it
+    atomically."""
+    text = json.dumps(json_safe(value), indent=2, sort_keys=True, allow_nan=False)
+    atomic_write_bytes(path, (text + "\n").encode())
 
 
 def atomic_write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:

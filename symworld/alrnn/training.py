@@ -448,7 +448,10 @@ def train(
             else float("inf")
         )
         losses = list(meta["losses"])
-        evaluations = [Evaluation(**e) for e in meta["evaluations"]]
+        evaluations = [
+            Evaluation(**{k: float("nan") if v is None else v for k, v in e.items()})
+            for e in meta["evaluations"]
+        ]
         logger.info("resuming from %s at epoch %d", directory, start_epoch)
 
     run_chunk = _cached_chunk_runner(_compiled_part(config))

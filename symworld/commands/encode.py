@@ -139,6 +139,7 @@ def format_report(report: dict) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from symworld.alrnn.checkpoints import json_safe
     from symworld.alrnn.encoding import encode_series
     from symworld.alrnn.training import TrainingConfig
 
@@ -175,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
         plots=not args.no_plots,
     )
     if args.json:
-        print(json.dumps(encoding.report, indent=1))
+        print(json.dumps(json_safe(encoding.report), indent=1, allow_nan=False))
     else:
         print("\n".join(format_report(encoding.report)))
         print(f"written to {args.out}")

@@ -243,3 +243,15 @@ def test_bad_training_input(data):
         train(data[:, :2], model_config=MODEL, config=CONFIG)
     with pytest.raises(ValueError, match="rows"):
         train(data[:20], model_config=MODEL, config=CONFIG)
+
+
+def test_json_files_are_strict(tmp_path):
+    import json
+
+    from symworld.alrnn.checkpoints import atomic_write_json
+
+    atomic_write_json(
+        tmp_path / "r.json", {"d_stsp": float("nan"), "x": [np.float32(2)]}
+    )
+    assert json.loads((tmp_path / "r.json").read_text()) == {"d_stsp": None, "x": [2.0]}
+    assert not list(tmp_path.glob(".r.json*"))  # no temporary left behind
