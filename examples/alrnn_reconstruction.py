@@ -8,8 +8,12 @@ observation noise, clean validation, clean test), 100,000 steps each, z-scored w
 the clean training statistics. Training follows the AL-RNN settings (M = 20, sparse
 teacher forcing, RAdam with exponential decay, noise 0.05); every 25 epochs a 100,000-
 step free run (after 1,000 transient steps, from the first validation point) is
-compared with the validation series and the best model by D_stsp is kept (short
-evaluation runs miss models whose chaos is a long transient before a cycle).
+compared with the validation series and the best model is kept: lowest D_stsp for
+Lorenz, lowest D_stsp + D_H for Rössler (``--selection-dh-weight``). Short evaluation
+runs miss models whose chaos is a long transient before a cycle.
+The trajectories are integrated here (RK4, 20 substeps per sample, 100 time units of
+transient) because these runs predate ``symworld.envs.chaos``; the data of a run is
+stored in ``OUT/data.npz`` and reused when the command is repeated.
 The final evaluation of that model: 100,000 generated steps (after 1,000
 transient steps, from the first test point) against the 100,000 clean test steps,
 30 bins per dimension, spectrum smoothing sigma = 20; then the symbolic analysis.
