@@ -220,9 +220,9 @@ def test_generalized_forcing_adapts_alpha(data):
 
 def test_model_files_round_trip(tmp_path):
     for model in (
-        ALRNN(5, 2, 2, key=jax.random.PRNGKey(0)),
-        PLRNN(4, 2, key=jax.random.PRNGKey(1)),
-        ShallowPLRNN(3, 7, 3, clipped=True, key=jax.random.PRNGKey(2)),
+        ALRNN(6, 2, 3, key=jax.random.PRNGKey(0)),
+        PLRNN(6, 3, key=jax.random.PRNGKey(1)),
+        ShallowPLRNN(3, 12, 3, clipped=True, key=jax.random.PRNGKey(2)),
     ):
         save_model(model, tmp_path / "m")
         loaded = load_model(tmp_path / "m.json")
