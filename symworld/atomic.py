@@ -22,14 +22,28 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise FileNotFoundError(f"{target}: folder {folder} does not exist")
+    if target.is_dir():
+        raise IsADirectoryError(f"{target}: is a directory, not a file")
     handle, temporary = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=".tmp", dir=folder
     )
     os.close(handle)
     temporary_path = Path(temporary)
+    # mkstemp creates 0600; give the file the mode a plain open() would (or keep the
+    # mode of the file it replaces).
+    if target.exists():
+        mode = target.stat().st_mode & 0o777
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     try:
+        os.chmod(temporary_path, mode)
         yield temporary_path
-        os.replace(temporary_path, target)
+        try:
+            os.replace(temporary_path, target)
+        except OSError as error:
+            raise OSError(f"{target}: cannot write ({error.strerror})") from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             temporary_path.unlink()

@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 COMMANDS = [
     "symworld.commands.collect",
     "symworld.commands.inspect",
+    "symworld.commands.extract",
     "symworld.commands.demo",
     "symworld.commands.encode",
 ]
@@ -84,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     set_progress_enabled(not args.quiet)
     try:
         return int(args.func(args) or 0)
+    except BrokenPipeError:
+        # the reader of stdout went away (``| head``): stop quietly
+        sys.stderr.close()
+        return 0
     except (CommandError, ValueError, FileNotFoundError, OSError) as error:
         print(f"symworld {args.command}: error: {error}", file=sys.stderr)
         return 1

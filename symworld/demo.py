@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 # (title, "module:function"), in report order.
 SECTIONS: list[tuple[str, str]] = [
     ("Rollouts and trajectory files", "symworld.demos.trajectories:run"),
+    ("Equations from a Pendulum-v1 rollout", "symworld.demos.equations:run"),
     ("AL-RNN symbolic encoding", "symworld.demos.alrnn:run"),
 ]
 
@@ -27,6 +28,11 @@ def run_demo(seed: int = 0, only: list[str] | None = None) -> dict[str, Any]:
 
     Returns ``{title: summary}`` with each summary's ``seconds`` added.
     """
+    if only and not any(
+        word.lower() in title.lower() for title, _ in SECTIONS for word in only
+    ):
+        titles = "; ".join(title for title, _ in SECTIONS)
+        raise ValueError(f"no demo section matches {only}; the sections are: {titles}")
     report: dict[str, Any] = {}
     for title, target in SECTIONS:
         if only and not any(word.lower() in title.lower() for word in only):

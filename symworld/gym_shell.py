@@ -70,20 +70,29 @@ class FunctionalGymEnv(gymnasium.Env):
         return {}
 
     def _check_action(self, action: Any) -> Any:
-        if not self.action_space.contains(action):
-            try:
-                coerced = np.asarray(action, dtype=self.action_space.dtype)
-            except (TypeError, ValueError):
-                coerced = None
-            if coerced is None or not self.action_space.contains(
-                coerced.reshape(self.action_space.shape)
-            ):
-                raise ValueError(
-                    f"invalid action {action!r}: not in the action space "
-                    f"{self.action_space}"
-                )
-            action = coerced.reshape(self.action_space.shape)
-        return action
+        """Return ``action`` if it is in the action space, else raise ``ValueError``.
+
+        A value of another type (a list, a 0-d array, a JAX array) is accepted only
+        when it has the space's shape and converting it to the space's dtype changes
+        nothing, so ``1.5`` is never silently truncated to ``1``."""
+        if self.action_space.contains(action):
+            return action
+        try:
+            given = np.asarray(action)
+            coerced = given.astype(self.action_space.dtype)
+            lossless = (
+                given.shape == self.action_space.shape
+                and given.dtype.kind in "biuf"
+                and np.array_equal(coerced, given)
+            )
+        except (TypeError, ValueError):
+            lossless = False
+        if not lossless or not self.action_space.contains(coerced):
+            raise ValueError(
+                f"invalid action {action!r}: not in the action space "
+                f"{self.action_space}"
+            )
+        return coerced
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None

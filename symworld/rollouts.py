@@ -252,7 +252,9 @@ def _collect_vector(env, steps, episodes, seed, policy) -> Trajectory:
     count = env.num_envs
     name = _name_of(env)
     single_obs_space = env.single_observation_space
-    names = observation_names(name, single_obs_space)
+    first = getattr(env, "envs", [None])[0]
+    declared = getattr(getattr(first, "unwrapped", None), "observation_names", None)
+    names = observation_names(name, single_obs_space, declared)
     mode = env.metadata.get("autoreset_mode", gymnasium.vector.AutoresetMode.NEXT_STEP)
     mode = gymnasium.vector.AutoresetMode(mode)
     policy = policy or RandomPolicy(env.action_space, seed)

@@ -132,7 +132,7 @@ class Trajectory:
     - ``step``: int64 ``(N,)``, 0, 1, 2, ... within each episode.
     - ``state``: dict name -> ``(N, *shape)`` array.
     - ``action``: dict name -> ``(N, *shape)`` array; the value on an episode's last
-      row is a fill (0 or NaN) and carries no meaning.
+      row is a fill (0) and carries no meaning.
     - ``reward``: float64 ``(N,)``; ``terminated``, ``truncated``: bool ``(N,)``,
       each describing the transition that leaves the row (0/False on last rows).
     - ``time``: float64 ``(N,)`` or ``None``.
@@ -266,13 +266,21 @@ class Trajectory:
             metadata=dict(self.metadata),
         )
 
-    def equals(self, other: Trajectory) -> bool:
-        """Exact equality of every column (NaN equal to NaN), metadata ignored."""
+    def equals(self, other: Trajectory, *, check_dtype: bool = True) -> bool:
+        """Exact equality of every column: same values bit for bit (NaN equals NaN,
+        -0.0 differs from 0.0) and, with ``check_dtype``, the same dtypes. Metadata
+        is ignored. CSV keeps values but not dtypes (float32 reads back as float64),
+        so compare a CSV round trip with ``check_dtype=False``."""
 
         def same(a: Any, b: Any) -> bool:
             if a is None or b is None:
                 return a is None and b is None
             a, b = np.asarray(a), np.asarray(b)
+            if check_dtype and a.dtype != b.dtype:
+                return False
+            if a.dtype.kind == "f" and b.dtype.kind == "f" and a.shape == b.shape:
+                if not np.array_equal(np.signbit(a), np.signbit(b)):
+                    return False
             return a.shape == b.shape and bool(
                 np.array_equal(a, b, equal_nan=_nan_ok(a))
             )

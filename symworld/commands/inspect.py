@@ -38,13 +38,12 @@ def describe(trajectory: Trajectory) -> dict[str, Any]:
 
     def add(name: str, role: str, values: np.ndarray) -> None:
         values = np.asarray(values)
-        numeric = values.astype(np.float64) if values.size else values
         columns[name] = {
             "role": role,
             "dtype": str(values.dtype),
             "shape": list(values.shape[1:]),
-            "min": float(np.min(numeric)) if values.size else None,
-            "max": float(np.max(numeric)) if values.size else None,
+            "min": np.min(values).item() if values.size else None,
+            "max": np.max(values).item() if values.size else None,
         }
 
     if trajectory.time is not None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from symworld.atomic import atomic_path
 from symworld.trajectory import Trajectory, TrajectoryFileError
+from symworld.trajectory_io.checks import check_writable
 from symworld.trajectory_io.columns import assemble
 from symworld.trajectory_io.csv_format import read_csv_table, write_csv
 from symworld.trajectory_io.npz_format import read_npz_table, write_npz
@@ -67,12 +68,16 @@ def read_trajectory(
     **Returns:** a :class:`Trajectory`.
 
     **Raises:** :class:`TrajectoryFileError` naming the file, row and column at
-    fault; ``FileNotFoundError`` for a missing file.
+    fault (code ``missing-file`` for a missing file).
     """
     path = Path(path)
     suffix = _suffix(path)
+    if path.is_dir():
+        raise TrajectoryFileError(
+            "missing-file", "is a directory, not a file", path=path
+        )
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
+        raise TrajectoryFileError("missing-file", "no such file", path=path)
     table = READERS[suffix](path)
     trajectory = assemble(
         table,
@@ -89,10 +94,14 @@ def read_trajectory(
 def write_trajectory(trajectory: Trajectory, path: str | os.PathLike) -> Path:
     """Write ``trajectory`` atomically; the format follows the suffix.
 
-    Returns the path written. Nothing is left at ``path`` if writing fails.
+    Returns the path written. Nothing is left at ``path`` if writing fails; a
+    trajectory that would not read back unchanged (reserved or unusable names,
+    non-numeric dtypes, NaN/±inf, per-row shapes in CSV) is refused before anything is
+    written, with :class:`TrajectoryFileError`.
     """
     path = Path(path)
     suffix = _suffix(path)
+    check_writable(trajectory, path, suffix)
     with atomic_path(path) as temporary:
         WRITERS[suffix](trajectory, temporary)
     return path

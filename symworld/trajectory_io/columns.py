@@ -37,6 +37,13 @@ FLAG_NAMES = (TERMINATED, TRUNCATED)
 RESERVED = (EPISODE, STEP, REWARD, TERMINATED, TRUNCATED, *TIME_NAMES)
 
 
+def show(value: Any) -> str:
+    """A cell value as a person writes it (``0.5``, ``nan``, ``3``), not a repr."""
+    if isinstance(value, np.ndarray) and value.ndim:
+        return np.array2string(value, separator=", ")
+    return str(np.asarray(value).item())
+
+
 def is_action_name(name: str) -> bool:
     """True for the conventional action names ``action`` and ``action.*``."""
     return name == "action" or name.startswith("action.")
@@ -51,7 +58,9 @@ class RawTable:
     - ``row_label``: maps a 0-based row index to the number reported in errors (CSV:
       the 1-based line number in the file; NPZ/Parquet: the row index itself).
     - ``empty``: name -> bool ``(N,)``, cells that were empty in the file (CSV only).
-    - ``roles``: ``{"state": [...], "action": [...]}`` recorded in the file's schema.
+    - ``roles``: ``{"state": [...], "action": [...], "time": name or None}``
+      recorded in the file's schema.
+    - ``shapes``: name -> per-row shape recorded in the file's schema.
     - ``metadata``: free metadata recorded in the file's schema.
     """
 
@@ -59,7 +68,8 @@ class RawTable:
     path: Any
     row_label: Any = lambda index: int(index)
     empty: dict[str, np.ndarray] = field(default_factory=dict)
-    roles: dict[str, list[str]] | None = None
+    roles: dict[str, Any] | None = None
+    shapes: dict[str, list[int]] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
@@ -102,6 +112,14 @@ def assemble(
     for selected in (
         (state_names or []) + (action_names or []) + ([time] if time else [])
     ):
+        if selected in RESERVED and selected not in TIME_NAMES:
+            raise TrajectoryFileError(
+                "duplicate-column",
+                f"{selected!r} is a reserved column and cannot also be a state or "
+                "action",
+                path=path,
+                column=selected,
+            )
         if selected not in columns:
             raise TrajectoryFileError(
                 "unknown-column",
@@ -110,7 +128,24 @@ def assemble(
                 path=path,
                 column=selected,
             )
-    time_name = time or next((n for n in TIME_NAMES if n in columns), None)
+    declared_time = (table.roles or {}).get("time")
+    if declared_time and declared_time not in columns:
+        raise TrajectoryFileError(
+            "missing-column",
+            f"the file's schema declares time column {declared_time!r}, which it "
+            "does not contain",
+            path=path,
+            column=declared_time,
+        )
+    present = [n for n in TIME_NAMES if n in columns]
+    if time is None and declared_time is None and len(present) > 1:
+        raise TrajectoryFileError(
+            "duplicate-column",
+            f"both {present} look like the time column; choose one with time= (--time)",
+            path=path,
+            column=present[1],
+        )
+    time_name = time or declared_time or (present[0] if present else None)
 
     if action_names is None:
         if table.roles is not None and state_names is None:
@@ -156,6 +191,15 @@ def assemble(
             path=path,
             column=missing[0],
         )
+    for name, shape in table.shapes.items():
+        if name in columns and list(np.shape(columns[name])[1:]) != list(shape):
+            raise TrajectoryFileError(
+                "wrong-shape",
+                f"the schema gives per-row shape {list(shape)} but the data has "
+                f"{list(np.shape(columns[name])[1:])}",
+                path=path,
+                column=name,
+            )
     used = set(state_names) | set(action_names) | set(RESERVED) | {time_name}
     ignored = [n for n in names if n not in used]
     if ignored:
@@ -181,15 +225,16 @@ def assemble(
     ]
     for name in transition_fields:
         blank = table.empty.get(name)
-        if blank is not None and np.any(blank & ~last):
-            row = int(np.argmax(blank & ~last))
-            raise TrajectoryFileError(
+        if blank is not None:
+            _reject_first(
+                table,
+                blank & ~last,
+                name,
                 "non-numeric",
-                "empty cell: only an episode's last row may leave action, reward and "
-                "flags empty",
-                path=path,
-                row=table.row_label(row),
-                column=name,
+                lambda r: (
+                    "empty cell: only an episode's last row may leave action, "
+                    "reward and flags empty"
+                ),
             )
 
     state_columns = {n: _numeric(table, n) for n in state_names}
@@ -206,18 +251,25 @@ def assemble(
         if not np.issubdtype(values.dtype, np.floating):
             continue
         bad = ~np.isfinite(values.reshape(rows, -1)).all(axis=1)
-        if bad.any() and not drop_nonfinite:
-            row = int(np.argmax(bad))
-            raise TrajectoryFileError(
+        if not drop_nonfinite:
+            _reject_first(
+                table,
+                bad,
+                name,
                 "non-finite",
-                f"value {values[row]!r} is NaN or infinite (pass drop_nonfinite=True, "
-                "or --drop-nonfinite, to drop such rows)",
-                path=path,
-                row=table.row_label(row),
-                column=name,
+                lambda r, v=values: (
+                    f"value {show(v[r])} is NaN or infinite (pass "
+                    "drop_nonfinite=True, or --drop-nonfinite, to drop such rows)"
+                ),
             )
         bad_rows |= bad
     metadata = dict(table.metadata)
+    if drop_nonfinite and bad_rows.all():
+        raise TrajectoryFileError(
+            "non-finite",
+            f"every one of the {rows} rows holds NaN or infinite values; nothing left",
+            path=path,
+        )
     if drop_nonfinite and bad_rows.any():
         keep = ~bad_rows
         logger.warning(
@@ -270,6 +322,22 @@ def _numeric(table: RawTable, name: str) -> np.ndarray:
     return values.copy()
 
 
+def _reject_first(
+    table: RawTable, bad: np.ndarray, column: str, code: str, describe
+) -> None:
+    """Raise ``code`` at the first row where ``bad`` holds; ``describe(row)`` says what
+    is wrong there. Does nothing when no row is bad."""
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise TrajectoryFileError(
+            code,
+            describe(row),
+            path=table.path,
+            row=table.row_label(row),
+            column=column,
+        )
+
+
 def _integer_column(table: RawTable, name: str, rows: int) -> np.ndarray:
     if name not in table.columns:
         return np.zeros(rows, dtype=np.int64)
@@ -283,15 +351,21 @@ def _integer_column(table: RawTable, name: str, rows: int) -> np.ndarray:
         )
     if np.issubdtype(values.dtype, np.floating):
         bad = ~np.isfinite(values) | (values != np.round(values))
-        if bad.any():
-            row = int(np.argmax(bad))
-            raise TrajectoryFileError(
-                "non-numeric",
-                f"{values[row]!r} is not an integer",
-                path=table.path,
-                row=table.row_label(row),
-                column=name,
-            )
+        _reject_first(
+            table,
+            bad,
+            name,
+            "non-numeric",
+            lambda r: f"{show(values[r])} is not an integer",
+        )
+    if values.dtype.kind == "u":
+        _reject_first(
+            table,
+            values > np.iinfo(np.int64).max,
+            name,
+            "non-numeric",
+            lambda r: f"{show(values[r])} is outside the int64 range",
+        )
     return values.astype(np.int64)
 
 
@@ -312,16 +386,13 @@ def _flag_column(table: RawTable, name: str, rows: int) -> np.ndarray:
     blank = table.empty.get(name)
     if blank is not None:
         values[blank] = 0
-    bad = (values != 0) & (values != 1)
-    if bad.any():
-        row = int(np.argmax(bad))
-        raise TrajectoryFileError(
-            "non-numeric",
-            f"{values[row]!r} is not a flag (0/1, true/false)",
-            path=table.path,
-            row=table.row_label(row),
-            column=name,
-        )
+    _reject_first(
+        table,
+        (values != 0) & (values != 1),
+        name,
+        "non-numeric",
+        lambda r: f"{show(values[r])} is not a flag (0/1, true/false)",
+    )
     return values.astype(bool)
 
 
@@ -361,9 +432,7 @@ def _check_episode_order(
             continue
         if current in seen:
             raise TrajectoryFileError(
-                "duplicate-step"
-                if _steps_overlap(episode, step, current)
-                else "episode-split",
+                "episode-split",
                 f"episode {current} appears again after other episodes (first seen "
                 f"at row {table.row_label(seen[current])}); its rows must be "
                 "contiguous",
@@ -372,11 +441,6 @@ def _check_episode_order(
                 column=EPISODE,
             )
         seen[current] = index
-
-
-def _steps_overlap(episode: np.ndarray, step: np.ndarray, which: int) -> bool:
-    steps = step[episode == which]
-    return len(np.unique(steps)) != len(steps)
 
 
 def _check_time(
@@ -392,8 +456,8 @@ def _check_time(
         index = int(np.argmax(bad)) + 1
         raise TrajectoryFileError(
             "time-order",
-            f"time {time[index]!r} does not increase strictly after "
-            f"{time[index - 1]!r} inside episode {int(episode[index])}",
+            f"time {show(time[index])} does not increase strictly after "
+            f"{show(time[index - 1])} inside episode {int(episode[index])}",
             path=table.path,
             row=table.row_label(int(row_of[index])),
             column=name,

@@ -22,12 +22,13 @@ from symworld.trajectory_io.columns import (
 )
 
 TRUE_WORDS = {"true": 1, "false": 0}
+INT64_MIN, INT64_MAX = int(np.iinfo(np.int64).min), int(np.iinfo(np.int64).max)
 
 
 def read_csv_table(path: Path) -> RawTable:
     """Parse a CSV file into raw columns, rejecting malformed rows."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
         raise TrajectoryFileError(
             "corrupt-file", f"not UTF-8 text ({error.reason})", path=path
@@ -106,15 +107,28 @@ def _parse_column(
             parsed.append(0)
             continue
         lowered = word.lower()
-        if lowered in TRUE_WORDS:
+        if name in FLAG_NAMES and lowered in TRUE_WORDS:
             parsed.append(TRUE_WORDS[lowered])
             continue
+        if "_" not in word:
+            try:
+                number = int(word)
+            except ValueError:
+                pass
+            else:
+                if not INT64_MIN <= number <= INT64_MAX:
+                    raise TrajectoryFileError(
+                        "non-numeric",
+                        f"{word} is outside the int64 range",
+                        path=path,
+                        row=int(line_of[index]),
+                        column=name,
+                    )
+                parsed.append(number)
+                continue
         try:
-            parsed.append(int(word))
-            continue
-        except ValueError:
-            pass
-        try:
+            if "_" in word:
+                raise ValueError(word)
             value = float(word)
         except ValueError:
             raise TrajectoryFileError(
@@ -127,10 +141,7 @@ def _parse_column(
         integers = False
         parsed.append(value)
     if integers:
-        try:
-            return np.asarray(parsed, dtype=np.int64), blank
-        except OverflowError:
-            pass
+        return np.asarray(parsed, dtype=np.int64), blank
     return np.asarray(parsed, dtype=np.float64), blank
 
 
@@ -149,17 +160,8 @@ def _format(value: object) -> str:
 
 def write_csv(trajectory: Trajectory, path: Path) -> None:
     """Write ``trajectory`` to ``path`` (an already-temporary path; see
-    :func:`symworld.atomic.atomic_path`). Raises for non-scalar columns."""
-    named = {**trajectory.state, **trajectory.action}
-    for name, values in named.items():
-        if np.asarray(values).ndim != 1:
-            raise TrajectoryFileError(
-                "not-flat",
-                f"column {name!r} has per-row shape {np.asarray(values).shape[1:]}; "
-                "CSV holds flat states only, use .npz or .parquet",
-                path=path,
-                column=name,
-            )
+    :func:`symworld.atomic.atomic_path`), checked by
+    :func:`~symworld.trajectory_io.checks.check_writable`."""
     time_name = trajectory.metadata.get("time_column")
     time_name = time_name if time_name in TIME_NAMES else "time"
     header = ["episode", "step"]

@@ -35,13 +35,19 @@ def read_npz_table(path: Path) -> RawTable:
             path=path,
         ) from None
     roles = None
+    shapes: dict = {}
     metadata: dict = {}
     time_name = None
     if SCHEMA_KEY in arrays:
         schema = parse_schema(str(arrays.pop(SCHEMA_KEY)), path)
-        roles = {"state": schema["state"], "action": schema["action"]}
-        metadata = schema.get("metadata", {})
         time_name = schema.get("time")
+        roles = {
+            "state": schema["state"],
+            "action": schema.get("action", []),
+            "time": time_name,
+        }
+        shapes = schema.get("shapes", {})
+        metadata = schema.get("metadata", {})
     if not arrays:
         raise TrajectoryFileError(
             "empty-file", "the archive holds no arrays", path=path
@@ -65,7 +71,9 @@ def read_npz_table(path: Path) -> RawTable:
         )
     if next(iter(lengths.values())) == 0:
         raise TrajectoryFileError("header-only", "the columns hold no rows", path=path)
-    return RawTable(columns=columns, path=path, roles=roles, metadata=metadata)
+    return RawTable(
+        columns=columns, path=path, roles=roles, shapes=shapes, metadata=metadata
+    )
 
 
 def write_npz(trajectory: Trajectory, path: Path) -> None:

@@ -39,7 +39,11 @@ def read_parquet_table(path: Path) -> RawTable:
     roles, shapes, metadata = None, {}, {}
     if stored is not None:
         schema = parse_schema(stored, path)
-        roles = {"state": schema["state"], "action": schema["action"]}
+        roles = {
+            "state": schema["state"],
+            "action": schema.get("action", []),
+            "time": schema.get("time"),
+        }
         shapes = schema.get("shapes", {})
         metadata = schema.get("metadata", {})
     if table.num_columns == 0:
@@ -51,7 +55,9 @@ def read_parquet_table(path: Path) -> RawTable:
     columns: dict[str, np.ndarray] = {}
     for name in table.column_names:
         columns[name] = _column_values(table.column(name), name, shapes, path)
-    return RawTable(columns=columns, path=path, roles=roles, metadata=metadata)
+    return RawTable(
+        columns=columns, path=path, roles=roles, shapes=shapes, metadata=metadata
+    )
 
 
 def _column_values(column: pa.ChunkedArray, name: str, shapes: dict, path: Path):
@@ -64,6 +70,14 @@ def _column_values(column: pa.ChunkedArray, name: str, shapes: dict, path: Path)
             )
         values = flat.to_numpy(zero_copy_only=False)
         shape = tuple(shapes.get(name, [kind.list_size]))
+        if int(np.prod(shape)) != kind.list_size:
+            raise TrajectoryFileError(
+                "wrong-shape",
+                f"the schema gives per-row shape {list(shape)} but each row holds "
+                f"{kind.list_size} values",
+                path=path,
+                column=name,
+            )
         return values.reshape((len(column), *shape))
     if not (
         pa.types.is_integer(kind)

@@ -11,9 +11,14 @@ key ``symworld`` of the file's key-value metadata)::
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
+import numpy as np
+
 from symworld.trajectory import Trajectory, TrajectoryFileError
+
+logger = logging.getLogger(__name__)
 
 FORMAT = "symworld-trajectory"
 VERSION = 1
@@ -50,24 +55,64 @@ def parse_schema(text: str | bytes, path: Any) -> dict[str, Any]:
             f"the stored schema is not a {FORMAT} schema",
             path=path,
         )
-    if schema.get("version") != VERSION:
+    version = schema.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version != VERSION:
         raise TrajectoryFileError(
             "schema-version",
-            f"schema version {schema.get('version')!r} is not supported (this "
+            f"schema version {version!r} is not supported (this "
             f"symworld reads version {VERSION}); re-export the file with a matching "
             "symworld",
             path=path,
         )
+    _check_structure(schema, path)
     return schema
 
 
+def _check_structure(schema: dict[str, Any], path: Any) -> None:
+    """Every field of a version-1 schema has the type the readers rely on."""
+
+    def names(value: Any) -> bool:
+        return isinstance(value, list) and all(isinstance(n, str) for n in value)
+
+    def shape(value: Any) -> bool:
+        return isinstance(value, list) and all(
+            isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in value
+        )
+
+    problems = []
+    if not names(schema.get("state")):
+        problems.append("'state' must be a list of names")
+    if not names(schema.get("action", [])):
+        problems.append("'action' must be a list of names")
+    if not isinstance(schema.get("time"), (str, type(None))):
+        problems.append("'time' must be a name or null")
+    shapes = schema.get("shapes", {})
+    if not isinstance(shapes, dict) or not all(shape(v) for v in shapes.values()):
+        problems.append("'shapes' must map names to lists of positive integers")
+    if not isinstance(schema.get("metadata", {}), dict):
+        problems.append("'metadata' must be an object")
+    if problems:
+        raise TrajectoryFileError(
+            "corrupt-file",
+            "the stored schema is malformed: " + "; ".join(problems),
+            path=path,
+        )
+
+
 def _jsonable(metadata: dict[str, Any]) -> dict[str, Any]:
-    """Keep the metadata entries that survive a JSON round trip unchanged."""
-    kept = {}
+    """The metadata entries that survive a JSON round trip (NumPy scalars become
+    Python numbers); the others are left out and named in a warning."""
+    kept, dropped = {}, []
     for key, value in metadata.items():
+        if isinstance(value, np.generic):
+            value = value.item()
         try:
-            if json.loads(json.dumps(value)) == value:
+            if json.loads(json.dumps(value, allow_nan=False)) == value:
                 kept[str(key)] = value
+                continue
         except (TypeError, ValueError):
-            continue
+            pass
+        dropped.append(str(key))
+    if dropped:
+        logger.warning("metadata not stored (not plain JSON): %s", dropped)
     return kept

@@ -23,7 +23,9 @@ def test_rules_over_many_keys(batch_step):
     actions = np.arange(4000) % 2
     following, info = batch_step(start, actions, keys)
     toggled = np.asarray(following.toggle)
-    assert np.array_equal(toggled, np.where(actions == 1, 1 - start.toggle, start.toggle))
+    assert np.array_equal(
+        toggled, np.where(actions == 1, 1 - start.toggle, start.toggle)
+    )
     assert np.all(np.asarray(following.fixed) == int(start.fixed))
     ones = int(np.asarray(following.coin).sum())
     assert binomtest(ones, 4000, 0.5).pvalue > 0.001
@@ -46,3 +48,23 @@ def test_truncates_at_100_steps_and_rejects_bad_actions():
     with pytest.raises(ValueError, match="invalid action"):
         env.step(7)
     env.close()
+
+
+@pytest.mark.parametrize("action", [1.5, -0.9, "1", np.array([1]), 2])
+def test_actions_are_never_coerced_lossily(action):
+    env = gymnasium.make("symworld/Switches-v0")
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match="invalid action"):
+        env.step(action)
+    env.step(np.int64(1))  # an integer of another width is fine
+    env.step(np.array(0))
+    env.close()
+
+
+def test_vector_collect_keeps_the_declared_names():
+    from symworld.rollouts import collect
+
+    envs = gymnasium.make_vec("symworld/Switches-v0", 2, vectorization_mode="sync")
+    trajectory = collect(envs, steps=10, seed=0)
+    envs.close()
+    assert list(trajectory.state) == ["toggle", "coin", "fixed"]
