@@ -1,6 +1,6 @@
 """AL-RNN training speed: our JAX loop against a plain PyTorch (CPU) loop.
 
-    python benchmarks/alrnn.py [--epochs 4] [--threads 2]
+    python benchmarks/alrnn.py [--epochs 4] [--threads 1]
 
 Both train the same model on the same data with the same protocol: AL-RNN M = 20,
 P = 2 on 3-D z-scored Lorenz-63 (dt 0.01) with sparse teacher forcing (tau = 16),
@@ -125,7 +125,12 @@ def torch_epochs_per_second(data: np.ndarray, config: TrainingConfig, epochs: in
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=4, help="timed epochs per side")
-    parser.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch intra-op threads (1 is fastest for these small tensors)",
+    )
     args = parser.parse_args()
     import torch
 
