@@ -23,6 +23,7 @@ COMMANDS = [
     "symworld.commands.inspect",
     "symworld.commands.extract",
     "symworld.commands.demo",
+    "symworld.commands.encode",
 ]
 
 

@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 SECTIONS: list[tuple[str, str]] = [
     ("Rollouts and trajectory files", "symworld.demos.trajectories:run"),
     ("Equations from a Pendulum-v1 rollout", "symworld.demos.equations:run"),
+    ("AL-RNN symbolic encoding", "symworld.demos.alrnn:run"),
 ]
 
 

@@ -1,0 +1,63 @@
+"""The trained latent map as a :class:`~symworld.worldmodel.WorldModel`.
+
+The state is the latent vector ``z`` ``(M,)`` float32; the dynamics are autonomous, so
+the action is accepted and ignored. With ``noise_std = 0`` the transition is the
+deterministic map (``log_prob`` is 0 for the exact successor and ``-inf`` otherwise);
+with ``noise_std > 0`` it is ``z' ~ N(F(z), noise_std^2 I)``, the Gaussian process
+noise under which the model was trained.
+"""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+
+from symworld.alrnn.models import LatentModel
+from symworld.worldmodel import PyTree, WorldModel
+
+
+class ALRNNModel(WorldModel):
+    """A :class:`~symworld.alrnn.models.LatentModel` as a world model.
+
+    **Arguments:**
+
+    - ``latent_model``: the trained model (AL-RNN, PLRNN or shallow PLRNN).
+    - ``noise_std``: Gaussian transition noise (latent units); 0 for deterministic.
+    """
+
+    latent_model: LatentModel
+    noise_std: float = eqx.field(static=True)
+
+    def __init__(self, latent_model: LatentModel, noise_std: float = 0.0):
+        if noise_std < 0:
+            raise ValueError(f"noise_std must be >= 0, got {noise_std}")
+        self.latent_model = latent_model
+        self.noise_std = float(noise_std)
+
+    def initial_state(self, observation: jax.Array) -> jax.Array:
+        """Latent state ``(M,)`` inferred from one observation ``(N,)``."""
+        return self.latent_model.init_state(jnp.asarray(observation, jnp.float32))
+
+    def observe(self, state: jax.Array) -> jax.Array:
+        """The observation ``(..., N)`` of latent states ``(..., M)``."""
+        return self.latent_model.readout(state)
+
+    def sample(self, key: jax.Array, state: PyTree, action: PyTree) -> PyTree:
+        mean = self.latent_model.step(state)
+        if self.noise_std == 0.0:
+            return mean
+        return mean + self.noise_std * jax.random.normal(key, mean.shape, mean.dtype)
+
+    def log_prob(self, state: PyTree, action: PyTree, next_state: PyTree) -> jax.Array:
+        mean = self.latent_model.step(state)
+        if self.noise_std == 0.0:
+            exact = jnp.all(next_state == mean)
+            return jnp.where(exact, 0.0, -jnp.inf).astype(jnp.float32)
+        residual = (next_state - mean) / self.noise_std
+        dimension = mean.shape[0]
+        return (
+            -0.5 * jnp.sum(residual**2)
+            - dimension * jnp.log(self.noise_std)
+            - 0.5 * dimension * jnp.log(2 * jnp.pi)
+        ).astype(jnp.float32)

@@ -1,0 +1,183 @@
+"""``symworld encode``: train an AL-RNN on a trajectory file, print its symbolic code.
+
+    symworld encode lorenz.csv --latent 20 --relu 2 --epochs 2000 --seed 0 --out run
+
+The file is read with :func:`symworld.trajectory_io.read_trajectory` (``.csv``,
+``.npz``, ``.parquet``; ``--state`` picks the columns, default all state columns; the
+longest episode is used), or as a plain ``(T, N)`` array from a ``.npy`` file. The
+series is z-scored and split in time into training, validation and test parts; the
+report gives the test metrics, the used subregions with their time shares, the
+transition graph, the fixed points and the per-region equations. ``--json`` prints
+the whole report as one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "encode",
+        help="AL-RNN reconstruction of a trajectory file and its symbolic code",
+        description=__doc__.split("\n\n")[0],
+    )
+    parser.add_argument(
+        "file", type=Path, help="trajectory file (.csv/.npz/.parquet/.npy)"
+    )
+    parser.add_argument(
+        "--latent", type=int, default=20, help="latent units M (default 20)"
+    )
+    parser.add_argument(
+        "--relu", type=int, default=2, help="rectified units P (default 2)"
+    )
+    parser.add_argument("--epochs", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, required=True, help="output folder")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--state", nargs="+", default=None, help="state columns to use (default: all)"
+    )
+    parser.add_argument("--interval", type=int, default=16, help="forcing interval tau")
+    parser.add_argument("--sequence-length", type=int, default=200)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--batches-per-epoch", type=int, default=50)
+    parser.add_argument("--lr", type=float, default=1e-3, help="start learning rate")
+    parser.add_argument("--noise", type=float, default=0.05, help="training noise std")
+    parser.add_argument("--evaluate-every", type=int, default=25, help="epochs")
+    parser.add_argument("--test-fraction", type=float, default=0.2)
+    parser.add_argument("--validation-fraction", type=float, default=0.1)
+    parser.add_argument("--no-plots", action="store_true")
+    parser.set_defaults(func=run)
+
+
+def load_series(path: Path, state: list[str] | None) -> np.ndarray:
+    """``(T, N)`` float64 from a trajectory file (longest episode) or a ``.npy``."""
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    if path.suffix == ".npy":
+        try:
+            values = np.load(path, allow_pickle=False)
+        except ValueError as error:
+            raise ValueError(
+                f"{path}: not a plain numeric .npy array ({error})"
+            ) from error
+        if values.ndim == 1:
+            values = values[:, None]
+        if values.ndim != 2 or not np.issubdtype(values.dtype, np.number):
+            raise ValueError(
+                f"{path}: expected a numeric (T, N) array, got {values.shape}"
+            )
+        return values.astype(np.float64)
+    from symworld.trajectory_io import read_trajectory
+
+    trajectory = read_trajectory(path)
+    ids, counts = np.unique(trajectory.episode, return_counts=True)
+    longest = ids[np.argmax(counts)]
+    if len(ids) > 1:
+        logger.info("%s: %d episodes; using the longest (%d)", path, len(ids), longest)
+    trajectory = trajectory.select_episodes([longest])
+    if state is not None:
+        missing = [name for name in state if name not in trajectory.state]
+        if missing:
+            raise ValueError(
+                f"{path}: no state column(s) {missing}; "
+                f"available: {sorted(trajectory.state)}"
+            )
+    return trajectory.state_matrix(state)
+
+
+def format_report(report: dict) -> list[str]:
+    """Human-readable lines of an encoding report."""
+    lines = [
+        f"D_stsp {report['d_stsp']:.3f} ({report['generated_steps']} generated vs "
+        f"{report['test_steps']} test steps, {report['num_bins']} bins), "
+        f"D_H {report['d_h']:.3f} (sigma {report['spectrum_sigma']:g}), "
+        f"PE({report['prediction_steps']}) {report['prediction_error']:.4f}",
+    ]
+    if "training_message" in report:
+        lines.append(
+            f"training: {report['epochs_completed']} epochs, best epoch "
+            f"{report['best_epoch']}, {report['training_message']}"
+        )
+    if "region_shares" not in report:
+        lines.append("no symbolic analysis (the free run is not finite)")
+        return lines
+    lines.append(
+        f"subregions used: {report['subregions_used']} of "
+        f"{report['subregions_possible']}"
+    )
+    for symbol, share in report["region_shares"].items():
+        lines.append(
+            f"  region {symbol}: {100 * share:.1f}% of time, mean dwell "
+            f"{report['mean_dwell'][symbol]:.1f} steps"
+        )
+    lines.append("transition graph (jump chain, P(next | leaving)):")
+    for edge in report["jump_graph"]:
+        lines.append(f"  {edge['from']} -> {edge['to']}: {edge['probability']:.3f}")
+    lines.append("fixed points (z-scored observation coordinates):")
+    for point in report["fixed_points"]:
+        coordinates = ", ".join(f"{v:.3f}" for v in point["observation"])
+        kind = "real" if point["real"] else "virtual"
+        lines.append(
+            f"  region {point['region']}: ({coordinates}) {kind}, "
+            f"{point['unstable_directions']} unstable directions, "
+            f"spectral radius {point['spectral_radius']:.4f}"
+        )
+    lines.append("per-region equations (observation form):")
+    for symbol, equations in report["equations"].items():
+        lines.append(f"  region {symbol}:")
+        lines.extend(f"    {equation}" for equation in equations)
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    from symworld.alrnn.checkpoints import json_safe
+    from symworld.alrnn.encoding import encode_series
+    from symworld.alrnn.training import TrainingConfig
+
+    series = load_series(args.file, args.state)
+    if args.relu > args.latent or args.relu < 0:
+        raise ValueError(
+            f"--relu must lie in [0, --latent={args.latent}], got {args.relu}"
+        )
+    if args.latent < series.shape[1]:
+        raise ValueError(
+            f"--latent {args.latent} is smaller than the {series.shape[1]} "
+            "observed columns"
+        )
+    config = TrainingConfig.sparse(
+        args.interval,
+        epochs=args.epochs,
+        sequence_length=args.sequence_length,
+        batch_size=args.batch_size,
+        batches_per_epoch=args.batches_per_epoch,
+        start_lr=args.lr,
+        noise_std=args.noise,
+        evaluate_every=min(args.evaluate_every, args.epochs),
+        evaluation_steps=10_000,
+        seed=args.seed,
+    )
+    encoding = encode_series(
+        series,
+        latent=args.latent,
+        relu=args.relu,
+        config=config,
+        validation_fraction=args.validation_fraction,
+        test_fraction=args.test_fraction,
+        out=args.out,
+        plots=not args.no_plots,
+    )
+    if args.json:
+        print(json.dumps(json_safe(encoding.report), indent=1, allow_nan=False))
+    else:
+        print("\n".join(format_report(encoding.report)))
+        print(f"written to {args.out}")
+    return 0

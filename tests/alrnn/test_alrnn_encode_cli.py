@@ -1,0 +1,82 @@
+"""``symworld encode`` on small files: text and JSON reports, outputs, errors."""
+
+import json
+
+import numpy as np
+import pytest
+
+from symworld.alrnn.checkpoints import load_model
+from symworld.cli import main
+from symworld.trajectory import Trajectory
+from symworld.trajectory_io import write_trajectory
+
+ARGS = [
+    "--latent", "6", "--relu", "2", "--epochs", "2", "--evaluate-every", "1",
+    "--sequence-length", "40", "--seed", "3", "--batch-size", "4",
+    "--batches-per-epoch", "5",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def lorenz_file(lorenz_pair, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("encode")
+    series = lorenz_pair[0][:3000]
+    npy = folder / "lorenz.npy"
+    np.save(npy, series)
+    rows = len(series)
+    trajectory = Trajectory(
+        episode=np.zeros(rows, np.int64),
+        step=np.arange(rows),
+        state={"x": series[:, 0], "y": series[:, 1], "z": series[:, 2]},
+        action={},
+        reward=np.zeros(rows),
+        terminated=np.zeros(rows, bool),
+        truncated=np.zeros(rows, bool),
+    )
+    csv = folder / "lorenz.csv"
+    write_trajectory(trajectory, csv)
+    return npy, csv
+
+
+def test_encode_json(lorenz_file, tmp_path, capsys):
+    npy, csv = lorenz_file
+    assert (
+        main(["encode", str(npy), *ARGS, "--out", str(tmp_path / "a"), "--json"]) == 0
+    )
+    report = json.loads(capsys.readouterr().out)
+    for key in ("d_stsp", "d_h", "prediction_error", "best_epoch", "mean", "std"):
+        assert key in report
+    assert report["rows"] == {"train": 2100, "validation": 300, "test": 600}
+    if report["finite"]:
+        assert 1 <= report["subregions_used"] <= 4
+        assert sum(report["region_shares"].values()) == pytest.approx(1.0, abs=1e-5)
+        assert {p["region"] for p in report["fixed_points"]} <= set(
+            report["region_shares"]
+        )
+    for name in (
+        "model.json",
+        "model.npz",
+        "report.json",
+        "equations.txt",
+        "attractor.png",
+    ):
+        assert (tmp_path / "a" / name).exists()
+    assert load_model(tmp_path / "a" / "model").num_relu == 2
+    # the same seed on the trajectory-file form of the same series gives the same report
+    second = ["encode", str(csv), *ARGS, "--out", str(tmp_path / "b"), "--json"]
+    assert main([*second, "--no-plots"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["d_stsp"] == pytest.approx(report["d_stsp"], rel=1e-6)
+
+
+def test_encode_text_and_errors(lorenz_file, tmp_path, capsys):
+    npy, csv = lorenz_file
+    assert main(["encode", str(npy), *ARGS, "--out", str(tmp_path), "--no-plots"]) == 0
+    out = capsys.readouterr().out
+    assert "D_stsp" in out and "written to" in out
+    assert main(["encode", str(tmp_path / "missing.npy"), "--out", str(tmp_path)]) == 1
+    assert "no such file" in capsys.readouterr().err
+    assert main(["encode", str(csv), "--state", "w", "--out", str(tmp_path)]) == 1
+    assert "no state column" in capsys.readouterr().err
+    assert main(["encode", str(npy), "--latent", "2", "--out", str(tmp_path)]) == 1
+    assert "smaller than" in capsys.readouterr().err
