@@ -27,7 +27,12 @@ def schema(env: Switches | None = None) -> Schema:
         ENV_ID,
         state,
         {"toggle": (0, 1), "coin": (0, 1), "fixed": (0, 1), "time": (0, MAX_TIME)},
-        roles={"toggle": "switch", "coin": "switch", "fixed": "switch", "time": "clock"},
+        roles={
+            "toggle": "switch.deterministic",
+            "coin": "switch.random",
+            "fixed": "switch.static",
+            "time": "clock",
+        },
     )
 
 

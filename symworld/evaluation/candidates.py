@@ -50,13 +50,18 @@ def assemble(
     truth: np.ndarray,
     sample: np.ndarray,
     made: Sequence[tuple[str, np.ndarray]],
+    compared: np.ndarray | None = None,
 ) -> Candidates:
     """Truth, the model's own sample and the distractors, shuffled by ``rng``. The
     sample is kept even when it equals the truth (a correct prediction is not
-    penalised)."""
+    penalised). ``compared`` (bool ``(N,)``) restricts the sites that decide
+    equality with the truth."""
     sources = ["truth", "sample", *(name for name, _ in made)]
     states = np.stack([truth, sample, *(state for _, state in made)]).astype(np.int32)
     order = rng.permutation(len(sources))
     states = states[order]
-    is_truth = np.all(states == truth[None, :], axis=1)
+    agree = states == truth[None, :]
+    if compared is not None:
+        agree = agree | ~compared[None, :]
+    is_truth = np.all(agree, axis=1)
     return Candidates(states, is_truth, tuple(sources[i] for i in order))

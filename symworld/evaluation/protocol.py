@@ -20,6 +20,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -98,19 +99,22 @@ class _Scorer:
     def __init__(self, model: WorldModel, schema: Schema):
         self.model = model
         self.schema = schema
-        self._sample = jax.jit(model.sample)
+        self._sample = eqx.filter_jit(lambda m, k, s, a: m.sample(k, s, a))
         if isinstance(model, LawModel):
-            self._score = jax.jit(model.candidate_log_probs)
+            self._score = eqx.filter_jit(
+                lambda m, s, a, c: m.candidate_log_probs(s, a, c)
+            )
         else:
 
-            def score(state, action, candidates):
+            def score(m, state, action, candidates):
                 decoded = jax.vmap(schema.decode)(candidates)
-                return jax.vmap(lambda c: model.log_prob(state, action, c))(decoded)
+                return jax.vmap(lambda c: m.log_prob(state, action, c))(decoded)
 
-            self._score = jax.jit(score)
+            self._score = eqx.filter_jit(score)
 
     def sample(self, key, state, action) -> np.ndarray:
-        return np.asarray(self.schema.encode(self._sample(key, state, action)))
+        following = self._sample(self.model, key, state, action)
+        return np.asarray(self.schema.encode(following))
 
     def scores(self, state, action, candidates: np.ndarray, width: int) -> np.ndarray:
         """Scores of the candidates, padded to ``width`` rows to avoid retracing."""
@@ -118,7 +122,7 @@ class _Scorer:
         padded = np.concatenate(
             [candidates, np.repeat(candidates[:1], width - count, axis=0)]
         )
-        return np.asarray(self._score(state, action, jnp.asarray(padded)))[:count]
+        return np.asarray(self._score(self.model, state, action, jnp.asarray(padded)))[:count]
 
 
 def evaluate_models(
@@ -148,6 +152,10 @@ def evaluate_models(
     work = [(t, i) for t in range(trials) for i in range(len(scenarios))]
     for trial, index in progress(work, total=len(work), desc="evaluate"):
         scenario = scenarios[index]
+        compared = np.ones(schema.num_sites, bool)
+        for name in scenario.ignore:
+            k = schema.index(name)
+            compared[schema.offsets[k] : schema.offsets[k + 1]] = False
         key = jax.random.fold_in(jax.random.fold_in(root, trial), index)
         transitions = run_scenario(env, scenario, key)
         counts[scenario.name] = len(transitions)
@@ -162,7 +170,7 @@ def evaluate_models(
             for name, scorer in scorers.items():
                 sample = scorer.sample(sample_key, state, action)
                 order_rng = np.random.default_rng([seed, trial, index, step, 1])
-                candidates = assemble(order_rng, truth, sample, made)
+                candidates = assemble(order_rng, truth, sample, made, compared)
                 scores = scorer.scores(state, action, candidates.states, width)
                 ranking = rank_metrics(scores, candidates.is_truth)
                 values = {

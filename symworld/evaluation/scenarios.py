@@ -29,6 +29,9 @@ class Scenario:
     - ``setup(key) -> state``: the start state.
     - ``policy(state, t, key) -> action``: the action at step ``t``.
     - ``steps``: the most steps rolled out; ``done(state) -> bool`` stops early.
+    - ``ignore``: attributes left out when deciding whether a candidate equals the
+      true next state (e.g. an independent coin in a scenario about a toggle);
+      scores and fidelity metrics still use the whole state.
     """
 
     mechanic: str
@@ -37,6 +40,7 @@ class Scenario:
     policy: Callable[[PyTree, int, jax.Array], Any]
     steps: int = 1
     done: Callable[[PyTree], bool] | None = None
+    ignore: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -104,3 +108,17 @@ def load_suite(name: str) -> tuple[Scenario, ...]:
         raise ValueError(f"unknown scenario suite {name!r}; known: {sorted(SUITES)}")
     module, function = SUITES[name].split(":")
     return check_suite(getattr(importlib.import_module(module), function)())
+
+
+# env id -> "module:function" returning the mutator tuple for that environment
+MUTATORS: dict[str, str] = {
+    "symworld/Switches-v0": "symworld.evaluation.switches_scenarios:mutators",
+}
+
+
+def mutators_for(env_id: str) -> Any:
+    """The registered distractor set of an environment, or ``None`` (default)."""
+    if env_id not in MUTATORS:
+        return None
+    module, function = MUTATORS[env_id].split(":")
+    return getattr(importlib.import_module(module), function)()

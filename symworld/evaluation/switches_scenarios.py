@@ -6,6 +6,7 @@ import jax
 import jax.numpy as jnp
 
 from symworld.envs.switches.core import FLIP, NOOP, SwitchesState
+from symworld.evaluation.mutators import AttributeMutator, Mutator, ShiftMutator
 from symworld.evaluation.scenarios import Scenario, constant_policy
 
 
@@ -21,14 +22,28 @@ def _start(toggle: int, fixed: int):
 
 def scenarios() -> list[Scenario]:
     """Toggle flipped (success) or left alone (failure) from both positions, the
-    coin redrawn, and the fixed switch held while flipping (failure: it must not
-    follow the toggle)."""
+    fixed switch held while flipping (failure: it must not follow the toggle), and
+    the coin redrawn. The toggle scenarios ignore the independent coin when
+    matching candidates; the coin scenario shows the chance level of a fair coin."""
+    flip, noop = constant_policy(FLIP), constant_policy(NOOP)
+    coin = ("coin",)
     return [
-        Scenario("toggle_flip_off", "success", _start(1, 0), constant_policy(FLIP), 1),
-        Scenario("toggle_flip_off", "failure", _start(1, 0), constant_policy(NOOP), 1),
-        Scenario("toggle_flip_on", "success", _start(0, 1), constant_policy(FLIP), 1),
-        Scenario("toggle_flip_on", "failure", _start(0, 1), constant_policy(NOOP), 1),
-        Scenario("toggle_repeated", "success", _start(0, 0), constant_policy(FLIP), 5),
-        Scenario("coin_redraw", "only", _start(0, 0), constant_policy(NOOP), 10),
-        Scenario("fixed_holds", "failure", _start(0, 1), constant_policy(FLIP), 5),
+        Scenario("toggle_flip_off", "success", _start(1, 0), flip, 1, ignore=coin),
+        Scenario("toggle_flip_off", "failure", _start(1, 0), noop, 1, ignore=coin),
+        Scenario("toggle_flip_on", "success", _start(0, 1), flip, 1, ignore=coin),
+        Scenario("toggle_flip_on", "failure", _start(0, 1), noop, 1, ignore=coin),
+        Scenario("toggle_repeated", "success", _start(0, 0), flip, 5, ignore=coin),
+        Scenario("fixed_holds", "failure", _start(0, 1), flip, 5, ignore=coin),
+        Scenario("coin_redraw", "only", _start(0, 0), noop, 10),
     ]
+
+
+def mutators() -> tuple[Mutator, ...]:
+    """Distractors: the toggle, the fixed switch or the coin read the other value;
+    the clock is off by 1-3."""
+    return (
+        AttributeMutator("toggle", "switch", role="switch.deterministic"),
+        AttributeMutator("fixed", "switch", role="switch.static"),
+        AttributeMutator("coin", "switch", role="switch.random"),
+        ShiftMutator("clock", "clock", role="clock"),
+    )
