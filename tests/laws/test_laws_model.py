@@ -8,8 +8,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-
 from symworld.envs.switches import SwitchesState
+
 from symworld.programs import (
     Law,
     LawError,
@@ -73,9 +73,13 @@ def test_laws_pooled_probabilities_match_a_direct_product(switches_schema):
     state = _state(toggle=0, coin=1, fixed=1, time=4)
     r = np.asarray(reliability(weights, model.epsilon))
     for action in (0, 1):
-        for toggle, coin, fixed, time in itertools.product((0, 1), (0, 1), (0, 1), (4, 5)):
+        for toggle, coin, fixed, time in itertools.product(
+            (0, 1), (0, 1), (0, 1), (4, 5)
+        ):
             following = _state(toggle, coin, fixed, time)
-            sites = np.asarray(model.site_log_probs(state, jnp.int32(action), following))
+            sites = np.asarray(
+                model.site_log_probs(state, jnp.int32(action), following)
+            )
             # toggle: product of the active experts r q + (1 - r) / 2, normalised.
             experts = [np.array([0.5, 0.5]) * r[0] + (1 - r[0]) / 2]
             if action == 1:
@@ -97,7 +101,11 @@ def test_laws_training_objective_equals_summed_log_prob(switches_schema, switche
     model = LawModel.build([Spread(), Flip(), Coin()], switches_schema)
     model = LawModel.from_values(
         model.layout,
-        {"weights": [0.3, 1.7, 0.9], "persistence": [0.8, 0.6, 0.95, 0.3], "coin/p": 0.4},
+        {
+            "weights": [0.3, 1.7, 0.9],
+            "persistence": [0.8, 0.6, 0.95, 0.3],
+            "coin/p": 0.4,
+        },
     )
     states, actions, following = switches_data
     encoded = jax.vmap(switches_schema.encode)(following)
