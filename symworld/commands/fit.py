@@ -34,7 +34,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "persistence defaults by MAP (default), SVI or NUTS, and write "
         "DIR/model.json.",
     )
-    laws.add_argument("--env", required=True, help="gymnasium id, e.g. symworld/Switches-v0")
+    laws.add_argument(
+        "--env", required=True, help="gymnasium id, e.g. symworld/Switches-v0"
+    )
     laws.add_argument(
         "--laws",
         default=None,
@@ -49,7 +51,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="allow importing this law file (it is Python code); repeatable",
     )
     source = laws.add_mutually_exclusive_group(required=True)
-    source.add_argument("--steps", type=int, help="collect this many random-policy steps")
+    source.add_argument(
+        "--steps", type=int, help="collect this many random-policy steps"
+    )
     source.add_argument("--data", help="trajectory file (.csv, .npz, .parquet)")
     laws.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     laws.add_argument("--out", required=True, help="output directory")

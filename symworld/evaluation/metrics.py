@@ -56,7 +56,9 @@ def edit_distance(predicted: np.ndarray, truth: np.ndarray) -> float:
     return float(np.mean(predicted != truth)) if truth.size else 0.0
 
 
-def changed_iou(previous: np.ndarray, predicted: np.ndarray, truth: np.ndarray) -> float:
+def changed_iou(
+    previous: np.ndarray, predicted: np.ndarray, truth: np.ndarray
+) -> float:
     """IoU of the changes ``(site, value)`` made by truth and by prediction."""
     previous, predicted, truth = map(np.asarray, (previous, predicted, truth))
     true_changes = {(int(i), int(truth[i])) for i in np.nonzero(truth != previous)[0]}

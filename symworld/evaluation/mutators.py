@@ -130,7 +130,9 @@ class ShiftMutator(Mutator):
         offset = int(rng.choice(magnitudes)) * int(rng.choice([-1, 1]))
         value = int(np.clip(candidate[site] + offset, attribute.low, attribute.high))
         if value == candidate[site]:
-            value = int(np.clip(candidate[site] - offset, attribute.low, attribute.high))
+            value = int(
+                np.clip(candidate[site] - offset, attribute.low, attribute.high)
+            )
         candidate[site] = value
         return candidate
 

@@ -26,7 +26,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from symworld.evaluation.candidates import assemble, distractors
-from symworld.evaluation.metrics import METRICS, changed_iou, edit_distance, rank_metrics
+from symworld.evaluation.metrics import (
+    METRICS,
+    changed_iou,
+    edit_distance,
+    rank_metrics,
+)
 from symworld.evaluation.mutators import Mutator, default_mutators
 from symworld.evaluation.scenarios import Scenario, run_scenario
 from symworld.programs.attributes import Schema
@@ -122,7 +127,9 @@ class _Scorer:
         padded = np.concatenate(
             [candidates, np.repeat(candidates[:1], width - count, axis=0)]
         )
-        return np.asarray(self._score(self.model, state, action, jnp.asarray(padded)))[:count]
+        return np.asarray(self._score(self.model, state, action, jnp.asarray(padded)))[
+            :count
+        ]
 
 
 def evaluate_models(

@@ -27,9 +27,7 @@ def format_table(report: EvaluationReport) -> str:
     main = report.models[report.primary]
     names = list(main.scenarios)
     width = max([len(n) for n in names] + [12])
-    header = f"{'scenario':<{width}} " + " ".join(
-        f"{SHORT[m]:>7}" for m in METRICS
-    )
+    header = f"{'scenario':<{width}} " + " ".join(f"{SHORT[m]:>7}" for m in METRICS)
     has_null = "null" in report.models
     if has_null:
         header += f" {'null acc':>9}"
@@ -46,8 +44,7 @@ def format_table(report: EvaluationReport) -> str:
     for model_name, result in report.models.items():
         label = f"mean [{model_name}]"
         lines.append(
-            f"{label:<{width}} "
-            + " ".join(f"{result.mean[m]:7.3f}" for m in METRICS)
+            f"{label:<{width}} " + " ".join(f"{result.mean[m]:7.3f}" for m in METRICS)
         )
     lines.append(
         f"{'std [' + report.primary + ']':<{width}} "
@@ -69,7 +66,13 @@ def to_csv(report: EvaluationReport) -> str:
         for name, entry in result.scenarios.items():
             for metric in METRICS:
                 writer.writerow(
-                    [model_name, name, metric, entry["mean"][metric], entry["std"][metric]]
+                    [
+                        model_name,
+                        name,
+                        metric,
+                        entry["mean"][metric],
+                        entry["std"][metric],
+                    ]
                 )
     return buffer.getvalue()
 

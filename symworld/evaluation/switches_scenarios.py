@@ -14,7 +14,10 @@ def _start(toggle: int, fixed: int):
     def setup(key: jax.Array) -> SwitchesState:
         coin = jax.random.bernoulli(key, 0.5).astype(jnp.int32)
         return SwitchesState(
-            toggle=jnp.int32(toggle), coin=coin, fixed=jnp.int32(fixed), time=jnp.int32(0)
+            toggle=jnp.int32(toggle),
+            coin=coin,
+            fixed=jnp.int32(fixed),
+            time=jnp.int32(0),
         )
 
     return setup

@@ -123,7 +123,9 @@ class Schema:
             )
         unknown = set(domains) - {a.name for a in attributes}
         if unknown:
-            raise ValueError(f"schema for {env_id}: no state leaf named {sorted(unknown)}")
+            raise ValueError(
+                f"schema for {env_id}: no state leaf named {sorted(unknown)}"
+            )
         return cls(env_id=env_id, attributes=tuple(attributes), template=state)
 
     # -- lookup -----------------------------------------------------------------

@@ -33,15 +33,15 @@ import numpy as np
 import numpyro
 import numpyro.distributions as dist
 import optax
-from numpyro.infer import MCMC, NUTS, SVI, Trace_ELBO
 from numpyro import handlers
 from numpyro.distributions.transforms import biject_to
+from numpyro.infer import MCMC, NUTS, SVI, Trace_ELBO
 from numpyro.infer.autoguide import AutoNormal
 from numpyro.infer.initialization import init_to_value
 from numpyro.infer.util import log_density
 
-from symworld.programs.layout import Layout, Pairs, evaluate_pairs
 from symworld.programs.law import Probability, Simplex
+from symworld.programs.layout import Layout, Pairs, evaluate_pairs
 from symworld.programs.pooling import reliability
 
 logger = logging.getLogger(__name__)
@@ -117,7 +117,9 @@ def compile_transitions(
     """
     schema = layout.schema
     num_transitions = int(np.asarray(actions).shape[0])
-    run = jax.jit(jax.vmap(lambda s, a: (evaluate_pairs(layout, s, a), schema.encode(s))))
+    run = jax.jit(
+        jax.vmap(lambda s, a: (evaluate_pairs(layout, s, a), schema.encode(s)))
+    )
     site_attribute = schema.site_attribute()
     site_low = schema.site_low()
     site_size = schema.site_domain_size()
@@ -125,14 +127,19 @@ def compile_transitions(
     next_states = np.asarray(next_states)
 
     parts: dict[str, list[np.ndarray]] = {
-        "t": [], "pair": [], "site": [], "values": [], "offset": []
+        "t": [],
+        "pair": [],
+        "site": [],
+        "values": [],
+        "offset": [],
     }
     kept = np.zeros(num_attributes, np.int64)
     changed = np.zeros(num_attributes, np.int64)
     changed_log_others = 0.0
     for start in range(0, num_transitions, chunk):
         stop = min(start + chunk, num_transitions)
-        batch_states = jax.tree_util.tree_map(lambda x: x[start:stop], states)
+        window = slice(start, stop)
+        batch_states = jax.tree_util.tree_map(lambda x, w=window: x[w], states)
         pairs, encoded = run(batch_states, jnp.asarray(actions[start:stop], jnp.int32))
         pairs = Pairs(*(np.asarray(x) for x in pairs))
         encoded = np.asarray(encoded)
@@ -192,9 +199,13 @@ def compile_transitions(
 
     observed = next_states[slot_t, slot_site].astype(np.int64) - site_low[slot_site]
     observed_key = np.arange(unique_slots.size) * span + observed
-    position = np.clip(np.searchsorted(unique_cells, observed_key), 0, max(num_cells - 1, 0))
-    found = (num_cells > 0) & (unique_cells[position] == observed_key) if num_cells else (
-        np.zeros(unique_slots.size, bool)
+    position = np.clip(
+        np.searchsorted(unique_cells, observed_key), 0, max(num_cells - 1, 0)
+    )
+    found = (
+        (num_cells > 0) & (unique_cells[position] == observed_key)
+        if num_cells
+        else (np.zeros(unique_slots.size, bool))
     )
     slot_observed_cell = np.where(found, position, -1).astype(np.int32)
 
@@ -256,7 +267,11 @@ def log_likelihood(
     log_q = jnp.asarray(data.log_offset) + learned
     valid = jnp.isfinite(jnp.asarray(data.log_offset))
     mass = jnp.sum(
-        jnp.where(jnp.asarray(data.same), jnp.exp(jnp.where(valid, log_q, -jnp.inf))[:, None, :], 0.0),
+        jnp.where(
+            jnp.asarray(data.same),
+            jnp.exp(jnp.where(valid, log_q, -jnp.inf))[:, None, :],
+            0.0,
+        ),
         axis=-1,
     )
     domain = jnp.asarray(data.domain, jnp.float32)
@@ -277,7 +292,8 @@ def log_likelihood(
     cell_score = rest[cell_slot] + cell_bonus
     remaining = jnp.asarray(data.slot_domain - data.slot_cells)
     rest_total = jnp.where(
-        remaining > 0, rest + jnp.log(jnp.maximum(remaining, 1).astype(jnp.float32)),
+        remaining > 0,
+        rest + jnp.log(jnp.maximum(remaining, 1).astype(jnp.float32)),
         -jnp.inf,
     )
     top = jnp.maximum(jax.ops.segment_max(cell_score, cell_slot, num_slots), rest_total)
@@ -419,28 +435,26 @@ def fit(
     raise ValueError(f"unknown fitting method {method!r}; use map, svi or nuts")
 
 
-def _map_fit(
+def map_program(
     model: Any,
     init_values: dict[str, jax.Array],
-    data: CompiledTransitions,
     key: jax.Array,
     steps: int,
     learning_rate: float,
-) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """MAP by Adam on the unconstrained parameters.
-
-    This is what ``SVI`` with an ``AutoDelta`` guide computes, written as one
-    compiled ``lax.scan`` so that the data enter as arguments: numpyro's guide
-    initialisation runs the model outside ``jit`` with the data as constants,
-    which costs tens of seconds on large data.
-    """
+) -> tuple[Any, dict[str, jax.Array], dict[str, Any]]:
+    """The compiled MAP optimiser of a numpyro model: ``(run, start, transforms)``
+    where ``run(start, data) -> (unconstrained params, losses)`` does ``steps``
+    Adam steps on the negative log joint in unconstrained space."""
     prior_trace = handlers.trace(handlers.seed(model, key)).get_trace(None)
     transforms = {
         name: biject_to(site["fn"].support)
         for name, site in prior_trace.items()
         if site["type"] == "sample" and not site["is_observed"]
     }
-    start = {name: transforms[name].inv(jnp.asarray(init_values[name])) for name in transforms}
+    start = {
+        name: transforms[name].inv(jnp.asarray(init_values[name]))
+        for name in transforms
+    }
 
     def loss(unconstrained, batch):
         values = {name: transforms[name](u) for name, u in unconstrained.items()}
@@ -462,12 +476,32 @@ def _map_fit(
         )
         return params, losses
 
+    return run, start, transforms
+
+
+def _map_fit(
+    model: Any,
+    init_values: dict[str, jax.Array],
+    data: CompiledTransitions,
+    key: jax.Array,
+    steps: int,
+    learning_rate: float,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """MAP by Adam on the unconstrained parameters.
+
+    This is what ``SVI`` with an ``AutoDelta`` guide computes, written as one
+    compiled ``lax.scan`` so that the data enter as arguments: numpyro's guide
+    initialisation runs the model outside ``jit`` with the data as constants,
+    which costs tens of seconds on large data.
+    """
+    run, start, transforms = map_program(model, init_values, key, steps, learning_rate)
     params, losses = run(start, data)
     values = {name: np.asarray(transforms[name](u)) for name, u in params.items()}
     return values, np.asarray(losses)
 
 
 __all__ = [
+    "map_program",
     "CompiledTransitions",
     "FitResult",
     "Priors",

@@ -78,7 +78,8 @@ class Layout:
             for attribute in law.writes:
                 if attribute not in schema:
                     raise LawError(
-                        law.name, f"writes an unknown attribute (schema {schema.env_id})",
+                        law.name,
+                        f"writes an unknown attribute (schema {schema.env_id})",
                         attribute,
                     )
 
@@ -107,7 +108,9 @@ class Layout:
                             )
                         components[s, c] = self.component_index[component]
                 self.blocks.append(
-                    Block(index, k, int(values.shape[0]), int(values.shape[1]), components)
+                    Block(
+                        index, k, int(values.shape[0]), int(values.shape[1]), components
+                    )
                 )
         self.support = max([b.support for b in self.blocks], default=1)
         self.num_pairs = int(sum(b.sites for b in self.blocks))
@@ -121,9 +124,11 @@ class Layout:
         for position, block in enumerate(self.blocks):
             table[position, : block.support] = block.components
         self.block_components = table.astype(np.int32)
-        self.pair_components = self.block_components[self.pair_block] if (
-            self.num_pairs
-        ) else np.zeros((0, self.support, MAX_COMPONENTS), np.int32)
+        self.pair_components = (
+            self.block_components[self.pair_block]
+            if (self.num_pairs)
+            else np.zeros((0, self.support, MAX_COMPONENTS), np.int32)
+        )
         self.value_span = int(max(a.domain_size for a in schema.attributes))
         if schema.num_sites * self.value_span >= 2**31 - 1:
             raise ValueError(
@@ -136,7 +141,9 @@ def _check_precondition(law: Law, state: PyTree, action: jax.Array) -> None:
     try:
         result = jnp.asarray(law.precondition(state, action))
     except Exception as error:  # noqa: BLE001 - any failure rejects the law
-        raise LawError(law.name, f"precondition raised {type(error).__name__}: {error}")
+        raise LawError(
+            law.name, f"precondition raised {type(error).__name__}: {error}"
+        ) from None
     if result.shape != ():
         raise LawError(
             law.name, f"precondition must return a scalar, got shape {result.shape}"
@@ -149,18 +156,25 @@ def _call_effect(law: Law, state: PyTree, action: jax.Array) -> dict[str, Distri
     except LawError:
         raise
     except Exception as error:  # noqa: BLE001 - any failure rejects the law
-        raise LawError(law.name, f"effect raised {type(error).__name__}: {error}")
+        raise LawError(
+            law.name, f"effect raised {type(error).__name__}: {error}"
+        ) from None
     if not isinstance(effect, dict):
-        raise LawError(law.name, f"effect must return a dict, got {type(effect).__name__}")
+        raise LawError(
+            law.name, f"effect must return a dict, got {type(effect).__name__}"
+        )
     for attribute, distribution in effect.items():
         if attribute not in law.writes:
             raise LawError(
-                law.name, "the effect writes an attribute not listed in writes", attribute
+                law.name,
+                "the effect writes an attribute not listed in writes",
+                attribute,
             )
         if not isinstance(distribution, Distribution):
             raise LawError(
                 law.name,
-                f"effect value must be a Distribution, got {type(distribution).__name__}",
+                "effect value must be a Distribution, got "
+                f"{type(distribution).__name__}",
                 attribute,
             )
     return effect
@@ -191,7 +205,10 @@ def normalise(
                 return jnp.broadcast_to(x, (count,))
 
         values = jnp.stack(
-            [jnp.round(fit(v, "values")).astype(jnp.int32) for v in distribution.values],
+            [
+                jnp.round(fit(v, "values")).astype(jnp.int32)
+                for v in distribution.values
+            ],
             axis=-1,
         )
         offsets = jnp.stack(
@@ -253,7 +270,9 @@ def evaluate_pairs(layout: Layout, state: PyTree, action: jax.Array) -> Pairs:
             value = jnp.pad(value, ((0, 0), (0, pad)), constant_values=attribute.low)
             offset = jnp.pad(offset, ((0, 0), (0, pad)), constant_values=-jnp.inf)
             actives.append(applies & where & (site >= 0) & (site < attribute.size))
-            sites.append(jnp.clip(site, 0, attribute.size - 1) + offsets[block.attribute])
+            sites.append(
+                jnp.clip(site, 0, attribute.size - 1) + offsets[block.attribute]
+            )
             values.append(value)
             log_offsets.append(offset)
     if not actives:
@@ -302,8 +321,9 @@ def check_domains(layout: Layout, states: PyTree, actions: jax.Array) -> None:
             raise
         except Exception as error:  # noqa: BLE001 - any failure rejects the law
             raise LawError(
-                law.name, f"failed on a batch of transitions: {type(error).__name__}: "
-                f"{str(error).splitlines()[0] if str(error) else ''}"
+                law.name,
+                f"failed on a batch of transitions: {type(error).__name__}: "
+                f"{str(error).splitlines()[0] if str(error) else ''}",
             ) from None
         for attribute_name, (active, value, offset) in outputs.items():
             attribute = schema[attribute_name]

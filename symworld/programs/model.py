@@ -35,8 +35,8 @@ from symworld.programs.fitting import (
     initial_values,
     log_components_from,
 )
-from symworld.programs.layout import Layout, check_domains, evaluate_pairs
 from symworld.programs.law import Law, Probability
+from symworld.programs.layout import Layout, check_domains, evaluate_pairs
 from symworld.programs.pooling import (
     Pooled,
     pool,
@@ -160,13 +160,24 @@ class LawModel(WorldModel):
         data = compile_transitions(self.layout, states, actions, next_states)
         logger.info(
             "fitting %d laws on %d transitions (%d active pairs) by %s",
-            len(self.laws), data.num_transitions, data.law.shape[0], method,
+            len(self.laws),
+            data.num_transitions,
+            data.law.shape[0],
+            method,
         )
         result = fit(
-            self.layout, data, key=key, priors=priors, method=method, steps=steps,
-            learning_rate=learning_rate, **options,
+            self.layout,
+            data,
+            key=key,
+            priors=priors,
+            method=method,
+            steps=steps,
+            learning_rate=learning_rate,
+            **options,
         )
-        fitted = LawModel.from_values(self.layout, result.values, epsilon=priors.epsilon)
+        fitted = LawModel.from_values(
+            self.layout, result.values, epsilon=priors.epsilon
+        )
         return fitted, result
 
     # -- prediction -----------------------------------------------------------------
@@ -242,7 +253,9 @@ class LawModel(WorldModel):
         """``{attribute: persistence probability}``."""
         return {
             a.name: float(r)
-            for a, r in zip(self.schema.attributes, np.asarray(self.persistence), strict=True)
+            for a, r in zip(
+                self.schema.attributes, np.asarray(self.persistence), strict=True
+            )
         }
 
     def probability(self, name: str) -> float:

@@ -152,12 +152,11 @@ def pool(
     count = jax.ops.segment_sum(cell_valid.astype(jnp.int32), cell_site, num_sites)
     remaining = constants.size - count
     rest_total = jnp.where(
-        remaining > 0, rest + jnp.log(jnp.maximum(remaining, 1).astype(jnp.float32)),
+        remaining > 0,
+        rest + jnp.log(jnp.maximum(remaining, 1).astype(jnp.float32)),
         -jnp.inf,
     )
-    top = jnp.maximum(
-        jax.ops.segment_max(cell_score, cell_site, num_sites), rest_total
-    )
+    top = jnp.maximum(jax.ops.segment_max(cell_score, cell_site, num_sites), rest_total)
     top = jnp.where(jnp.isfinite(top), top, 0.0)
     total = jax.ops.segment_sum(
         jnp.where(cell_valid, jnp.exp(cell_score - top[cell_site]), 0.0),
@@ -182,7 +181,9 @@ def site_log_probs(
     offset = next_state - constants.low
     inside = (offset >= 0) & (offset < constants.size)
     key = jnp.arange(num_sites, dtype=jnp.int32) * span + jnp.clip(offset, 0, span - 1)
-    position = jnp.clip(jnp.searchsorted(pooled.cell_key, key), 0, pooled.cell_key.shape[0] - 1)
+    position = jnp.clip(
+        jnp.searchsorted(pooled.cell_key, key), 0, pooled.cell_key.shape[0] - 1
+    )
     found = pooled.cell_key[position] == key
     score = jnp.where(found, pooled.cell_score[position], pooled.rest)
     pooled_log_prob = score - pooled.log_normaliser
@@ -218,7 +219,9 @@ def sample_sites(
     cell_valid = pooled.cell_key != BIG
     cell_site = jnp.where(cell_valid, pooled.cell_key // span, 0)
     cell_value = pooled.cell_key % span
-    perturbed = pooled.cell_score + jax.random.gumbel(key_cells, pooled.cell_score.shape)
+    perturbed = pooled.cell_score + jax.random.gumbel(
+        key_cells, pooled.cell_score.shape
+    )
     perturbed = jnp.where(cell_valid, perturbed, -jnp.inf)
     best = jax.ops.segment_max(perturbed, cell_site, num_sites)
     chosen = jax.ops.segment_max(

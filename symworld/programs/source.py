@@ -148,7 +148,9 @@ def read_model_file(directory: str | Path) -> dict[str, Any]:
     except json.JSONDecodeError as error:
         raise ValueError(f"{path}: not valid JSON ({error})") from None
     if payload.get("format") != FORMAT:
-        raise ValueError(f"{path}: not a symworld law model (format {payload.get('format')!r})")
+        raise ValueError(
+            f"{path}: not a symworld law model (format {payload.get('format')!r})"
+        )
     if payload.get("version") != VERSION:
         raise ValueError(
             f"{path}: law-model version {payload.get('version')!r} is not supported "
@@ -175,7 +177,9 @@ def load_model(
         )
     laws = load_library(payload["library"], trusted)
     by_name = {law.name: law for law in laws}
-    missing = [entry["name"] for entry in payload["laws"] if entry["name"] not in by_name]
+    missing = [
+        entry["name"] for entry in payload["laws"] if entry["name"] not in by_name
+    ]
     if missing:
         raise ValueError(f"law library no longer defines {missing}")
     ordered = [by_name[entry["name"]] for entry in payload["laws"]]
