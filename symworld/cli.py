@@ -23,6 +23,7 @@ COMMANDS = [
     "symworld.commands.inspect",
     "symworld.commands.fit",
     "symworld.commands.evaluate",
+    "symworld.commands.induce",
     "symworld.commands.demo",
 ]
 
