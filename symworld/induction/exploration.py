@@ -8,9 +8,16 @@ sites, which inventory-like counts (role ``inventory*``) are non-zero, and,
 where the schema tags a player on a grid, the value of the cell in front of the
 player (the facing offsets are measured online from the moves seen so far).
 
-Staying alive: when the site tagged ``player.health`` falls to a third of its
+Staying alive: every action carries a *danger*, the mean harm (negative reward,
+which is how Crafter-like games report lost health) suffered in the
+:data:`DANGER_WINDOW` steps after it was taken;
+once an action has been tried a few times, an action whose danger exceeds
+:data:`DANGER_RATIO` times the average is avoided (unless every action is), so
+actions that tend to precede injury are given up. When health falls to a third of its
 domain or below, the policy prefers the action whose observed effect on health
-in this situation has been best so far. The episode ends early only when the
+in this situation has been best so far. Whether a living object is within two
+cells (roles ``entity.alive`` and ``entity.position``) is part of the
+situation. The episode ends early only when the
 environment terminates (the life is over); truncation by a time limit is
 ignored, as one life has no reset.
 """
@@ -32,6 +39,9 @@ from symworld.trajectory import Trajectory, flatten_tree
 logger = logging.getLogger(__name__)
 
 PyTree = Any
+
+DANGER_WINDOW = 8  # steps after an action that its danger is measured over
+DANGER_RATIO = 2.0  # an action this many times more harmful than average is avoided
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,6 +120,13 @@ class _Situation:
         self.facing = int(offsets[facing[0][0]]) if facing else None
         self.grid = (int(offsets[grid[0][0]]), grid[0][1].shape) if grid else None
         self.steps: dict[int, Counter] = defaultdict(Counter)
+        alive = [(k, a) for k, a in enumerate(schema.attributes) if a.role == "entity.alive"]
+        where = [(k, a) for k, a in enumerate(schema.attributes)
+                 if a.role == "entity.position" and len(a.shape) == 2]
+        self.objects = None
+        if alive and where and self.position is not None:
+            self.objects = (int(offsets[alive[0][0]]), alive[0][1].size,
+                            int(offsets[where[0][0]]))
 
     def observe_move(self, before: np.ndarray, after: np.ndarray) -> None:
         if self.position is None or self.facing is None:
@@ -130,7 +147,17 @@ class _Situation:
                 x = int(np.clip(encoded[self.position[0]] + dx, 0, shape[0] - 1))
                 y = int(np.clip(encoded[self.position[1]] + dy, 0, shape[1] - 1))
                 parts.append(int(encoded[start + x * shape[1] + y]))
+        if self.objects is not None:
+            start, count, position = self.objects
+            alive = encoded[start : start + count] != 0
+            xy = encoded[position : position + 2 * count].reshape(count, 2)
+            here = np.array([encoded[self.position[0]], encoded[self.position[1]]])
+            near = np.abs(xy - here).max(axis=1) <= 2
+            parts.append(bool(np.any(alive & near)))
         return tuple(parts)
+
+    def health_value(self, encoded: np.ndarray) -> int:
+        return int(encoded[self.health[0]]) if self.health is not None else 0
 
     def low_health(self, encoded: np.ndarray) -> bool:
         if self.health is None:
@@ -157,12 +184,21 @@ def explore(
     params = env.default_params if params is None else params
     num_actions = int(env.num_actions)
     root = jax.random.key(seed)
-    step_fn = jax.jit(env.step)
     encode = jax.jit(schema.encode)
     situation = _Situation(schema)
     tries: dict[tuple, np.ndarray] = defaultdict(lambda: np.zeros(num_actions, np.int64))
     health_effect: dict[tuple, np.ndarray] = defaultdict(lambda: np.zeros(num_actions))
     rng = np.random.default_rng(np.asarray(jax.random.key_data(root)).ravel().tolist())
+
+    danger_total = np.zeros(num_actions)
+    danger_count = np.zeros(num_actions)
+    recent: list[int] = []  # the last DANGER_WINDOW actions
+
+    @jax.jit
+    def advance(state, action, t):
+        key = jax.random.fold_in(jax.random.fold_in(root, 1), t)
+        following, info = env.step(state, action, key, params)
+        return following, info["reward"], info["terminated"], schema.encode(following)
 
     state = env.reset(jax.random.fold_in(root, 0), params)
     encoded = np.asarray(encode(state))
@@ -175,14 +211,24 @@ def explore(
             effect = health_effect[key] / np.maximum(counts, 1)
             score = effect * 1000.0 - counts
         else:
-            score = -counts.astype(float)
+            known = danger_count >= 3
+            danger = np.where(known, danger_total / np.maximum(danger_count, 1), 0.0)
+            average = float(danger[known].mean()) if known.any() else 0.0
+            risky = known & (danger > DANGER_RATIO * average) & (average > 0)
+            score = -counts.astype(float) - np.where(risky, 1e6, 0.0)
         best = np.flatnonzero(score == score.max())
         action = int(best[rng.integers(best.size)])
-        next_state, info = step_fn(
-            state, jnp.int32(action), jax.random.fold_in(jax.random.fold_in(root, 1), t), params
+        next_state, reward, terminated, next_encoded = advance(
+            state, jnp.int32(action), jnp.int32(t)
         )
-        next_encoded = np.asarray(encode(next_state))
+        next_encoded = np.asarray(next_encoded)
         counts[action] += 1
+        harm = max(0.0, -float(reward))
+        for taken in recent:
+            danger_total[taken] += harm
+        recent.append(action)
+        if len(recent) > DANGER_WINDOW:
+            danger_count[recent.pop(0)] += 1
         if situation.health is not None:
             site = situation.health[0]
             health_effect[key][action] += float(next_encoded[site] - encoded[site])
@@ -190,9 +236,9 @@ def explore(
         states.append(state)
         actions.append(action)
         following.append(next_state)
-        rewards.append(float(info["reward"]))
+        rewards.append(float(reward))
         state, encoded = next_state, next_encoded
-        if bool(info["terminated"]):
+        if bool(terminated):
             died = True
             logger.info("the life ended at step %d", t + 1)
             break

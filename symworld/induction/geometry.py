@@ -267,7 +267,7 @@ def _action_offsets(
     for action in range(num_actions):
         moved = step[(actions == action) & unit]
         taken = int(np.sum(actions == action))
-        if moved.shape[0] < 3 or moved.shape[0] < 0.05 * taken:
+        if moved.shape[0] < 3 or moved.shape[0] < 0.02 * taken:
             table.append((0, 0))
             continue
         (best, count), = Counter(map(tuple, moved.tolist())).most_common(1)

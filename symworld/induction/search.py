@@ -222,12 +222,12 @@ class RuleSearch:
         effects = []
         if target.domain_size == 2 and changed.sum() >= least:
             effects.append(Effect("complement"))
-        for delta, count in sorted(Counter((following - current)[changed].tolist()).items()):
-            if count >= least:
-                effects.append(Effect("change", int(delta)))
         for value, count in sorted(Counter(following[changed].tolist()).items()):
             if count >= least:
                 effects.append(Effect("set", int(value)))
+        for delta, count in sorted(Counter((following - current)[changed].tolist()).items()):
+            if count >= least:
+                effects.append(Effect("change", int(delta)))
         return effects
 
     # -- step 2: sequential covering --------------------------------------------------

@@ -34,7 +34,7 @@ class GridWorld:
 
     def reset(self, key, params=None):
         grid = jax.random.choice(
-            key, jnp.array([GRASS, GRASS, GRASS, GRASS, TREE, ROCK]), (8, 8)
+            key, jnp.array([GRASS] * 6 + [TREE, ROCK]), (8, 8)
         ).astype(jnp.int32)
         grid = grid.at[4, 4].set(GRASS)
         return GridState(jnp.array([4, 4], jnp.int32), jnp.int32(3), grid, jnp.int32(0))

@@ -31,7 +31,9 @@ def test_induction_grid_laws_cover_mechanics(grid_induced):
     names = [law.name for law in grid_induced.laws]
     assert any(n.startswith("wood_plus_1") and f"action_{COLLECT}" in n for n in names)
     assert any(n.startswith("wood_minus_1") and f"action_{PLACE}" in n for n in names)
-    assert any(n.startswith(f"grid_target_set_{TABLE}") for n in names)
+    # grass -> table: a set value or the equivalent relative change
+    assert any(n.startswith((f"grid_target_set_{TABLE}", f"grid_target_plus_{TABLE - 1}"))
+               for n in names)
     assert any(n.startswith("pos_0_plus_1") for n in names)
     assert any(n.startswith("facing_set_") for n in names)
     assert all(law.origin == "search" for law in grid_induced.laws)
@@ -58,7 +60,7 @@ def test_induction_grid_laws_predict_fresh_transitions(grid_data, grid_induced):
             distribution = law.effect(state, action)[attribute]
             sites = distribution.sites
             value = jnp.reshape(distribution.values[0], (-1,))
-            sites = jnp.arange(value.shape[0]) if sites is None else jnp.reshape(sites, (-1,))
+            sites = jnp.arange(value.shape[0]) if sites is None else jnp.reshape(jnp.asarray(sites), (-1,))
             return law.precondition(state, action), sites, value
 
         applies, sites, values = jax.vmap(predict)(fresh.states, fresh.actions)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from symworld.induction import FixedProposer, InductionSettings, induce, load_module_text
 
 GOOD = '''
@@ -33,11 +35,12 @@ class CoinCopiesToggle(Law):
 '''
 
 
+@pytest.mark.slow
 def test_induction_proposals_are_selected(switches_life):
     env, schema, life = switches_life
     result = induce(
         schema, life.states, life.actions, life.next_states, num_actions=2, seed=0,
-        settings=InductionSettings(fit_steps=300),
+        settings=InductionSettings(fit_steps=200),
         proposers=[FixedProposer((WRONG,), name="test")],
     )
     names = [law.name for law in load_module_text(result.module).library()]
