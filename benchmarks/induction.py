@@ -43,16 +43,27 @@ def main() -> None:
 
     start = time.perf_counter()
     result = induce(
-        schema, life.states, life.actions, life.next_states,
-        num_actions=int(env.num_actions), seed=args.seed,
+        schema,
+        life.states,
+        life.actions,
+        life.next_states,
+        num_actions=int(env.num_actions),
+        seed=args.seed,
         settings=InductionSettings(fit_steps=args.iterations),
     )
     induced = time.perf_counter() - start
 
     start = time.perf_counter()
     hand = load_library(library_reference(environment.laws))
-    fit_set(hand, schema, life.states, life.actions, life.next_states, seed=args.seed,
-            steps=args.iterations)
+    fit_set(
+        hand,
+        schema,
+        life.states,
+        life.actions,
+        life.next_states,
+        seed=args.seed,
+        steps=args.iterations,
+    )
     fitted = time.perf_counter() - start
 
     rows = [
@@ -60,9 +71,11 @@ def main() -> None:
         ("induce (search + fit)", induced),
         ("fit hand-written library (reference)", fitted),
     ]
-    print(f"env {args.env}, {life.num_transitions} transitions, seed {args.seed}, "
-          f"{len(result.laws)} laws induced, {result.num_features} features; "
-          f"JAX {jax.__version__}, {platform.machine()}, numpy {np.__version__}")
+    print(
+        f"env {args.env}, {life.num_transitions} transitions, seed {args.seed}, "
+        f"{len(result.laws)} laws induced, {result.num_features} features; "
+        f"JAX {jax.__version__}, {platform.machine()}, numpy {np.__version__}"
+    )
     print(f"{'stage':<40} {'seconds':>9}")
     for name, seconds in rows:
         print(f"{name:<40} {seconds:>9.2f}")

@@ -8,7 +8,8 @@
 Writes the law module ``FILE.py`` and its fitted weights ``FILE_model/model.json``
 (``--weights DIR`` to choose). Then::
 
-    symworld fit laws --env ENV --laws FILE.py --trust-law-file FILE.py --steps N --out DIR
+    symworld fit laws --env ENV --laws FILE.py --trust-law-file FILE.py \
+        --steps N --out DIR
     symworld evaluate FILE_model --trust-law-file FILE.py
 """
 
@@ -30,23 +31,48 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "observed changes, keep those that pay for themselves, and write a "
         "readable law module plus fitted weights.",
     )
-    parser.add_argument("--env", required=True, help="gymnasium id, e.g. symworld/Switches-v0")
+    parser.add_argument(
+        "--env", required=True, help="gymnasium id, e.g. symworld/Switches-v0"
+    )
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--steps", type=int, default=None,
-                        help="explore one life of this many steps (default 2000)")
+    source.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="explore one life of this many steps (default 2000)",
+    )
     source.add_argument("--data", help="trajectory file (.csv, .npz, .parquet)")
     parser.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     parser.add_argument("--out", required=True, help="law module to write (FILE.py)")
-    parser.add_argument("--weights", default=None,
-                        help="directory for the fitted weights (default FILE_model)")
-    parser.add_argument("--save-trajectory", default=None, metavar="PATH",
-                        help="also write the explored life as a trajectory file")
-    parser.add_argument("--min-support", type=int, default=3,
-                        help="changes a law must explain (default 3)")
-    parser.add_argument("--min-precision", type=float, default=0.95,
-                        help="precision of a deterministic law (default 0.95)")
-    parser.add_argument("--iterations", type=int, default=500,
-                        help="optimiser steps of the law-model fit (default 500)")
+    parser.add_argument(
+        "--weights",
+        default=None,
+        help="directory for the fitted weights (default FILE_model)",
+    )
+    parser.add_argument(
+        "--save-trajectory",
+        default=None,
+        metavar="PATH",
+        help="also write the explored life as a trajectory file",
+    )
+    parser.add_argument(
+        "--min-support",
+        type=int,
+        default=3,
+        help="changes a law must explain (default 3)",
+    )
+    parser.add_argument(
+        "--min-precision",
+        type=float,
+        default=0.95,
+        help="precision of a deterministic law (default 0.95)",
+    )
+    parser.add_argument(
+        "--iterations",
+        type=int,
+        default=500,
+        help="optimiser steps of the law-model fit (default 500)",
+    )
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
     parser.set_defaults(func=run)
 
@@ -76,25 +102,37 @@ def run(args: argparse.Namespace) -> int:
     else:
         life = explore(env, schema, steps=steps, seed=args.seed)
         states, actions, next_states = life.states, life.actions, life.next_states
-        origin = f"one life of {life.num_transitions} exploration steps (seed {args.seed})"
+        origin = (
+            f"one life of {life.num_transitions} exploration steps (seed {args.seed})"
+        )
         died = life.died
         if args.save_trajectory:
             from symworld.trajectory_io import write_trajectory
 
             write_trajectory(life.to_trajectory(), args.save_trajectory)
     settings = InductionSettings(
-        search=SearchSettings(min_support=args.min_support, min_precision=args.min_precision),
+        search=SearchSettings(
+            min_support=args.min_support, min_precision=args.min_precision
+        ),
         fit_steps=args.iterations,
     )
     result = induce(
-        schema, states, actions, next_states, num_actions=int(env.num_actions),
-        seed=args.seed, settings=settings, source=origin,
+        schema,
+        states,
+        actions,
+        next_states,
+        num_actions=int(env.num_actions),
+        seed=args.seed,
+        settings=settings,
+        source=origin,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_open(out) as stream:
         stream.write(result.module)
     seconds = time.perf_counter() - start
-    weights_dir = Path(args.weights) if args.weights else out.with_name(out.stem + "_model")
+    weights_dir = (
+        Path(args.weights) if args.weights else out.with_name(out.stem + "_model")
+    )
     info = {
         "method": "map",
         "transitions": int(len(actions)),
@@ -104,7 +142,9 @@ def run(args: argparse.Namespace) -> int:
         "induced_by": "symworld induce",
         "penalised_log_likelihood": round(result.fitted.score, 3),
     }
-    path = save_model(result.fitted.model, weights_dir, library_reference(str(out)), info)
+    path = save_model(
+        result.fitted.model, weights_dir, library_reference(str(out)), info
+    )
     summary = {
         "out": str(out),
         "weights": str(path),
@@ -121,13 +161,22 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary)
     else:
-        print(f"induced {len(result.laws)} laws from {len(actions)} transitions "
-              f"in {seconds:.1f} s")
+        print(
+            f"induced {len(result.laws)} laws from {len(actions)} transitions "
+            f"in {seconds:.1f} s"
+        )
         rows = [
-            (law.name, law.matched, law.explained, f"{law.gain:.1f}",
-             "" if law.weight is None else f"{law.weight:.3f}")
+            (
+                law.name,
+                law.matched,
+                law.explained,
+                f"{law.gain:.1f}",
+                "" if law.weight is None else f"{law.weight:.3f}",
+            )
             for law in result.laws
         ]
-        print(format_table(("law", "matched", "explained", "gain (nats)", "weight"), rows))
+        print(
+            format_table(("law", "matched", "explained", "gain (nats)", "weight"), rows)
+        )
         print(f"wrote {out} and {path}")
     return 0

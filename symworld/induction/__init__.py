@@ -21,7 +21,12 @@ from symworld.induction.inducer import (
     induce,
     load_module_text,
 )
-from symworld.induction.proposer import FixedProposer, Proposal, ProposalContext, Proposer
+from symworld.induction.proposer import (
+    FixedProposer,
+    Proposal,
+    ProposalContext,
+    Proposer,
+)
 from symworld.induction.search import SearchSettings
 
 __all__ = [

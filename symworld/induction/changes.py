@@ -62,7 +62,9 @@ class ChangeSet:
         attribute_of = schema.site_attribute()
         by_attribute: dict[int, list[int]] = {}
         for index in range(self.site.shape[0]):
-            by_attribute.setdefault(int(attribute_of[self.site[index]]), []).append(index)
+            by_attribute.setdefault(int(attribute_of[self.site[index]]), []).append(
+                index
+            )
         for k, indices in sorted(by_attribute.items(), key=lambda item: -len(item[1])):
             indices = np.asarray(indices)
             kinds = Counter(KINDS[i] for i in self.kind[indices])
@@ -81,18 +83,23 @@ class ChangeSet:
         return rows[:limit]
 
 
-def detect_changes(schema: Schema, encoded: np.ndarray, next_encoded: np.ndarray) -> ChangeSet:
+def detect_changes(
+    schema: Schema, encoded: np.ndarray, next_encoded: np.ndarray
+) -> ChangeSet:
     """Compare encoded states ``(T, N)`` with their next states ``(T, N)``."""
     encoded = np.asarray(encoded)
     next_encoded = np.asarray(next_encoded)
     if encoded.shape != next_encoded.shape:
         raise ValueError(
-            f"states {encoded.shape} and next states {next_encoded.shape} differ in shape"
+            f"states {encoded.shape} and next states {next_encoded.shape} "
+            "differ in shape"
         )
     transition, site = np.nonzero(encoded != next_encoded)
     before = encoded[transition, site].astype(np.int32)
     after = next_encoded[transition, site].astype(np.int32)
-    roles = np.asarray([a.role for a in schema.attributes])[schema.site_attribute()[site]]
+    roles = np.asarray([a.role for a in schema.attributes])[
+        schema.site_attribute()[site]
+    ]
     kind = np.zeros(site.shape[0], np.int8)
     kind[roles == "map"] = KINDS.index("tile")
     alive = roles == "entity.alive"

@@ -17,7 +17,14 @@ actions that tend to precede injury are given up. When health falls to a third o
 domain or below, the policy prefers the action whose observed effect on health
 in this situation has been best so far. Whether a living object is within two
 cells (roles ``entity.alive`` and ``entity.position``) is part of the
-situation. The episode ends early only when the
+situation.
+
+Travel: once every action of the current situation has been tried, the policy
+goes on a straight run with probability :data:`RUN_PROBABILITY` — it repeats one
+*moving* action (an action seen to change the player's position in at least a
+fifth of its uses) for up to :data:`RUN_LENGTH` steps or until it stops moving —
+so that it reaches new places and new situations; after harm it runs away the
+same way. The episode ends early only when the
 environment terminates (the life is over); truncation by a time limit is
 ignored, as one life has no reset.
 """
@@ -41,6 +48,8 @@ logger = logging.getLogger(__name__)
 PyTree = Any
 
 DANGER_WINDOW = 8  # steps after an action that its danger is measured over
+RUN_PROBABILITY = 0.5  # chance of a straight run once a situation is exhausted
+RUN_LENGTH = 6  # steps of a straight run
 DANGER_RATIO = 2.0  # an action this many times more harmful than average is avoided
 
 
@@ -79,7 +88,11 @@ class Exploration:
             reward=np.concatenate([self.rewards, [0.0]]).astype(np.float64),
             terminated=terminated,
             truncated=np.zeros(rows, bool),
-            metadata={"env_id": self.env_id, "seed": self.seed, "policy": "one-life novelty"},
+            metadata={
+                "env_id": self.env_id,
+                "seed": self.seed,
+                "policy": "one-life novelty",
+            },
         )
 
 
@@ -109,37 +122,64 @@ class _Situation:
             ),
             None,
         )
-        position = [(k, a) for k, a in enumerate(schema.attributes) if a.role == "player.position"]
-        facing = [(k, a) for k, a in enumerate(schema.attributes) if a.role == "player.facing"]
-        grid = [(k, a) for k, a in enumerate(schema.attributes) if a.role == "map" and len(a.shape) == 2]
+        position = [
+            (k, a)
+            for k, a in enumerate(schema.attributes)
+            if a.role == "player.position"
+        ]
+        facing = [
+            (k, a) for k, a in enumerate(schema.attributes) if a.role == "player.facing"
+        ]
+        grid = [
+            (k, a)
+            for k, a in enumerate(schema.attributes)
+            if a.role == "map" and len(a.shape) == 2
+        ]
         self.position = None
         if len(position) == 1 and position[0][1].size == 2:
-            self.position = (int(offsets[position[0][0]]), int(offsets[position[0][0]] + 1))
+            self.position = (
+                int(offsets[position[0][0]]),
+                int(offsets[position[0][0]] + 1),
+            )
         elif len(position) == 2:
             self.position = (int(offsets[position[0][0]]), int(offsets[position[1][0]]))
         self.facing = int(offsets[facing[0][0]]) if facing else None
         self.grid = (int(offsets[grid[0][0]]), grid[0][1].shape) if grid else None
         self.steps: dict[int, Counter] = defaultdict(Counter)
-        alive = [(k, a) for k, a in enumerate(schema.attributes) if a.role == "entity.alive"]
-        where = [(k, a) for k, a in enumerate(schema.attributes)
-                 if a.role == "entity.position" and len(a.shape) == 2]
+        alive = [
+            (k, a) for k, a in enumerate(schema.attributes) if a.role == "entity.alive"
+        ]
+        where = [
+            (k, a)
+            for k, a in enumerate(schema.attributes)
+            if a.role == "entity.position" and len(a.shape) == 2
+        ]
         self.objects = None
         if alive and where and self.position is not None:
-            self.objects = (int(offsets[alive[0][0]]), alive[0][1].size,
-                            int(offsets[where[0][0]]))
+            self.objects = (
+                int(offsets[alive[0][0]]),
+                alive[0][1].size,
+                int(offsets[where[0][0]]),
+            )
 
     def observe_move(self, before: np.ndarray, after: np.ndarray) -> None:
         if self.position is None or self.facing is None:
             return
-        step = (after[self.position[0]] - before[self.position[0]],
-                after[self.position[1]] - before[self.position[1]])
+        step = (
+            after[self.position[0]] - before[self.position[0]],
+            after[self.position[1]] - before[self.position[1]],
+        )
         if abs(step[0]) + abs(step[1]) == 1:
             self.steps[int(after[self.facing])][step] += 1
 
     def key(self, encoded: np.ndarray) -> tuple:
         parts: list[Any] = [tuple(int(encoded[s]) for s in self.binary)]
         parts.append(tuple(int(encoded[s] > 0) for s in self.counts))
-        if self.position is not None and self.facing is not None and self.grid is not None:
+        if (
+            self.position is not None
+            and self.facing is not None
+            and self.grid is not None
+        ):
             facing = int(encoded[self.facing])
             if self.steps[facing]:
                 (dx, dy), _ = self.steps[facing].most_common(1)[0]
@@ -186,7 +226,9 @@ def explore(
     root = jax.random.key(seed)
     encode = jax.jit(schema.encode)
     situation = _Situation(schema)
-    tries: dict[tuple, np.ndarray] = defaultdict(lambda: np.zeros(num_actions, np.int64))
+    tries: dict[tuple, np.ndarray] = defaultdict(
+        lambda: np.zeros(num_actions, np.int64)
+    )
     health_effect: dict[tuple, np.ndarray] = defaultdict(lambda: np.zeros(num_actions))
     rng = np.random.default_rng(np.asarray(jax.random.key_data(root)).ravel().tolist())
 
@@ -199,6 +241,11 @@ def explore(
         key = jax.random.fold_in(jax.random.fold_in(root, 1), t)
         following, info = env.step(state, action, key, params)
         return following, info["reward"], info["terminated"], schema.encode(following)
+
+    uses = np.zeros(num_actions)
+    moves = np.zeros(num_actions)
+    run_action, run_left = -1, 0
+    harmed = False
 
     state = env.reset(jax.random.fold_in(root, 0), params)
     encoded = np.asarray(encode(state))
@@ -218,6 +265,14 @@ def explore(
             score = -counts.astype(float) - np.where(risky, 1e6, 0.0)
         best = np.flatnonzero(score == score.max())
         action = int(best[rng.integers(best.size)])
+        moving = np.flatnonzero((uses >= 3) & (moves >= 0.2 * np.maximum(uses, 1)))
+        if run_left > 0:
+            action, run_left = run_action, run_left - 1
+        elif moving.size and (
+            harmed or (counts.min() >= 1 and rng.random() < RUN_PROBABILITY)
+        ):
+            run_action = int(moving[rng.integers(moving.size)])
+            action, run_left = run_action, RUN_LENGTH - 1
         next_state, reward, terminated, next_encoded = advance(
             state, jnp.int32(action), jnp.int32(t)
         )
@@ -233,6 +288,13 @@ def explore(
             site = situation.health[0]
             health_effect[key][action] += float(next_encoded[site] - encoded[site])
         situation.observe_move(encoded, next_encoded)
+        uses[action] += 1
+        if situation.position is not None:
+            moved = any(encoded[i] != next_encoded[i] for i in situation.position)
+            moves[action] += moved
+            if run_left > 0 and not moved:
+                run_left = 0
+        harmed = harm > 0
         states.append(state)
         actions.append(action)
         following.append(next_state)
@@ -245,7 +307,9 @@ def explore(
     stack = lambda items: jax.tree_util.tree_map(lambda *xs: np.stack(xs), *items)  # noqa: E731
     logger.info(
         "explored %d steps; %d situations, %d (situation, action) pairs tried",
-        len(actions), len(tries), int(sum((c > 0).sum() for c in tries.values())),
+        len(actions),
+        len(tries),
+        int(sum((c > 0).sum() for c in tries.values())),
     )
     return Exploration(
         states=stack(states),

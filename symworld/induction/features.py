@@ -62,7 +62,9 @@ class Literal:
 
     @property
     def source(self) -> str:
-        return f"({self.feature.source})" if self.positive else f"~({self.feature.source})"
+        return (
+            f"({self.feature.source})" if self.positive else f"~({self.feature.source})"
+        )
 
     @property
     def words(self) -> str:
@@ -93,8 +95,12 @@ def namespace(geometry: Geometry) -> dict[str, Any]:
         {
             name: getattr(vocabulary, name)
             for name in (
-                "target_cell", "cell_value", "cell_index", "window_contains",
-                "nearest_distance", "object_at",
+                "target_cell",
+                "cell_value",
+                "cell_index",
+                "window_contains",
+                "nearest_distance",
+                "object_at",
             )
         }
     )
@@ -109,8 +115,7 @@ def compile_expressions(
     ``sources`` (``(len(sources),)``)."""
     body = ",\n        ".join(f"jnp.asarray({s}).astype(jnp.int32)" for s in sources)
     text = (
-        f"def _evaluate({arguments}):\n"
-        f"    return jnp.stack([\n        {body}\n    ])\n"
+        f"def _evaluate({arguments}):\n    return jnp.stack([\n        {body}\n    ])\n"
     )
     scope = namespace(geometry)
     exec(compile(text, "<induced features>", "exec"), scope)  # noqa: S102 - our own text
@@ -140,10 +145,15 @@ def evaluate(
     parts = []
     for start in range(0, total, chunk):
         stop = min(start + chunk, total)
-        take = lambda tree: jax.tree_util.tree_map(lambda x: x[start:stop], tree)  # noqa: E731
+
+        def take(tree, a=start, b=stop):
+            return jax.tree_util.tree_map(lambda x: x[a:b], tree)
+
         batch_actions = jnp.asarray(actions[start:stop], jnp.int32)
         if with_next:
-            parts.append(np.asarray(run(take(states), batch_actions, take(next_states))))
+            parts.append(
+                np.asarray(run(take(states), batch_actions, take(next_states)))
+            )
         else:
             parts.append(np.asarray(run(take(states), batch_actions)))
     return np.concatenate(parts, axis=0)
@@ -173,26 +183,37 @@ def site_features(
             if attribute.domain_size == 2 or values.size == 2:
                 value = int(values[-1])
                 features.append(
-                    Feature(f"{slug}_is_{value}", f"{label} is {value}",
-                            f"{expression} == {value}")
+                    Feature(
+                        f"{slug}_is_{value}",
+                        f"{label} is {value}",
+                        f"{expression} == {value}",
+                    )
                 )
                 continue
             if values.size <= MAX_EQUALITIES:
                 for value in values:
                     features.append(
-                        Feature(f"{slug}_is_{int(value)}", f"{label} is {int(value)}",
-                                f"{expression} == {int(value)}")
+                        Feature(
+                            f"{slug}_is_{int(value)}",
+                            f"{label} is {int(value)}",
+                            f"{expression} == {int(value)}",
+                        )
                     )
             thresholds = values[1:]
             if thresholds.size > MAX_THRESHOLDS:
                 keep = set(thresholds[:4].tolist()) | set(thresholds[-4:].tolist())
                 picks = np.quantile(thresholds, np.linspace(0, 1, MAX_THRESHOLDS - 8))
-                keep |= {int(thresholds[np.argmin(np.abs(thresholds - p))]) for p in picks}
+                keep |= {
+                    int(thresholds[np.argmin(np.abs(thresholds - p))]) for p in picks
+                }
                 thresholds = np.asarray(sorted(keep))
             for value in thresholds:
                 features.append(
-                    Feature(f"{slug}_ge_{int(value)}", f"{label} is at least {int(value)}",
-                            f"{expression} >= {int(value)}")
+                    Feature(
+                        f"{slug}_ge_{int(value)}",
+                        f"{label} is at least {int(value)}",
+                        f"{expression} >= {int(value)}",
+                    )
                 )
     return features
 
@@ -212,41 +233,56 @@ def build_features(
     ]
     features += site_features(schema, geometry, encoded)
     if geometry.has_grid:
-        values = evaluate([geometry.target_value_source()], geometry, states, actions)[:, 0]
+        values = evaluate([geometry.target_value_source()], geometry, states, actions)[
+            :, 0
+        ]
         for value in np.unique(values):
             value = int(value)
             features.append(
-                Feature(f"target_is_{value}",
-                        f"the targeted cell of {geometry.grid_label} holds {value}",
-                        f"{geometry.target_value_source()} == {value}")
+                Feature(
+                    f"target_is_{value}",
+                    f"the targeted cell of {geometry.grid_label} holds {value}",
+                    f"{geometry.target_value_source()} == {value}",
+                )
             )
         near = np.unique(np.asarray(geometry.window_values(states)))
         for value in near:
             value = int(value)
             features.append(
-                Feature(f"near_{value}",
-                        f"{value} is in the 3x3 window of {geometry.grid_label} "
-                        "around the player",
-                        geometry.window_source(value))
+                Feature(
+                    f"near_{value}",
+                    f"{value} is in the 3x3 window of {geometry.grid_label} "
+                    "around the player",
+                    geometry.window_source(value),
+                )
             )
     if geometry.has_objects:
         kinds = geometry.object_kinds(states)
         if geometry.has_grid:
             features.append(
-                Feature("object_on_target", "an object stands on the targeted cell",
-                        geometry.object_on_target_source(None))
+                Feature(
+                    "object_on_target",
+                    "an object stands on the targeted cell",
+                    geometry.object_on_target_source(None),
+                )
             )
         for kind in kinds:
+            what = "an object" if kind is None else f"an object of kind {kind}"
+            slug = "object" if kind is None else f"kind_{kind}"
             for band in DISTANCE_BANDS:
                 features.append(
-                    Feature(f"kind_{kind}_within_{band}",
-                            f"an object of kind {kind} is within {band} cells",
-                            f"{geometry.distance_source(kind)} <= {band}")
+                    Feature(
+                        f"{slug}_within_{band}",
+                        f"{what} is within {band} cells",
+                        f"{geometry.distance_source(kind)} <= {band}",
+                    )
                 )
-            if geometry.has_grid:
+            if geometry.has_grid and kind is not None:
                 features.append(
-                    Feature(f"kind_{kind}_on_target",
-                            f"an object of kind {kind} stands on the targeted cell",
-                            geometry.object_on_target_source(kind))
+                    Feature(
+                        f"kind_{kind}_on_target",
+                        f"an object of kind {kind} stands on the targeted cell",
+                        geometry.object_on_target_source(kind),
+                    )
                 )
     return features

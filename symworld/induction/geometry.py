@@ -6,7 +6,8 @@ Roles read (any may be absent; the matching features are then left out):
 
 ==================  ==========================================================
 ``player.position`` one attribute of 2 sites, or two scalars (x then y)
-``player.facing``   a scalar facing code
+``player.facing``   a scalar facing code (if untagged: the scalar attribute
+                    that after every one-cell move names the move's step)
 ``map``             a 2-D grid attribute ``[x, y]`` (the first one is used)
 ``entity.alive``    an object table's alive mask ``(N,)``
 ``entity.kind``     the table's kind column ``(N,)``
@@ -105,6 +106,10 @@ class Geometry:
             )
             fields["position_sites"] = tuple(int(offsets[k]) for k, _ in position)
         facing = _roles(schema, "player.facing")
+        if not facing and "position_sites" in fields:
+            facing = _infer_facing(
+                schema, encoded, next_encoded, fields["position_sites"]
+            )
         if facing and facing[0][1].size == 1:
             fields["facing"] = leaf_expression(template, facing[0][1].name)
             facing_site = int(offsets[facing[0][0]])
@@ -118,37 +123,51 @@ class Geometry:
         alive = _roles(schema, "entity.alive")
         kind = _roles(schema, "entity.kind")
         object_position = _roles(schema, "entity.position")
-        if alive and kind and object_position:
+        if alive and object_position:
             fields["alive"] = leaf_expression(template, alive[0][1].name)
-            fields["kind"] = leaf_expression(template, kind[0][1].name)
+            if kind:
+                fields["kind"] = leaf_expression(template, kind[0][1].name)
             if len(object_position[0][1].shape) == 2:
                 base = leaf_expression(template, object_position[0][1].name)
-                fields["object_xs"], fields["object_ys"] = f"{base}[:, 0]", f"{base}[:, 1]"
+                fields["object_xs"], fields["object_ys"] = (
+                    f"{base}[:, 0]",
+                    f"{base}[:, 1]",
+                )
             elif len(object_position) >= 2:
-                fields["object_xs"] = leaf_expression(template, object_position[0][1].name)
-                fields["object_ys"] = leaf_expression(template, object_position[1][1].name)
+                fields["object_xs"] = leaf_expression(
+                    template, object_position[0][1].name
+                )
+                fields["object_ys"] = leaf_expression(
+                    template, object_position[1][1].name
+                )
 
         if "position_sites" in fields:
             sx, sy = fields["position_sites"]
             step = np.stack(
-                [next_encoded[:, sx] - encoded[:, sx], next_encoded[:, sy] - encoded[:, sy]],
+                [
+                    next_encoded[:, sx] - encoded[:, sx],
+                    next_encoded[:, sy] - encoded[:, sy],
+                ],
                 axis=1,
             )
             unit = np.abs(step).sum(axis=1) == 1
             fields["action_offsets"] = _action_offsets(step, unit, actions, num_actions)
             if facing_site is not None:
                 fields["facing_offsets"] = _facing_offsets(
-                    step, unit, next_encoded[:, facing_site], schema.attributes[
-                        facing[0][0]
-                    ]
+                    step,
+                    unit,
+                    next_encoded[:, facing_site],
+                    schema.attributes[facing[0][0]],
                 )
         return cls(**fields)
 
     # -- what is available ----------------------------------------------------------
     @property
     def has_grid(self) -> bool:
-        return self.grid is not None and self.position is not None and (
-            bool(self.facing_offsets) or bool(self.action_offsets)
+        return (
+            self.grid is not None
+            and self.position is not None
+            and (bool(self.facing_offsets) or bool(self.action_offsets))
         )
 
     @property
@@ -209,14 +228,15 @@ class Geometry:
     def target_value_source(self, root: str = "state") -> str:
         grid = self.grid_expression
         if root != "state":
-            grid = root + grid[len("state"):]
+            grid = root + grid[len("state") :]
         return f"cell_value({grid}, {self.target_source()})"
 
     def target_index_source(self) -> str:
         return f"cell_index(GRID_SHAPE, {self.target_source()})"
 
     def window_source(self, value: int) -> str:
-        return f"window_contains({self.grid_expression}, {self.position_source()}, {value})"
+        centre = self.position_source()
+        return f"window_contains({self.grid_expression}, {centre}, {value})"
 
     def window_values_source(self) -> str:
         return self.grid_expression
@@ -236,18 +256,23 @@ class Geometry:
         actions = jnp.zeros(jax.tree_util.tree_leaves(states)[0].shape[0], jnp.int32)
         return evaluate(sources, self, states, actions)
 
-    def distance_source(self, kind: int) -> str:
+    def distance_source(self, kind: int | None) -> str:
+        mask = self.alive if kind is None else f"{self.alive} & ({self.kind} == {kind})"
         return (
-            f"nearest_distance({self.alive} & ({self.kind} == {kind}), "
+            f"nearest_distance({mask}, "
             f"{self.object_xs}, {self.object_ys}, {self.position_source()})"
         )
 
     def object_on_target_source(self, kind: int | None) -> str:
         mask = self.alive if kind is None else f"{self.alive} & ({self.kind} == {kind})"
-        return f"object_at({mask}, {self.object_xs}, {self.object_ys}, {self.target_source()})"
+        where = f"{self.object_xs}, {self.object_ys}"
+        return f"object_at({mask}, {where}, {self.target_source()})"
 
-    def object_kinds(self, states: PyTree) -> list[int]:
-        """Kinds of the living objects seen in ``states``."""
+    def object_kinds(self, states: PyTree) -> list[int | None]:
+        """Kinds of the living objects seen in ``states`` (``[None]``, any
+        object, when the table has no kind column)."""
+        if self.kind is None:
+            return [None]
         alive = np.asarray(_read(states, self.schema, "entity.alive")).astype(bool)
         kind = np.asarray(_read(states, self.schema, "entity.kind"))
         return sorted(int(k) for k in np.unique(kind[alive]))
@@ -260,6 +285,38 @@ def _read(states: PyTree, schema: Schema, role: str) -> Any:
     return flatten_tree(states)[name]
 
 
+def _infer_facing(
+    schema: Schema,
+    encoded: np.ndarray,
+    next_encoded: np.ndarray,
+    sites: tuple[int, int],
+) -> list[tuple[int, Attribute]]:
+    """A scalar attribute that, after every one-cell move, names the move's step
+    (at least two steps, 95% consistent): the facing, when no role tags it."""
+    offsets = schema.offsets
+    step = np.stack([next_encoded[:, s] - encoded[:, s] for s in sites], axis=1)
+    unit = np.abs(step).sum(axis=1) == 1
+    if unit.sum() < 8:
+        return []
+    best = None
+    for k, attribute in enumerate(schema.attributes):
+        if attribute.size != 1 or attribute.domain_size > 16 or attribute.role:
+            continue
+        values = next_encoded[unit, offsets[k]]
+        table: dict[int, Counter] = {}
+        for value, move in zip(
+            values.tolist(), map(tuple, step[unit].tolist()), strict=True
+        ):
+            table.setdefault(value, Counter())[move] += 1
+        majority = sum(c.most_common(1)[0][1] for c in table.values())
+        directions = {c.most_common(1)[0][0] for c in table.values()}
+        score = majority / unit.sum()
+        if len(directions) >= 2 and len(directions) == len(table) and score >= 0.95:
+            if best is None or score > best[0]:
+                best = (score, k, attribute)
+    return [] if best is None else [(best[1], best[2])]
+
+
 def _action_offsets(
     step: np.ndarray, unit: np.ndarray, actions: np.ndarray, num_actions: int
 ) -> tuple[tuple[int, int], ...]:
@@ -270,8 +327,10 @@ def _action_offsets(
         if moved.shape[0] < 3 or moved.shape[0] < 0.02 * taken:
             table.append((0, 0))
             continue
-        (best, count), = Counter(map(tuple, moved.tolist())).most_common(1)
-        table.append(tuple(int(v) for v in best) if count >= 0.9 * moved.shape[0] else (0, 0))
+        ((best, count),) = Counter(map(tuple, moved.tolist())).most_common(1)
+        table.append(
+            tuple(int(v) for v in best) if count >= 0.9 * moved.shape[0] else (0, 0)
+        )
     return tuple(table)
 
 
@@ -284,7 +343,7 @@ def _facing_offsets(
         if moved.shape[0] == 0:
             table.append((0, 0))
             continue
-        (best, _), = Counter(map(tuple, moved.tolist())).most_common(1)
+        ((best, _),) = Counter(map(tuple, moved.tolist())).most_common(1)
         table.append(tuple(int(v) for v in best))
     if attribute.low != 0:
         return ()

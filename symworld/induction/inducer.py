@@ -86,7 +86,9 @@ class InductionResult:
     rejected_proposals: list[str]
 
 
-def load_module_text(text: str, name: str = "symworld_induced_laws") -> types.ModuleType:
+def load_module_text(
+    text: str, name: str = "symworld_induced_laws"
+) -> types.ModuleType:
     """Execute an induced law module's text (our own output) as a module."""
     module = types.ModuleType(name)
     exec(compile(text, f"<{name}>", "exec"), module.__dict__)  # noqa: S102
@@ -94,7 +96,11 @@ def load_module_text(text: str, name: str = "symworld_induced_laws") -> types.Mo
 
 
 def _targets(
-    schema: Schema, geometry: Geometry, encoded: np.ndarray, changes: ChangeSet, least: int
+    schema: Schema,
+    geometry: Geometry,
+    encoded: np.ndarray,
+    changes: ChangeSet,
+    least: int,
 ) -> list[tuple[Target, int]]:
     counts = changes.counts_by_site()
     offsets = schema.offsets
@@ -157,9 +163,15 @@ def induce(
     changes = detect_changes(schema, encoded, next_encoded)
     geometry = Geometry.infer(schema, encoded, next_encoded, actions, num_actions)
     features = build_features(schema, geometry, states, actions, encoded, num_actions)
-    matrix = evaluate([f.source for f in features], geometry, states, actions).astype(bool)
-    logger.info("%d transitions, %d changed sites, %d features",
-                total, changes.site.shape[0], len(features))
+    matrix = evaluate([f.source for f in features], geometry, states, actions).astype(
+        bool
+    )
+    logger.info(
+        "%d transitions, %d changed sites, %d features",
+        total,
+        changes.site.shape[0],
+        len(features),
+    )
 
     search = RuleSearch(features, matrix, settings.search)
     least = settings.search.min_support
@@ -171,8 +183,14 @@ def induce(
     if geometry.has_grid:
         grid = geometry.grid
         values = evaluate(
-            [geometry.target_value_source(), geometry.target_value_source("next_state")],
-            geometry, states, actions, next_states=next_states,
+            [
+                geometry.target_value_source(),
+                geometry.target_value_source("next_state"),
+            ],
+            geometry,
+            states,
+            actions,
+            next_states=next_states,
         )
         cell = Target(
             slug=f"{grid.name.replace('.', '_')}_target",
@@ -189,7 +207,9 @@ def induce(
 
     static = None
     if settings.static_law:
-        changed_attributes = set(schema.site_attribute()[changes.changed_sites()].tolist())
+        changed_attributes = set(
+            schema.site_attribute()[changes.changed_sites()].tolist()
+        )
         kept = tuple(
             (a.name, leaf_expression(schema.template, a.name))
             for k, a in enumerate(schema.attributes)
@@ -198,45 +218,80 @@ def induce(
         static = StaticLaw(kept, total) if kept else None
 
     module = render_module(
-        candidates, geometry, env_id=schema.env_id, num_transitions=total,
-        source=source, static=static,
+        candidates,
+        geometry,
+        env_id=schema.env_id,
+        num_transitions=total,
+        source=source,
+        static=static,
     )
     names = law_names(candidates) + (["static_attributes"] if static else [])
     fitted = None
     rejected: list[str] = []
     extra: list[tuple[str, str]] = []
     if proposers:
-        base = fit_set(load_module_text(module).library(), schema, states, actions,
-                       next_states, seed=seed, steps=settings.fit_steps)
+        base = fit_set(
+            load_module_text(module).library(),
+            schema,
+            states,
+            actions,
+            next_states,
+            seed=seed,
+            steps=settings.fit_steps,
+        )
         context = ProposalContext(
-            schema=schema, env_id=schema.env_id, changes=changes,
-            change_summary=changes.summary(schema), law_module=module,
-            constants=geometry.constants(), transitions=(states, actions, next_states),
+            schema=schema,
+            env_id=schema.env_id,
+            changes=changes,
+            change_summary=changes.summary(schema),
+            law_module=module,
+            constants=geometry.constants(),
+            transitions=(states, actions, next_states),
         )
         for proposer in proposers:
             for proposal in proposer.propose(context):
                 law, class_name = _proposed_law(proposal.source, geometry)
                 trial = fit_set(
                     [*load_module_text(module).library(), *_laws(extra, geometry), law],
-                    schema, states, actions, next_states, seed=seed,
+                    schema,
+                    states,
+                    actions,
+                    next_states,
+                    seed=seed,
                     steps=settings.fit_steps,
                 )
                 if trial.score > base.score:
-                    logger.info("kept proposed law %s (%.1f > %.1f)", law.name,
-                                trial.score, base.score)
+                    logger.info(
+                        "kept proposed law %s (%.1f > %.1f)",
+                        law.name,
+                        trial.score,
+                        base.score,
+                    )
                     extra.append((class_name, proposal.source))
                     names.append(law.name)
                     base = trial
                 else:
                     rejected.append(law.name)
         module = render_module(
-            candidates, geometry, env_id=schema.env_id, num_transitions=total,
-            source=source, static=static, extra=extra,
+            candidates,
+            geometry,
+            env_id=schema.env_id,
+            num_transitions=total,
+            source=source,
+            static=static,
+            extra=extra,
         )
         fitted = base
     if settings.fit and fitted is None:
-        fitted = fit_set(load_module_text(module).library(), schema, states, actions,
-                         next_states, seed=seed, steps=settings.fit_steps)
+        fitted = fit_set(
+            load_module_text(module).library(),
+            schema,
+            states,
+            actions,
+            next_states,
+            seed=seed,
+            steps=settings.fit_steps,
+        )
     weights = fitted.model.weight_table() if fitted is not None else {}
     laws = load_module_text(module).library()
     summaries = []
@@ -244,16 +299,42 @@ def induce(
         match = [c for c, n in zip(candidates, names, strict=False) if n == law.name]
         if match:
             c = match[0]
-            summaries.append(LawSummary(law.name, law.describe(), c.origin, c.matched,
-                                        c.held, c.explained, round(c.gain, 3),
-                                        weights.get(law.name)))
+            summaries.append(
+                LawSummary(
+                    law.name,
+                    law.describe(),
+                    c.origin,
+                    c.matched,
+                    c.held,
+                    c.explained,
+                    round(c.gain, 3),
+                    weights.get(law.name),
+                )
+            )
         else:
             origin = "static" if law.name == "static_attributes" else "proposer"
-            summaries.append(LawSummary(law.name, law.describe(), origin, total if
-                                        origin == "static" else 0, total if origin ==
-                                        "static" else 0, 0, 0.0, weights.get(law.name)))
-    return InductionResult(module, summaries, fitted, changes, geometry, len(features),
-                           len(candidates), rejected)
+            summaries.append(
+                LawSummary(
+                    law.name,
+                    law.describe(),
+                    origin,
+                    total if origin == "static" else 0,
+                    total if origin == "static" else 0,
+                    0,
+                    0.0,
+                    weights.get(law.name),
+                )
+            )
+    return InductionResult(
+        module,
+        summaries,
+        fitted,
+        changes,
+        geometry,
+        len(features),
+        len(candidates),
+        rejected,
+    )
 
 
 def _proposed_law(source: str, geometry: Geometry) -> tuple[Law, str]:

@@ -7,8 +7,9 @@ For one *target* (a site, or the grid cell an action targets) the search
    complement ``low + high - x`` on two-valued sites;
 2. for each effect, grows conjunctions of literals (features or their negations)
    greedily by FOIL gain until the effect holds on at least ``min_precision`` of
-   the transitions the conjunction matches (sequential covering: the next rule
-   explains the changes the earlier ones left);
+   the transitions the conjunction matches, then adds literals that raise its
+   precision without losing any change it explains (sequential covering: the
+   next rule explains the changes the earlier ones left);
 3. keeps a minimal, non-conflicting set of these rules by greedy set cover over
    the observed changes, each rule paying its penalty ``penalty`` in
    log-likelihood against the frame default (nothing changes unless a law says
@@ -155,7 +156,9 @@ class Candidate:
         return self.held / self.matched if self.matched else 0.0
 
 
-def _mask(features: np.ndarray, literals: Sequence[Literal], index: dict[str, int]) -> np.ndarray:
+def _mask(
+    features: np.ndarray, literals: Sequence[Literal], index: dict[str, int]
+) -> np.ndarray:
     mask = np.ones(features.shape[0], bool)
     for literal in literals:
         column = features[:, index[literal.feature.name]]
@@ -216,7 +219,9 @@ class RuleSearch:
         return mask
 
     # -- step 1: effects ------------------------------------------------------------
-    def effects(self, target: Target, current: np.ndarray, following: np.ndarray) -> list[Effect]:
+    def effects(
+        self, target: Target, current: np.ndarray, following: np.ndarray
+    ) -> list[Effect]:
         changed = current != following
         least = self.settings.min_support
         effects = []
@@ -225,13 +230,17 @@ class RuleSearch:
         for value, count in sorted(Counter(following[changed].tolist()).items()):
             if count >= least:
                 effects.append(Effect("set", int(value)))
-        for delta, count in sorted(Counter((following - current)[changed].tolist()).items()):
+        for delta, count in sorted(
+            Counter((following - current)[changed].tolist()).items()
+        ):
             if count >= least:
                 effects.append(Effect("change", int(delta)))
         return effects
 
     # -- step 2: sequential covering --------------------------------------------------
-    def _grow(self, holds: np.ndarray, remaining: np.ndarray, base: np.ndarray) -> tuple[list[Literal], np.ndarray] | None:
+    def _grow(
+        self, holds: np.ndarray, remaining: np.ndarray, base: np.ndarray
+    ) -> tuple[list[Literal], np.ndarray] | None:
         least = self.settings.min_support
         literals: list[Literal] = []
         cond = base.copy()
@@ -239,7 +248,7 @@ class RuleSearch:
             matched = int(cond.sum())
             positive = int((holds & cond).sum())
             if matched and positive / matched >= self.settings.min_precision:
-                return literals, cond
+                return self._refine(holds, remaining, literals, cond)
             if len(literals) == self.settings.max_literals or positive == 0:
                 return None
             sub = self.matrix[cond]
@@ -261,10 +270,48 @@ class RuleSearch:
             count = len(self.features)
             literal = Literal(self.features[best % count], positive=best < count)
             literals.append(literal)
-            cond &= self.matrix[:, best % count] if best < count else ~self.matrix[:, best % count]
+            cond &= (
+                self.matrix[:, best % count]
+                if best < count
+                else ~self.matrix[:, best % count]
+            )
         return None
 
-    def rules(self, target: Target, current: np.ndarray, following: np.ndarray) -> list[Candidate]:
+    def _refine(
+        self,
+        holds: np.ndarray,
+        remaining: np.ndarray,
+        literals: list[Literal],
+        cond: np.ndarray,
+    ) -> tuple[list[Literal], np.ndarray]:
+        """Add literals that keep every remaining positive and raise precision
+        (free refinements: a precise enough rule is made exact where the data
+        allow it at no loss of coverage)."""
+        count = len(self.features)
+        while len(literals) < self.settings.max_literals:
+            matched = int(cond.sum())
+            positive = int((holds & cond).sum())
+            if positive == matched:
+                break
+            covered = int((remaining & cond).sum())
+            sub = self.matrix[cond]
+            both = np.concatenate([sub, ~sub], axis=1)
+            keeps = (both & remaining[cond][:, None]).sum(0) == covered
+            precision = (both & holds[cond][:, None]).sum(0) / np.maximum(
+                both.sum(0), 1
+            )
+            precision[~keeps] = -1.0
+            best = int(np.argmax(precision))
+            if precision[best] <= positive / matched:
+                break
+            literals = [*literals, Literal(self.features[best % count], best < count)]
+            column = self.matrix[:, best % count]
+            cond = cond & (column if best < count else ~column)
+        return literals, cond
+
+    def rules(
+        self, target: Target, current: np.ndarray, following: np.ndarray
+    ) -> list[Candidate]:
         """Deterministic rules for every effect of the target (step 2)."""
         changed = current != following
         frame_site = lambda mask: frame_log_likelihood(  # noqa: E731
@@ -284,9 +331,20 @@ class RuleSearch:
                 matched = int(cond.sum())
                 held = int((holds & cond).sum())
                 explained = int((holds & changed & cond).sum())
-                gain = _deterministic_gain(held, matched, target.domain_size, frame_site(cond))
+                gain = _deterministic_gain(
+                    held, matched, target.domain_size, frame_site(cond)
+                )
                 candidates.append(
-                    Candidate(target, effect, tuple(literals), (), matched, held, explained, gain)
+                    Candidate(
+                        target,
+                        effect,
+                        tuple(literals),
+                        (),
+                        matched,
+                        held,
+                        explained,
+                        gain,
+                    )
                 )
                 remaining &= ~cond
         return candidates
@@ -302,8 +360,12 @@ class RuleSearch:
         changed = current != following
         order = sorted(
             range(len(candidates)),
-            key=lambda i: (-candidates[i].explained, len(candidates[i].literals),
-                           -candidates[i].gain, i),
+            key=lambda i: (
+                -candidates[i].explained,
+                len(candidates[i].literals),
+                -candidates[i].gain,
+                i,
+            ),
         )
         explained = np.zeros_like(changed)
         kept: list[tuple[Candidate, np.ndarray, np.ndarray]] = []
@@ -317,14 +379,16 @@ class RuleSearch:
                 continue
             clash = 0
             for _, other_cond, other_prediction in kept:
-                clash += int((cond & other_cond & (other_prediction != prediction)).sum())
+                clash += int(
+                    (cond & other_cond & (other_prediction != prediction)).sum()
+                )
             if clash > self.settings.conflict * max(int(cond.sum()), 1):
                 continue
             kept.append((candidate, cond, prediction))
             explained |= holds & changed & cond
         return [k[0] for k in kept]
 
-    # -- step 4: the categorical "otherwise" --------------------------------------------
+    # -- step 4: the categorical "otherwise" ------------------------------------
     def categorical(
         self,
         target: Target,
@@ -340,7 +404,9 @@ class RuleSearch:
         if left.sum() < self.settings.min_support:
             return None
         deltas = following - current
-        relative = len(set(deltas[left].tolist()) | {0}) <= len(set(following[left].tolist()))
+        relative = len(set(deltas[left].tolist()) | {0}) <= len(
+            set(following[left].tolist())
+        )
         outcome = deltas if relative else following
 
         def score(cond: np.ndarray) -> tuple[float, tuple[int, ...], tuple[float, ...]]:
@@ -352,8 +418,12 @@ class RuleSearch:
             frequency = dict(counts)
             covered = sum(frequency.values())
             ll = sum(n * math.log(n / total) for n in frequency.values())
-            ll += (total - covered) * (math.log(1e-3) - math.log(max(target.domain_size, 2)))
-            gain = ll - frame_log_likelihood(changed[cond], target.domain_size, self.rate)
+            ll += (total - covered) * (
+                math.log(1e-3) - math.log(max(target.domain_size, 2))
+            )
+            gain = ll - frame_log_likelihood(
+                changed[cond], target.domain_size, self.rate
+            )
             gain -= self.penalty * len(values)
             return gain, values, tuple(frequency[v] / total for v in values)
 
@@ -367,7 +437,9 @@ class RuleSearch:
             for column in range(2 * count):
                 feature = self.matrix[:, column % count]
                 new = cond & (feature if column < count else ~feature)
-                if (new & left).sum() < self.settings.min_support or new.sum() == cond.sum():
+                if (
+                    new & left
+                ).sum() < self.settings.min_support or new.sum() == cond.sum():
                     continue
                 trials.append((score(new)[0], -column, column, new))
             if not trials:

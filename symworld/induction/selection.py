@@ -71,13 +71,21 @@ def fit_set(
     model = LawModel.build(list(laws), schema, examples=(states, actions))
     encoded_next = np.asarray(jax.vmap(schema.encode)(next_states))
     fitted, _ = model.fit(
-        states, actions, encoded_next, key=jax.random.key(seed), steps=steps,
+        states,
+        actions,
+        encoded_next,
+        key=jax.random.key(seed),
+        steps=steps,
         priors=Priors(weight_rate=weight_rate),
     )
     data = compile_transitions(fitted.layout, states, actions, encoded_next)
     value = float(
         log_likelihood(
-            data, fitted.weights, fitted.log_components, fitted.persistence, fitted.epsilon
+            data,
+            fitted.weights,
+            fitted.log_components,
+            fitted.persistence,
+            fitted.epsilon,
         )
     )
     k = count_parameters(laws)

@@ -28,8 +28,12 @@ def target_cell(
     """
     facing_table = jnp.asarray(facing_offsets, jnp.int32).reshape(-1, 2)
     action_table = jnp.asarray(action_offsets, jnp.int32).reshape(-1, 2)
-    facing_index = jnp.clip(jnp.asarray(facing, jnp.int32), 0, facing_table.shape[0] - 1)
-    action_index = jnp.clip(jnp.asarray(action, jnp.int32), 0, action_table.shape[0] - 1)
+    facing_index = jnp.clip(
+        jnp.asarray(facing, jnp.int32), 0, facing_table.shape[0] - 1
+    )
+    action_index = jnp.clip(
+        jnp.asarray(action, jnp.int32), 0, action_table.shape[0] - 1
+    )
     step = action_table[action_index]
     moves = jnp.any(step != 0)
     offset = jnp.where(moves, step, facing_table[facing_index])
@@ -59,7 +63,9 @@ def window_contains(
     xs = centre[0] + offsets[:, None]
     ys = centre[1] + offsets[None, :]
     inside = (xs >= 0) & (xs < grid.shape[0]) & (ys >= 0) & (ys < grid.shape[1])
-    values = grid[jnp.clip(xs, 0, grid.shape[0] - 1), jnp.clip(ys, 0, grid.shape[1] - 1)]
+    values = grid[
+        jnp.clip(xs, 0, grid.shape[0] - 1), jnp.clip(ys, 0, grid.shape[1] - 1)
+    ]
     return jnp.any(inside & (values == value))
 
 

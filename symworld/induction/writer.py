@@ -58,13 +58,15 @@ def law_names(candidates: Sequence[Candidate]) -> list[str]:
 def effect_words(candidate: Candidate) -> str:
     target, effect = candidate.target, candidate.effect
     if effect.kind == "change":
-        return f"{target.label} changes by {effect.value:+d} (kept within {target.low}..{target.high})"
+        within = f"{target.low}..{target.high}"
+        return f"{target.label} changes by {effect.value:+d} (kept within {within})"
     if effect.kind == "set":
         return f"{target.label} becomes {effect.value}"
     if effect.kind == "complement":
-        return f"{target.label} takes its other value ({target.low + target.high} - {target.label})"
+        total = target.low + target.high
+        return f"{target.label} takes its other value ({total} - {target.label})"
     shown = ", ".join(
-        f"{'x%+d' % o if effect.relative else o}: {p:.2f}"
+        f"{f'x{o:+d}' if effect.relative else o}: {p:.2f}"
         for o, p in zip(effect.outcomes, candidate.probabilities, strict=True)
     )
     kind = "its value plus one of" if effect.relative else "one of"
@@ -89,7 +91,8 @@ def effect_source(candidate: Candidate, geometry: Geometry) -> tuple[str, str]:
     sites = _sites(target, geometry)
     current = target.current
     if effect.kind == "change":
-        value = f"change({current}, {effect.value}, low={target.low}, high={target.high}{sites})"
+        bounds = f"low={target.low}, high={target.high}"
+        value = f"change({current}, {effect.value}, {bounds}{sites})"
     elif effect.kind == "set":
         value = f"point({effect.value}{sites})"
     elif effect.kind == "complement":
@@ -111,7 +114,9 @@ def effect_source(candidate: Candidate, geometry: Geometry) -> tuple[str, str]:
             parameters = (
                 f'    parameters = (Simplex("p", size={len(effect.outcomes)}),)\n'
             )
-            probabilities = "list(self.param(\"p\")[k] for k in range(" f"{len(effect.outcomes)}))"
+            probabilities = (
+                f'list(self.param("p")[k] for k in range({len(effect.outcomes)}))'
+            )
         value = f"categorical([{support}], {probabilities}{sites})"
         return parameters, value
     return "", value
@@ -166,7 +171,14 @@ def render_module(
         "    target_cell,",
         "    window_contains,",
         ")",
-        "from symworld.programs import Law, Probability, Simplex, categorical, change, point",
+        "from symworld.programs import (",
+        "    Law,",
+        "    Probability,",
+        "    Simplex,",
+        "    categorical,",
+        "    change,",
+        "    point,",
+        ")",
         "",
         f"ENV_ID = {env_id!r}",
     ]
@@ -232,7 +244,10 @@ def render_module(
             "",
             "    def effect(self, state, action):",
             "        return {",
-            *[f"            {name!r}: point({src})," for name, src in static.attributes],
+            *[
+                f"            {name!r}: point({src}),"
+                for name, src in static.attributes
+            ],
             "        }",
             "",
             "",

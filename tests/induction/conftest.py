@@ -34,7 +34,7 @@ class GridWorld:
 
     def reset(self, key, params=None):
         grid = jax.random.choice(
-            key, jnp.array([GRASS] * 6 + [TREE, ROCK]), (8, 8)
+            key, jnp.array([GRASS] * 4 + [TREE] * 2 + [ROCK]), (8, 8)
         ).astype(jnp.int32)
         grid = grid.at[4, 4].set(GRASS)
         return GridState(jnp.array([4, 4], jnp.int32), jnp.int32(3), grid, jnp.int32(0))
@@ -49,13 +49,18 @@ class GridWorld:
         pos = jnp.where(moving & free, target, state.pos)
         collect = (action == COLLECT) & (material == TREE)
         place = (action == PLACE) & (material == GRASS) & (state.wood >= 1)
-        wood = jnp.clip(state.wood + collect.astype(jnp.int32) - place.astype(jnp.int32), 0, 9)
+        wood = jnp.clip(
+            state.wood + collect.astype(jnp.int32) - place.astype(jnp.int32), 0, 9
+        )
         grid = jnp.where(
             place, state.grid.at[target[0], target[1]].set(TABLE), state.grid
         )
         following = GridState(pos, facing, grid, wood)
-        info = {"reward": jnp.float32(0), "terminated": jnp.bool_(False),
-                "truncated": jnp.bool_(False)}
+        info = {
+            "reward": jnp.float32(0),
+            "terminated": jnp.bool_(False),
+            "truncated": jnp.bool_(False),
+        }
         return following, info
 
 
@@ -65,16 +70,21 @@ def grid_schema(env: GridWorld) -> Schema:
         "toy/GridWorld-v0",
         state,
         {"pos": (0, 7), "facing": (0, 3), "grid": (0, 4), "wood": (0, 9)},
-        roles={"pos": "player.position", "facing": "player.facing", "grid": "map",
-               "wood": "inventory.material"},
+        roles={
+            "pos": "player.position",
+            "facing": "player.facing",
+            "grid": "map",
+            "wood": "inventory.material",
+        },
     )
 
 
 @pytest.fixture(scope="session")
 def switches_life():
     from symworld.envs.switches.core import Switches
-    from symworld.induction import explore
     from symworld.laws.switches import schema
+
+    from symworld.induction import explore
 
     env = Switches()
     return env, schema(env), explore(env, schema(env), steps=500, seed=0)
@@ -85,8 +95,9 @@ def switches_induced(switches_life):
     from symworld.induction import induce
 
     env, schema, life = switches_life
-    return induce(schema, life.states, life.actions, life.next_states,
-                  num_actions=2, seed=0)
+    return induce(
+        schema, life.states, life.actions, life.next_states, num_actions=2, seed=0
+    )
 
 
 @pytest.fixture(scope="session")

@@ -57,12 +57,19 @@ def test_induction_search_recovers_conjunction_and_categorical():
     assert len(deterministic) == 1
     (law,) = deterministic
     assert law.effect.kind == "change" and law.effect.value == 1
-    assert sorted((l.feature.name, l.positive) for l in law.literals) == [("a", True), ("b", False)]
+    assert sorted((l.feature.name, l.positive) for l in law.literals) == [
+        ("a", True),
+        ("b", False),
+    ]
     assert law.held == law.matched == int(rule.sum())
     categorical = [law for law in laws if law.effect.kind == "categorical"]
     assert len(categorical) == 1
-    assert [(l.feature.name, l.positive) for l in categorical[0].literals] == [("c", True)]
-    assert categorical[0].effect.outcomes == (0, 9) and not categorical[0].effect.relative
+    assert [(l.feature.name, l.positive) for l in categorical[0].literals] == [
+        ("c", True)
+    ]
+    assert (
+        categorical[0].effect.outcomes == (0, 9) and not categorical[0].effect.relative
+    )
     assert categorical[0].exceptions == (law.literals,)
 
 
@@ -72,7 +79,9 @@ def test_induction_search_ignores_rare_changes():
     following = current.copy()
     following[:2] = 1  # two changes: below min_support 3
     search = RuleSearch(features, np.ones((100, 1), bool), SearchSettings())
-    assert search.laws_for(Target("x", "x", "x", 0, "x", 0, 1), current, following) == []
+    assert (
+        search.laws_for(Target("x", "x", "x", 0, "x", 0, 1), current, following) == []
+    )
 
 
 def test_induction_vocabulary_helpers():

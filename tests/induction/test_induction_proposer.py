@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from symworld.induction import FixedProposer, InductionSettings, induce, load_module_text
+from symworld.induction import (
+    FixedProposer,
+    InductionSettings,
+    induce,
+    load_module_text,
+)
 
 GOOD = '''
 class ToggleHoldsOnNoop(Law):
@@ -39,7 +44,12 @@ class CoinCopiesToggle(Law):
 def test_induction_proposals_are_selected(switches_life):
     env, schema, life = switches_life
     result = induce(
-        schema, life.states, life.actions, life.next_states, num_actions=2, seed=0,
+        schema,
+        life.states,
+        life.actions,
+        life.next_states,
+        num_actions=2,
+        seed=0,
         settings=InductionSettings(fit_steps=200),
         proposers=[FixedProposer((WRONG,), name="test")],
     )

@@ -6,11 +6,16 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
-
 from symworld.envs.switches.core import SwitchesState
+
 from symworld.induction import InductionSettings, explore, induce, load_module_text
 
-EXPECTED = {"toggle_flips_when_action_1", "coin_varies", "time_plus_1", "static_attributes"}
+EXPECTED = {
+    "toggle_flips_when_action_1",
+    "coin_varies",
+    "time_plus_1",
+    "static_attributes",
+}
 
 
 def test_induction_switches_exact_laws(switches_induced):
@@ -23,11 +28,15 @@ def test_induction_switches_exact_laws(switches_induced):
 
 
 def test_induction_switches_law_outcomes(switches_induced):
-    laws = {law.name: law for law in load_module_text(switches_induced.module).library()}
+    laws = {
+        law.name: law for law in load_module_text(switches_induced.module).library()
+    }
     state = SwitchesState(jnp.int32(1), jnp.int32(0), jnp.int32(1), jnp.int32(7))
     flip, noop = jnp.int32(1), jnp.int32(0)
     toggle = laws["toggle_flips_when_action_1"]
-    assert bool(toggle.precondition(state, flip)) and not bool(toggle.precondition(state, noop))
+    assert bool(toggle.precondition(state, flip)) and not bool(
+        toggle.precondition(state, noop)
+    )
     assert int(toggle.effect(state, flip)["toggle"].values[0]) == 0
     clock = laws["time_plus_1"]
     assert int(clock.effect(state, noop)["time"].values[0]) == 8
@@ -36,8 +45,11 @@ def test_induction_switches_law_outcomes(switches_induced):
 
 def test_induction_switches_coin_probability(switches_life, switches_induced):
     _, _, life = switches_life
-    coin = [law for law in load_module_text(switches_induced.module).library()
-            if law.name == "coin_varies"][0]
+    coin = [
+        law
+        for law in load_module_text(switches_induced.module).library()
+        if law.name == "coin_varies"
+    ][0]
     (parameter,) = coin.parameters
     observed = float(np.mean(np.asarray(life.next_states.coin)))
     assert abs(parameter.init - observed) < 1e-3
@@ -57,17 +69,25 @@ def test_induction_switches_fitted_model_predicts(switches_induced):
     state = SwitchesState(jnp.int32(1), jnp.int32(1), jnp.int32(0), jnp.int32(10))
     right = SwitchesState(jnp.int32(0), jnp.int32(1), jnp.int32(0), jnp.int32(11))
     wrong = SwitchesState(jnp.int32(1), jnp.int32(1), jnp.int32(0), jnp.int32(11))
-    assert float(model.log_prob(state, jnp.int32(1), right)) > float(
-        model.log_prob(state, jnp.int32(1), wrong)
-    ) + 3.0
+    assert (
+        float(model.log_prob(state, jnp.int32(1), right))
+        > float(model.log_prob(state, jnp.int32(1), wrong)) + 3.0
+    )
 
 
 def test_induction_switches_same_seed_same_bytes(switches_life, switches_induced):
     env, schema, life = switches_life
     again = explore(env, schema, steps=500, seed=0)
     np.testing.assert_array_equal(again.actions, life.actions)
-    result = induce(schema, again.states, again.actions, again.next_states, num_actions=2,
-                    seed=0, settings=InductionSettings(fit=False))
+    result = induce(
+        schema,
+        again.states,
+        again.actions,
+        again.next_states,
+        num_actions=2,
+        seed=0,
+        settings=InductionSettings(fit=False),
+    )
     assert result.module.encode() == switches_induced.module.encode()
 
 
