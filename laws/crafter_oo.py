@@ -22,13 +22,13 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
-
 from symworld.envs.crafter_oo import grid, rules
 from symworld.envs.crafter_oo.balance import daylight_index
 from symworld.envs.crafter_oo.core import DAYLIGHT
 from symworld.envs.crafter_oo.player import damage, nearby_materials
 from symworld.envs.crafter_oo.state import EMPTY, PLAYER_OCCUPANT
-from symworld.programs import Law, Probability, Schema, bernoulli, categorical, point
+
+from symworld.programs import Law, Probability, Schema, categorical, point
 
 ENV_ID = "symworld/CrafterOO-v0"
 DAYLIGHT_SCALE = 10_000.0
@@ -85,7 +85,7 @@ def schema(env=None) -> Schema:
     )
 
 
-# -- shared situation of one transition ----------------------------------------------
+# -- shared situation of one transition
 def _tile(pos):
     """Flat index of a map cell (clipped onto the map)."""
     x = jnp.clip(pos[..., 0], 0, WIDTH - 1)
@@ -132,7 +132,7 @@ def situation(state, action):
     }
 
 
-# -- time -------------------------------------------------------------------------------
+# -- time
 class ClockTicks(Law):
     """Every step the step counter grows by 1 and daylight follows the day cycle."""
 
@@ -151,7 +151,7 @@ class ClockTicks(Law):
         }
 
 
-# -- movement ---------------------------------------------------------------------------
+# -- movement
 class PlayerTurns(Law):
     """A move action turns the player towards its direction, blocked or not."""
 
@@ -218,7 +218,7 @@ class LavaKills(Law):
         return {"player.inventory": point(0, sites=rules.HEALTH)}
 
 
-# -- collecting -------------------------------------------------------------------------
+# -- collecting
 class Collect(Law):
     """``do`` facing a material with the required tools collects it (see
     ``rules.COLLECT``): +1 item, the achievement, and the tile it leaves."""
@@ -270,7 +270,7 @@ def _at(distribution, site):
     )
 
 
-# -- placing ----------------------------------------------------------------------------
+# -- placing
 class Place(Law):
     """A place action on an allowed, empty faced cell with the cost in the inventory
     puts the item there and pays the cost (``rules.PLACE``)."""
@@ -348,7 +348,7 @@ class PlantSapling(Place):
         return effect
 
 
-# -- making -----------------------------------------------------------------------------
+# -- making
 class Make(Law):
     """A make action next to a table (and a furnace for iron) with the cost in the
     inventory pays the cost and adds the tool (``rules.MAKE``)."""
@@ -392,7 +392,7 @@ class Make(Law):
         }
 
 
-# -- fighting and eating ----------------------------------------------------------------
+# -- fighting and eating
 class PlayerHits(Law):
     """``do`` facing a cow, zombie or skeleton lowers its health by the player's
     damage (1, or 2/3/5 with a wood/stone/iron sword), not below 0."""
@@ -482,7 +482,7 @@ class EatPlant(Law):
         }
 
 
-# -- sleeping ---------------------------------------------------------------------------
+# -- sleeping
 class FallsAsleep(Law):
     """Sleeping while energy is below 9 puts the player to sleep."""
 
@@ -516,7 +516,7 @@ class WakesUp(Law):
         }
 
 
-# -- vitals -----------------------------------------------------------------------------
+# -- vitals
 def vitals(state, action):
     """Hunger, thirst, fatigue and recovery after this step, and their effects."""
     s = situation(state, action)
@@ -659,7 +659,7 @@ class HealthMemory(Law):
         return {"player.last_health": point(health), "last_health": point(health)}
 
 
-# -- objects ----------------------------------------------------------------------------
+# -- objects
 def _in_range(state, action):
     pos = situation(state, action)["pos"]
     return state.objects.alive & (
