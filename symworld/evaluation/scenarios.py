@@ -99,6 +99,7 @@ def _jitted_step(env: Any) -> Any:
 # name -> "module:function" returning the scenario list
 SUITES: dict[str, str] = {
     "switches": "symworld.evaluation.switches_scenarios:scenarios",
+    "crafter_oo": "symworld.evaluation.crafter_scenarios:scenarios",
 }
 
 
@@ -113,6 +114,7 @@ def load_suite(name: str) -> tuple[Scenario, ...]:
 # env id -> "module:function" returning the mutator tuple for that environment
 MUTATORS: dict[str, str] = {
     "symworld/Switches-v0": "symworld.evaluation.switches_scenarios:mutators",
+    "symworld/CrafterOO-v0": "symworld.evaluation.crafter_scenarios:mutators",
 }
 
 

@@ -48,6 +48,13 @@ ENVIRONMENTS: dict[str, LawEnvironment] = {
         "switches",
         "switches",
     ),
+    "symworld/CrafterOO-v0": LawEnvironment(
+        "symworld/CrafterOO-v0",
+        "symworld.envs.crafter_oo:CrafterOO",
+        "symworld.laws.crafter_oo:schema",
+        "crafter_oo",
+        "crafter_oo",
+    ),
 }
 
 

@@ -205,10 +205,7 @@ def normalise(
                 return jnp.broadcast_to(x, (count,))
 
         values = jnp.stack(
-            [
-                jnp.round(fit(v, "values")).astype(jnp.int32)
-                for v in distribution.values
-            ],
+            [_to_int(fit(v, "values")) for v in distribution.values],
             axis=-1,
         )
         offsets = jnp.stack(
@@ -231,6 +228,13 @@ def normalise(
             attribute_name,
         ) from None
     return values, offsets, sites, where
+
+
+def _to_int(values: jax.Array) -> jax.Array:
+    """int32 values (floats rounded, booleans as 0/1)."""
+    if jnp.issubdtype(values.dtype, jnp.floating):
+        values = jnp.round(values)
+    return values.astype(jnp.int32)
 
 
 class Pairs(NamedTuple):
