@@ -35,10 +35,16 @@ def build_parser() -> argparse.ArgumentParser:
         prog="symworld",
         description="Interpretable world models: laws, equations and AL-RNNs.",
     )
-    parser.add_argument("--version", action="version", version=f"symworld {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"symworld {__version__}"
+    )
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument(
-        "-v", "--verbose", action="count", default=0, help="more log output (-vv: debug)"
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="more log output (-vv: debug)",
     )
     verbosity.add_argument(
         "-q", "--quiet", action="store_true", help="only errors; no progress bars"

@@ -52,7 +52,14 @@ class FunctionalGymEnv(gymnasium.Env):
         self.params = functional.default_params if params is None else params
         self.render_mode = render_mode
         self._reset = jax.jit(functional.reset)
-        self._step = jax.jit(functional.step)
+
+        def advance(key, state, action, params):
+            key, step_key = jax.random.split(key)
+            following, step_info = functional.step(state, action, step_key, params)
+            return key, following, step_info, functional.observation(following, params)
+
+        # One compiled call per step: key split, dynamics and observation together.
+        self._advance = jax.jit(advance)
         self._key: jax.Array | None = None
         self.state: Any = None
 
@@ -91,10 +98,12 @@ class FunctionalGymEnv(gymnasium.Env):
         if self.state is None:
             raise RuntimeError("call reset() before step()")
         action = self._check_action(action)
-        self._key, step_key = jax.random.split(self._key)
-        self.state, step_info = self._step(self.state, action, step_key, self.params)
+        self._key, self.state, step_info, observation = self._advance(
+            self._key, self.state, action, self.params
+        )
+        step_info, observation = jax.device_get((step_info, observation))
         return (
-            self._observe(self.state),
+            to_numpy(observation),
             float(step_info["reward"]),
             bool(step_info["terminated"]),
             bool(step_info["truncated"]),

@@ -15,13 +15,17 @@ _ENABLED = True
 
 
 def set_progress_enabled(enabled: bool) -> None:
-    """Turn progress bars on or off for this process (the CLI's ``-q`` turns them off)."""
+    """Turn progress bars on or off for this process (``-q`` turns them off)."""
     global _ENABLED
     _ENABLED = enabled
 
 
-def progress(iterable: Iterable[T], *, total: int | None = None, desc: str = "") -> Iterator[T]:
+def progress(
+    iterable: Iterable[T], *, total: int | None = None, desc: str = ""
+) -> Iterator[T]:
     """Wrap ``iterable`` in a progress bar on stderr when enabled and stderr is a tty
     (or ``SYMWORLD_PROGRESS=1``)."""
-    show = _ENABLED and (sys.stderr.isatty() or os.environ.get("SYMWORLD_PROGRESS") == "1")
+    show = _ENABLED and (
+        sys.stderr.isatty() or os.environ.get("SYMWORLD_PROGRESS") == "1"
+    )
     return iter(tqdm(iterable, total=total, desc=desc, disable=not show, leave=False))

@@ -61,7 +61,9 @@ class TrajectoryFileError(ValueError):
         if column is not None:
             where.append(f"column {column!r}")
         prefix = ", ".join(where)
-        super().__init__(f"{prefix}: {message} [{code}]" if prefix else f"{message} [{code}]")
+        super().__init__(
+            f"{prefix}: {message} [{code}]" if prefix else f"{message} [{code}]"
+        )
 
 
 class Transitions(NamedTuple):
@@ -189,12 +191,25 @@ class Trajectory:
         return last
 
     @property
+    def successor(self) -> np.ndarray:
+        """bool ``(N,)``: True where the next row continues the same episode at
+        ``step + 1``, i.e. where a transition leaves the row. Rows removed from the
+        middle of an episode (see ``drop_nonfinite`` in the readers) thus remove the
+        transitions that touch them and never join the rows around the gap."""
+        following = np.zeros(self.num_rows, dtype=bool)
+        if self.num_rows > 1:
+            following[:-1] = (self.episode[1:] == self.episode[:-1]) & (
+                self.step[1:] == self.step[:-1] + 1
+            )
+        return following
+
+    @property
     def num_episodes(self) -> int:
         return int(self.last_row.sum())
 
     @property
     def num_transitions(self) -> int:
-        return self.num_rows - self.num_episodes
+        return int(self.successor.sum())
 
     @property
     def episode_ids(self) -> np.ndarray:
@@ -204,14 +219,11 @@ class Trajectory:
     # -- views ---------------------------------------------------------------------
 
     def transitions(self) -> Transitions:
-        """All transitions as aligned batches (rows that are not an episode's last)."""
-        leaving = ~self.last_row
+        """All transitions as aligned batches (see :attr:`successor`)."""
+        leaving = self.successor
         arriving = np.roll(leaving, 1)
         if self.num_rows:
             arriving[0] = False
-
-        def pick(mask: np.ndarray) -> Any:
-            return lambda values: values[mask]
 
         return Transitions(
             state={k: v[leaving] for k, v in self.state.items()},
@@ -261,7 +273,9 @@ class Trajectory:
             if a is None or b is None:
                 return a is None and b is None
             a, b = np.asarray(a), np.asarray(b)
-            return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=_nan_ok(a)))
+            return a.shape == b.shape and bool(
+                np.array_equal(a, b, equal_nan=_nan_ok(a))
+            )
 
         return (
             same(self.episode, other.episode)
@@ -283,7 +297,9 @@ def _nan_ok(values: np.ndarray) -> bool:
     )
 
 
-def _matrix(columns: dict[str, np.ndarray], names: list[str] | None, kind: str) -> np.ndarray:
+def _matrix(
+    columns: dict[str, np.ndarray], names: list[str] | None, kind: str
+) -> np.ndarray:
     names = list(columns) if names is None else names
     parts = []
     for name in names:

@@ -44,7 +44,9 @@ class Switches:
     num_actions = 2
     default_params = SwitchesParams(max_steps=jnp.int32(100))
 
-    def reset(self, key: jax.Array, params: SwitchesParams | None = None) -> SwitchesState:
+    def reset(
+        self, key: jax.Array, params: SwitchesParams | None = None
+    ) -> SwitchesState:
         bits = jax.random.bernoulli(key, 0.5, (3,)).astype(jnp.int32)
         return SwitchesState(
             toggle=bits[0], coin=bits[1], fixed=bits[2], time=jnp.int32(0)

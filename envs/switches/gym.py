@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
-
 from symworld.envs.switches.core import Switches
+
 from symworld.gym_shell import FunctionalGymEnv
 
 
@@ -17,6 +17,7 @@ class SwitchesEnv(FunctionalGymEnv):
     never terminated."""
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    observation_names = ("toggle", "coin", "fixed")
 
     def __init__(self, render_mode: str | None = None):
         super().__init__(Switches(), render_mode=render_mode)

@@ -1,0 +1,1 @@
+"""Subcommands of the ``symworld`` CLI, one module each (see :mod:`symworld.cli`)."""

@@ -1,0 +1,2 @@
+"""Sections of ``symworld demo``, one module per capability (see
+:mod:`symworld.demo`)."""

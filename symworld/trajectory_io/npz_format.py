@@ -1,0 +1,87 @@
+"""NPZ trajectory files: one array per column plus the JSON schema (no pickle).
+
+Columns are stored as ``episode``, ``step``, ``time``, ``reward``, ``terminated``,
+``truncated``, ``state/<name>`` and ``action/<name>`` with their dtypes and per-row
+shapes; ``__schema__`` holds the schema (:mod:`symworld.trajectory_io.schema`).
+An NPZ without ``__schema__`` is read by the column-name conventions.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from symworld.trajectory import Trajectory, TrajectoryFileError
+from symworld.trajectory_io.columns import RawTable
+from symworld.trajectory_io.schema import parse_schema, schema_of
+
+SCHEMA_KEY = "__schema__"
+
+
+def read_npz_table(path: Path) -> RawTable:
+    """Load an NPZ file's columns (``allow_pickle=False``)."""
+    if path.stat().st_size == 0:
+        raise TrajectoryFileError("empty-file", "the file is empty", path=path)
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {key: archive[key] for key in archive.files}
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
+        raise TrajectoryFileError(
+            "corrupt-file",
+            f"not a readable NPZ archive ({type(error).__name__}: {error})",
+            path=path,
+        ) from None
+    roles = None
+    metadata: dict = {}
+    time_name = None
+    if SCHEMA_KEY in arrays:
+        schema = parse_schema(str(arrays.pop(SCHEMA_KEY)), path)
+        roles = {"state": schema["state"], "action": schema["action"]}
+        metadata = schema.get("metadata", {})
+        time_name = schema.get("time")
+    if not arrays:
+        raise TrajectoryFileError(
+            "empty-file", "the archive holds no arrays", path=path
+        )
+    columns: dict[str, np.ndarray] = {}
+    for key, values in arrays.items():
+        name = key.split("/", 1)[1] if key.startswith(("state/", "action/")) else key
+        if key == "time" and time_name:
+            name = time_name
+        if values.ndim == 0:
+            raise TrajectoryFileError(
+                "wrong-shape", "a column must have one row axis", path=path, column=name
+            )
+        columns[name] = values
+    lengths = {name: len(values) for name, values in columns.items()}
+    if len(set(lengths.values())) > 1:
+        raise TrajectoryFileError(
+            "ragged-row",
+            f"columns have different lengths: {lengths}",
+            path=path,
+        )
+    if next(iter(lengths.values())) == 0:
+        raise TrajectoryFileError("header-only", "the columns hold no rows", path=path)
+    return RawTable(columns=columns, path=path, roles=roles, metadata=metadata)
+
+
+def write_npz(trajectory: Trajectory, path: Path) -> None:
+    """Write ``trajectory`` to ``path`` (a temporary path chosen by the caller)."""
+    time_name = trajectory.metadata.get("time_column", "time")
+    arrays = {
+        "episode": trajectory.episode,
+        "step": trajectory.step,
+        "reward": trajectory.reward,
+        "terminated": trajectory.terminated,
+        "truncated": trajectory.truncated,
+    }
+    if trajectory.time is not None:
+        arrays["time"] = trajectory.time
+    arrays.update({f"state/{k}": v for k, v in trajectory.state.items()})
+    arrays.update({f"action/{k}": v for k, v in trajectory.action.items()})
+    arrays[SCHEMA_KEY] = np.asarray(json.dumps(schema_of(trajectory, time_name)))
+    with open(path, "wb") as handle:
+        np.savez_compressed(handle, **{k: np.asarray(v) for k, v in arrays.items()})

@@ -1,0 +1,84 @@
+"""The ``symworld`` command: version, inspect, collect errors, demo."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from symworld import __version__
+from symworld.cli import main
+
+
+def test_version_through_the_console_script():
+    script = Path(sys.executable).parent / "symworld"
+    completed = subprocess.run(
+        [str(script), "--version"], capture_output=True, text=True, check=True
+    )
+    assert completed.stdout.strip() == f"symworld {__version__}"
+
+
+def test_inspect_json_reports_counts_and_column_ranges(tmp_path, capsys):
+    path = tmp_path / "d.csv"
+    path.write_text(
+        "episode,step,t,x,action,reward\n"
+        "0,0,0.0,1.5,1,0\n0,1,0.5,-2.0,0,1\n0,2,1.0,3.0,,\n"
+        "1,0,0.0,4.0,1,2\n1,1,0.5,5.0,,\n"
+    )
+    assert main(["inspect", str(path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["episodes"] == 2 and report["transitions"] == 3
+    assert report["columns"]["x"] == {
+        "role": "state",
+        "dtype": "float64",
+        "shape": [],
+        "min": -2.0,
+        "max": 5.0,
+    }
+    assert report["columns"]["t"]["role"] == "time"
+    assert (
+        report["columns"]["action"]["min"] == 0
+        and report["columns"]["action"]["max"] == 1
+    )
+    assert report["columns"]["reward"]["max"] == 2.0
+
+
+def test_inspect_reports_dropped_rows(tmp_path, capsys):
+    path = tmp_path / "d.csv"
+    path.write_text("step,x\n0,1\n1,inf\n2,3\n")
+    assert main(["inspect", str(path), "--drop-nonfinite", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["dropped_rows"] == 1
+
+
+def test_collect_to_an_unknown_format_fails_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "c.xlsx"
+    assert (
+        main(
+            [
+                "collect",
+                "CartPole-v1",
+                "--steps",
+                "5",
+                "--out",
+                str(tmp_path / "c.xlsx"),
+            ]
+        )
+        == 1
+    )
+    assert "unsupported-format" in capsys.readouterr().err
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_missing_file_is_an_error(tmp_path, capsys):
+    assert main(["inspect", str(tmp_path / "nope.csv")]) == 1
+    assert "no such file" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_demo_trajectory_section_json(capsys):
+    assert main(["-q", "demo", "--only", "trajectory", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    section = report["Rollouts and trajectory files"]
+    for env_id in ("Pendulum-v1", "symworld/Switches-v0"):
+        assert all(section[env_id]["round_trip_exact"].values())
