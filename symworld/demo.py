@@ -20,6 +20,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("Rollouts and trajectory files", "symworld.demos.trajectories:run"),
     ("Law models (switches)", "symworld.demos.laws:run"),
     ("Law induction (switches)", "symworld.demos.induction:run"),
+    ("Crafter-OO rollout", "symworld.demos.crafter:run"),
 ]
 
 

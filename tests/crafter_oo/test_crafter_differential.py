@@ -190,3 +190,25 @@ def test_to_crafter_plays_a_state_made_with_the_scenario_builder():
         assert float(info["reward"][0]) == pytest.approx(reward, abs=1e-6)
     assert read_crafter(env).inventory["wood_pickaxe"] == 1
     assert [o.kind for o in read_crafter(env).objects] == ["arrow", "plant", "plant"]
+
+
+def test_bridge_rejects_what_our_state_cannot_hold():
+    from crafter_diff_harness import add, blank
+
+    crowded = blank()
+    for i in range(5):
+        add(crowded, "plant", (i + 1, 0))
+    with pytest.raises(ValueError, match="capacity is 4"):
+        bridge.snapshot_to_state(crowded, capacity=4)
+
+    odd = blank(counters=(0.25, 0, 0, 0))
+    with pytest.raises(ValueError, match="hunger = 0.25 is not a multiple of 0.5"):
+        bridge.snapshot_to_state(odd)
+
+    bent = add(blank(), "arrow", (1, 0), facing=(1, 1))
+    with pytest.raises(ValueError, match="arrow 0 has direction"):
+        bridge.snapshot_to_state(bent)
+
+    env = crafter.Env(seed=0)
+    with pytest.raises(ValueError, match="no player"):
+        bridge.from_crafter(env)

@@ -684,3 +684,44 @@ def test_whole_game_statistics_from_a_generated_world(live_crafter_worlds):
         p = stats.ttest_ind(a, b, equal_var=False).pvalue
         print(f"whole game {name}: ours {a.mean():.3f} theirs {b.mean():.3f} p={p:.4f}")
         assert p >= ALPHA, f"{name}: ours {a.mean():.3f} crafter {b.mean():.3f} p={p}"
+
+
+EDGE_CHUNKS = [(5, cy) for cy in range(5)] + [(cx, 5) for cx in range(5)]
+
+
+@pytest.mark.slow
+def test_narrow_edge_chunks_never_spawn_zombies_and_corners_never_spawn_cows():
+    """The last chunk row and column are 12 x 4 (48 cells < 50: no zombie target) and
+    the corner 4 x 4 (16 cells < 30: no cow target). All grass, at night: zombies
+    never appear; cows appear with p 0.01 per edge chunk and never in the corner."""
+    snap = blank(step=209)
+    snap.material[60:, :] = rules.GRASS
+    snap.material[:, 60:] = rules.GRASS
+    snap.chunks = [*EDGE_CHUNKS, (5, 5)]
+    chunks = [*EDGE_CHUNKS, (5, 5)]
+
+    def crafter_cat(s):
+        n = np.zeros((2, len(chunks)), np.int64)
+        for o in s.objects:
+            if o.kind in ("zombie", "cow"):
+                j = chunks.index((o.pos[0] // 12, o.pos[1] // 12))
+                n[int(o.kind == "cow"), j] += 1
+        return n
+
+    def ours_cat(host):
+        objs = host.objects
+        alive, kind = np.asarray(objs.alive), np.asarray(objs.kind)
+        cx = np.asarray(objs.pos)[..., 0] // 12
+        cy = np.asarray(objs.pos)[..., 1] // 12
+        n = np.zeros((alive.shape[0], 2, len(chunks)), np.int64)
+        for j, (a, b) in enumerate(chunks):
+            here = alive & (cx == a) & (cy == b)
+            n[:, 0, j] = (here & (kind == rules.ZOMBIE)).sum(-1)
+            n[:, 1, j] = (here & (kind == rules.COW)).sum(-1)
+        return n
+
+    ours = sample_ours(snap, ACTION["noop"], 1024, ours_cat, seed=9)
+    theirs = sample_crafter(snap, ACTION["noop"], 400, crafter_cat, seed=9)
+    assert ours[:, 0].sum() == 0 and theirs[:, 0].sum() == 0  # no zombie anywhere
+    assert ours[:, 1, -1].sum() == 0 and theirs[:, 1, -1].sum() == 0  # corner: no cow
+    check(ours[:, 1, :-1], theirs[:, 1, :-1], [0.99, 0.01], "cows in edge chunks")
