@@ -109,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
         if args.save_trajectory:
             from symworld.trajectory_io import write_trajectory
 
+            Path(args.save_trajectory).parent.mkdir(parents=True, exist_ok=True)
             write_trajectory(life.to_trajectory(), args.save_trajectory)
     settings = InductionSettings(
         search=SearchSettings(
