@@ -22,6 +22,9 @@ COMMANDS = [
     "symworld.commands.collect",
     "symworld.commands.inspect",
     "symworld.commands.extract",
+    "symworld.commands.fit",
+    "symworld.commands.evaluate",
+    "symworld.commands.induce",
     "symworld.commands.demo",
     "symworld.commands.encode",
 ]

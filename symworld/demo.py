@@ -20,6 +20,9 @@ SECTIONS: list[tuple[str, str]] = [
     ("Rollouts and trajectory files", "symworld.demos.trajectories:run"),
     ("Equations from a Pendulum-v1 rollout", "symworld.demos.equations:run"),
     ("AL-RNN symbolic encoding", "symworld.demos.alrnn:run"),
+    ("Law models (switches)", "symworld.demos.laws:run"),
+    ("Law induction (switches)", "symworld.demos.induction:run"),
+    ("Crafter-OO rollout", "symworld.demos.crafter:run"),
 ]
 
 

@@ -1,0 +1,288 @@
+"""The typed feature grammar: boolean facts about a transition's state and action.
+
+Features are built from the attribute *schema* (names, shapes, domains, roles)
+and from what the data show, never from an environment's own names:
+
+- the action (``action == a``);
+- every small scalar site (an element of an attribute with at most
+  :data:`SMALL_ATTRIBUTE` sites that is not a map or an object-table column):
+  equality with each observed value of a small domain, thresholds
+  (``site >= v``) on counts, counters and vitals;
+- where the schema tags a grid (role ``map``), the player's position
+  (``player.position``) and facing (``player.facing``): the material of the
+  cell an action targets, and the materials in the 3x3 window around the player;
+- where it tags an object table (``entity.alive``, ``entity.kind``,
+  ``entity.position``): distance bands to the nearest living object of each kind
+  and whether an object stands on the targeted cell.
+
+Each :class:`Feature` carries a jnp source expression over ``state`` and
+``action``; the inducer evaluates exactly the expressions it later writes into
+the law module, so a written law tests what the search measured.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from symworld.induction import vocabulary
+from symworld.induction.geometry import Geometry
+from symworld.programs.attributes import Schema
+
+MAX_THRESHOLDS = 16  # thresholds per site
+MAX_EQUALITIES = 10  # equality tests per site
+DISTANCE_BANDS = (1, 2, 4, 8)  # Chebyshev distance bands to objects
+
+
+@dataclasses.dataclass(frozen=True)
+class Feature:
+    """A boolean fact about ``(state, action)``.
+
+    - ``name``: a unique identifier (used in law names).
+    - ``words``: the fact in words, for docstrings and reports.
+    - ``source``: a jnp expression over ``state`` and ``action`` (bool scalar).
+    """
+
+    name: str
+    words: str
+    source: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Literal:
+    """A feature or its negation, as one conjunct of a precondition."""
+
+    feature: Feature
+    positive: bool = True
+
+    @property
+    def source(self) -> str:
+        return (
+            f"({self.feature.source})" if self.positive else f"~({self.feature.source})"
+        )
+
+    @property
+    def words(self) -> str:
+        return self.feature.words if self.positive else f"not ({self.feature.words})"
+
+    @property
+    def name(self) -> str:
+        return self.feature.name if self.positive else f"not_{self.feature.name}"
+
+
+def conjunction_source(literals: Sequence[Literal]) -> str:
+    """The jnp source of a conjunction (``jnp.bool_(True)`` when empty)."""
+    if not literals:
+        return "jnp.bool_(True)"
+    return " & ".join(literal.source for literal in literals)
+
+
+def conjunction_words(literals: Sequence[Literal]) -> str:
+    if not literals:
+        return "always"
+    return " and ".join(literal.words for literal in literals)
+
+
+def namespace(geometry: Geometry) -> dict[str, Any]:
+    """Names that feature and law sources may use."""
+    names = {"jnp": jnp}
+    names.update(
+        {
+            name: getattr(vocabulary, name)
+            for name in (
+                "target_cell",
+                "cell_value",
+                "cell_index",
+                "window_contains",
+                "nearest_distance",
+                "object_at",
+            )
+        }
+    )
+    names.update(geometry.constants())
+    return names
+
+
+def compile_expressions(
+    sources: Sequence[str], geometry: Geometry, arguments: str = "state, action"
+) -> Any:
+    """A jnp function of ``arguments`` returning the stacked int32 values of
+    ``sources`` (``(len(sources),)``)."""
+    body = ",\n        ".join(f"jnp.asarray({s}).astype(jnp.int32)" for s in sources)
+    text = (
+        f"def _evaluate({arguments}):\n    return jnp.stack([\n        {body}\n    ])\n"
+    )
+    scope = namespace(geometry)
+    exec(compile(text, "<induced features>", "exec"), scope)  # noqa: S102 - our own text
+    return scope["_evaluate"]
+
+
+def evaluate(
+    sources: Sequence[str],
+    geometry: Geometry,
+    states: Any,
+    actions: jax.Array,
+    *,
+    next_states: Any = None,
+    chunk: int = 512,
+) -> np.ndarray:
+    """int32 ``(T, len(sources))``: every expression on every transition
+    (``next_state`` is available to the expressions when ``next_states`` is
+    given)."""
+    if not sources:
+        return np.zeros((int(np.asarray(actions).shape[0]), 0), np.int32)
+    with_next = next_states is not None
+    function = compile_expressions(
+        sources, geometry, "state, action, next_state" if with_next else "state, action"
+    )
+    run = jax.jit(jax.vmap(function))
+    total = int(np.asarray(actions).shape[0])
+    parts = []
+    for start in range(0, total, chunk):
+        stop = min(start + chunk, total)
+
+        def take(tree, a=start, b=stop):
+            return jax.tree_util.tree_map(lambda x: x[a:b], tree)
+
+        batch_actions = jnp.asarray(actions[start:stop], jnp.int32)
+        if with_next:
+            parts.append(
+                np.asarray(run(take(states), batch_actions, take(next_states)))
+            )
+        else:
+            parts.append(np.asarray(run(take(states), batch_actions)))
+    return np.concatenate(parts, axis=0)
+
+
+def _unique_values(column: np.ndarray) -> np.ndarray:
+    return np.unique(column)
+
+
+def site_features(
+    schema: Schema, geometry: Geometry, encoded: np.ndarray
+) -> list[Feature]:
+    """Equality and threshold features of every small scalar site."""
+    features = []
+    offsets = schema.offsets
+    for k, attribute in enumerate(schema.attributes):
+        if not geometry.is_small_site_attribute(attribute):
+            continue
+        for local in range(attribute.size):
+            column = encoded[:, offsets[k] + local]
+            values = _unique_values(column)
+            if values.size < 2:
+                continue
+            expression = geometry.site_expression(attribute, local)
+            label = geometry.site_label(attribute, local)
+            slug = geometry.site_slug(attribute, local)
+            if attribute.domain_size == 2 or values.size == 2:
+                value = int(values[-1])
+                features.append(
+                    Feature(
+                        f"{slug}_is_{value}",
+                        f"{label} is {value}",
+                        f"{expression} == {value}",
+                    )
+                )
+                continue
+            if values.size <= MAX_EQUALITIES:
+                for value in values:
+                    features.append(
+                        Feature(
+                            f"{slug}_is_{int(value)}",
+                            f"{label} is {int(value)}",
+                            f"{expression} == {int(value)}",
+                        )
+                    )
+            thresholds = values[1:]
+            if thresholds.size > MAX_THRESHOLDS:
+                keep = set(thresholds[:4].tolist()) | set(thresholds[-4:].tolist())
+                picks = np.quantile(thresholds, np.linspace(0, 1, MAX_THRESHOLDS - 8))
+                keep |= {
+                    int(thresholds[np.argmin(np.abs(thresholds - p))]) for p in picks
+                }
+                thresholds = np.asarray(sorted(keep))
+            for value in thresholds:
+                features.append(
+                    Feature(
+                        f"{slug}_ge_{int(value)}",
+                        f"{label} is at least {int(value)}",
+                        f"{expression} >= {int(value)}",
+                    )
+                )
+    return features
+
+
+def build_features(
+    schema: Schema,
+    geometry: Geometry,
+    states: Any,
+    actions: np.ndarray,
+    encoded: np.ndarray,
+    num_actions: int,
+) -> list[Feature]:
+    """The feature library of a data set (see the module docstring)."""
+    features = [
+        Feature(f"action_{a}", f"the action is {a}", f"action == {a}")
+        for a in range(num_actions)
+    ]
+    features += site_features(schema, geometry, encoded)
+    if geometry.has_grid:
+        values = evaluate([geometry.target_value_source()], geometry, states, actions)[
+            :, 0
+        ]
+        for value in np.unique(values):
+            value = int(value)
+            features.append(
+                Feature(
+                    f"target_is_{value}",
+                    f"the targeted cell of {geometry.grid_label} holds {value}",
+                    f"{geometry.target_value_source()} == {value}",
+                )
+            )
+        near = np.unique(np.asarray(geometry.window_values(states)))
+        for value in near:
+            value = int(value)
+            features.append(
+                Feature(
+                    f"near_{value}",
+                    f"{value} is in the 3x3 window of {geometry.grid_label} "
+                    "around the player",
+                    geometry.window_source(value),
+                )
+            )
+    if geometry.has_objects:
+        kinds = geometry.object_kinds(states)
+        if geometry.has_grid:
+            features.append(
+                Feature(
+                    "object_on_target",
+                    "an object stands on the targeted cell",
+                    geometry.object_on_target_source(None),
+                )
+            )
+        for kind in kinds:
+            what = "an object" if kind is None else f"an object of kind {kind}"
+            slug = "object" if kind is None else f"kind_{kind}"
+            for band in DISTANCE_BANDS:
+                features.append(
+                    Feature(
+                        f"{slug}_within_{band}",
+                        f"{what} is within {band} cells",
+                        f"{geometry.distance_source(kind)} <= {band}",
+                    )
+                )
+            if geometry.has_grid and kind is not None:
+                features.append(
+                    Feature(
+                        f"kind_{kind}_on_target",
+                        f"an object of kind {kind} stands on the targeted cell",
+                        geometry.object_on_target_source(kind),
+                    )
+                )
+    return features

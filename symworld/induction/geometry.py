@@ -1,0 +1,350 @@
+"""Spatial conventions of an environment, read from schema roles and inferred from
+data: where the player is, which way it faces, the grid it stands on, the object
+table, and the step each facing value and each action stands for.
+
+Roles read (any may be absent; the matching features are then left out):
+
+==================  ==========================================================
+``player.position`` one attribute of 2 sites, or two scalars (x then y)
+``player.facing``   a scalar facing code (if untagged: the scalar attribute
+                    that after every one-cell move names the move's step)
+``map``             a 2-D grid attribute ``[x, y]`` (the first one is used)
+``entity.alive``    an object table's alive mask ``(N,)``
+``entity.kind``     the table's kind column ``(N,)``
+``entity.position`` the table's position ``(N, 2)`` or two ``(N,)`` columns
+==================  ==========================================================
+
+Nothing here knows an environment's names: the facing offsets and the action
+offsets are *measured* — the facing value seen after each one-cell move gives
+that facing's step, and an action that moves the player by the same step in
+most of the transitions where it moves it is a moving action.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from symworld.programs.attributes import Attribute, Schema
+
+PyTree = Any
+SMALL_ATTRIBUTE = 32
+
+
+def leaf_expression(template: PyTree, dotted: str, root: str = "state") -> str:
+    """Python source reaching the leaf ``dotted`` of a state pytree."""
+    node = template
+    text = root
+    for part in dotted.split("."):
+        if isinstance(node, dict):
+            text += f"[{part!r}]"
+            node = node[part]
+        elif isinstance(node, list | tuple) and part.isdigit():
+            text += f"[{part}]"
+            node = node[int(part)]
+        else:
+            text += f".{part}"
+            node = getattr(node, part)
+    return text
+
+
+def _roles(schema: Schema, role: str) -> list[tuple[int, Attribute]]:
+    return [(k, a) for k, a in enumerate(schema.attributes) if a.role == role]
+
+
+@dataclasses.dataclass(frozen=True)
+class Geometry:
+    """How to read space from a state (see the module docstring).
+
+    Expressions are Python source over ``state``. ``facing_offsets[f]`` and
+    ``action_offsets[a]`` are ``(dx, dy)`` steps (``(0, 0)``: unknown / not a move).
+    """
+
+    schema: Schema = dataclasses.field(compare=False, repr=False)
+    position: tuple[str, str] | None = None
+    position_sites: tuple[int, int] | None = None
+    facing: str | None = None
+    grid: Attribute | None = None
+    grid_expression: str | None = None
+    facing_offsets: tuple[tuple[int, int], ...] = ()
+    action_offsets: tuple[tuple[int, int], ...] = ()
+    alive: str | None = None
+    kind: str | None = None
+    object_xs: str | None = None
+    object_ys: str | None = None
+
+    # -- construction ---------------------------------------------------------------
+    @classmethod
+    def infer(
+        cls,
+        schema: Schema,
+        encoded: np.ndarray,
+        next_encoded: np.ndarray,
+        actions: np.ndarray,
+        num_actions: int,
+    ) -> Geometry:
+        """Read the roles of ``schema`` and measure the offsets on the encoded
+        transitions ``(T, N)``."""
+        template = schema.template
+        offsets = schema.offsets
+        fields: dict[str, Any] = {"schema": schema}
+
+        position = _roles(schema, "player.position")
+        if len(position) == 1 and position[0][1].size == 2:
+            k, attribute = position[0]
+            base = leaf_expression(template, attribute.name)
+            fields["position"] = (f"{base}[0]", f"{base}[1]")
+            fields["position_sites"] = (int(offsets[k]), int(offsets[k] + 1))
+        elif len(position) == 2 and all(a.size == 1 for _, a in position):
+            fields["position"] = tuple(
+                leaf_expression(template, a.name) for _, a in position
+            )
+            fields["position_sites"] = tuple(int(offsets[k]) for k, _ in position)
+        facing = _roles(schema, "player.facing")
+        if not facing and "position_sites" in fields:
+            facing = _infer_facing(
+                schema, encoded, next_encoded, fields["position_sites"]
+            )
+        if facing and facing[0][1].size == 1:
+            fields["facing"] = leaf_expression(template, facing[0][1].name)
+            facing_site = int(offsets[facing[0][0]])
+        else:
+            facing_site = None
+        grids = [(k, a) for k, a in _roles(schema, "map") if len(a.shape) == 2]
+        if grids:
+            fields["grid"] = grids[0][1]
+            fields["grid_expression"] = leaf_expression(template, grids[0][1].name)
+
+        alive = _roles(schema, "entity.alive")
+        kind = _roles(schema, "entity.kind")
+        object_position = _roles(schema, "entity.position")
+        if alive and object_position:
+            fields["alive"] = leaf_expression(template, alive[0][1].name)
+            if kind:
+                fields["kind"] = leaf_expression(template, kind[0][1].name)
+            if len(object_position[0][1].shape) == 2:
+                base = leaf_expression(template, object_position[0][1].name)
+                fields["object_xs"], fields["object_ys"] = (
+                    f"{base}[:, 0]",
+                    f"{base}[:, 1]",
+                )
+            elif len(object_position) >= 2:
+                fields["object_xs"] = leaf_expression(
+                    template, object_position[0][1].name
+                )
+                fields["object_ys"] = leaf_expression(
+                    template, object_position[1][1].name
+                )
+
+        if "position_sites" in fields:
+            sx, sy = fields["position_sites"]
+            step = np.stack(
+                [
+                    next_encoded[:, sx] - encoded[:, sx],
+                    next_encoded[:, sy] - encoded[:, sy],
+                ],
+                axis=1,
+            )
+            unit = np.abs(step).sum(axis=1) == 1
+            fields["action_offsets"] = _action_offsets(step, unit, actions, num_actions)
+            if facing_site is not None:
+                fields["facing_offsets"] = _facing_offsets(
+                    step,
+                    unit,
+                    next_encoded[:, facing_site],
+                    schema.attributes[facing[0][0]],
+                )
+        return cls(**fields)
+
+    # -- what is available ----------------------------------------------------------
+    @property
+    def has_grid(self) -> bool:
+        return (
+            self.grid is not None
+            and self.position is not None
+            and (bool(self.facing_offsets) or bool(self.action_offsets))
+        )
+
+    @property
+    def has_objects(self) -> bool:
+        return self.alive is not None and self.position is not None
+
+    @property
+    def grid_label(self) -> str:
+        return self.grid.name if self.grid is not None else "the grid"
+
+    def is_small_site_attribute(self, attribute: Attribute) -> bool:
+        """Attributes whose sites get their own features and laws."""
+        if attribute.size > SMALL_ATTRIBUTE or attribute.domain_size < 2:
+            return False
+        return not (attribute.role == "map" or attribute.role.startswith("entity."))
+
+    # -- sources --------------------------------------------------------------------
+    def constants(self) -> dict[str, Any]:
+        """Module-level constants the sources use."""
+        values: dict[str, Any] = {}
+        if self.grid is not None:
+            values["GRID_SHAPE"] = tuple(int(s) for s in self.grid.shape)
+        values["FACING_OFFSETS"] = self.facing_offsets or ((0, 0),)
+        values["ACTION_OFFSETS"] = self.action_offsets or ((0, 0),)
+        return values
+
+    def site_expression(self, attribute: Attribute, local: int) -> str:
+        base = leaf_expression(self.schema.template, attribute.name)
+        if attribute.shape == ():
+            return base
+        index = np.unravel_index(local, attribute.shape)
+        return f"{base}[{', '.join(str(int(i)) for i in index)}]"
+
+    def site_label(self, attribute: Attribute, local: int) -> str:
+        if attribute.shape == ():
+            return attribute.name
+        index = np.unravel_index(local, attribute.shape)
+        return f"{attribute.name}[{', '.join(str(int(i)) for i in index)}]"
+
+    def site_slug(self, attribute: Attribute, local: int) -> str:
+        slug = attribute.name.replace(".", "_")
+        if attribute.shape == ():
+            return slug
+        index = np.unravel_index(local, attribute.shape)
+        return slug + "_" + "_".join(str(int(i)) for i in index)
+
+    def position_source(self) -> str:
+        x, y = self.position
+        return f"jnp.stack([{x}, {y}])"
+
+    def target_source(self) -> str:
+        facing = self.facing if self.facing is not None else "0"
+        return (
+            f"target_cell({self.position_source()}, {facing}, action, "
+            "FACING_OFFSETS, ACTION_OFFSETS)"
+        )
+
+    def target_value_source(self, root: str = "state") -> str:
+        grid = self.grid_expression
+        if root != "state":
+            grid = root + grid[len("state") :]
+        return f"cell_value({grid}, {self.target_source()})"
+
+    def target_index_source(self) -> str:
+        return f"cell_index(GRID_SHAPE, {self.target_source()})"
+
+    def window_source(self, value: int) -> str:
+        centre = self.position_source()
+        return f"window_contains({self.grid_expression}, {centre}, {value})"
+
+    def window_values_source(self) -> str:
+        return self.grid_expression
+
+    def window_values(self, states: PyTree) -> np.ndarray:
+        """Every grid value seen in a 3x3 window around the player."""
+        from symworld.induction.features import evaluate
+
+        sources = []
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                x, y = self.position
+                sources.append(
+                    f"cell_value({self.grid_expression}, jnp.stack([{x} + {dx}, "
+                    f"{y} + {dy}]))"
+                )
+        actions = jnp.zeros(jax.tree_util.tree_leaves(states)[0].shape[0], jnp.int32)
+        return evaluate(sources, self, states, actions)
+
+    def distance_source(self, kind: int | None) -> str:
+        mask = self.alive if kind is None else f"{self.alive} & ({self.kind} == {kind})"
+        return (
+            f"nearest_distance({mask}, "
+            f"{self.object_xs}, {self.object_ys}, {self.position_source()})"
+        )
+
+    def object_on_target_source(self, kind: int | None) -> str:
+        mask = self.alive if kind is None else f"{self.alive} & ({self.kind} == {kind})"
+        where = f"{self.object_xs}, {self.object_ys}"
+        return f"object_at({mask}, {where}, {self.target_source()})"
+
+    def object_kinds(self, states: PyTree) -> list[int | None]:
+        """Kinds of the living objects seen in ``states`` (``[None]``, any
+        object, when the table has no kind column)."""
+        if self.kind is None:
+            return [None]
+        alive = np.asarray(_read(states, self.schema, "entity.alive")).astype(bool)
+        kind = np.asarray(_read(states, self.schema, "entity.kind"))
+        return sorted(int(k) for k in np.unique(kind[alive]))
+
+
+def _read(states: PyTree, schema: Schema, role: str) -> Any:
+    from symworld.trajectory import flatten_tree
+
+    name = _roles(schema, role)[0][1].name
+    return flatten_tree(states)[name]
+
+
+def _infer_facing(
+    schema: Schema,
+    encoded: np.ndarray,
+    next_encoded: np.ndarray,
+    sites: tuple[int, int],
+) -> list[tuple[int, Attribute]]:
+    """A scalar attribute that, after every one-cell move, names the move's step
+    (at least two steps, 95% consistent): the facing, when no role tags it."""
+    offsets = schema.offsets
+    step = np.stack([next_encoded[:, s] - encoded[:, s] for s in sites], axis=1)
+    unit = np.abs(step).sum(axis=1) == 1
+    if unit.sum() < 8:
+        return []
+    best = None
+    for k, attribute in enumerate(schema.attributes):
+        if attribute.size != 1 or attribute.domain_size > 16 or attribute.role:
+            continue
+        values = next_encoded[unit, offsets[k]]
+        table: dict[int, Counter] = {}
+        for value, move in zip(
+            values.tolist(), map(tuple, step[unit].tolist()), strict=True
+        ):
+            table.setdefault(value, Counter())[move] += 1
+        majority = sum(c.most_common(1)[0][1] for c in table.values())
+        directions = {c.most_common(1)[0][0] for c in table.values()}
+        score = majority / unit.sum()
+        if len(directions) >= 2 and len(directions) == len(table) and score >= 0.95:
+            if best is None or score > best[0]:
+                best = (score, k, attribute)
+    return [] if best is None else [(best[1], best[2])]
+
+
+def _action_offsets(
+    step: np.ndarray, unit: np.ndarray, actions: np.ndarray, num_actions: int
+) -> tuple[tuple[int, int], ...]:
+    table = []
+    for action in range(num_actions):
+        moved = step[(actions == action) & unit]
+        taken = int(np.sum(actions == action))
+        if moved.shape[0] < 3 or moved.shape[0] < 0.02 * taken:
+            table.append((0, 0))
+            continue
+        ((best, count),) = Counter(map(tuple, moved.tolist())).most_common(1)
+        table.append(
+            tuple(int(v) for v in best) if count >= 0.9 * moved.shape[0] else (0, 0)
+        )
+    return tuple(table)
+
+
+def _facing_offsets(
+    step: np.ndarray, unit: np.ndarray, facing: np.ndarray, attribute: Attribute
+) -> tuple[tuple[int, int], ...]:
+    table = []
+    for value in range(attribute.low, attribute.high + 1):
+        moved = step[unit & (facing == value)]
+        if moved.shape[0] == 0:
+            table.append((0, 0))
+            continue
+        ((best, _),) = Counter(map(tuple, moved.tolist())).most_common(1)
+        table.append(tuple(int(v) for v in best))
+    if attribute.low != 0:
+        return ()
+    return tuple(table)

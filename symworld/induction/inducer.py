@@ -1,0 +1,363 @@
+"""Law induction end to end: changes, features, search, selection, law module.
+
+::
+
+    result = induce(schema, states, actions, next_states, seed=0)
+    Path("my_laws.py").write_text(result.module)
+
+The inducer knows nothing about any particular environment: targets, features
+and effects come from the attribute schema and the data (see
+:mod:`symworld.induction.features` and :mod:`symworld.induction.geometry`).
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import logging
+import types
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import jax
+import numpy as np
+
+from symworld.induction.changes import ChangeSet, detect_changes
+from symworld.induction.features import build_features, evaluate, namespace
+from symworld.induction.geometry import Geometry, leaf_expression
+from symworld.induction.proposer import ProposalContext, Proposer
+from symworld.induction.search import Candidate, RuleSearch, SearchSettings, Target
+from symworld.induction.selection import FittedSet, fit_set
+from symworld.induction.writer import StaticLaw, law_names, render_module
+from symworld.programs import Law
+from symworld.programs.attributes import Schema
+
+logger = logging.getLogger(__name__)
+
+PyTree = Any
+
+
+@dataclasses.dataclass(frozen=True)
+class InductionSettings:
+    """- ``search``: thresholds of the rule search.
+    - ``fit_steps``: Adam steps of each law-model fit.
+    - ``static_law``: state the never-changing small attributes as one law.
+    - ``fit``: fit the induced library with the law model (weights, report).
+    """
+
+    search: SearchSettings = SearchSettings()
+    fit_steps: int = 500
+    static_law: bool = True
+    fit: bool = True
+
+
+class LawSummary(NamedTuple):
+    """One induced law: ``name``, ``summary`` (first docstring line), ``origin``,
+    ``matched``/``held``/``explained`` transition counts (support), ``gain``
+    (closed-form log-likelihood gain, nats) and the fitted ``weight``."""
+
+    name: str
+    summary: str
+    origin: str
+    matched: int
+    held: int
+    explained: int
+    gain: float
+    weight: float | None
+
+
+@dataclasses.dataclass
+class InductionResult:
+    """- ``module``: the law module's text.
+    - ``laws``: one :class:`LawSummary` per law, in module order.
+    - ``fitted``: the law-model fit of the library (``None`` without ``fit``).
+    - ``changes``: the detected changes; ``geometry``: the spatial conventions.
+    - ``num_features``, ``num_candidates``: sizes of the search.
+    - ``rejected_proposals``: proposals that did not pay for themselves.
+    """
+
+    module: str
+    laws: list[LawSummary]
+    fitted: FittedSet | None
+    changes: ChangeSet
+    geometry: Geometry
+    num_features: int
+    num_candidates: int
+    rejected_proposals: list[str]
+
+
+def load_module_text(
+    text: str, name: str = "symworld_induced_laws"
+) -> types.ModuleType:
+    """Execute an induced law module's text (our own output) as a module."""
+    module = types.ModuleType(name)
+    exec(compile(text, f"<{name}>", "exec"), module.__dict__)  # noqa: S102
+    return module
+
+
+def _targets(
+    schema: Schema,
+    geometry: Geometry,
+    encoded: np.ndarray,
+    changes: ChangeSet,
+    least: int,
+) -> list[tuple[Target, int]]:
+    counts = changes.counts_by_site()
+    offsets = schema.offsets
+    targets = []
+    for k, attribute in enumerate(schema.attributes):
+        if not geometry.is_small_site_attribute(attribute):
+            continue
+        for local in range(attribute.size):
+            site = int(offsets[k] + local)
+            if counts.get(site, 0) < least:
+                continue
+            target = Target(
+                slug=geometry.site_slug(attribute, local),
+                label=geometry.site_label(attribute, local),
+                attribute=attribute.name,
+                site=None if attribute.shape == () else local,
+                current=geometry.site_expression(attribute, local),
+                low=attribute.low,
+                high=attribute.high,
+            )
+            if attribute.shape == ():
+                target = dataclasses.replace(target, site=0)
+            targets.append((target, site))
+    return targets
+
+
+def induce(
+    schema: Schema,
+    states: PyTree,
+    actions: Any,
+    next_states: PyTree,
+    *,
+    num_actions: int | None = None,
+    seed: int = 0,
+    settings: InductionSettings = InductionSettings(),
+    proposers: Sequence[Proposer] = (),
+    source: str = "recorded transitions",
+) -> InductionResult:
+    """Induce a law library from ``T`` transitions.
+
+    **Arguments:**
+
+    - ``states``, ``next_states``: state pytrees with a leading axis ``T``.
+    - ``actions``: int ``(T,)``; ``num_actions`` defaults to ``max + 1``.
+    - ``proposers``: optional :class:`~symworld.induction.proposer.Proposer`
+      objects whose laws go through the same selection.
+    - ``source``: words for the module docstring (where the data came from).
+
+    **Returns:** an :class:`InductionResult`; its ``module`` is deterministic
+    for the same data and settings.
+    """
+    actions = np.asarray(actions).astype(np.int32)
+    total = int(actions.shape[0])
+    if total == 0:
+        raise ValueError("no transitions to induce laws from")
+    num_actions = int(num_actions if num_actions is not None else actions.max() + 1)
+    encode = jax.jit(jax.vmap(schema.encode))
+    encoded = np.asarray(encode(states))
+    next_encoded = np.asarray(encode(next_states))
+    changes = detect_changes(schema, encoded, next_encoded)
+    geometry = Geometry.infer(schema, encoded, next_encoded, actions, num_actions)
+    features = build_features(schema, geometry, states, actions, encoded, num_actions)
+    matrix = evaluate([f.source for f in features], geometry, states, actions).astype(
+        bool
+    )
+    logger.info(
+        "%d transitions, %d changed sites, %d features",
+        total,
+        changes.site.shape[0],
+        len(features),
+    )
+
+    search = RuleSearch(features, matrix, settings.search)
+    least = settings.search.min_support
+    candidates: list[Candidate] = []
+    for target, site in _targets(schema, geometry, encoded, changes, least):
+        found = search.laws_for(target, encoded[:, site], next_encoded[:, site])
+        logger.info("target %s: %d laws", target.label, len(found))
+        candidates += found
+    if geometry.has_grid:
+        grid = geometry.grid
+        values = evaluate(
+            [
+                geometry.target_value_source(),
+                geometry.target_value_source("next_state"),
+            ],
+            geometry,
+            states,
+            actions,
+            next_states=next_states,
+        )
+        cell = Target(
+            slug=f"{grid.name.replace('.', '_')}_target",
+            label=f"the targeted cell of {grid.name}",
+            attribute=grid.name,
+            site=None,
+            current=geometry.target_value_source(),
+            low=grid.low,
+            high=grid.high,
+        )
+        found = search.laws_for(cell, values[:, 0], values[:, 1])
+        logger.info("target %s: %d laws", cell.label, len(found))
+        candidates += found
+
+    static = None
+    if settings.static_law:
+        changed_attributes = set(
+            schema.site_attribute()[changes.changed_sites()].tolist()
+        )
+        kept = tuple(
+            (a.name, leaf_expression(schema.template, a.name))
+            for k, a in enumerate(schema.attributes)
+            if geometry.is_small_site_attribute(a) and k not in changed_attributes
+        )
+        static = StaticLaw(kept, total) if kept else None
+
+    module = render_module(
+        candidates,
+        geometry,
+        env_id=schema.env_id,
+        num_transitions=total,
+        source=source,
+        static=static,
+    )
+    names = law_names(candidates) + (["static_attributes"] if static else [])
+    fitted = None
+    rejected: list[str] = []
+    extra: list[tuple[str, str]] = []
+    if proposers:
+        base = fit_set(
+            load_module_text(module).library(),
+            schema,
+            states,
+            actions,
+            next_states,
+            seed=seed,
+            steps=settings.fit_steps,
+        )
+        context = ProposalContext(
+            schema=schema,
+            env_id=schema.env_id,
+            changes=changes,
+            change_summary=changes.summary(schema),
+            law_module=module,
+            constants=geometry.constants(),
+            transitions=(states, actions, next_states),
+        )
+        for proposer in proposers:
+            for proposal in proposer.propose(context):
+                law, class_name = _proposed_law(proposal.source, geometry)
+                trial = fit_set(
+                    [*load_module_text(module).library(), *_laws(extra, geometry), law],
+                    schema,
+                    states,
+                    actions,
+                    next_states,
+                    seed=seed,
+                    steps=settings.fit_steps,
+                )
+                if trial.score > base.score:
+                    logger.info(
+                        "kept proposed law %s (%.1f > %.1f)",
+                        law.name,
+                        trial.score,
+                        base.score,
+                    )
+                    extra.append((class_name, proposal.source))
+                    names.append(law.name)
+                    base = trial
+                else:
+                    rejected.append(law.name)
+        module = render_module(
+            candidates,
+            geometry,
+            env_id=schema.env_id,
+            num_transitions=total,
+            source=source,
+            static=static,
+            extra=extra,
+        )
+        fitted = base
+    if settings.fit and fitted is None:
+        fitted = fit_set(
+            load_module_text(module).library(),
+            schema,
+            states,
+            actions,
+            next_states,
+            seed=seed,
+            steps=settings.fit_steps,
+        )
+    weights = fitted.model.weight_table() if fitted is not None else {}
+    laws = load_module_text(module).library()
+    summaries = []
+    for law in laws:
+        match = [c for c, n in zip(candidates, names, strict=False) if n == law.name]
+        if match:
+            c = match[0]
+            summaries.append(
+                LawSummary(
+                    law.name,
+                    law.describe(),
+                    c.origin,
+                    c.matched,
+                    c.held,
+                    c.explained,
+                    round(c.gain, 3),
+                    weights.get(law.name),
+                )
+            )
+        else:
+            origin = "static" if law.name == "static_attributes" else "proposer"
+            summaries.append(
+                LawSummary(
+                    law.name,
+                    law.describe(),
+                    origin,
+                    total if origin == "static" else 0,
+                    total if origin == "static" else 0,
+                    0,
+                    0.0,
+                    weights.get(law.name),
+                )
+            )
+    return InductionResult(
+        module,
+        summaries,
+        fitted,
+        changes,
+        geometry,
+        len(features),
+        len(candidates),
+        rejected,
+    )
+
+
+def _proposed_law(source: str, geometry: Geometry) -> tuple[Law, str]:
+    tree = ast.parse(source)
+    classes = [node.name for node in tree.body if isinstance(node, ast.ClassDef)]
+    if len(classes) != 1:
+        raise ValueError(f"a proposal must define exactly one class; got {classes}")
+    scope = _law_scope(geometry)
+    exec(compile(source, "<proposed law>", "exec"), scope)  # noqa: S102 - see proposer.py
+    law = scope[classes[0]]()
+    if not isinstance(law, Law):
+        raise ValueError(f"proposed class {classes[0]} is not a Law")
+    return law, classes[0]
+
+
+def _laws(extra: Sequence[tuple[str, str]], geometry: Geometry) -> list[Law]:
+    return [_proposed_law(text, geometry)[0] for _, text in extra]
+
+
+def _law_scope(geometry: Geometry) -> dict[str, Any]:
+    from symworld import programs
+
+    scope = namespace(geometry)
+    for name in ("Law", "Probability", "Simplex", "categorical", "change", "point"):
+        scope[name] = getattr(programs, name)
+    return scope

@@ -1,0 +1,99 @@
+"""Unit tests of the induction parts: change detection, rule search, helpers,
+the proposer hook."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+
+from symworld.induction.changes import KINDS, detect_changes
+from symworld.induction.features import Feature
+from symworld.induction.search import RuleSearch, SearchSettings, Target
+from symworld.induction.vocabulary import (
+    cell_index,
+    nearest_distance,
+    target_cell,
+    window_contains,
+)
+from symworld.programs import Attribute, Schema
+
+
+def _schema():
+    attributes = (
+        Attribute("count", (), 0, 9, role="inventory"),
+        Attribute("grid", (2, 2), 0, 3, role="map"),
+        Attribute("alive", (3,), 0, 1, dtype="bool", role="entity.alive"),
+    )
+    return Schema("toy", attributes, template=None)
+
+
+def test_induction_changes_kinds_and_values():
+    schema = _schema()
+    before = np.array([[3, 0, 1, 2, 3, 1, 0, 1], [3, 0, 1, 2, 3, 1, 0, 1]])
+    after = np.array([[4, 0, 1, 2, 3, 1, 1, 1], [3, 0, 2, 2, 3, 0, 0, 1]])
+    changes = detect_changes(schema, before, after)
+    assert changes.transition.tolist() == [0, 0, 1, 1]
+    assert changes.site.tolist() == [0, 6, 2, 5]
+    assert changes.delta.tolist() == [1, 1, 1, -1]
+    assert [KINDS[k] for k in changes.kind] == ["relative", "born", "tile", "removed"]
+    assert changes.counts_by_site() == {0: 1, 2: 1, 5: 1, 6: 1}
+
+
+def test_induction_search_recovers_conjunction_and_categorical():
+    rng = np.random.default_rng(0)
+    total = 600
+    a, b, c = (rng.random(total) < 0.5 for _ in range(3))
+    current = rng.integers(0, 5, total)
+    following = current.copy()
+    rule = a & ~b
+    following[rule] = np.minimum(current[rule] + 1, 9)
+    noisy = ~rule & c
+    following[noisy] = rng.integers(0, 2, noisy.sum()) * 9
+    features = [Feature("a", "a", "a"), Feature("b", "b", "b"), Feature("c", "c", "c")]
+    search = RuleSearch(features, np.stack([a, b, c], 1), SearchSettings())
+    target = Target("x", "x", "x", 0, "state.x", 0, 9)
+    laws = search.laws_for(target, current, following)
+    deterministic = [law for law in laws if law.effect.kind != "categorical"]
+    assert len(deterministic) == 1
+    (law,) = deterministic
+    assert law.effect.kind == "change" and law.effect.value == 1
+    assert sorted((l.feature.name, l.positive) for l in law.literals) == [
+        ("a", True),
+        ("b", False),
+    ]
+    assert law.held == law.matched == int(rule.sum())
+    categorical = [law for law in laws if law.effect.kind == "categorical"]
+    assert len(categorical) == 1
+    assert [(l.feature.name, l.positive) for l in categorical[0].literals] == [
+        ("c", True)
+    ]
+    assert (
+        categorical[0].effect.outcomes == (0, 9) and not categorical[0].effect.relative
+    )
+    assert categorical[0].exceptions == (law.literals,)
+
+
+def test_induction_search_ignores_rare_changes():
+    features = [Feature("a", "a", "a")]
+    current = np.zeros(100, np.int64)
+    following = current.copy()
+    following[:2] = 1  # two changes: below min_support 3
+    search = RuleSearch(features, np.ones((100, 1), bool), SearchSettings())
+    assert (
+        search.laws_for(Target("x", "x", "x", 0, "x", 0, 1), current, following) == []
+    )
+
+
+def test_induction_vocabulary_helpers():
+    grid = jnp.arange(16).reshape(4, 4)
+    facing = ((-1, 0), (1, 0), (0, -1), (0, 1))
+    moves = ((0, 0), (0, 0), (1, 0))
+    position = jnp.array([1, 2])
+    assert target_cell(position, 3, 0, facing, moves).tolist() == [1, 3]
+    assert target_cell(position, 3, 2, facing, moves).tolist() == [2, 2]
+    assert int(cell_index((4, 4), jnp.array([2, 3]))[0]) == 11
+    assert bool(window_contains(grid, jnp.array([0, 0]), 5))
+    assert not bool(window_contains(grid, jnp.array([0, 0]), 2))
+    alive = jnp.array([True, False, True])
+    xs, ys = jnp.array([5, 1, 0]), jnp.array([5, 2, 0])
+    assert int(nearest_distance(alive, xs, ys, position)) == 2
