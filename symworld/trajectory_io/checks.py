@@ -80,8 +80,11 @@ def _check_name(name: object, path: Path, suffix: str, *, is_action: bool) -> No
         problem = (
             "a column name may not start or end with spaces or hold control characters"
         )
-    elif name in RESERVED:
-        problem = f"{name!r} is a reserved column ({', '.join(RESERVED)})"
+    elif suffix == ".csv" and name in RESERVED:
+        problem = (
+            f"{name!r} is a reserved CSV column ({', '.join(RESERVED)}); write .npz "
+            "or .parquet, which keep roles apart"
+        )
     elif suffix == ".csv" and is_action and not is_action_name(name):
         problem = (
             "CSV marks actions by name: call it 'action' or 'action.<name>' (or write "

@@ -61,6 +61,10 @@ class RawTable:
     - ``roles``: ``{"state": [...], "action": [...], "time": name or None}``
       recorded in the file's schema.
     - ``shapes``: name -> per-row shape recorded in the file's schema.
+    - ``special``: the reserved columns (``episode``, ``step``, ``reward``, the
+      flags and, for files with a schema, ``time``) kept apart from ``columns`` so
+      that a schema file may hold a *state* called ``step`` or ``time``. Readers of
+      files without a schema leave it empty and :func:`assemble` fills it by name.
     - ``metadata``: free metadata recorded in the file's schema.
     """
 
@@ -70,6 +74,7 @@ class RawTable:
     empty: dict[str, np.ndarray] = field(default_factory=dict)
     roles: dict[str, Any] | None = None
     shapes: dict[str, list[int]] = field(default_factory=dict)
+    special: dict[str, np.ndarray] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
@@ -105,6 +110,10 @@ def assemble(
 
     **Returns:** the validated :class:`Trajectory`.
     """
+    if table.roles is None:
+        for name in (EPISODE, STEP, REWARD, *FLAG_NAMES):
+            if name in table.columns:
+                table.special[name] = table.columns.pop(name)
     columns, path = table.columns, table.path
     names = list(columns)
     state_names, action_names = _split_names(state), _split_names(action)
@@ -112,7 +121,7 @@ def assemble(
     for selected in (
         (state_names or []) + (action_names or []) + ([time] if time else [])
     ):
-        if selected in RESERVED and selected not in TIME_NAMES:
+        if selected in table.special:
             raise TrajectoryFileError(
                 "duplicate-column",
                 f"{selected!r} is a reserved column and cannot also be a state or "
@@ -129,7 +138,7 @@ def assemble(
                 column=selected,
             )
     declared_time = (table.roles or {}).get("time")
-    if declared_time and declared_time not in columns:
+    if declared_time and "time" not in table.special:
         raise TrajectoryFileError(
             "missing-column",
             f"the file's schema declares time column {declared_time!r}, which it "
@@ -137,7 +146,7 @@ def assemble(
             path=path,
             column=declared_time,
         )
-    present = [n for n in TIME_NAMES if n in columns]
+    present = [n for n in TIME_NAMES if n in columns and table.roles is None]
     if time is None and declared_time is None and len(present) > 1:
         raise TrajectoryFileError(
             "duplicate-column",
@@ -146,19 +155,25 @@ def assemble(
             column=present[1],
         )
     time_name = time or declared_time or (present[0] if present else None)
+    time_source = "special" if declared_time and time is None else "columns"
 
     if action_names is None:
         if table.roles is not None and state_names is None:
             action_names = [n for n in table.roles.get("action", []) if n in columns]
         else:
             action_names = [n for n in names if is_action_name(n)]
-    taken = set(RESERVED) | set(action_names) | ({time_name} if time_name else set())
+    taken = set(action_names) | (
+        {time_name} if time_name and time_source == "columns" else set()
+    )
     if state_names is None:
         if table.roles is not None:
             state_names = [n for n in table.roles.get("state", []) if n in columns]
         else:
             state_names = [n for n in names if n not in taken]
-    overlap = sorted(set(state_names) & (set(action_names) | {time_name}))
+    overlap = sorted(
+        set(state_names)
+        & (set(action_names) | ({time_name} if time_source == "columns" else set()))
+    )
     if overlap:
         raise TrajectoryFileError(
             "duplicate-column",
@@ -200,14 +215,22 @@ def assemble(
                 path=path,
                 column=name,
             )
-    used = set(state_names) | set(action_names) | set(RESERVED) | {time_name}
+    used = set(state_names) | set(action_names) | {time_name}
     ignored = [n for n in names if n not in used]
     if ignored:
         logger.info("%s: columns not selected, ignored: %s", path, ignored)
 
     rows = len(next(iter(columns.values())))
+    for name, values in table.special.items():
+        if len(values) != rows:
+            raise TrajectoryFileError(
+                "ragged-row",
+                f"column has {len(values)} rows, the others {rows}",
+                path=path,
+                column=name,
+            )
     episode = _integer_column(table, EPISODE, rows)
-    step_given = STEP in columns
+    step_given = STEP in table.special
     step = _integer_column(table, STEP, rows) if step_given else None
     if step is None:
         step = _generated_steps(episode)
@@ -215,13 +238,15 @@ def assemble(
     flags = {name: _flag_column(table, name, rows) for name in FLAG_NAMES}
     time_values = None
     if time_name is not None:
-        time_values = _numeric(table, time_name).astype(np.float64)
+        source = table.special if time_source == "special" else columns
+        key = "time" if time_source == "special" else time_name
+        time_values = _numeric(table, key, source).astype(np.float64)
 
     _check_episode_order(table, episode, step)
     last = np.ones(rows, dtype=bool)
     last[:-1] = episode[1:] != episode[:-1]
     transition_fields = action_names + [
-        n for n in (REWARD, *FLAG_NAMES) if n in columns
+        n for n in (REWARD, *FLAG_NAMES) if n in table.special
     ]
     for name in transition_fields:
         blank = table.empty.get(name)
@@ -308,8 +333,10 @@ def assemble(
     )
 
 
-def _numeric(table: RawTable, name: str) -> np.ndarray:
-    values = np.asarray(table.columns[name])
+def _numeric(
+    table: RawTable, name: str, source: dict[str, np.ndarray] | None = None
+) -> np.ndarray:
+    values = np.asarray((table.columns if source is None else source)[name])
     if values.dtype == bool:
         return values.copy()
     if not (np.issubdtype(values.dtype, np.number)):
@@ -339,9 +366,9 @@ def _reject_first(
 
 
 def _integer_column(table: RawTable, name: str, rows: int) -> np.ndarray:
-    if name not in table.columns:
+    if name not in table.special:
         return np.zeros(rows, dtype=np.int64)
-    values = _numeric(table, name)
+    values = _numeric(table, name, table.special)
     if values.ndim != 1:
         raise TrajectoryFileError(
             "wrong-shape",
@@ -370,9 +397,9 @@ def _integer_column(table: RawTable, name: str, rows: int) -> np.ndarray:
 
 
 def _float_column(table: RawTable, name: str, rows: int) -> np.ndarray:
-    if name not in table.columns:
+    if name not in table.special:
         return np.zeros(rows, dtype=np.float64)
-    values = _numeric(table, name).astype(np.float64)
+    values = _numeric(table, name, table.special).astype(np.float64)
     blank = table.empty.get(name)
     if blank is not None:
         values[blank] = 0.0
@@ -380,9 +407,9 @@ def _float_column(table: RawTable, name: str, rows: int) -> np.ndarray:
 
 
 def _flag_column(table: RawTable, name: str, rows: int) -> np.ndarray:
-    if name not in table.columns:
+    if name not in table.special:
         return np.zeros(rows, dtype=bool)
-    values = _numeric(table, name)
+    values = _numeric(table, name, table.special)
     blank = table.empty.get(name)
     if blank is not None:
         values[blank] = 0

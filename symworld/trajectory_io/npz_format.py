@@ -19,6 +19,7 @@ from symworld.trajectory_io.columns import RawTable
 from symworld.trajectory_io.schema import parse_schema, schema_of
 
 SCHEMA_KEY = "__schema__"
+SPECIAL_KEYS = ("episode", "step", "time", "reward", "terminated", "truncated")
 
 
 def read_npz_table(path: Path) -> RawTable:
@@ -53,16 +54,20 @@ def read_npz_table(path: Path) -> RawTable:
             "empty-file", "the archive holds no arrays", path=path
         )
     columns: dict[str, np.ndarray] = {}
+    special: dict[str, np.ndarray] = {}
     for key, values in arrays.items():
-        name = key.split("/", 1)[1] if key.startswith(("state/", "action/")) else key
-        if key == "time" and time_name:
-            name = time_name
+        role, _, rest = key.partition("/")
         if values.ndim == 0:
             raise TrajectoryFileError(
-                "wrong-shape", "a column must have one row axis", path=path, column=name
+                "wrong-shape", "a column must have one row axis", path=path, column=key
             )
-        columns[name] = values
-    lengths = {name: len(values) for name, values in columns.items()}
+        if roles is not None and role in ("state", "action") and rest:
+            columns[rest] = values
+        elif roles is not None and key in SPECIAL_KEYS:
+            special[key] = values
+        else:
+            columns[key] = values
+    lengths = {name: len(values) for name, values in {**special, **columns}.items()}
     if len(set(lengths.values())) > 1:
         raise TrajectoryFileError(
             "ragged-row",
@@ -71,8 +76,17 @@ def read_npz_table(path: Path) -> RawTable:
         )
     if next(iter(lengths.values())) == 0:
         raise TrajectoryFileError("header-only", "the columns hold no rows", path=path)
+    if roles is not None and not columns:
+        raise TrajectoryFileError(
+            "missing-column", "the archive holds no state column", path=path
+        )
     return RawTable(
-        columns=columns, path=path, roles=roles, shapes=shapes, metadata=metadata
+        columns=columns,
+        path=path,
+        roles=roles,
+        shapes=shapes,
+        metadata=metadata,
+        special=special,
     )
 
 

@@ -21,6 +21,7 @@ from symworld.trajectory_io.columns import RawTable
 from symworld.trajectory_io.schema import parse_schema, schema_of
 
 METADATA_KEY = b"symworld"
+SPECIAL_NAMES = ("episode", "step", "time", "reward", "terminated", "truncated")
 
 
 def read_parquet_table(path: Path) -> RawTable:
@@ -53,10 +54,27 @@ def read_parquet_table(path: Path) -> RawTable:
             "header-only", "the file has columns but no rows", path=path
         )
     columns: dict[str, np.ndarray] = {}
-    for name in table.column_names:
-        columns[name] = _column_values(table.column(name), name, shapes, path)
+    special: dict[str, np.ndarray] = {}
+    for physical in table.column_names:
+        role, _, rest = physical.partition("/")
+        if roles is not None and role in ("state", "action") and rest:
+            name, target = rest, columns
+        elif roles is not None and physical in SPECIAL_NAMES:
+            name, target = physical, special
+        else:
+            name, target = physical, columns
+        target[name] = _column_values(table.column(physical), name, shapes, path)
+    if not columns:
+        raise TrajectoryFileError(
+            "missing-column", "the file holds no state column", path=path
+        )
     return RawTable(
-        columns=columns, path=path, roles=roles, shapes=shapes, metadata=metadata
+        columns=columns,
+        path=path,
+        roles=roles,
+        shapes=shapes,
+        metadata=metadata,
+        special=special,
     )
 
 
@@ -110,15 +128,17 @@ def write_parquet(trajectory: Trajectory, path: Path) -> None:
         "step": pa.array(trajectory.step),
     }
     if trajectory.time is not None:
-        arrays[time_name] = pa.array(trajectory.time)
-    for name, values in {**trajectory.state, **trajectory.action}.items():
+        arrays["time"] = pa.array(trajectory.time)
+    columns = [("state", n, v) for n, v in trajectory.state.items()]
+    columns += [("action", n, v) for n, v in trajectory.action.items()]
+    for role, name, values in columns:
         values = np.asarray(values)
         if values.ndim == 1:
-            arrays[name] = pa.array(values)
+            arrays[f"{role}/{name}"] = pa.array(values)
         else:
             size = int(np.prod(values.shape[1:]))
             flat = pa.array(values.reshape(-1))
-            arrays[name] = pa.FixedSizeListArray.from_arrays(flat, size)
+            arrays[f"{role}/{name}"] = pa.FixedSizeListArray.from_arrays(flat, size)
     arrays["reward"] = pa.array(trajectory.reward)
     arrays["terminated"] = pa.array(trajectory.terminated)
     arrays["truncated"] = pa.array(trajectory.truncated)

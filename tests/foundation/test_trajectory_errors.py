@@ -354,13 +354,13 @@ def with_columns(**changes) -> Trajectory:
 UNWRITABLE = {
     "state named reward": (
         with_columns(state={"reward": np.ones(3)}),
-        ".npz",
+        ".csv",
         "bad-name",
         "reward",
     ),
     "state named t": (
         with_columns(state={"t": np.ones(3)}),
-        ".parquet",
+        ".csv",
         "bad-name",
         "t",
     ),
@@ -551,3 +551,16 @@ def test_written_files_get_ordinary_permissions(tmp_path):
         assert path.stat().st_mode & 0o777 == 0o640  # an existing file keeps its mode
     finally:
         os.umask(umask)
+
+
+def test_schema_files_keep_states_named_like_reserved_columns(tmp_path):
+    trajectory = with_columns(
+        state={"step": np.array([7, 8, 9]), "time": np.array([1.0, 0.5, 0.25])},
+        action={"reward": np.array([1, 0, 0])},
+    )
+    for suffix in (".npz", ".parquet"):
+        again = read_trajectory(write_trajectory(trajectory, tmp_path / f"r{suffix}"))
+        assert again.equals(trajectory), suffix
+        assert again.state["step"].tolist() == [7, 8, 9]
+        assert again.step.tolist() == [0, 1, 2]
+        assert again.time.tolist() == [0.0, 0.1, 0.2]
