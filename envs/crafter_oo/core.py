@@ -1,0 +1,124 @@
+"""``CrafterOO``: the pure, jittable Crafter 1.8.3 dynamics.
+
+One step, in the original's order: advance the step counter and daylight, update the
+player, update every object in range in creation order, balance the chunks every 10
+steps, then compute reward, termination and truncation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+from symworld.envs.crafter_oo import balance, observation, rules, worldgen
+from symworld.envs.crafter_oo.creatures import update_objects
+from symworld.envs.crafter_oo.player import update_player
+from symworld.envs.crafter_oo.state import (
+    CrafterParams,
+    CrafterState,
+    daylight_table,
+    default_params,
+)
+
+DAYLIGHT = jnp.asarray(daylight_table())
+
+
+def advance(
+    state: CrafterState, action: jax.Array, key: jax.Array, params: CrafterParams
+) -> tuple[CrafterState, dict[str, jax.Array]]:
+    """One step of the game; see :meth:`CrafterOO.step`."""
+    player_key, object_key, balance_key = jax.random.split(key, 3)
+    step = state.step + 1
+    state = dataclasses.replace(
+        state, step=step, daylight=DAYLIGHT[balance.daylight_index(step)]
+    )
+    first_new = state.next_order
+    achievements_before = state.player.achievements
+
+    state = update_player(state, action, player_key)
+    state = update_objects(state, object_key, first_new)
+    state = jax.lax.cond(
+        step % rules.BALANCE_INTERVAL == 0,
+        balance.balance,
+        lambda state, key: state,
+        state,
+        balance_key,
+    )
+
+    health = state.player.inventory[rules.HEALTH]
+    unlocked = (achievements_before == 0) & (state.player.achievements > 0)
+    reward = (health - state.last_health).astype(
+        jnp.float32
+    ) * rules.HEALTH_REWARD_SCALE + jnp.where(
+        jnp.any(unlocked), rules.UNLOCK_REWARD, 0.0
+    )
+    state = dataclasses.replace(state, last_health=health)
+    terminated = health <= 0
+    truncated = step >= params.episode_length
+    info = {
+        "reward": reward.astype(jnp.float32),
+        "terminated": terminated,
+        "truncated": truncated,
+        "discount": 1.0 - terminated.astype(jnp.float32),
+        "unlocked": unlocked,
+        "inventory": state.player.inventory,
+        "achievements": state.player.achievements,
+        "overflow": state.overflow,
+    }
+    return state, info
+
+
+class CrafterOO:
+    """Crafter 1.8.3 as a functional environment (see
+    :class:`symworld.functional.FunctionalEnv`).
+
+    **Arguments:**
+
+    - ``capacity``: slots of the object table (static; 256 by default).
+
+    Actions are the original's 17 (``rules.ACTIONS``). ``step`` returns
+    ``(state, info)`` with ``info`` holding ``reward`` (float32), ``terminated``
+    (health <= 0), ``truncated`` (step >= episode length), ``discount``,
+    ``unlocked`` (bool[22], achievements unlocked for the first time this step),
+    ``inventory`` (int32[16]), ``achievements`` (int32[22]) and ``overflow``
+    (int32, objects ever dropped because the table was full).
+
+    Example::
+
+        env = CrafterOO()
+        state = jax.jit(env.reset)(jax.random.key(0))
+        state, info = jax.jit(env.step)(state, 5, jax.random.key(1))
+    """
+
+    num_actions = rules.NUM_ACTIONS
+    default_params = default_params()
+
+    def __init__(self, capacity: int = rules.OBJECT_CAPACITY):
+        self.capacity = capacity
+
+    def reset(
+        self, key: jax.Array, params: CrafterParams | None = None
+    ) -> CrafterState:
+        """A fresh world drawn from ``key``."""
+        return worldgen.generate(key, self.capacity)
+
+    def step(
+        self,
+        state: CrafterState,
+        action: jax.Array,
+        key: jax.Array,
+        params: CrafterParams | None = None,
+    ) -> tuple[CrafterState, dict[str, jax.Array]]:
+        """Advance one step with ``action`` (int in [0, 17)) and randomness ``key``."""
+        params = self.default_params if params is None else params
+        return advance(state, action, key, params)
+
+    def observation(
+        self,
+        state: CrafterState,
+        params: CrafterParams | None = None,
+        full: bool = False,
+    ) -> dict[str, jax.Array]:
+        """The symbolic observation (see :mod:`observation`)."""
+        return observation.observe(state, full=full)
