@@ -64,13 +64,20 @@ class DiscreteCEM(Planner):
             probs, best_actions, best_value, best_success = loop
             sample_key, rollout_key = jax.random.split(key)
             candidates = jax.random.categorical(
-                sample_key, jnp.log(probs + 1e-12), axis=-1,
+                sample_key,
+                jnp.log(probs + 1e-12),
+                axis=-1,
                 shape=(self.num_sequences, self.horizon),
             ).astype(jnp.int32)
             # The best plan so far (at first: the previous plan, shifted) competes.
             candidates = candidates.at[0].set(best_actions)
             outcome = evaluate_sequences(
-                model, task, rollout_key, state, candidates, self.num_particles,
+                model,
+                task,
+                rollout_key,
+                state,
+                candidates,
+                self.num_particles,
                 self.discount,
             )
             order = jnp.argsort(-outcome.ret)
@@ -96,7 +103,9 @@ class DiscreteCEM(Planner):
         uniform = jnp.full((n,), 1.0 / n, jnp.float32)
         warm = shift(probs, uniform)
         warm = (1 - self.exploration) * warm + self.exploration * uniform
-        fill = jax.random.randint(jax.random.fold_in(key, self.iterations), (), 0, n, jnp.int32)
+        fill = jax.random.randint(
+            jax.random.fold_in(key, self.iterations), (), 0, n, jnp.int32
+        )
         return PlanResult(
             actions[0], actions, value, success, (warm, shift(actions, fill))
         )
@@ -145,7 +154,12 @@ class ContinuousCEM(Planner):
             )
             candidates = jnp.clip(mean + std * noise, low, high)
             outcome = evaluate_sequences(
-                model, task, rollout_key, state, candidates, self.num_particles,
+                model,
+                task,
+                rollout_key,
+                state,
+                candidates,
+                self.num_particles,
                 self.discount,
             )
             elites = candidates[jnp.argsort(-outcome.ret)[: self.num_elites]]
@@ -157,10 +171,18 @@ class ContinuousCEM(Planner):
             iteration, (carry, std0), jax.random.split(key, self.iterations)
         )
         final = evaluate_sequences(
-            model, task, jax.random.fold_in(key, self.iterations), state, mean[None],
-            self.num_particles, self.discount,
+            model,
+            task,
+            jax.random.fold_in(key, self.iterations),
+            state,
+            mean[None],
+            self.num_particles,
+            self.discount,
         )
         return PlanResult(
-            mean[0], mean, final.ret[0], final.success[0],
+            mean[0],
+            mean,
+            final.ret[0],
+            final.success[0],
             shift(mean, (low + high) / 2),
         )

@@ -64,7 +64,12 @@ class MPPI(Planner):
             candidates = jnp.clip(mean + std * noise, low, high)
             candidates = candidates.at[0].set(mean)  # keep the current plan
             outcome = evaluate_sequences(
-                model, task, rollout_key, state, candidates, self.num_particles,
+                model,
+                task,
+                rollout_key,
+                state,
+                candidates,
+                self.num_particles,
                 self.discount,
             )
             weights = jax.nn.softmax(
@@ -74,8 +79,13 @@ class MPPI(Planner):
 
         mean, _ = jax.lax.scan(iteration, carry, jax.random.split(key, self.iterations))
         final = evaluate_sequences(
-            model, task, jax.random.fold_in(key, self.iterations), state, mean[None],
-            self.num_particles, self.discount,
+            model,
+            task,
+            jax.random.fold_in(key, self.iterations),
+            state,
+            mean[None],
+            self.num_particles,
+            self.discount,
         )
         return PlanResult(
             mean[0], mean, final.ret[0], final.success[0], shift(mean, mean[-1])

@@ -125,7 +125,11 @@ def program_step(
     current = program[jnp.minimum(pointer, length - 1)]
     action = library.act(current, state, start, key)
     action = jnp.where(running, action, jnp.asarray(library.idle_action, action.dtype))
-    return action, ProgramState(pointer, start, steps + running.astype(jnp.int32)), running
+    return (
+        action,
+        ProgramState(pointer, start, steps + running.astype(jnp.int32)),
+        running,
+    )
 
 
 def run_program(
@@ -160,9 +164,7 @@ def run_program(
         return (following, progress, ret, reached, steps), None
 
     init = (state, program_begin(state), jnp.float32(0.0), reached0, jnp.int32(0))
-    (_, _, ret, reached, steps), _ = jax.lax.scan(
-        one_step, init, jnp.arange(horizon)
-    )
+    (_, _, ret, reached, steps), _ = jax.lax.scan(one_step, init, jnp.arange(horizon))
     return Outcome(ret.astype(jnp.float32), reached, steps)
 
 
@@ -253,15 +255,26 @@ class OptionSearch(eqx.Module):
     def search(self, model, library, task, state, key) -> SearchResult:
         """Traceable search; call through :func:`search_options`."""
         outcome = evaluate_programs(
-            model, library, task, key, state, self.programs, self.horizon,
-            self.num_particles, self.discount,
+            model,
+            library,
+            task,
+            key,
+            state,
+            self.programs,
+            self.horizon,
+            self.num_particles,
+            self.discount,
         )
         score = outcome.ret + 1e-3 * outcome.success - 1e-6 * outcome.steps
         best = jnp.argmax(score)
         program = self.programs[best]
         return SearchResult(
-            program[0], program, outcome.ret[best], outcome.success[best],
-            outcome.ret, outcome.success,
+            program[0],
+            program,
+            outcome.ret[best],
+            outcome.success[best],
+            outcome.ret,
+            outcome.success,
         )
 
 

@@ -65,10 +65,14 @@ class PendulumDynamics:
         theta, speed = state[0], state[1]
         torque = jnp.clip(jnp.reshape(action, (-1,))[0], -MAX_TORQUE, MAX_TORQUE)
         cost = angle_normalize(theta) ** 2 + 0.1 * speed**2 + 0.001 * torque**2
-        speed = speed + (
-            3 * GRAVITY / (2 * LENGTH) * jnp.sin(theta)
-            + 3.0 / (MASS * LENGTH**2) * torque
-        ) * DT
+        speed = (
+            speed
+            + (
+                3 * GRAVITY / (2 * LENGTH) * jnp.sin(theta)
+                + 3.0 / (MASS * LENGTH**2) * torque
+            )
+            * DT
+        )
         speed = jnp.clip(speed, -MAX_SPEED, MAX_SPEED)
         theta = theta + speed * DT
         info = {

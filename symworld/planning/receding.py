@@ -147,7 +147,9 @@ class OptionAgent:
         self.chosen.append(self.library.names[option])
         logger.debug(
             "option search: %s (value %.3f, success %.2f)",
-            self.library.names[option], float(result.value), float(result.success),
+            self.library.names[option],
+            float(result.value),
+            float(result.success),
         )
         self.program = jnp.asarray([option], jnp.int32)
         self.progress = program_begin(state)
@@ -214,6 +216,11 @@ def _env_step(env, state, action, key, params):
 
 
 @eqx.filter_jit
+def _env_reset(env, key, params):
+    return env.reset(key, params)
+
+
+@eqx.filter_jit
 def _task_step(task, state, action, next_state):
     return task.reward(state, action, next_state), task.success(next_state)
 
@@ -237,7 +244,7 @@ def run_functional_episode(
     params = env.default_params if params is None else params
     reset_key, key = jax.random.split(key)
     if state is None:
-        state = jax.jit(env.reset)(reset_key, params)
+        state = _env_reset(env, reset_key, params)
     agent.reset()
     total = task_return = 0.0
     success_step = None
@@ -293,9 +300,7 @@ def run_gym_episode(
         observation, reward, terminated, truncated, _ = env.step(action)
         steps += 1
         next_state = to_state(observation)
-        task_reward, reached = _task_step(
-            task, state, jnp.asarray(action), next_state
-        )
+        task_reward, reached = _task_step(task, state, jnp.asarray(action), next_state)
         total += float(reward)
         task_return += float(task_reward)
         state = next_state

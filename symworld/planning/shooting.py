@@ -58,13 +58,21 @@ class RandomShooting(Planner):
         )
         candidates = jnp.concatenate([carry[None], candidates], axis=0)
         outcome = evaluate_sequences(
-            model, task, rollout_key, state, candidates, self.num_particles,
+            model,
+            task,
+            rollout_key,
+            state,
+            candidates,
+            self.num_particles,
             self.discount,
         )
         best = jnp.argmax(outcome.ret)
         actions = candidates[best]
         fill = sample_uniform(fill_key, self.space, ())
         return PlanResult(
-            actions[0], actions, outcome.ret[best], outcome.success[best],
+            actions[0],
+            actions,
+            outcome.ret[best],
+            outcome.success[best],
             shift(actions, fill),
         )
