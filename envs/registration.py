@@ -5,6 +5,12 @@ import gymnasium
 # (id, entry point, vector entry point or None, max_episode_steps or None)
 ENVIRONMENTS: list[tuple[str, str, str | None, int | None]] = [
     ("symworld/Switches-v0", "symworld.envs.switches.gym:SwitchesEnv", None, 100),
+    (
+        "symworld/CrafterOO-v0",
+        "symworld.envs.crafter_oo.gym:CrafterOOEnv",
+        "symworld.envs.crafter_oo.vector:CrafterOOVectorEnv",
+        None,  # the environment truncates at 10 000 steps itself
+    ),
 ]
 
 

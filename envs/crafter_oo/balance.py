@@ -63,55 +63,77 @@ CELL_POS = (
 )
 
 
+# Per-class parameters in processing order (zombie, skeleton, cow), as arrays so
+# one compiled body serves all three classes.
+_KINDS = np.array(rules.BALANCE_ORDER, np.int32)
+_SPAWN_MATERIAL = np.array([rules.BALANCE[k][0] for k in rules.BALANCE_ORDER], np.int32)
+_SPAWN_DISTANCE = np.array([rules.BALANCE[k][1] for k in rules.BALANCE_ORDER], np.int32)
+_DESPAWN_DISTANCE = np.array(
+    [rules.BALANCE[k][2] for k in rules.BALANCE_ORDER], np.int32
+)
+_SPAWN_PROBABILITY = np.array(
+    [rules.BALANCE[k][3] for k in rules.BALANCE_ORDER], np.float32
+)
+_DESPAWN_PROBABILITY = np.array(
+    [rules.BALANCE[k][4] for k in rules.BALANCE_ORDER], np.float32
+)
+_MIN_SPACE = np.array(
+    [rules.ZOMBIE_MIN_SPACE, rules.SKELETON_MIN_SPACE, rules.COW_MIN_SPACE], np.int32
+)
+_HEALTH = np.array([rules.INITIAL_HEALTH[k] for k in rules.BALANCE_ORDER], np.int32)
+# int(max target) per class and step: zombie int(3.5 - 3L), skeleton 2, cow int(1.5 + L)
+_HIGH = jnp.stack([ZOMBIE_LIMIT, jnp.full_like(ZOMBIE_LIMIT, 2), COW_LIMIT])
+
+
 def _balance_class(
-    state: CrafterState, kind: int, key: jax.Array, rank_offset: int
+    state: CrafterState, klass: jax.Array, key: jax.Array
 ) -> CrafterState:
-    spawn_material, spawn_distance, despawn_distance, p_spawn, p_despawn = (
-        rules.BALANCE[kind]
-    )
+    """Balance one class (index into ``rules.BALANCE_ORDER``) in every chunk."""
+    kind = jnp.asarray(_KINDS)[klass]
     objects = state.objects
     player_pos = state.player.pos
-    index = daylight_index(state.step)
 
     # Count creatures of the class and spawn-material cells per chunk.
     cx, cy = grid.chunk_of(objects.pos)
     member = objects.alive & (objects.kind == kind)
     chunk = jnp.where(member, cx * CY + cy, NUM_CHUNKS)
     count = jnp.zeros(NUM_CHUNKS + 1, jnp.int32).at[chunk].add(1)[:NUM_CHUNKS]
-    cells = _chunk_cells(state.material) == spawn_material  # [36, 144]
+    cells = _chunk_cells(state.material) == jnp.asarray(_SPAWN_MATERIAL)[klass]
     space = cells.sum(-1)
 
-    if kind == rules.ZOMBIE:
-        high = ZOMBIE_LIMIT[index]
-        low = jnp.where(space < rules.ZOMBIE_MIN_SPACE, 0, high)
-    elif kind == rules.SKELETON:
-        high = jnp.int32(2)
-        low = jnp.where(space < rules.SKELETON_MIN_SPACE, 0, 1)
-    else:
-        high = COW_LIMIT[index]
-        low = jnp.where(space < rules.COW_MIN_SPACE, 0, 1)
+    # Targets: int(min) and int(max) as the original truncates them.
+    high = _HIGH[klass, daylight_index(state.step)]
+    low_value = jnp.where(kind == rules.ZOMBIE, high, 1)
+    low = jnp.where(space < jnp.asarray(_MIN_SPACE)[klass], 0, low_value)
 
     spawn_key, despawn_key, cell_key, victim_key = jax.random.split(key, 4)
     seen = state.chunk_seen.reshape(-1)
     wants_spawn = (
-        seen & (count < low) & (jax.random.uniform(spawn_key, (NUM_CHUNKS,)) < p_spawn)
+        seen
+        & (count < low)
+        & (
+            jax.random.uniform(spawn_key, (NUM_CHUNKS,))
+            < jnp.asarray(_SPAWN_PROBABILITY)[klass]
+        )
     )
     wants_despawn = (
         seen
         & ~wants_spawn
         & (count > high)
-        & (jax.random.uniform(despawn_key, (NUM_CHUNKS,)) < p_despawn)
+        & (
+            jax.random.uniform(despawn_key, (NUM_CHUNKS,))
+            < jnp.asarray(_DESPAWN_PROBABILITY)[klass]
+        )
     )
 
     # Spawn: the k-th cell of the material, k uniform in [0, S).
-    pick = jnp.floor(jax.random.uniform(cell_key, (NUM_CHUNKS,)) * space).astype(
-        jnp.int32
-    )
+    pick = jax.random.uniform(cell_key, (NUM_CHUNKS,)) * space
+    pick = jnp.floor(pick).astype(jnp.int32)
     cumulative = jnp.cumsum(cells, -1)
     cell = jnp.argmax(cells & (cumulative > pick[:, None]), -1)
     pos = jnp.asarray(CELL_POS)[jnp.arange(NUM_CHUNKS), cell]  # [36, 2]
     empty = grid.occupant_at(state.occupant, pos) == EMPTY
-    far = grid.distance(pos, player_pos) >= spawn_distance
+    far = grid.distance(pos, player_pos) >= jnp.asarray(_SPAWN_DISTANCE)[klass]
     spawns = wants_spawn & (space > 0) & empty & far
 
     # Despawn: a uniformly random member of the class in the chunk.
@@ -124,7 +146,10 @@ def _balance_class(
         .set(jnp.arange(objects.capacity, dtype=jnp.int32))[:NUM_CHUNKS]
     )
     victim_slot = jnp.clip(victim, 0, objects.capacity - 1)
-    victim_far = grid.distance(objects.pos[victim_slot], player_pos) >= despawn_distance
+    victim_far = (
+        grid.distance(objects.pos[victim_slot], player_pos)
+        >= jnp.asarray(_DESPAWN_DISTANCE)[klass]
+    )
     despawns = wants_despawn & (victim >= 0) & victim_far
 
     removed = (
@@ -144,21 +169,22 @@ def _balance_class(
     slot = jnp.where(spawns, free[jnp.clip(rank, 0, NUM_CHUNKS - 1)], objects.capacity)
     created = spawns & (slot < objects.capacity)
     slot = jnp.where(created, slot, objects.capacity)
-    order = state.next_order + jnp.arange(NUM_CHUNKS, dtype=jnp.int32) * 3 + rank_offset
+    order = state.next_order + jnp.arange(NUM_CHUNKS, dtype=jnp.int32) * 3 + klass
 
     def put(array, values):
         return array.at[slot].set(values.astype(array.dtype), mode="drop")
 
+    zeros = jnp.zeros(NUM_CHUNKS, jnp.int32)
     objects = dataclasses.replace(
         objects,
         alive=put(alive, jnp.ones(NUM_CHUNKS, bool)),
         kind=put(objects.kind, jnp.full(NUM_CHUNKS, kind)),
         pos=put(objects.pos, pos),
-        health=put(objects.health, jnp.full(NUM_CHUNKS, rules.INITIAL_HEALTH[kind])),
-        cooldown=put(objects.cooldown, jnp.zeros(NUM_CHUNKS)),
-        reload=put(objects.reload, jnp.zeros(NUM_CHUNKS)),
-        grown=put(objects.grown, jnp.zeros(NUM_CHUNKS)),
-        facing=put(objects.facing, jnp.zeros(NUM_CHUNKS)),
+        health=put(objects.health, jnp.full(NUM_CHUNKS, jnp.asarray(_HEALTH)[klass])),
+        cooldown=put(objects.cooldown, zeros),
+        reload=put(objects.reload, zeros),
+        grown=put(objects.grown, zeros),
+        facing=put(objects.facing, zeros),
         order=put(objects.order, order),
     )
     occupant = occupant.at[jnp.where(created, pos[:, 0], rules.AREA[0]), pos[:, 1]].set(
@@ -174,11 +200,14 @@ def _balance_class(
 
 def balance(state: CrafterState, key: jax.Array) -> CrafterState:
     """One balancing pass over every seen chunk (zombies, skeletons, cows)."""
+    classes = jnp.arange(len(rules.BALANCE_ORDER), dtype=jnp.int32)
     keys = jax.random.split(key, len(rules.BALANCE_ORDER))
-    for rank_offset, (kind, class_key) in enumerate(
-        zip(rules.BALANCE_ORDER, keys, strict=True)
-    ):
-        state = _balance_class(state, kind, class_key, rank_offset)
+
+    def one(state, inputs):
+        klass, class_key = inputs
+        return _balance_class(state, klass, class_key), None
+
+    state, _ = jax.lax.scan(one, state, (classes, keys))
     return dataclasses.replace(
         state, next_order=state.next_order + NUM_CHUNKS * len(rules.BALANCE_ORDER)
     )

@@ -1,0 +1,54 @@
+"""Shared compiled Crafter-OO functions for the crafter_oo tests.
+
+Compiling the step takes seconds on two CPU cores, so every test module uses the
+session-scoped functions below, and identical programs compiled by different tests
+(e.g. two gymnasium envs) hit JAX's persistent compilation cache.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import jax
+import pytest
+
+_CACHE = os.path.join(tempfile.gettempdir(), "symworld-crafter-oo-jax-cache")
+jax.config.update("jax_compilation_cache_dir", _CACHE)
+jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+
+
+@pytest.fixture(scope="session")
+def crafter_env():
+    from symworld.envs.crafter_oo import CrafterOO
+
+    return CrafterOO()
+
+
+@pytest.fixture(scope="session")
+def crafter_reset(crafter_env):
+    return jax.jit(crafter_env.reset)
+
+
+@pytest.fixture(scope="session")
+def crafter_step(crafter_env):
+    return jax.jit(crafter_env.step)
+
+
+@pytest.fixture(scope="session")
+def crafter_rollout(crafter_env):
+    """``rollout(state, actions int32[T], key) -> (final, states, infos)``; states and
+    infos are stacked over the T steps."""
+
+    def rollout(state, actions, key):
+        keys = jax.random.split(key, actions.shape[0])
+
+        def body(state, inputs):
+            action, step_key = inputs
+            state, info = crafter_env.step(state, action, step_key)
+            return state, (state, info)
+
+        final, (states, infos) = jax.lax.scan(body, state, (actions, keys))
+        return final, states, infos
+
+    return jax.jit(rollout)
