@@ -94,3 +94,100 @@ class SwingUp(Task):
         torque = jnp.clip(jnp.reshape(action, (-1,))[0], -MAX_TORQUE, MAX_TORQUE)
         cost = angle_normalize(state[0]) ** 2 + 0.1 * state[1] ** 2
         return -(cost + 0.001 * torque**2).astype(jnp.float32)
+
+
+def angle_trajectory(trajectory):
+    """A Pendulum-v1 observation trajectory with state ``(theta, theta_dot)``.
+
+    ``theta = atan2(sin_theta, cos_theta)`` unwrapped within each episode (so that
+    ``theta[t+1] - theta[t]`` is the true increment, never a jump of 2 pi);
+    ``theta_dot`` is copied. Actions, rewards and flags are unchanged.
+    """
+    import dataclasses
+
+    missing = {"cos_theta", "sin_theta", "theta_dot"} - set(trajectory.state)
+    if missing:
+        raise ValueError(
+            f"not a Pendulum-v1 observation trajectory: no column(s) {sorted(missing)}"
+        )
+    theta = np.zeros(trajectory.num_rows)
+    for episode in np.unique(trajectory.episode):
+        rows = trajectory.episode == episode
+        theta[rows] = np.unwrap(
+            np.arctan2(
+                np.asarray(trajectory.state["sin_theta"][rows], np.float64),
+                np.asarray(trajectory.state["cos_theta"][rows], np.float64),
+            )
+        )
+    state = {
+        "theta": theta,
+        "theta_dot": np.asarray(trajectory.state["theta_dot"], np.float64),
+    }
+    return dataclasses.replace(trajectory, state=state)
+
+
+def learn_equations(
+    steps: int = 2000, *, seed: int = 0, engine: str = "sparse", **options
+):
+    """Collect ``steps`` random-policy Pendulum-v1 transitions and extract the
+    next-step equations of ``(theta, theta_dot)`` from the action.
+
+    Transitions whose next speed was clipped at 8 rad/s are dropped (see
+    :func:`symworld.equations.extract.extract`). Returns the
+    :class:`~symworld.equations.extract.Extraction`; its ``model`` is the
+    :class:`~symworld.equations.model.EquationModel` to plan with.
+    """
+    from symworld.equations.extract import extract
+    from symworld.rollouts import collect
+
+    trajectory = angle_trajectory(collect("Pendulum-v1", steps=steps, seed=seed))
+    return extract(
+        trajectory,
+        target="next",
+        state=list(STATE_NAMES),
+        engine=engine,
+        seed=seed,
+        clip={"theta_dot": MAX_SPEED},
+        **options,
+    )
+
+
+def default_planner():
+    """MPPI tuned for the swing-up: horizon 25, 256 sequences, 2 iterations."""
+    from symworld.planning.mppi import MPPI
+
+    return MPPI(
+        ACTIONS,
+        horizon=25,
+        num_sequences=256,
+        temperature=1.0,
+        noise_std=0.3,
+        iterations=2,
+    )
+
+
+def swing_up_returns(
+    model, *, episodes: int = 10, seed: int = 0, planner=None
+) -> list[float]:
+    """Returns of ``episodes`` Pendulum-v1 episodes in gymnasium's own env.
+
+    Episode ``i`` starts from ``env.reset(seed=seed + i)``; the agent replans with
+    ``planner`` (default :func:`default_planner`) in ``model`` at every step.
+    """
+    import gymnasium
+
+    from symworld.planning.receding import PlannerAgent, run_gym_episode
+
+    planner = default_planner() if planner is None else planner
+    task = SwingUp()
+    agent = PlannerAgent(planner, model, task, seed=seed)
+    env = gymnasium.make("Pendulum-v1")
+    try:
+        return [
+            run_gym_episode(
+                env, agent, task, seed=seed + index, to_state=state_from_observation
+            ).total_reward
+            for index in range(episodes)
+        ]
+    finally:
+        env.close()
