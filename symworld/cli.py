@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 COMMANDS = [
     "symworld.commands.collect",
     "symworld.commands.inspect",
+    "symworld.commands.plan",
     "symworld.commands.demo",
 ]
 

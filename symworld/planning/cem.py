@@ -103,11 +103,8 @@ class DiscreteCEM(Planner):
         uniform = jnp.full((n,), 1.0 / n, jnp.float32)
         warm = shift(probs, uniform)
         warm = (1 - self.exploration) * warm + self.exploration * uniform
-        fill = jax.random.randint(
-            jax.random.fold_in(key, self.iterations), (), 0, n, jnp.int32
-        )
         return PlanResult(
-            actions[0], actions, value, success, (warm, shift(actions, fill))
+            actions[0], actions, value, success, (warm, shift(actions, actions[-1]))
         )
 
 

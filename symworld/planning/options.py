@@ -107,12 +107,19 @@ def program_step(
 ) -> tuple[jax.Array, ProgramState, jax.Array]:
     """Advance the program's bookkeeping to ``state`` and choose the action.
 
-    Returns ``(action, progress, running)`` where ``running`` (bool) is False once
-    every option of the program has finished (the action is then idle).
+    ``program`` is int32 ``(K,)``; entries ``-1`` end it early (padding, so that
+    programs of different lengths share one shape). Returns ``(action, progress,
+    running)`` where ``running`` (bool) is False once every option of the program
+    has finished (the action is then the library's idle action).
     """
     length = program.shape[0]
-    current = program[jnp.minimum(progress.pointer, length - 1)]
-    finished = (progress.pointer < length) & (
+
+    def option_at(pointer):
+        index = program[jnp.minimum(pointer, length - 1)]
+        return jnp.maximum(index, 0), (pointer < length) & (index >= 0)
+
+    current, active = option_at(progress.pointer)
+    finished = active & (
         library.done(current, state, progress.start)
         | (progress.steps >= library.max_steps)
     )
@@ -121,15 +128,12 @@ def program_step(
         lambda now, then: jnp.where(finished, now, then), state, progress.start
     )
     steps = jnp.where(finished, 0, progress.steps)
-    running = pointer < length
-    current = program[jnp.minimum(pointer, length - 1)]
+    current, running = option_at(pointer)
     action = library.act(current, state, start, key)
-    action = jnp.where(running, action, jnp.asarray(library.idle_action, action.dtype))
-    return (
-        action,
-        ProgramState(pointer, start, steps + running.astype(jnp.int32)),
-        running,
-    )
+    idle = jnp.asarray(library.idle_action, action.dtype)
+    action = jnp.where(running, action, idle)
+    steps = steps + running.astype(jnp.int32)
+    return action, ProgramState(pointer, start, steps), running
 
 
 def run_program(

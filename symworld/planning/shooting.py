@@ -30,7 +30,7 @@ class RandomShooting(Planner):
     """Random shooting (model-predictive control with uniform proposals).
 
     ``num_sequences`` uniform sequences of length ``horizon`` plus the previous
-    plan shifted by one step are each imagined ``num_particles`` times; the one with
+    plan shifted by one step (its last action held) are each imagined ``num_particles`` times; the one with
     the highest mean return is chosen.
 
     **Arguments:**
@@ -52,7 +52,7 @@ class RandomShooting(Planner):
         return sample_uniform(jax.random.key(0), self.space, (self.horizon,))
 
     def plan(self, model, task, state, carry, key):
-        sample_key, rollout_key, fill_key = jax.random.split(key, 3)
+        sample_key, rollout_key = jax.random.split(key)
         candidates = sample_uniform(
             sample_key, self.space, (self.num_sequences, self.horizon)
         )
@@ -68,11 +68,10 @@ class RandomShooting(Planner):
         )
         best = jnp.argmax(outcome.ret)
         actions = candidates[best]
-        fill = sample_uniform(fill_key, self.space, ())
         return PlanResult(
             actions[0],
             actions,
             outcome.ret[best],
             outcome.success[best],
-            shift(actions, fill),
+            shift(actions, actions[-1]),
         )
