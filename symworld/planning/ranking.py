@@ -242,13 +242,18 @@ def rank_strategies(
 ) -> RankingReport:
     """Run the experiment of the module docstring.
 
-    ``make_task(goal) -> Task``; ``reference``: a second model (usually the true
+    ``make_task(goal) -> Task``, called once per goal; tasks of different goals
+    must share one pytree structure (same class and static fields: they are
+    stacked and imagined in one call); ``reference``: a second model (usually the true
     dynamics) ranked the same way; ``num_actions``: run the random baseline with
     that many discrete actions (``None``: skip it).
     """
     key = jax.random.key(seed)
     sim_key, ref_key, true_key, random_key = jax.random.split(key, 4)
-    tasks = [make_task(s.goal) for s in strategies]
+    by_goal = {
+        goal: make_task(goal) for goal in dict.fromkeys(s.goal for s in strategies)
+    }
+    tasks = [by_goal[s.goal] for s in strategies]
     goals = [s.goal for s in strategies]
     simulated = simulate_strategies(
         model,

@@ -36,9 +36,7 @@ def toggle_task():
 
 
 def switches_state(toggle, time=0):
-    return SwitchesState(
-        jnp.int32(toggle), jnp.int32(0), jnp.int32(1), jnp.int32(time)
-    )
+    return SwitchesState(jnp.int32(toggle), jnp.int32(0), jnp.int32(1), jnp.int32(time))
 
 
 class Integrator(WorldModel):
@@ -104,8 +102,13 @@ def test_discrete_planners_keep_the_toggle_on(switches_model, planner):
     before = TRACE_COUNT["plan"]
     for seed in range(3):
         episode = run_functional_episode(
-            Switches(), agent, task, key=jax.random.key(seed), max_steps=12,
-            state=switches_state(seed % 2), stop_on_success=False,
+            Switches(),
+            agent,
+            task,
+            key=jax.random.key(seed),
+            max_steps=12,
+            state=switches_state(seed % 2),
+            stop_on_success=False,
         )
         # Optimal: flip once if off, then never again -> 12 rewards of 1.
         assert episode.task_return == 12.0
@@ -119,18 +122,29 @@ def test_plan_is_not_retraced_for_new_model_parameters():
     task = regulate_task()
     before = TRACE_COUNT["plan"]
     for std in (0.0, 0.1, 0.2):
-        plan(planner, Integrator(jnp.float32(std)), task, jnp.ones(1),
-             key=jax.random.key(0))
+        plan(
+            planner,
+            Integrator(jnp.float32(std)),
+            task,
+            jnp.ones(1),
+            key=jax.random.key(0),
+        )
     assert TRACE_COUNT["plan"] - before == 1
 
 
 @pytest.mark.parametrize(
     "planner",
     [
-        ContinuousCEM(BoxActions((-1.0,), (1.0,)), horizon=3, num_sequences=64,
-                      num_elites=8),
-        MPPI(BoxActions((-1.0,), (1.0,)), horizon=3, num_sequences=64,
-             temperature=0.05, iterations=3),
+        ContinuousCEM(
+            BoxActions((-1.0,), (1.0,)), horizon=3, num_sequences=64, num_elites=8
+        ),
+        MPPI(
+            BoxActions((-1.0,), (1.0,)),
+            horizon=3,
+            num_sequences=64,
+            temperature=0.05,
+            iterations=3,
+        ),
     ],
     ids=["cem", "mppi"],
 )
@@ -156,16 +170,18 @@ def test_planners_reject_the_wrong_space():
     with pytest.raises(ValueError, match="BoxActions"):
         MPPI(DiscreteActions(3), horizon=3)
     with pytest.raises(ValueError, match="num_elites"):
-        ContinuousCEM(BoxActions((0.0,), (1.0,)), horizon=3, num_sequences=4,
-                      num_elites=5)
+        ContinuousCEM(
+            BoxActions((0.0,), (1.0,)), horizon=3, num_sequences=4, num_elites=5
+        )
 
 
 def test_same_seed_same_plan(switches_model):
-    planner = DiscreteCEM(DiscreteActions(2), horizon=4, num_sequences=16,
-                          num_elites=4)
-    first = plan(planner, switches_model, toggle_task(), switches_state(0),
-                 key=jax.random.key(5))
-    second = plan(planner, switches_model, toggle_task(), switches_state(0),
-                  key=jax.random.key(5))
+    planner = DiscreteCEM(DiscreteActions(2), horizon=4, num_sequences=16, num_elites=4)
+    first = plan(
+        planner, switches_model, toggle_task(), switches_state(0), key=jax.random.key(5)
+    )
+    second = plan(
+        planner, switches_model, toggle_task(), switches_state(0), key=jax.random.key(5)
+    )
     np.testing.assert_array_equal(first.actions, second.actions)
     assert eqx.tree_equal(first.carry, second.carry)
