@@ -43,6 +43,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--max-steps", type=int, default=200, help="Crafter step budget (200)"
     )
+    parser.add_argument(
+        "--samples", type=int, default=256, help="swing_up: MPPI sequences (256)"
+    )
+    parser.add_argument(
+        "--horizon", type=int, default=25, help="swing_up: MPPI horizon (25)"
+    )
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
     parser.set_defaults(func=run)
 
@@ -95,7 +101,21 @@ def _swing_up(args) -> dict:
                 f"swing_up needs an equation model over (theta, theta_dot); "
                 f"{args.model_dir} models {list(model.state_names)}"
             )
-    returns = swing_up_returns(model, episodes=args.episodes, seed=args.seed)
+    from symworld.planning.mppi import MPPI
+
+    if args.samples < 1 or args.horizon < 1:
+        raise CommandError("--samples and --horizon must be at least 1")
+    planner = MPPI(
+        ACTIONS,
+        horizon=args.horizon,
+        num_sequences=args.samples,
+        temperature=1.0,
+        noise_std=0.3,
+        iterations=2,
+    )
+    returns = swing_up_returns(
+        model, episodes=args.episodes, seed=args.seed, planner=planner
+    )
     env = gymnasium.make("Pendulum-v1")
     agent = RandomAgent(ACTIONS, seed=args.seed)
     random_returns = [
