@@ -30,8 +30,8 @@ class RandomShooting(Planner):
     """Random shooting (model-predictive control with uniform proposals).
 
     ``num_sequences`` uniform sequences of length ``horizon`` plus the previous
-    plan shifted by one step (its last action held) are each imagined ``num_particles`` times; the one with
-    the highest mean return is chosen.
+    plan shifted by one step (its last action held) are each imagined
+    ``num_particles`` times; the one with the highest mean return is chosen.
 
     **Arguments:**
 
