@@ -185,3 +185,29 @@ def test_same_seed_same_plan(switches_model):
     )
     np.testing.assert_array_equal(first.actions, second.actions)
     assert eqx.tree_equal(first.carry, second.carry)
+
+
+def test_replanning_every_few_steps_executes_the_plan_in_between(switches_model):
+    planner = RandomShooting(DiscreteActions(2), horizon=4, num_sequences=16)
+    task = FunctionTask(lambda s, a, n: n.toggle.astype(jnp.float32), name="keep")
+    agent = PlannerAgent(planner, switches_model, task, seed=0, replan_every=3)
+    calls = []
+    original = agent.act
+
+    def counting(state):
+        if not agent.queue:
+            calls.append(int(state.time))
+        return original(state)
+
+    agent.act = counting
+    episode = run_functional_episode(
+        Switches(),
+        agent,
+        task,
+        key=jax.random.key(0),
+        max_steps=9,
+        state=switches_state(0),
+        stop_on_success=False,
+    )
+    assert calls == [0, 3, 6]
+    assert episode.task_return == 9.0
