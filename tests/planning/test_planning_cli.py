@@ -45,3 +45,23 @@ def test_plan_errors_name_the_problem(tmp_path, capsys):
     assert "theta, theta_dot" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["plan", "true", "--task", "fly"])
+
+
+def test_load_planning_model_kinds(tmp_path):
+    import jax.numpy as jnp
+
+    from symworld.planning.models import NullModel, load_planning_model
+
+    null = load_planning_model("null")
+    assert isinstance(null, NullModel)
+    state = {"x": jnp.arange(3)}
+    assert null.sample(None, state, 0) is state
+    assert float(null.log_prob(state, 0, state)) == 0.0
+    assert float(null.log_prob(state, 0, {"x": jnp.arange(3) + 1})) == -jnp.inf
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="no model.json"):
+        load_planning_model(tmp_path / "empty")
+    model = EquationModel({"x": "-x"}, ["x"], kind="derivative", dt=0.1)
+    save_model(model, tmp_path / "eq")
+    loaded = load_planning_model(tmp_path / "eq")
+    assert loaded.describe() == model.describe()
