@@ -21,6 +21,8 @@ logger = logging.getLogger(__name__)
 COMMANDS = [
     "symworld.commands.collect",
     "symworld.commands.inspect",
+    "symworld.commands.fit",
+    "symworld.commands.evaluate",
     "symworld.commands.plan",
     "symworld.commands.demo",
 ]

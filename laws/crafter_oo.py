@@ -1,0 +1,739 @@
+"""Laws of Crafter-OO (``symworld/CrafterOO-v0``): the player's mechanics, plants
+and cow wandering, one law per mechanic.
+
+PARTIAL LIBRARY. Written and checked here: the clock and daylight; turning,
+walking and blocking; lava; collecting each material (sapling with a learnable
+probability); placing each item (the plant as a new object); making each tool;
+hitting and eating cows and plants, defeating zombies and skeletons by the player;
+sleeping and waking; hunger, thirst, fatigue and recovery with their effects on
+food, drink, energy and health; plant growth; cow wandering with a learnable move
+probability. NOT yet written: zombie and skeleton movement and attacks, arrows,
+plant damage by creatures, chunk balancing (spawning and despawning), and damage
+waking the player; those changes fall to the persistence default, so transitions
+in which they happen are predicted poorly.
+
+Values in effects are in the schema's encoded units (daylight is stored as
+``round(daylight * 10_000)``). Maps are indexed ``[x, y]`` and flattened as
+``x * 64 + y``; the object table's ``pos`` column ``(N, 2)`` as ``slot * 2 + axis``.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from symworld.envs.crafter_oo import grid, rules
+from symworld.envs.crafter_oo.balance import daylight_index
+from symworld.envs.crafter_oo.core import DAYLIGHT
+from symworld.envs.crafter_oo.player import damage, nearby_materials
+from symworld.envs.crafter_oo.state import EMPTY, PLAYER_OCCUPANT
+
+from symworld.programs import Law, Probability, Schema, categorical, point
+
+ENV_ID = "symworld/CrafterOO-v0"
+DAYLIGHT_SCALE = 10_000.0
+MAX_STEP = rules.EPISODE_LENGTH + 1
+MAX_ORDER = 100_000
+A = rules.ACHIEVEMENT_IDS
+WIDTH, HEIGHT = rules.AREA
+
+
+def schema(env=None) -> Schema:
+    """The Crafter-OO attribute schema (every leaf of ``CrafterState``)."""
+    from symworld.envs.crafter_oo import CrafterOO
+
+    env = env or CrafterOO()
+    state = env.reset(jax.random.key(0))
+    capacity = int(state.objects.alive.shape[0])
+    domains = {
+        "material": (0, rules.NUM_MATERIALS - 1),
+        "occupant": (-2, capacity - 1),
+        "player.pos": (0, WIDTH - 1),
+        "player.facing": (0, 3),
+        "player.inventory": (0, rules.ITEM_MAX),
+        "player.achievements": (0, MAX_STEP),
+        "player.hunger": (0, 60),
+        "player.thirst": (0, 60),
+        "player.fatigue": (-20, 40),
+        "player.recover": (-40, 60),
+        "player.last_health": (0, rules.ITEM_MAX),
+        "objects.kind": (0, rules.NUM_KINDS - 1),
+        "objects.pos": (0, WIDTH - 1),
+        "objects.health": (-10, 10),
+        "objects.cooldown": (0, rules.ZOMBIE_COOLDOWN),
+        "objects.reload": (0, rules.SKELETON_RELOAD),
+        "objects.grown": (0, MAX_STEP),
+        "objects.facing": (0, 3),
+        "objects.order": (0, MAX_ORDER),
+        "step": (0, MAX_STEP),
+        "daylight": (0, int(DAYLIGHT_SCALE)),
+        "last_health": (0, rules.ITEM_MAX),
+        "next_order": (0, MAX_ORDER),
+        "overflow": (0, 1000),
+    }
+    roles = {
+        "material": "map",
+        "occupant": "map.occupant",
+        "player.pos": "player.position",
+        "player.inventory": "inventory",
+        "objects.alive": "entity.alive",
+        "objects.pos": "entity.position",
+        "objects.health": "entity.health",
+    }
+    return Schema.from_state(
+        ENV_ID, state, domains, scales={"daylight": DAYLIGHT_SCALE}, roles=roles
+    )
+
+
+# -- shared situation of one transition
+def _tile(pos):
+    """Flat index of a map cell (clipped onto the map)."""
+    x = jnp.clip(pos[..., 0], 0, WIDTH - 1)
+    y = jnp.clip(pos[..., 1], 0, HEIGHT - 1)
+    return x * HEIGHT + y
+
+
+def situation(state, action):
+    """What the player's update sees: the effective action (a sleeper keeps
+    sleeping), waking, the faced cell and what is on it."""
+    player = state.player
+    energy = player.inventory[rules.ENERGY]
+    rested = energy >= rules.ITEM_MAX
+    wakes = player.sleeping & rested
+    action = jnp.where(player.sleeping & ~rested, rules.SLEEP, jnp.asarray(action))
+    is_move = (action >= rules.MOVE_LEFT) & (action <= rules.MOVE_DOWN)
+    facing = jnp.where(is_move, action - rules.MOVE_LEFT, player.facing)
+    target = player.pos + grid.DIRECTIONS[player.facing]
+    step_target = player.pos + grid.DIRECTIONS[facing]
+    can_step = (
+        grid.inside(step_target)
+        & (grid.occupant_at(state.occupant, step_target) == EMPTY)
+        & grid.is_in(
+            grid.material_at(state.material, step_target), rules.PLAYER_WALKABLE
+        )
+    )
+    moved = is_move & can_step
+    pos = jnp.where(moved, step_target, player.pos)
+    occupant = grid.occupant_at(state.occupant, target)
+    slot = jnp.clip(occupant, 0, state.objects.alive.shape[0] - 1)
+    return {
+        "action": action,
+        "wakes": wakes,
+        "is_move": is_move,
+        "facing": facing,
+        "moved": moved,
+        "pos": pos,
+        "target": target,
+        "target_material": grid.material_at(state.material, target),
+        "target_free": grid.inside(target) & (occupant == EMPTY),
+        "target_occupant": occupant,
+        "slot": slot,
+        "kind": state.objects.kind[slot].astype(jnp.int32),
+    }
+
+
+# -- time
+class ClockTicks(Law):
+    """Every step the step counter grows by 1 and daylight follows the day cycle."""
+
+    name = "clock_ticks"
+    writes = ("step", "daylight")
+
+    def precondition(self, state, action):
+        return jnp.bool_(True)
+
+    def effect(self, state, action):
+        step = jnp.minimum(state.step + 1, MAX_STEP)
+        light = DAYLIGHT[daylight_index(step)]
+        return {
+            "step": point(step),
+            "daylight": point(jnp.round(light * DAYLIGHT_SCALE)),
+        }
+
+
+# -- movement
+class PlayerTurns(Law):
+    """A move action turns the player towards its direction, blocked or not."""
+
+    name = "player_turns"
+    writes = ("player.facing",)
+
+    def precondition(self, state, action):
+        return situation(state, action)["is_move"]
+
+    def effect(self, state, action):
+        return {"player.facing": point(situation(state, action)["facing"])}
+
+
+class PlayerWalks(Law):
+    """A move onto a free grass, sand, path or lava cell moves the player there and
+    marks the chunk as seen."""
+
+    name = "player_walks"
+    writes = ("player.pos", "occupant", "chunk_seen")
+
+    def precondition(self, state, action):
+        return situation(state, action)["moved"]
+
+    def effect(self, state, action):
+        s = situation(state, action)
+        cx, cy = grid.chunk_of(s["pos"])
+        return {
+            "player.pos": point(s["pos"]),
+            "occupant": categorical(
+                [jnp.stack([EMPTY, PLAYER_OCCUPANT])],
+                [1.0],
+                sites=jnp.stack([_tile(state.player.pos), _tile(s["pos"])]),
+            ),
+            "chunk_seen": point(True, sites=cx * rules.NUM_CHUNKS[1] + cy),
+        }
+
+
+class PlayerBlocked(Law):
+    """A move towards a cell that is off the map, taken or not walkable leaves the
+    player where it is."""
+
+    name = "player_blocked"
+    writes = ("player.pos",)
+
+    def precondition(self, state, action):
+        s = situation(state, action)
+        return s["is_move"] & ~s["moved"]
+
+    def effect(self, state, action):
+        return {"player.pos": point(state.player.pos)}
+
+
+class LavaKills(Law):
+    """Walking into lava sets health to 0."""
+
+    name = "lava_kills"
+    writes = ("player.inventory",)
+
+    def precondition(self, state, action):
+        s = situation(state, action)
+        return s["moved"] & (grid.material_at(state.material, s["pos"]) == rules.LAVA)
+
+    def effect(self, state, action):
+        return {"player.inventory": point(0, sites=rules.HEALTH)}
+
+
+# -- collecting
+class Collect(Law):
+    """``do`` facing a material with the required tools collects it (see
+    ``rules.COLLECT``): +1 item, the achievement, and the tile it leaves."""
+
+    writes = ("player.inventory", "player.achievements", "material")
+
+    def __init__(self, material: int, learn_probability: bool = False):
+        require, item, leaves, probability, achievement = rules.COLLECT[material]
+        self.material = material
+        self.require = require
+        self.item = item
+        self.leaves = leaves
+        self.achievement = A[achievement]
+        self.fixed_probability = probability
+        self.name = achievement
+        if learn_probability:
+            self.parameters = (Probability("success", prior=(1.0, 1.0), init=0.5),)
+
+    def precondition(self, state, action):
+        s = situation(state, action)
+        ok = (s["action"] == rules.DO) & s["target_free"]
+        ok = ok & (s["target_material"] == self.material)
+        for item, count in self.require.items():
+            ok = ok & (state.player.inventory[item] >= count)
+        return ok
+
+    def effect(self, state, action):
+        s = situation(state, action)
+        inventory = state.player.inventory
+        count = state.player.achievements[self.achievement]
+        gained = jnp.minimum(inventory[self.item] + 1, rules.ITEM_MAX)
+        if self.parameters:
+            p = self.param("success")
+            item = categorical([inventory[self.item], gained], [1 - p, p])
+            achieved = categorical([count, count + 1], [1 - p, p])
+        else:
+            item, achieved = point(gained), point(count + 1)
+        return {
+            "player.inventory": _at(item, self.item),
+            "player.achievements": _at(achieved, self.achievement),
+            "material": point(self.leaves, sites=_tile(s["target"])),
+        }
+
+
+def _at(distribution, site):
+    """A distribution placed at one site."""
+    return type(distribution)(
+        distribution.values, distribution.probabilities, sites=jnp.asarray(site)
+    )
+
+
+# -- placing
+class Place(Law):
+    """A place action on an allowed, empty faced cell with the cost in the inventory
+    puts the item there and pays the cost (``rules.PLACE``)."""
+
+    writes = ("material", "player.inventory", "player.achievements")
+
+    def __init__(self, action: int):
+        cost, where, placed, achievement = rules.PLACE[action]
+        self.action, self.cost, self.where, self.placed = action, cost, where, placed
+        self.achievement = A[achievement]
+        self.name = achievement
+
+    def precondition(self, state, action):
+        s = situation(state, action)
+        ok = (s["action"] == self.action) & s["target_free"]
+        ok = ok & grid.is_in(s["target_material"], self.where)
+        for item, count in self.cost.items():
+            ok = ok & (state.player.inventory[item] >= count)
+        return ok
+
+    def effect(self, state, action):
+        s = situation(state, action)
+        items = np.asarray(list(self.cost), np.int32)
+        counts = np.asarray(list(self.cost.values()), np.int32)
+        effect = {
+            "player.inventory": point(
+                state.player.inventory[items] - counts, sites=items
+            ),
+            "player.achievements": point(
+                state.player.achievements[self.achievement] + 1,
+                sites=self.achievement,
+            ),
+        }
+        if self.placed is not None:
+            effect["material"] = point(self.placed, sites=_tile(s["target"]))
+        return effect
+
+
+class PlantSapling(Place):
+    """Placing a sapling on grass creates a plant object in the lowest free slot."""
+
+    writes = Place.writes + (
+        "occupant",
+        "objects.alive",
+        "objects.kind",
+        "objects.pos",
+        "objects.health",
+        "objects.grown",
+        "objects.order",
+        "next_order",
+    )
+
+    def __init__(self):
+        super().__init__(rules.PLACE_PLANT)
+
+    def precondition(self, state, action):
+        return super().precondition(state, action) & ~jnp.all(state.objects.alive)
+
+    def effect(self, state, action):
+        effect = super().effect(state, action)
+        s = situation(state, action)
+        slot = jnp.argmin(state.objects.alive)
+        effect.update(
+            {
+                "occupant": point(slot, sites=_tile(s["target"])),
+                "objects.alive": point(True, sites=slot),
+                "objects.kind": point(rules.PLANT, sites=slot),
+                "objects.pos": point(s["target"], sites=slot * 2 + jnp.arange(2)),
+                "objects.health": point(rules.INITIAL_HEALTH[rules.PLANT], sites=slot),
+                "objects.grown": point(0, sites=slot),
+                "objects.order": point(state.next_order, sites=slot),
+                "next_order": point(state.next_order + 1),
+            }
+        )
+        return effect
+
+
+# -- making
+class Make(Law):
+    """A make action next to a table (and a furnace for iron) with the cost in the
+    inventory pays the cost and adds the tool (``rules.MAKE``)."""
+
+    writes = ("player.inventory", "player.achievements")
+
+    def __init__(self, action: int):
+        cost, nearby, item, achievement = rules.MAKE[action]
+        self.action, self.cost, self.nearby, self.item = action, cost, nearby, item
+        self.achievement = A[achievement]
+        self.name = achievement
+        change = np.zeros(rules.NUM_ITEMS, np.int32)
+        for required, count in cost.items():
+            change[required] -= count
+        change[item] += 1
+        self.change = change
+
+    def precondition(self, state, action):
+        s = situation(state, action)
+        table, furnace = nearby_materials(state.material, s["pos"])
+        ok = (s["action"] == self.action) & table
+        if rules.FURNACE in self.nearby:
+            ok = ok & furnace
+        for item, count in self.cost.items():
+            ok = ok & (state.player.inventory[item] >= count)
+        return ok
+
+    def effect(self, state, action):
+        change = self.change
+        items = np.nonzero(change)[0].astype(np.int32)
+        inventory = state.player.inventory
+        return {
+            "player.inventory": point(
+                jnp.minimum(inventory[items] + change[items], rules.ITEM_MAX),
+                sites=items,
+            ),
+            "player.achievements": point(
+                state.player.achievements[self.achievement] + 1,
+                sites=self.achievement,
+            ),
+        }
+
+
+# -- fighting and eating
+class PlayerHits(Law):
+    """``do`` facing a cow, zombie or skeleton lowers its health by the player's
+    damage (1, or 2/3/5 with a wood/stone/iron sword), not below 0."""
+
+    name = "player_hits"
+    writes = ("objects.health",)
+
+    def precondition(self, state, action):
+        s = situation(state, action)
+        return (
+            (s["action"] == rules.DO)
+            & (s["target_occupant"] >= 0)
+            & grid.is_in(s["kind"], (rules.COW, rules.ZOMBIE, rules.SKELETON))
+        )
+
+    def effect(self, state, action):
+        s = situation(state, action)
+        health = state.objects.health[s["slot"]] - damage(state.player.inventory)
+        return {"objects.health": point(jnp.maximum(health, 0), sites=s["slot"])}
+
+
+class CreatureDies(Law):
+    """A creature whose health the player's hit brings to 0 is removed; a cow is
+    eaten (food +6, hunger reset); the kill counts as an achievement."""
+
+    name = "creature_dies"
+    writes = ("objects.alive", "occupant", "player.inventory", "player.achievements")
+
+    def precondition(self, state, action):
+        s = situation(state, action)
+        hit = (
+            (s["action"] == rules.DO)
+            & (s["target_occupant"] >= 0)
+            & grid.is_in(s["kind"], (rules.COW, rules.ZOMBIE, rules.SKELETON))
+        )
+        health = state.objects.health[s["slot"]] - damage(state.player.inventory)
+        return hit & (health <= 0)
+
+    def effect(self, state, action):
+        s = situation(state, action)
+        kind = s["kind"]
+        achievement = jnp.select(
+            [kind == rules.COW, kind == rules.ZOMBIE],
+            [A["eat_cow"], A["defeat_zombie"]],
+            A["defeat_skeleton"],
+        )
+        food = jnp.minimum(
+            state.player.inventory[rules.FOOD] + rules.COW_EAT_FOOD, rules.ITEM_MAX
+        )
+        return {
+            "objects.alive": point(False, sites=s["slot"]),
+            "occupant": point(EMPTY, sites=_tile(s["target"])),
+            "player.inventory": point(food, sites=rules.FOOD, where=kind == rules.COW),
+            "player.achievements": point(
+                state.player.achievements[achievement] + 1, sites=achievement
+            ),
+        }
+
+
+class EatPlant(Law):
+    """``do`` facing a ripe plant (grown > 300) eats it: food +4, growth restarts."""
+
+    name = "eat_plant"
+    writes = ("objects.grown", "player.inventory", "player.achievements")
+
+    def precondition(self, state, action):
+        s = situation(state, action)
+        return (
+            (s["action"] == rules.DO)
+            & (s["target_occupant"] >= 0)
+            & (s["kind"] == rules.PLANT)
+            & (state.objects.grown[s["slot"]] > rules.PLANT_RIPE_AFTER)
+        )
+
+    def effect(self, state, action):
+        s = situation(state, action)
+        food = jnp.minimum(
+            state.player.inventory[rules.FOOD] + rules.PLANT_EAT_FOOD, rules.ITEM_MAX
+        )
+        return {
+            # The plant grows again in the same step's object update.
+            "objects.grown": point(1, sites=s["slot"]),
+            "player.inventory": point(food, sites=rules.FOOD),
+            "player.achievements": point(
+                state.player.achievements[A["eat_plant"]] + 1, sites=A["eat_plant"]
+            ),
+        }
+
+
+# -- sleeping
+class FallsAsleep(Law):
+    """Sleeping while energy is below 9 puts the player to sleep."""
+
+    name = "falls_asleep"
+    writes = ("player.sleeping",)
+
+    def precondition(self, state, action):
+        s = situation(state, action)
+        return (s["action"] == rules.SLEEP) & (
+            state.player.inventory[rules.ENERGY] < rules.ITEM_MAX
+        )
+
+    def effect(self, state, action):
+        return {"player.sleeping": point(True)}
+
+
+class WakesUp(Law):
+    """A sleeper whose energy is full wakes up (the wake_up achievement)."""
+
+    name = "wakes_up"
+    writes = ("player.sleeping", "player.achievements")
+
+    def precondition(self, state, action):
+        return situation(state, action)["wakes"]
+
+    def effect(self, state, action):
+        count = state.player.achievements[A["wake_up"]]
+        return {
+            "player.sleeping": point(False),
+            "player.achievements": point(count + 1, sites=A["wake_up"]),
+        }
+
+
+# -- vitals
+def vitals(state, action):
+    """Hunger, thirst, fatigue and recovery after this step, and their effects."""
+    s = situation(state, action)
+    player = state.player
+    inventory = player.inventory
+    asleep = (player.sleeping & ~s["wakes"]) | (
+        (s["action"] == rules.SLEEP) & (inventory[rules.ENERGY] < rules.ITEM_MAX)
+    )
+    drinks = (
+        (s["action"] == rules.DO)
+        & s["target_free"]
+        & (s["target_material"] == rules.WATER)
+    )
+    eats_cow = CreatureDies().precondition(state, action) & (s["kind"] == rules.COW)
+    hunger = jnp.where(eats_cow, 0, player.hunger) + jnp.where(asleep, 1, 2)
+    thirst = jnp.where(drinks, 0, player.thirst) + jnp.where(asleep, 1, 2)
+    hungry, thirsty = hunger > rules.HUNGER_LIMIT, thirst > rules.THIRST_LIMIT
+    fatigue = jnp.where(asleep, jnp.minimum(player.fatigue - 1, 0), player.fatigue + 1)
+    rested, tired = fatigue < rules.FATIGUE_RESTED, fatigue > rules.FATIGUE_TIRED
+    food = inventory[rules.FOOD] - hungry
+    food = food + jnp.where(eats_cow, rules.COW_EAT_FOOD, 0)
+    food = food + jnp.where(EatPlant().precondition(state, action), 4, 0)
+    drink = inventory[rules.DRINK] - thirsty + drinks
+    energy = inventory[rules.ENERGY] + rested - tired
+    food, drink, energy = (jnp.clip(v, 0, 9) for v in (food, drink, energy))
+    necessities = (food > 0) & (drink > 0) & ((energy > 0) | asleep)
+    recover = player.recover + jnp.where(
+        necessities, jnp.where(asleep, 4, 2), jnp.where(asleep, -1, -2)
+    )
+    heals, hurts = recover > rules.RECOVER_LIMIT, recover < rules.DEGEN_LIMIT
+    health = inventory[rules.HEALTH] + heals - hurts
+    lava = LavaKills().precondition(state, action)
+    health = jnp.where(lava, 0, jnp.clip(health, 0, 9))
+    return {
+        "hunger": jnp.where(hungry, 0, hunger),
+        "thirst": jnp.where(thirsty, 0, thirst),
+        "fatigue": jnp.where(rested | tired, 0, fatigue),
+        "recover": jnp.where(heals | hurts, 0, recover),
+        "hungry": hungry & (inventory[rules.FOOD] > 0),
+        "thirsty": thirsty & (inventory[rules.DRINK] > 0),
+        "rested": rested & (inventory[rules.ENERGY] < 9),
+        "tired": tired & (inventory[rules.ENERGY] > 0),
+        "heals": heals & (inventory[rules.HEALTH] < 9),
+        "hurts": hurts & (inventory[rules.HEALTH] > 0),
+        "food": food,
+        "drink": drink,
+        "energy": energy,
+        "health": health,
+    }
+
+
+class BodyCounters(Law):
+    """Every step hunger and thirst grow (half as fast asleep), fatigue grows awake
+    and falls asleep, recovery grows when fed, watered and rested and falls
+    otherwise; each resets when it crosses its limit. Eating a cow resets hunger,
+    drinking resets thirst."""
+
+    name = "body_counters"
+    writes = ("player.hunger", "player.thirst", "player.fatigue", "player.recover")
+
+    def precondition(self, state, action):
+        return jnp.bool_(True)
+
+    def effect(self, state, action):
+        v = vitals(state, action)
+        return {
+            "player.hunger": point(v["hunger"]),
+            "player.thirst": point(v["thirst"]),
+            "player.fatigue": point(v["fatigue"]),
+            "player.recover": point(v["recover"]),
+        }
+
+
+class Starves(Law):
+    """Hunger crossing its limit costs 1 food."""
+
+    name = "hunger_costs_food"
+    writes = ("player.inventory",)
+
+    def precondition(self, state, action):
+        return vitals(state, action)["hungry"]
+
+    def effect(self, state, action):
+        return {"player.inventory": point(vitals(state, action)["food"], sites=1)}
+
+
+class Thirsts(Law):
+    """Thirst crossing its limit costs 1 drink."""
+
+    name = "thirst_costs_drink"
+    writes = ("player.inventory",)
+
+    def precondition(self, state, action):
+        return vitals(state, action)["thirsty"]
+
+    def effect(self, state, action):
+        return {"player.inventory": point(vitals(state, action)["drink"], sites=2)}
+
+
+class Energy(Law):
+    """Fatigue crossing its limits changes energy: rested +1, tired -1."""
+
+    name = "fatigue_changes_energy"
+    writes = ("player.inventory",)
+
+    def precondition(self, state, action):
+        v = vitals(state, action)
+        return v["rested"] | v["tired"]
+
+    def effect(self, state, action):
+        return {"player.inventory": point(vitals(state, action)["energy"], sites=3)}
+
+
+class Health(Law):
+    """Recovery crossing its limits changes health: +1 when it overflows, -1 when it
+    underflows."""
+
+    name = "recovery_changes_health"
+    writes = ("player.inventory",)
+
+    def precondition(self, state, action):
+        v = vitals(state, action)
+        return v["heals"] | v["hurts"]
+
+    def effect(self, state, action):
+        return {"player.inventory": point(vitals(state, action)["health"], sites=0)}
+
+
+class HealthMemory(Law):
+    """The player's and the world's last health become this step's health."""
+
+    name = "health_memory"
+    writes = ("player.last_health", "last_health")
+
+    def precondition(self, state, action):
+        return jnp.bool_(True)
+
+    def effect(self, state, action):
+        health = vitals(state, action)["health"]
+        return {"player.last_health": point(health), "last_health": point(health)}
+
+
+# -- objects
+def _in_range(state, action):
+    pos = situation(state, action)["pos"]
+    return state.objects.alive & (
+        grid.distance(state.objects.pos, pos) < rules.UPDATE_RANGE
+    )
+
+
+class PlantsGrow(Law):
+    """Every plant in the update range grows by 1 each step."""
+
+    name = "plants_grow"
+    writes = ("objects.grown",)
+
+    def precondition(self, state, action):
+        return jnp.bool_(True)
+
+    def effect(self, state, action):
+        plants = _in_range(state, action) & (state.objects.kind == rules.PLANT)
+        eaten = EatPlant().precondition(state, action)
+        slot = situation(state, action)["slot"]
+        skip = eaten & (jnp.arange(plants.shape[0]) == slot)
+        grown = jnp.minimum(state.objects.grown + 1, MAX_STEP)
+        return {"objects.grown": point(grown, where=plants & ~skip)}
+
+
+class CowsWander(Law):
+    """Each cow in range moves with a learnable probability to one of the four
+    neighbouring cells, chosen uniformly; a move onto a taken or unwalkable cell
+    leaves it in place."""
+
+    name = "cows_wander"
+    writes = ("objects.pos",)
+    parameters = (Probability("move", prior=(1.0, 1.0), init=0.3),)
+
+    def precondition(self, state, action):
+        return jnp.bool_(True)
+
+    def effect(self, state, action):
+        objects = state.objects
+        cows = _in_range(state, action) & (objects.kind == rules.COW)
+        p = self.param("move")
+        pos = objects.pos  # (N, 2)
+        moved = pos[:, None, :] + grid.DIRECTIONS[None, :, :]  # (N, 4, 2)
+        player_pos = situation(state, action)["pos"]
+        free = (
+            grid.inside(moved)
+            & (grid.occupant_at(state.occupant, moved) == EMPTY)
+            & grid.is_in(grid.material_at(state.material, moved), rules.WALKABLE)
+            & ~jnp.all(moved == player_pos, axis=-1)
+        )
+        target = jnp.where(free[..., None], moved, pos[:, None, :])  # (N, 4, 2)
+        values = [pos] + [target[:, d, :] for d in range(4)]
+        probabilities = [1 - p] + [p * 0.25] * 4
+        return {
+            "objects.pos": categorical(
+                values,
+                probabilities,
+                where=jnp.broadcast_to(cows[:, None], pos.shape),
+            )
+        }
+
+
+def library() -> list[Law]:
+    """Every law written so far (see the module docstring for what is missing)."""
+    laws: list[Law] = [ClockTicks(), PlayerTurns(), PlayerWalks(), PlayerBlocked()]
+    laws.append(LavaKills())
+    for material in rules.COLLECT:
+        laws.append(Collect(material, learn_probability=material == rules.GRASS))
+    for action in (rules.PLACE_STONE, rules.PLACE_TABLE, rules.PLACE_FURNACE):
+        laws.append(Place(action))
+    laws.append(PlantSapling())
+    for action in rules.MAKE:
+        laws.append(Make(action))
+    laws += [PlayerHits(), CreatureDies(), EatPlant(), FallsAsleep(), WakesUp()]
+    laws += [BodyCounters(), Starves(), Thirsts(), Energy(), Health(), HealthMemory()]
+    laws += [PlantsGrow(), CowsWander()]
+    return laws

@@ -1,0 +1,88 @@
+"""``symworld evaluate DIR``: score a fitted model on a scenario suite.
+
+::
+
+    symworld evaluate runs/switches --scenarios switches --trials 5 [--json]
+
+Prints a table (or, with ``--json``, ``{"mean", "std", "scenarios",
+"baselines"}``) and writes ``DIR/evaluation.json`` and ``DIR/evaluation.csv``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from symworld.commands.output import print_json
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "evaluate",
+        help="evaluate a fitted law model on a scenario suite",
+        description="Rank true next states among distractors and compare sampled "
+        "next states with the truth, scenario by scenario, beside the null and "
+        "random reference models.",
+    )
+    parser.add_argument("directory", help="directory holding model.json")
+    parser.add_argument(
+        "--scenarios", default=None, help="scenario suite (default: the env's suite)"
+    )
+    parser.add_argument("--trials", type=int, default=5, help="seeded trials (5)")
+    parser.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    parser.add_argument(
+        "--trust-law-file",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="allow importing the model's law file (it is Python code)",
+    )
+    parser.add_argument(
+        "--with-true", action="store_true", help="also score the true dynamics"
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from symworld.evaluation.baselines import NullModel, RandomModel
+    from symworld.evaluation.protocol import evaluate_models
+    from symworld.evaluation.report import format_table, write_report
+    from symworld.evaluation.scenarios import load_suite
+    from symworld.programs.environments import law_environment
+    from symworld.programs.source import load_model, read_model_file
+    from symworld.worldmodel import EnvModel
+
+    payload = read_model_file(args.directory)
+    environment = law_environment(payload["env_id"])
+    env = environment.env()
+    schema = environment.schema(env)
+    model = load_model(args.directory, trusted=args.trust_law_file, schema=schema)
+    suite_name = args.scenarios or environment.scenarios
+    suite = load_suite(suite_name)
+    models = {"laws": model, "null": NullModel(), "random": RandomModel(schema)}
+    if args.with_true:
+        models["true"] = EnvModel(env)
+    report = evaluate_models(
+        models,
+        env,
+        schema,
+        suite,
+        trials=args.trials,
+        seed=args.seed,
+        mutators=environment_mutators(payload["env_id"]),
+        primary="laws",
+        suite=suite_name,
+    )
+    write_report(report, args.directory)
+    if args.json:
+        print_json(report.to_json())
+    else:
+        print(format_table(report))
+    return 0
+
+
+def environment_mutators(env_id: str):
+    """The distractor set of an environment (``None``: the default set)."""
+    from symworld.evaluation.scenarios import mutators_for
+
+    return mutators_for(env_id)

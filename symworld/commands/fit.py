@@ -1,0 +1,132 @@
+"""``symworld fit laws``: fit a law library to transitions and save the model.
+
+::
+
+    symworld fit laws --env symworld/Switches-v0 --laws switches --steps 2000 \
+        --seed 0 --out runs/switches
+    symworld fit laws --env symworld/Switches-v0 --laws my_laws.py \
+        --trust-law-file my_laws.py --data rollouts.parquet --out runs/mine
+
+``fit`` has one sub-command per model family; this module registers ``laws``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import jax
+
+from symworld.commands.output import print_json
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "fit",
+        help="fit a world model to transitions",
+        description="Fit a world model; choose the model family as a sub-command.",
+    )
+    families = parser.add_subparsers(dest="family", metavar="FAMILY", required=True)
+    laws = families.add_parser(
+        "laws",
+        help="fit a law library (weights, law probabilities, persistence)",
+        description="Fit a law library's weights, learnable probabilities and "
+        "persistence defaults by MAP (default), SVI or NUTS, and write "
+        "DIR/model.json.",
+    )
+    laws.add_argument(
+        "--env", required=True, help="gymnasium id, e.g. symworld/Switches-v0"
+    )
+    laws.add_argument(
+        "--laws",
+        default=None,
+        help="law library: a module under symworld.laws (e.g. switches) or a .py "
+        "file (needs --trust-law-file); default: the env's library",
+    )
+    laws.add_argument(
+        "--trust-law-file",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="allow importing this law file (it is Python code); repeatable",
+    )
+    source = laws.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--steps", type=int, help="collect this many random-policy steps"
+    )
+    source.add_argument("--data", help="trajectory file (.csv, .npz, .parquet)")
+    laws.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    laws.add_argument("--out", required=True, help="output directory")
+    laws.add_argument(
+        "--method", choices=["map", "svi", "nuts"], default="map", help="inference"
+    )
+    laws.add_argument(
+        "--iterations", type=int, default=1000, help="optimiser steps (MAP/SVI)"
+    )
+    laws.add_argument(
+        "--learning-rate", type=float, default=0.05, help="Adam step size (MAP/SVI)"
+    )
+    laws.add_argument("--json", action="store_true", help="print a JSON summary")
+    laws.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from symworld.programs import LawModel
+    from symworld.programs.data import random_transitions, transitions_from_file
+    from symworld.programs.environments import law_environment
+    from symworld.programs.source import library_reference, load_library, save_model
+
+    if args.steps is not None and args.steps < 1:
+        raise ValueError("--steps must be at least 1")
+    environment = law_environment(args.env)
+    env = environment.env()
+    schema = environment.schema(env)
+    reference = library_reference(args.laws or environment.laws)
+    laws = load_library(reference, args.trust_law_file)
+
+    start = time.perf_counter()
+    if args.data is not None:
+        batch = transitions_from_file(args.data, schema)
+    else:
+        batch = random_transitions(env, args.steps, args.seed)
+    count = int(batch.actions.shape[0])
+    model = LawModel.build(laws, schema, examples=(batch.states, batch.actions))
+    fitted, result = model.fit(
+        batch.states,
+        batch.actions,
+        batch.next_states,
+        key=jax.random.key(args.seed),
+        method=args.method,
+        steps=args.iterations,
+        learning_rate=args.learning_rate,
+    )
+    seconds = time.perf_counter() - start
+    info = {
+        "method": args.method,
+        "transitions": count,
+        "source": args.data or f"random policy, {args.steps} steps",
+        "seed": args.seed,
+        "iterations": args.iterations,
+        "learning_rate": args.learning_rate,
+        "final_loss": float(result.losses[-1]) if result.losses.size else None,
+        "seconds": round(seconds, 2),
+    }
+    path = save_model(fitted, args.out, reference, info)
+    summary = {
+        "out": str(path),
+        "env": args.env,
+        **info,
+        "weights": fitted.weight_table(),
+        "parameters": fitted.parameter_table(),
+    }
+    if args.json:
+        print_json(summary)
+    else:
+        print(f"fitted {len(laws)} laws on {count} transitions in {seconds:.1f} s")
+        width = max(len(name) for name in summary["weights"])
+        for name, weight in summary["weights"].items():
+            print(f"  {name:<{width}}  weight {weight:8.3f}")
+        for name, value in summary["parameters"].items():
+            print(f"  {name}: {value}")
+        print(f"wrote {path}")
+    return 0

@@ -1,0 +1,229 @@
+"""Trials and aggregation of the evaluation protocol.
+
+For each of ``trials`` seeded trials and each scenario, the scenario is rolled
+out in the true environment (trial key), and for every transition each model:
+
+1. samples a next state (its own prediction);
+2. scores the candidates (truth, its sample, one distractor per applicable
+   mutator, shuffled with the trial's seed);
+3. gets the per-transition metrics of :mod:`symworld.evaluation.metrics`.
+
+A scenario's value in a trial is the mean over its transitions; a scenario's mean
+and std are over trials (population std); the overall mean is the mean of the
+scenario means and the overall std the mean of the scenario stds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from symworld.evaluation.candidates import assemble, distractors
+from symworld.evaluation.metrics import (
+    METRICS,
+    changed_iou,
+    edit_distance,
+    rank_metrics,
+)
+from symworld.evaluation.mutators import Mutator, default_mutators
+from symworld.evaluation.scenarios import Scenario, run_scenario
+from symworld.programs.attributes import Schema
+from symworld.programs.model import LawModel
+from symworld.progress import progress
+from symworld.worldmodel import WorldModel
+
+logger = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class ModelResult:
+    """One model's results.
+
+    - ``mean``/``std``: ``{metric: value}`` over the suite.
+    - ``scenarios``: ``{name: {"mean": {...}, "std": {...}, "trials": [{...}],
+      "transitions": int, "changes": bool}}``.
+    """
+
+    mean: dict[str, float]
+    std: dict[str, float]
+    scenarios: dict[str, dict[str, Any]]
+
+
+@dataclasses.dataclass
+class EvaluationReport:
+    """Results of every model on one suite; ``primary`` names the evaluated model,
+    the others are references (``null``, ``random``, ``true``)."""
+
+    primary: str
+    suite: str
+    trials: int
+    seed: int
+    models: dict[str, ModelResult]
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"mean", "std", "scenarios", "baselines", ...}`` (see docs/laws.md)."""
+        main = self.models[self.primary]
+        scenarios = {}
+        for name, entry in main.scenarios.items():
+            scenarios[name] = {
+                **entry["mean"],
+                "std": entry["std"],
+                "transitions": entry["transitions"],
+                "changes": entry["changes"],
+                "baselines": {
+                    other: self.models[other].scenarios[name]["mean"]
+                    for other in self.models
+                    if other != self.primary
+                },
+            }
+        return {
+            "suite": self.suite,
+            "trials": self.trials,
+            "seed": self.seed,
+            "mean": main.mean,
+            "std": main.std,
+            "scenarios": scenarios,
+            "baselines": {
+                other: {"mean": result.mean, "std": result.std, **result.mean}
+                for other, result in self.models.items()
+                if other != self.primary
+            },
+        }
+
+
+class _Scorer:
+    """Compiled sampling and candidate scoring for one model."""
+
+    def __init__(self, model: WorldModel, schema: Schema):
+        self.model = model
+        self.schema = schema
+        self._sample = eqx.filter_jit(lambda m, k, s, a: m.sample(k, s, a))
+        if isinstance(model, LawModel):
+            self._score = eqx.filter_jit(
+                lambda m, s, a, c: m.candidate_log_probs(s, a, c)
+            )
+        else:
+
+            def score(m, state, action, candidates):
+                decoded = jax.vmap(schema.decode)(candidates)
+                return jax.vmap(lambda c: m.log_prob(state, action, c))(decoded)
+
+            self._score = eqx.filter_jit(score)
+
+    def sample(self, key, state, action) -> np.ndarray:
+        following = self._sample(self.model, key, state, action)
+        return np.asarray(self.schema.encode(following))
+
+    def scores(self, state, action, candidates: np.ndarray, width: int) -> np.ndarray:
+        """Scores of the candidates, padded to ``width`` rows to avoid retracing."""
+        count = candidates.shape[0]
+        padded = np.concatenate(
+            [candidates, np.repeat(candidates[:1], width - count, axis=0)]
+        )
+        return np.asarray(self._score(self.model, state, action, jnp.asarray(padded)))[
+            :count
+        ]
+
+
+def evaluate_models(
+    models: Mapping[str, WorldModel],
+    env: Any,
+    schema: Schema,
+    scenarios: Sequence[Scenario],
+    *,
+    trials: int = 5,
+    seed: int = 0,
+    mutators: Sequence[Mutator] | None = None,
+    primary: str | None = None,
+    suite: str = "",
+) -> EvaluationReport:
+    """Evaluate world models on a scenario suite (see the module docstring)."""
+    if trials < 1:
+        raise ValueError("trials must be at least 1")
+    mutators = tuple(mutators) if mutators is not None else default_mutators()
+    scorers = {name: _Scorer(model, schema) for name, model in models.items()}
+    width = len(mutators) + 2
+    per_trial: dict[str, dict[str, list[dict[str, float]]]] = {
+        name: {s.name: [] for s in scenarios} for name in models
+    }
+    counts: dict[str, int] = {}
+    changes: dict[str, bool] = {s.name: False for s in scenarios}
+    root = jax.random.key(seed)
+    work = [(t, i) for t in range(trials) for i in range(len(scenarios))]
+    for trial, index in progress(work, total=len(work), desc="evaluate"):
+        scenario = scenarios[index]
+        compared = np.ones(schema.num_sites, bool)
+        for name in scenario.ignore:
+            k = schema.index(name)
+            compared[schema.offsets[k] : schema.offsets[k + 1]] = False
+        key = jax.random.fold_in(jax.random.fold_in(root, trial), index)
+        transitions = run_scenario(env, scenario, key)
+        counts[scenario.name] = len(transitions)
+        sums = {name: dict.fromkeys(METRICS, 0.0) for name in models}
+        for step, (state, action, following) in enumerate(transitions):
+            previous = np.asarray(schema.encode(state))
+            truth = np.asarray(schema.encode(following))
+            changes[scenario.name] |= not np.array_equal(previous, truth)
+            rng = np.random.default_rng([seed, trial, index, step])
+            made = distractors(rng, schema, mutators, previous, int(action), truth)
+            sample_key = jax.random.fold_in(jax.random.fold_in(key, 10_000), step)
+            for name, scorer in scorers.items():
+                sample = scorer.sample(sample_key, state, action)
+                order_rng = np.random.default_rng([seed, trial, index, step, 1])
+                candidates = assemble(order_rng, truth, sample, made, compared)
+                scores = scorer.scores(state, action, candidates.states, width)
+                ranking = rank_metrics(scores, candidates.is_truth)
+                values = {
+                    "accuracy": ranking.accuracy,
+                    "mrr": ranking.reciprocal_rank,
+                    "normalized_recall": ranking.normalized_recall,
+                    "edit_distance": edit_distance(sample, truth),
+                    "iou": changed_iou(previous, sample, truth),
+                }
+                for metric, value in values.items():
+                    sums[name][metric] += value
+        for name in models:
+            per_trial[name][scenario.name].append(
+                {m: v / max(len(transitions), 1) for m, v in sums[name].items()}
+            )
+
+    results = {}
+    for name in models:
+        scenario_results = {}
+        for scenario in scenarios:
+            rows = per_trial[name][scenario.name]
+            table = np.array([[row[m] for m in METRICS] for row in rows])
+            scenario_results[scenario.name] = {
+                "mechanic": scenario.mechanic,
+                "variant": scenario.variant,
+                "mean": dict(zip(METRICS, table.mean(0).tolist(), strict=True)),
+                "std": dict(zip(METRICS, table.std(0).tolist(), strict=True)),
+                "trials": rows,
+                "transitions": counts.get(scenario.name, 0),
+                "changes": bool(changes[scenario.name]),
+            }
+        means = np.array(
+            [[r["mean"][m] for m in METRICS] for r in scenario_results.values()]
+        )
+        stds = np.array(
+            [[r["std"][m] for m in METRICS] for r in scenario_results.values()]
+        )
+        results[name] = ModelResult(
+            dict(zip(METRICS, means.mean(0).tolist(), strict=True)),
+            dict(zip(METRICS, stds.mean(0).tolist(), strict=True)),
+            scenario_results,
+        )
+    return EvaluationReport(
+        primary=primary or next(iter(models)),
+        suite=suite,
+        trials=trials,
+        seed=seed,
+        models=results,
+    )

@@ -1,0 +1,292 @@
+"""Attribute schemas: the named, discrete quantities a law model predicts.
+
+A state is any pytree of arrays (a dataclass such as ``SwitchesState`` or the
+Crafter-OO state). Each *leaf* of the pytree is an :class:`Attribute` named by its
+dotted path (``"toggle"``, ``"player.inventory.wood"``, ``"objects.x"``,
+``"materials"``). An attribute of shape ``(n, m)`` has ``n * m`` *sites* (one per
+element): object tables have one site per slot, the map one site per tile. Every
+site holds an integer in the attribute's domain ``low..high``; boolean leaves
+(such as an object table's ``alive`` mask, which models birth and death) have the
+domain ``0..1``, and float leaves that move in fixed steps are stored as
+``round(value * scale)``.
+
+:class:`Schema` encodes a state into one flat int32 vector of all sites
+(``encode``) and back (``decode``), so that the model's pooled predictions,
+scoring and sampling work on plain arrays.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from symworld.trajectory import flatten_tree
+
+PyTree = Any
+
+
+@dataclasses.dataclass(frozen=True)
+class Attribute:
+    """One named leaf of the state.
+
+    **Fields:**
+
+    - ``name``: dotted path of the leaf in the state pytree.
+    - ``shape``: the leaf's shape (``()`` for a scalar); it has ``prod(shape)`` sites.
+    - ``low``, ``high``: inclusive integer domain of every site (after scaling).
+    - ``dtype``: the leaf's dtype name (``"int32"``, ``"bool"``, ``"float32"``).
+    - ``scale``: float leaves are stored as ``round(value * scale)``; 1 otherwise.
+    - ``role``: a free tag used by evaluation mutators (``"player.health"``,
+      ``"entity.position"``, ``"inventory"``, ``"map"``, ``"entity.alive"``, ...).
+    """
+
+    name: str
+    shape: tuple[int, ...]
+    low: int
+    high: int
+    dtype: str = "int32"
+    scale: float = 1.0
+    role: str = ""
+
+    @property
+    def size(self) -> int:
+        """Number of sites (elements)."""
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def domain_size(self) -> int:
+        """Number of values a site can take, ``high - low + 1``."""
+        return int(self.high - self.low + 1)
+
+
+@dataclasses.dataclass(frozen=True)
+class Schema:
+    """The attributes of an environment's state, in the order of its pytree leaves.
+
+    **Fields:**
+
+    - ``env_id``: the environment the schema describes (``"symworld/Switches-v0"``);
+      data and models of another environment are rejected.
+    - ``attributes``: one :class:`Attribute` per leaf, in ``flatten_tree`` order.
+    - ``template``: a state whose structure, shapes and dtypes :meth:`decode` copies.
+    """
+
+    env_id: str
+    attributes: tuple[Attribute, ...]
+    template: PyTree = dataclasses.field(compare=False, repr=False)
+
+    @classmethod
+    def from_state(
+        cls,
+        env_id: str,
+        state: PyTree,
+        domains: Mapping[str, tuple[int, int]],
+        *,
+        scales: Mapping[str, float] | None = None,
+        roles: Mapping[str, str] | None = None,
+    ) -> Schema:
+        """Build a schema from an example state.
+
+        ``domains`` maps every leaf name to ``(low, high)``; boolean leaves may be
+        omitted (they get ``(0, 1)``). A leaf without a domain raises ``ValueError``.
+        """
+        scales = dict(scales or {})
+        roles = dict(roles or {})
+        attributes = []
+        for name, leaf in flatten_tree(state).items():
+            leaf = np.asarray(leaf)
+            if name in domains:
+                low, high = domains[name]
+            elif leaf.dtype == np.bool_:
+                low, high = 0, 1
+            else:
+                raise ValueError(
+                    f"schema for {env_id}: attribute {name!r} has no domain (low, high)"
+                )
+            if high < low:
+                raise ValueError(f"attribute {name!r}: empty domain {low}..{high}")
+            attributes.append(
+                Attribute(
+                    name=name,
+                    shape=tuple(leaf.shape),
+                    low=int(low),
+                    high=int(high),
+                    dtype=str(leaf.dtype),
+                    scale=float(scales.get(name, 1.0)),
+                    role=roles.get(name, ""),
+                )
+            )
+        unknown = set(domains) - {a.name for a in attributes}
+        if unknown:
+            raise ValueError(
+                f"schema for {env_id}: no state leaf named {sorted(unknown)}"
+            )
+        return cls(env_id=env_id, attributes=tuple(attributes), template=state)
+
+    # -- lookup -----------------------------------------------------------------
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Attribute names in order."""
+        return tuple(a.name for a in self.attributes)
+
+    def index(self, name: str) -> int:
+        """Position of an attribute in :attr:`attributes`; ``KeyError`` if unknown."""
+        for position, attribute in enumerate(self.attributes):
+            if attribute.name == name:
+                return position
+        raise KeyError(name)
+
+    def __getitem__(self, name: str) -> Attribute:
+        return self.attributes[self.index(name)]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+    @property
+    def offsets(self) -> np.ndarray:
+        """int64 ``(K + 1,)``: start of each attribute's sites in the flat vector."""
+        sizes = [a.size for a in self.attributes]
+        return np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+
+    @property
+    def num_sites(self) -> int:
+        """Total number of sites in a state."""
+        return int(self.offsets[-1])
+
+    def site_attribute(self) -> np.ndarray:
+        """int32 ``(num_sites,)``: the attribute index of each site."""
+        return np.repeat(
+            np.arange(len(self.attributes)), [a.size for a in self.attributes]
+        ).astype(np.int32)
+
+    def site_low(self) -> np.ndarray:
+        """int32 ``(num_sites,)``: the domain's low end at each site."""
+        return np.repeat(
+            [a.low for a in self.attributes], [a.size for a in self.attributes]
+        ).astype(np.int32)
+
+    def site_domain_size(self) -> np.ndarray:
+        """int32 ``(num_sites,)``: the domain size at each site."""
+        return np.repeat(
+            [a.domain_size for a in self.attributes], [a.size for a in self.attributes]
+        ).astype(np.int32)
+
+    # -- encoding ---------------------------------------------------------------
+    def encode(self, state: PyTree) -> jax.Array:
+        """The flat int32 ``(num_sites,)`` vector of a state (jit/vmap friendly)."""
+        leaves = jax.tree_util.tree_leaves(state)
+        if len(leaves) != len(self.attributes):
+            raise ValueError(
+                f"state has {len(leaves)} leaves; schema {self.env_id} expects "
+                f"{len(self.attributes)} ({', '.join(self.names)})"
+            )
+        parts = []
+        for attribute, leaf in zip(self.attributes, leaves, strict=True):
+            leaf = jnp.asarray(leaf)
+            if leaf.shape != attribute.shape:
+                raise ValueError(
+                    f"attribute {attribute.name!r}: shape {leaf.shape}, schema "
+                    f"{self.env_id} expects {attribute.shape}"
+                )
+            if attribute.scale != 1.0:
+                leaf = jnp.round(leaf * attribute.scale)
+            parts.append(jnp.reshape(leaf, (-1,)).astype(jnp.int32))
+        return jnp.concatenate(parts)
+
+    def decode(self, vector: jax.Array) -> PyTree:
+        """Rebuild a state (structure and dtypes of :attr:`template`) from
+        :meth:`encode`'s vector."""
+        offsets = self.offsets
+        template_leaves, treedef = jax.tree_util.tree_flatten(self.template)
+        leaves = []
+        for position, (attribute, like) in enumerate(
+            zip(self.attributes, template_leaves, strict=True)
+        ):
+            part = vector[offsets[position] : offsets[position + 1]]
+            part = jnp.reshape(part, attribute.shape)
+            if attribute.scale != 1.0:
+                part = part / attribute.scale
+            leaves.append(part.astype(jnp.asarray(like).dtype))
+        return jax.tree_util.tree_unflatten(treedef, leaves)
+
+    def encode_columns(self, columns: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Encode named columns (a trajectory's ``state`` dict, ``(B, *shape)`` each)
+        into an int32 ``(B, num_sites)`` matrix.
+
+        Raises ``ValueError`` when a column is missing, has the wrong shape, or a
+        value lies outside its attribute's domain (naming the attribute), which is
+        how data recorded from another environment is rejected.
+        """
+        missing = [name for name in self.names if name not in columns]
+        if missing:
+            raise ValueError(
+                f"data does not match environment {self.env_id}: missing attributes "
+                f"{missing[:8]}; found {sorted(columns)[:8]}"
+            )
+        extra = sorted(set(columns) - set(self.names))
+        if extra:
+            raise ValueError(
+                f"data does not match environment {self.env_id}: unknown attributes "
+                f"{extra[:8]}"
+            )
+        parts = []
+        batch = None
+        for attribute in self.attributes:
+            column = np.asarray(columns[attribute.name])
+            if batch is None:
+                batch = column.shape[0]
+            if column.shape[1:] != attribute.shape or column.shape[0] != batch:
+                raise ValueError(
+                    f"data does not match environment {self.env_id}: attribute "
+                    f"{attribute.name!r} has shape {column.shape[1:]}, expected "
+                    f"{attribute.shape}"
+                )
+            values = column.astype(np.float64) * attribute.scale
+            values = np.round(values).astype(np.int64).reshape(batch, -1)
+            bad = (values < attribute.low) | (values > attribute.high)
+            if bad.any():
+                row = int(np.argwhere(bad)[0, 0])
+                value = int(values[bad][0])
+                raise ValueError(
+                    f"data does not match environment {self.env_id}: attribute "
+                    f"{attribute.name!r} row {row} holds {value}, outside its domain "
+                    f"{attribute.low}..{attribute.high}"
+                )
+            parts.append(values.astype(np.int32))
+        return np.concatenate(parts, axis=1)
+
+    def describe(self) -> list[dict[str, Any]]:
+        """JSON-serialisable description of every attribute."""
+        return [
+            {
+                "name": a.name,
+                "shape": list(a.shape),
+                "low": a.low,
+                "high": a.high,
+                "dtype": a.dtype,
+                "scale": a.scale,
+                "role": a.role,
+            }
+            for a in self.attributes
+        ]
+
+
+def site_names(schema: Schema, sites: Sequence[int]) -> list[str]:
+    """Readable names (``"objects.x[3]"``) of flat site indices."""
+    offsets = schema.offsets
+    names = []
+    for site in sites:
+        position = int(np.searchsorted(offsets, site, side="right") - 1)
+        attribute = schema.attributes[position]
+        local = int(site - offsets[position])
+        if attribute.shape == ():
+            names.append(attribute.name)
+        else:
+            index = np.unravel_index(local, attribute.shape)
+            names.append(f"{attribute.name}[{','.join(str(int(i)) for i in index)}]")
+    return names

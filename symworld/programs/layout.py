@@ -1,0 +1,349 @@
+"""The static layout of a law set: which (law, attribute) blocks exist and where
+their predictions go, plus the checks that reject bad laws when a model is built.
+
+Running every law on one transition gives a fixed list of *pairs*: one pair per
+(law, attribute, site) the law may speak about. A pair carries the law's support
+values and log-probability pieces at that site and an ``active`` flag
+(precondition and ``where`` mask). The number of pairs ``P`` is static, so
+:func:`evaluate_pairs` compiles once and vmaps over transitions; fitting then keeps
+only the active pairs (see :mod:`symworld.programs.fitting`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from symworld.programs.attributes import Schema
+from symworld.programs.effects import MAX_COMPONENTS, Distribution
+from symworld.programs.law import Law, Probability, Simplex
+
+PyTree = Any
+
+
+class LawError(ValueError):
+    """A law that cannot be used; the message names the law (and attribute)."""
+
+    def __init__(self, law: str, message: str, attribute: str | None = None):
+        self.law = law
+        self.attribute = attribute
+        where = f"law {law!r}" + (f", attribute {attribute!r}" if attribute else "")
+        super().__init__(f"{where}: {message}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Block:
+    """One (law, attribute) prediction block of ``sites`` pairs and ``support``
+    entries; ``components`` are global component indices ``(support, C)``."""
+
+    law: int
+    attribute: int
+    sites: int
+    support: int
+    components: np.ndarray
+
+
+class Layout:
+    """Static structure of a law set over a schema (hash by identity)."""
+
+    def __init__(self, laws: Sequence[Law], schema: Schema):
+        self.laws = tuple(laws)
+        self.schema = schema
+        names = [law.name for law in self.laws]
+        for law in self.laws:
+            if not isinstance(law, Law):
+                raise LawError(str(law), "is not a symworld.programs.Law instance")
+            if not law.name:
+                raise LawError(type(law).__name__, "has no name")
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise LawError(duplicates[0], "the name is used by more than one law")
+
+        # Learnable parameters and their log-probability components.
+        self.parameters: list[tuple[int, Probability | Simplex]] = []
+        component_names: list[str] = []
+        for index, law in enumerate(self.laws):
+            for parameter in law.parameters:
+                self.parameters.append((index, parameter))
+                component_names.extend(parameter.component_names(law.name))
+        self.component_names = tuple(component_names)
+        self.component_index = {n: i for i, n in enumerate(component_names)}
+
+        for law in self.laws:
+            for attribute in law.writes:
+                if attribute not in schema:
+                    raise LawError(
+                        law.name,
+                        f"writes an unknown attribute (schema {schema.env_id})",
+                        attribute,
+                    )
+
+        # Trace each law once (eagerly) on the template state for its structure.
+        state = schema.template
+        action = jnp.int32(0)
+        self.blocks: list[Block] = []
+        for index, law in enumerate(self.laws):
+            _check_precondition(law, state, action)
+            effect = _call_effect(law, state, action)
+            for attribute_name, distribution in effect.items():
+                k = schema.index(attribute_name)
+                values, _, sites, _ = normalise(
+                    law, schema, attribute_name, distribution
+                )
+                components = np.full(
+                    (distribution.support_size, MAX_COMPONENTS), -1, np.int32
+                )
+                for s, names_s in enumerate(distribution.component_names()):
+                    for c, component in enumerate(names_s):
+                        if component not in self.component_index:
+                            raise LawError(
+                                law.name,
+                                f"uses the unknown parameter component {component!r}",
+                                attribute_name,
+                            )
+                        components[s, c] = self.component_index[component]
+                self.blocks.append(
+                    Block(
+                        index, k, int(values.shape[0]), int(values.shape[1]), components
+                    )
+                )
+        self.support = max([b.support for b in self.blocks], default=1)
+        self.num_pairs = int(sum(b.sites for b in self.blocks))
+        pair_law, pair_block = [], []
+        for position, block in enumerate(self.blocks):
+            pair_law.extend([block.law] * block.sites)
+            pair_block.extend([position] * block.sites)
+        self.pair_law = np.asarray(pair_law, np.int32)
+        self.pair_block = np.asarray(pair_block, np.int32)
+        table = np.full((max(len(self.blocks), 1), self.support, MAX_COMPONENTS), -1)
+        for position, block in enumerate(self.blocks):
+            table[position, : block.support] = block.components
+        self.block_components = table.astype(np.int32)
+        self.pair_components = (
+            self.block_components[self.pair_block]
+            if (self.num_pairs)
+            else np.zeros((0, self.support, MAX_COMPONENTS), np.int32)
+        )
+        self.value_span = int(max(a.domain_size for a in schema.attributes))
+        if schema.num_sites * self.value_span >= 2**31 - 1:
+            raise ValueError(
+                f"schema {schema.env_id}: {schema.num_sites} sites x "
+                f"{self.value_span} values is too large for int32 cell keys"
+            )
+
+
+def _check_precondition(law: Law, state: PyTree, action: jax.Array) -> None:
+    try:
+        result = jnp.asarray(law.precondition(state, action))
+    except Exception as error:  # noqa: BLE001 - any failure rejects the law
+        raise LawError(
+            law.name, f"precondition raised {type(error).__name__}: {error}"
+        ) from None
+    if result.shape != ():
+        raise LawError(
+            law.name, f"precondition must return a scalar, got shape {result.shape}"
+        )
+
+
+def _call_effect(law: Law, state: PyTree, action: jax.Array) -> dict[str, Distribution]:
+    try:
+        effect = law.effect(state, action)
+    except LawError:
+        raise
+    except Exception as error:  # noqa: BLE001 - any failure rejects the law
+        raise LawError(
+            law.name, f"effect raised {type(error).__name__}: {error}"
+        ) from None
+    if not isinstance(effect, dict):
+        raise LawError(
+            law.name, f"effect must return a dict, got {type(effect).__name__}"
+        )
+    for attribute, distribution in effect.items():
+        if attribute not in law.writes:
+            raise LawError(
+                law.name,
+                "the effect writes an attribute not listed in writes",
+                attribute,
+            )
+        if not isinstance(distribution, Distribution):
+            raise LawError(
+                law.name,
+                "effect value must be a Distribution, got "
+                f"{type(distribution).__name__}",
+                attribute,
+            )
+    return effect
+
+
+def normalise(
+    law: Law, schema: Schema, attribute_name: str, distribution: Distribution
+) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
+    """A distribution as arrays: values int32 ``(M, S)``, log-offsets float32
+    ``(M, S)``, local sites int32 ``(M,)`` and the ``where`` mask bool ``(M,)``."""
+    attribute = schema[attribute_name]
+    try:
+        if distribution.sites is None:
+            count = attribute.size
+            sites = jnp.arange(count, dtype=jnp.int32)
+
+            def fit(x, what):
+                x = jnp.asarray(x)
+                return jnp.reshape(jnp.broadcast_to(x, attribute.shape), (count,))
+        else:
+            sites = jnp.reshape(jnp.asarray(distribution.sites, jnp.int32), (-1,))
+            count = sites.shape[0]
+
+            def fit(x, what):
+                x = jnp.asarray(x)
+                if x.ndim > 1:
+                    x = jnp.reshape(x, (-1,))
+                return jnp.broadcast_to(x, (count,))
+
+        values = jnp.stack(
+            [_to_int(fit(v, "values")) for v in distribution.values],
+            axis=-1,
+        )
+        offsets = jnp.stack(
+            [
+                fit(jnp.asarray(term.log_offset, jnp.float32), "probabilities")
+                for term in distribution.probabilities
+            ],
+            axis=-1,
+        )
+        where = (
+            jnp.ones((count,), bool)
+            if distribution.where is None
+            else fit(jnp.asarray(distribution.where).astype(bool), "where")
+        )
+    except (ValueError, TypeError) as error:
+        raise LawError(
+            law.name,
+            f"prediction has the wrong shape for an attribute of shape "
+            f"{attribute.shape} ({error})",
+            attribute_name,
+        ) from None
+    return values, offsets, sites, where
+
+
+def _to_int(values: jax.Array) -> jax.Array:
+    """int32 values (floats rounded, booleans as 0/1)."""
+    if jnp.issubdtype(values.dtype, jnp.floating):
+        values = jnp.round(values)
+    return values.astype(jnp.int32)
+
+
+class Pairs(NamedTuple):
+    """Every (law, attribute, site) pair of one transition (``P`` pairs, ``S``
+    support entries).
+
+    - ``active``: bool ``(P,)`` precondition and mask.
+    - ``site``: int32 ``(P,)`` global site index in the encoded state.
+    - ``values``: int32 ``(P, S)`` support values (padding: the domain's low end).
+    - ``log_offset``: float32 ``(P, S)`` fixed log-probability parts (padding -inf).
+    """
+
+    active: jax.Array
+    site: jax.Array
+    values: jax.Array
+    log_offset: jax.Array
+
+
+def evaluate_pairs(layout: Layout, state: PyTree, action: jax.Array) -> Pairs:
+    """Run every law on one transition (jnp; vmap and jit freely)."""
+    schema = layout.schema
+    offsets = schema.offsets
+    actives, sites, values, log_offsets = [], [], [], []
+    block_position = 0
+    for law in layout.laws:
+        applies = jnp.asarray(law.precondition(state, action)).astype(bool)
+        effect = law.effect(state, action)
+        for attribute_name, distribution in effect.items():
+            block = layout.blocks[block_position]
+            block_position += 1
+            value, offset, site, where = normalise(
+                law, schema, attribute_name, distribution
+            )
+            attribute = schema[attribute_name]
+            pad = layout.support - block.support
+            value = jnp.clip(value, attribute.low, attribute.high)
+            value = jnp.pad(value, ((0, 0), (0, pad)), constant_values=attribute.low)
+            offset = jnp.pad(offset, ((0, 0), (0, pad)), constant_values=-jnp.inf)
+            actives.append(applies & where & (site >= 0) & (site < attribute.size))
+            sites.append(
+                jnp.clip(site, 0, attribute.size - 1) + offsets[block.attribute]
+            )
+            values.append(value)
+            log_offsets.append(offset)
+    if not actives:
+        return Pairs(
+            jnp.zeros((0,), bool),
+            jnp.zeros((0,), jnp.int32),
+            jnp.zeros((0, layout.support), jnp.int32),
+            jnp.zeros((0, layout.support), jnp.float32),
+        )
+    return Pairs(
+        jnp.concatenate(actives),
+        jnp.concatenate(sites).astype(jnp.int32),
+        jnp.concatenate(values),
+        jnp.concatenate(log_offsets).astype(jnp.float32),
+    )
+
+
+def check_domains(layout: Layout, states: PyTree, actions: jax.Array) -> None:
+    """Reject a law whose active prediction, on any of the example transitions,
+    puts probability on a value outside its attribute's domain, or which fails to
+    run batched. ``states``/``actions`` have a leading batch axis."""
+    schema = layout.schema
+    for index, law in enumerate(layout.laws):
+        single = Layout.__new__(Layout)
+        single.__dict__.update(layout.__dict__)
+        single.laws = (law,)
+        single.blocks = [b for b in layout.blocks if b.law == index]
+        single.support = max([b.support for b in single.blocks], default=1)
+        if not single.blocks:
+            continue
+
+        def raw(state, action, law=law):
+            applies = jnp.asarray(law.precondition(state, action)).astype(bool)
+            effect = law.effect(state, action)
+            out = {}
+            for attribute_name, distribution in effect.items():
+                value, offset, site, where = normalise(
+                    law, schema, attribute_name, distribution
+                )
+                out[attribute_name] = (applies & where, value, offset)
+            return out
+
+        try:
+            outputs = jax.jit(jax.vmap(raw))(states, actions)
+        except LawError:
+            raise
+        except Exception as error:  # noqa: BLE001 - any failure rejects the law
+            raise LawError(
+                law.name,
+                f"failed on a batch of transitions: {type(error).__name__}: "
+                f"{str(error).splitlines()[0] if str(error) else ''}",
+            ) from None
+        for attribute_name, (active, value, offset) in outputs.items():
+            attribute = schema[attribute_name]
+            active = np.asarray(active)[..., None]
+            value = np.asarray(value)
+            offset = np.asarray(offset)
+            if np.isnan(offset).any():
+                raise LawError(law.name, "a probability is NaN", attribute_name)
+            if (offset[np.broadcast_to(active, offset.shape)] > 1e-4).any():
+                raise LawError(law.name, "a probability exceeds 1", attribute_name)
+            used = active & np.isfinite(offset)
+            bad = used & ((value < attribute.low) | (value > attribute.high))
+            if bad.any():
+                raise LawError(
+                    law.name,
+                    f"predicts the value {int(value[bad][0])}, outside the domain "
+                    f"{attribute.low}..{attribute.high}",
+                    attribute_name,
+                )

@@ -1,0 +1,268 @@
+"""LawModel: a world model made of readable laws pooled in a numpyro program.
+
+Build one from a law list and a schema (bad laws are rejected here), fit it to
+transitions (MAP by default; SVI and NUTS through the same numpyro program), then
+use it as any :class:`~symworld.worldmodel.WorldModel`::
+
+    model = LawModel.build(laws, schema, examples=(states, actions))
+    model = model.fit(states, actions, next_states, key=jax.random.key(0))
+    following = model.sample(jax.random.key(1), state, action)
+    score = model.log_prob(state, action, following)
+
+``sample``/``log_prob``/``rollout`` take one transition and are pure jnp, so
+``jax.jit`` and ``jax.vmap`` (and :func:`symworld.worldmodel.batch_sample` etc.)
+apply directly. :meth:`LawModel.candidate_log_probs` scores many candidate next
+states of one transition while pooling the laws only once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from symworld.programs.attributes import Schema
+from symworld.programs.fitting import (
+    FitResult,
+    Priors,
+    compile_transitions,
+    fit,
+    initial_values,
+    log_components_from,
+)
+from symworld.programs.law import Law, Probability
+from symworld.programs.layout import Layout, check_domains, evaluate_pairs
+from symworld.programs.pooling import (
+    Pooled,
+    pool,
+    sample_sites,
+    site_constants,
+    site_log_probs,
+)
+from symworld.worldmodel import WorldModel
+
+logger = logging.getLogger(__name__)
+
+PyTree = Any
+
+
+class LawModel(WorldModel):
+    """Laws pooled per attribute by a weighted product of experts.
+
+    **Fields:**
+
+    - ``layout``: the static law set and schema (static).
+    - ``weights``: float32 ``(L,)`` one non-negative weight per law.
+    - ``log_components``: float32 ``(C,)`` log-probabilities of the laws'
+      learnable parameters (see :class:`~symworld.programs.law.Probability`).
+    - ``persistence``: float32 ``(K,)`` probability that a site of each attribute
+      keeps its value when no active law speaks about it.
+    - ``epsilon``: smoothing mass of each law's prediction (static).
+    - ``parameter_values``: the learnable parameters by ``"law/param"`` name.
+    """
+
+    layout: Layout = eqx.field(static=True)
+    weights: jax.Array
+    log_components: jax.Array
+    persistence: jax.Array
+    parameter_values: dict[str, jax.Array]
+    epsilon: float = eqx.field(static=True, default=1e-3)
+
+    # -- construction -------------------------------------------------------------
+    @classmethod
+    def build(
+        cls,
+        laws: Sequence[Law],
+        schema: Schema,
+        *,
+        examples: tuple[PyTree, jax.Array] | None = None,
+        epsilon: float = 1e-3,
+    ) -> LawModel:
+        """Check a law set against a schema and make an unfitted model (weights 1,
+        parameters at their ``init``, persistence 0.9).
+
+        Raises :class:`~symworld.programs.layout.LawError` naming the law (and
+        attribute) when a law raises, returns the wrong shape, writes an unknown
+        attribute, or, on the ``examples`` batch ``(states, actions)``, predicts a
+        value outside the attribute's domain.
+        """
+        layout = Layout(laws, schema)
+        if examples is not None:
+            states, actions = examples
+            check_domains(layout, states, jnp.asarray(actions, jnp.int32))
+        values = initial_values(layout)
+        return cls.from_values(layout, values, epsilon=epsilon)
+
+    @classmethod
+    def from_values(
+        cls, layout: Layout, values: dict[str, Any], *, epsilon: float = 1e-3
+    ) -> LawModel:
+        """A model with the given constrained values (``"weights"``,
+        ``"persistence"``, ``"law/param"``)."""
+        parameter_values = {
+            f"{layout.laws[i].name}/{p.name}": jnp.asarray(
+                values[f"{layout.laws[i].name}/{p.name}"], jnp.float32
+            )
+            for i, p in layout.parameters
+        }
+        return cls(
+            layout=layout,
+            weights=jnp.asarray(values["weights"], jnp.float32),
+            log_components=log_components_from(layout, parameter_values),
+            persistence=jnp.clip(
+                jnp.asarray(values["persistence"], jnp.float32), 1e-6, 1 - 1e-6
+            ),
+            parameter_values=parameter_values,
+            epsilon=epsilon,
+        )
+
+    @property
+    def laws(self) -> tuple[Law, ...]:
+        return self.layout.laws
+
+    @property
+    def schema(self) -> Schema:
+        return self.layout.schema
+
+    # -- fitting --------------------------------------------------------------------
+    def fit(
+        self,
+        states: PyTree,
+        actions: jax.Array,
+        next_states: jax.Array,
+        *,
+        key: jax.Array,
+        method: str = "map",
+        steps: int = 1000,
+        learning_rate: float = 0.05,
+        priors: Priors | None = None,
+        **options: Any,
+    ) -> tuple[LawModel, FitResult]:
+        """Fit weights, law parameters and persistence to ``T`` transitions.
+
+        **Arguments:**
+
+        - ``states``: state pytree with leading axis ``T``; ``actions`` int ``(T,)``.
+        - ``next_states``: encoded next states int32 ``(T, N)`` or a state pytree
+          with leading axis ``T``.
+        - ``method``: ``"map"`` (default), ``"svi"`` or ``"nuts"``.
+
+        **Returns:** the fitted model and the :class:`FitResult`.
+        """
+        priors = priors or Priors(epsilon=self.epsilon)
+        if not isinstance(next_states, np.ndarray | jax.Array):
+            next_states = jax.vmap(self.schema.encode)(next_states)
+        data = compile_transitions(self.layout, states, actions, next_states)
+        logger.info(
+            "fitting %d laws on %d transitions (%d active pairs) by %s",
+            len(self.laws),
+            data.num_transitions,
+            data.law.shape[0],
+            method,
+        )
+        result = fit(
+            self.layout,
+            data,
+            key=key,
+            priors=priors,
+            method=method,
+            steps=steps,
+            learning_rate=learning_rate,
+            **options,
+        )
+        fitted = LawModel.from_values(
+            self.layout, result.values, epsilon=priors.epsilon
+        )
+        return fitted, result
+
+    # -- prediction -----------------------------------------------------------------
+    def pooled(self, state: PyTree, action: jax.Array) -> Pooled:
+        """The pooled prediction for one transition."""
+        pairs = evaluate_pairs(self.layout, state, jnp.asarray(action, jnp.int32))
+        return pool(
+            self.layout,
+            site_constants(self.layout),
+            pairs,
+            self.weights,
+            self.log_components,
+            self.epsilon,
+        )
+
+    def sample(self, key: jax.Array, state: PyTree, action: PyTree) -> PyTree:
+        encoded = self.schema.encode(state)
+        values = sample_sites(
+            key,
+            self.layout,
+            site_constants(self.layout),
+            self.pooled(state, action),
+            self.persistence,
+            encoded,
+        )
+        return self.schema.decode(values)
+
+    def site_log_probs(
+        self, state: PyTree, action: PyTree, next_state: PyTree
+    ) -> jax.Array:
+        """float32 ``(N,)``: the log-probability of each site of ``next_state``."""
+        return site_log_probs(
+            self.layout,
+            site_constants(self.layout),
+            self.pooled(state, action),
+            self.persistence,
+            self.schema.encode(state),
+            self.schema.encode(next_state),
+        )
+
+    def log_prob(self, state: PyTree, action: PyTree, next_state: PyTree) -> jax.Array:
+        return jnp.sum(self.site_log_probs(state, action, next_state))
+
+    def candidate_log_probs(
+        self, state: PyTree, action: PyTree, candidates: jax.Array
+    ) -> jax.Array:
+        """float32 ``(M,)``: log-probabilities of ``M`` *encoded* candidate next
+        states ``(M, N)`` of one transition; the laws are pooled once."""
+        constants = site_constants(self.layout)
+        pooled = self.pooled(state, action)
+        encoded = self.schema.encode(state)
+        return jax.vmap(
+            lambda c: jnp.sum(
+                site_log_probs(
+                    self.layout, constants, pooled, self.persistence, encoded, c
+                )
+            )
+        )(candidates)
+
+    # -- reading --------------------------------------------------------------------
+    def weight_table(self) -> dict[str, float]:
+        """``{law name: weight}``."""
+        return {
+            law.name: float(w)
+            for law, w in zip(self.laws, np.asarray(self.weights), strict=True)
+        }
+
+    def parameter_table(self) -> dict[str, Any]:
+        """``{"law/param": value}`` (floats or lists)."""
+        return {k: np.asarray(v).tolist() for k, v in self.parameter_values.items()}
+
+    def persistence_table(self) -> dict[str, float]:
+        """``{attribute: persistence probability}``."""
+        return {
+            a.name: float(r)
+            for a, r in zip(
+                self.schema.attributes, np.asarray(self.persistence), strict=True
+            )
+        }
+
+    def probability(self, name: str) -> float:
+        """A fitted :class:`Probability` parameter (``"law/param"``)."""
+        for index, parameter in self.layout.parameters:
+            if f"{self.laws[index].name}/{parameter.name}" == name and isinstance(
+                parameter, Probability
+            ):
+                return float(self.parameter_values[name])
+        raise KeyError(name)

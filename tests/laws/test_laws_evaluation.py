@@ -1,0 +1,196 @@
+"""Evaluation metrics against hand computations; mutators; reports."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from symworld.evaluation.candidates import assemble
+from symworld.evaluation.metrics import changed_iou, edit_distance, rank_metrics
+from symworld.evaluation.mutators import ShiftMutator, SpawnDespawnMutator
+from symworld.evaluation.scenarios import Scenario, check_suite, constant_policy
+from symworld.programs import Schema
+
+
+def test_laws_rank_metrics_by_hand():
+    # Truth second-best: rank 2 of 4.
+    metrics = rank_metrics(
+        np.array([-1.0, -3.0, -0.5, -9.0]), np.array([1, 0, 0, 0], bool)
+    )
+    assert metrics == (0.0, 0.5, 1 - 1 / 3, 2)
+    # A tie resolves to the first listed candidate (stable order).
+    assert rank_metrics(np.array([0.0, 0.0]), np.array([0, 1], bool)).accuracy == 0.0
+    assert rank_metrics(np.array([0.0, 0.0]), np.array([1, 0], bool)).accuracy == 1.0
+    # Two candidates equal to the truth: the better rank counts.
+    metrics = rank_metrics(np.array([-2.0, -1.0, -3.0]), np.array([1, 0, 1], bool))
+    assert metrics.best_rank == 2 and metrics.reciprocal_rank == 0.5
+    assert rank_metrics(np.array([1.0]), np.array([True])).normalized_recall == 1.0
+    with pytest.raises(ValueError):
+        rank_metrics(np.array([1.0]), np.array([False]))
+
+
+def test_laws_fidelity_metrics_by_hand():
+    previous = np.array([0, 0, 0, 0])
+    truth = np.array([1, 0, 2, 0])
+    predicted = np.array([1, 3, 0, 0])
+    assert edit_distance(predicted, truth) == 0.5
+    # changes: truth {(0,1),(2,2)}, predicted {(0,1),(1,3)} -> 1 / 3
+    assert changed_iou(previous, predicted, truth) == pytest.approx(1 / 3)
+    assert changed_iou(previous, previous, previous) == 1.0
+
+
+def test_laws_candidates_and_mutators_are_seeded():
+    import jax.numpy as jnp
+
+    state = {"alive": jnp.array([True, False]), "hp": jnp.array([3, 0])}
+    schema = Schema.from_state(
+        "test/Objects-v0",
+        state,
+        {"hp": (0, 9)},
+        roles={"alive": "entity.alive", "hp": "entity.health"},
+    )
+    truth = np.array([1, 0, 3, 0])
+    shift = ShiftMutator("hp", "combat", role="entity.health", alive_only=True)
+    outs = [shift(np.random.default_rng(7), schema, truth, 0, truth) for _ in range(2)]
+    np.testing.assert_array_equal(outs[0], outs[1])
+    assert (
+        outs[0][3] == 0 and outs[0][2] != 3 and 0 <= outs[0][2] <= 9
+    )  # alive row only
+    spawn = SpawnDespawnMutator("spawn", "lifecycle")(
+        np.random.default_rng(1), schema, truth, 0, truth
+    )
+    assert int(np.sum(spawn[:2] != truth[:2])) == 1
+    candidates = assemble(
+        np.random.default_rng(3), truth, truth.copy(), [("hp", outs[0])]
+    )
+    assert sorted(candidates.sources) == ["hp", "sample", "truth"]
+    assert candidates.is_truth.sum() == 2  # the sample equals the truth
+
+
+def test_laws_scenario_names_must_be_unique():
+    scenario = Scenario("collect_wood", "success", lambda key: None, constant_policy(0))
+    with pytest.raises(ValueError, match="collect_wood/success"):
+        check_suite([scenario, scenario])
+
+
+def test_laws_fit_and_evaluate_commands(tmp_path, capsys):
+    from symworld.cli import main
+
+    out = tmp_path / "switches"
+    assert (
+        main(
+            [
+                "fit",
+                "laws",
+                "--env",
+                "symworld/Switches-v0",
+                "--laws",
+                "switches",
+                "--steps",
+                "400",
+                "--seed",
+                "1",
+                "--out",
+                str(out),
+                "--iterations",
+                "300",
+                "--learning-rate",
+                "0.1",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    fitted = json.loads(capsys.readouterr().out)
+    assert fitted["transitions"] == 400
+    saved = json.loads((out / "model.json").read_text())
+    assert saved["format"] == "symworld.law-model" and saved["version"] == 1
+    assert saved["library"] == {"module": "symworld.laws.switches"}
+    assert (
+        main(
+            [
+                "evaluate",
+                str(out),
+                "--scenarios",
+                "switches",
+                "--trials",
+                "2",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["mean"]) == {
+        "accuracy",
+        "mrr",
+        "normalized_recall",
+        "edit_distance",
+        "iou",
+    }
+    assert set(report["baselines"]) == {"null", "random"}
+    assert report["scenarios"]["toggle_flip_on/success"]["accuracy"] == 1.0
+    assert report["mean"]["accuracy"] > report["baselines"]["null"]["accuracy"]
+    assert (out / "evaluation.csv").read_text().startswith("model,scenario,metric")
+
+
+def test_laws_law_files_need_trust(tmp_path, capsys):
+    import inspect
+
+    from symworld.laws import switches
+
+    from symworld.cli import main
+
+    law_file = tmp_path / "my_laws.py"
+    law_file.write_text(inspect.getsource(switches))
+    common = [
+        "fit",
+        "laws",
+        "--env",
+        "symworld/Switches-v0",
+        "--laws",
+        str(law_file),
+        "--steps",
+        "100",
+        "--out",
+        str(tmp_path / "m"),
+        "--iterations",
+        "20",
+    ]
+    assert main(common) == 1
+    assert "not trusted" in capsys.readouterr().err
+    assert main([*common, "--trust-law-file", str(law_file)]) == 0
+    capsys.readouterr()
+    # Evaluating needs the same trust, and the file must be unchanged.
+    assert main(["evaluate", str(tmp_path / "m"), "--trials", "1"]) == 1
+    assert "not trusted" in capsys.readouterr().err
+    law_file.write_text(law_file.read_text() + "\n# edited\n")
+    code = main(
+        [
+            "evaluate",
+            str(tmp_path / "m"),
+            "--trials",
+            "1",
+            "--trust-law-file",
+            str(law_file),
+        ]
+    )
+    assert code == 1
+    assert "changed since the model was fitted" in capsys.readouterr().err
+
+
+def test_laws_saved_model_scores_identically(tmp_path, switches_fit, switches_data):
+    import jax
+
+    from symworld.programs.source import library_reference, load_model, save_model
+
+    fitted, _ = switches_fit
+    save_model(fitted, tmp_path, library_reference("switches"))
+    loaded = load_model(tmp_path, schema=fitted.schema)
+    head = jax.tree_util.tree_map(lambda x: x[:50], switches_data)
+    score = jax.jit(jax.vmap(lambda m, s, a, n: m.log_prob(s, a, n), (None, 0, 0, 0)))
+    np.testing.assert_allclose(
+        np.asarray(score(loaded, *head)), np.asarray(score(fitted, *head)), rtol=1e-6
+    )

@@ -1,0 +1,73 @@
+"""Switches: the fitted library keeps the correct laws and drops the wrong ones."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from symworld.envs.switches import SwitchesState
+from symworld.laws import switches as switch_laws
+
+from symworld.evaluation.baselines import NullModel
+from symworld.evaluation.protocol import evaluate_models
+from symworld.evaluation.scenarios import load_suite, mutators_for
+
+
+def test_laws_weights_separate_correct_from_wrong(switches_fit):
+    fitted, result = switches_fit
+    weights = fitted.weight_table()
+    for name in ("toggle_flips", "toggle_holds", "fixed_is_static", "clock_ticks"):
+        assert weights[name] > 3.0, (name, weights[name])
+    for name in switch_laws.WRONG:
+        assert weights[name] < 0.1, (name, weights[name])
+    # The coin law out-weighs every wrong coin law.
+    assert weights["coin_is_random"] > 5 * weights["wrong_coin_copies_toggle"]
+    assert weights["coin_is_random"] > 5 * weights["wrong_coin_is_sticky"]
+    assert result.losses[-1] < result.losses[0]
+
+
+def test_laws_coin_probability_is_learned(switches_fit, switches_data):
+    fitted, _ = switches_fit
+    # The model's probability that the coin reads 1, from both coin values.
+    for toggle, coin in [(0, 0), (1, 1)]:
+        state = SwitchesState(
+            jnp.int32(toggle), jnp.int32(coin), jnp.int32(0), jnp.int32(3)
+        )
+        heads = SwitchesState(state.toggle, jnp.int32(1), state.fixed, jnp.int32(4))
+        site = fitted.site_log_probs(state, jnp.int32(0), heads)
+        probability = float(jnp.exp(site[1]))
+        assert abs(probability - 0.5) < 0.05, probability
+    # Samples agree with the probability and with the data's frequency.
+    keys = jax.random.split(jax.random.key(5), 2000)
+    samples = jax.jit(jax.vmap(fitted.sample))(
+        keys, switches_data.states, switches_data.actions
+    )
+    assert abs(float(samples.coin.mean()) - 0.5) < 0.05
+    # Deterministic attributes: the fitted reliabilities leave < 0.5 % elsewhere.
+    for name in ("toggle", "fixed", "time"):
+        agree = np.mean(
+            np.asarray(getattr(samples, name))
+            == np.asarray(getattr(switches_data.next_states, name))
+        )
+        assert agree > 0.995, (name, agree)
+
+
+def test_laws_deterministic_switch_accuracy_is_one(
+    switches_fit, switches_env, switches_schema
+):
+    fitted, _ = switches_fit
+    suite = [s for s in load_suite("switches") if s.mechanic.startswith("toggle")]
+    report = evaluate_models(
+        {"laws": fitted, "null": NullModel()},
+        switches_env,
+        switches_schema,
+        suite,
+        trials=2,
+        seed=0,
+        mutators=mutators_for("symworld/Switches-v0"),
+        primary="laws",
+    )
+    for name, entry in report.models["laws"].scenarios.items():
+        assert entry["mean"]["accuracy"] == 1.0, name
+        assert entry["mean"]["mrr"] == 1.0, name
+    assert report.models["null"].mean["accuracy"] == 0.0
