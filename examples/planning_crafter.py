@@ -17,7 +17,7 @@ import time
 
 from symworld.envs.crafter_oo import CrafterOO
 
-from symworld.planning.crafter.evaluate import evaluate_goal
+from symworld.planning.crafter.evaluate import evaluate_goal, scenario_starts
 from symworld.planning.crafter.tasks import GOALS
 from symworld.planning.models import load_planning_model
 
@@ -31,6 +31,12 @@ def main() -> None:
     parser.add_argument("--goals", default=FIRST_FOUR, help="comma-separated, or all")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-steps", type=int, default=200)
+    parser.add_argument(
+        "--starts",
+        choices=["fresh", "scenario"],
+        default="fresh",
+        help="fresh worlds, or the scenario suite's success starts",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     goals = list(GOALS) if args.goals == "all" else args.goals.split(",")

@@ -78,6 +78,26 @@ class GoalReport(NamedTuple):
     steps: list
 
 
+def scenario_starts(goal: str, seed: int = 0) -> list[Any]:
+    """The start states of the scenario suite's success variant for ``goal``.
+
+    The suite (:mod:`symworld.evaluation.crafter_scenarios`) builds blank grass
+    worlds with the thing under test in front of the player; its *success*
+    variants are the starts from which the goal can be reached (the failure
+    variants remove the only tree, water or ingredient on the map).
+    """
+    from symworld.evaluation.crafter_scenarios import scenarios
+
+    starts = [
+        scenario.setup(jax.random.key(seed))
+        for scenario in scenarios()
+        if scenario.mechanic == goal and scenario.variant == "success"
+    ]
+    if not starts:
+        raise ValueError(f"the scenario suite has no success scenario for {goal!r}")
+    return starts
+
+
 def _mean_steps(episodes) -> float | None:
     steps = [e.success_step for e in episodes if e.success]
     return float(np.mean(steps)) if steps else None
