@@ -17,7 +17,7 @@ import time
 
 from symworld.envs.crafter_oo import CrafterOO
 
-from symworld.planning.crafter.evaluate import evaluate_goal, scenario_starts
+from symworld.planning.crafter.evaluate import evaluate_goal
 from symworld.planning.crafter.tasks import GOALS
 from symworld.planning.models import load_planning_model
 
