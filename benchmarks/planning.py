@@ -24,14 +24,15 @@ import jax
 import jax.numpy as jnp
 from symworld.envs.crafter_oo import CrafterOO, rules
 
+from symworld.planning.compiled import join, split
 from symworld.planning.crafter.tasks import crafter_task
 from symworld.planning.simulate import evaluate_sequences
 from symworld.worldmodel import EnvModel
 
 
 @eqx.filter_jit
-def _evaluate(model, task, key, state, sequences):
-    return evaluate_sequences(model, task, key, state, sequences)
+def _evaluate(model, handle, task, key, state, sequences):
+    return evaluate_sequences(join(model, handle), task, key, state, sequences)
 
 
 def measure(model, task, state, rollouts, horizon, repeats):
@@ -39,14 +40,17 @@ def measure(model, task, state, rollouts, horizon, repeats):
     sequences = jax.random.randint(
         jax.random.key(1), (rollouts, horizon), 0, rules.NUM_ACTIONS, jnp.int32
     )
+    model, handle = split(model)
     start = time.perf_counter()
-    jax.block_until_ready(_evaluate(model, task, jax.random.key(0), state, sequences))
+    jax.block_until_ready(
+        _evaluate(model, handle, task, jax.random.key(0), state, sequences)
+    )
     compile_seconds = time.perf_counter() - start
     best = 0.0
     for repeat in range(repeats):
         start = time.perf_counter()
         jax.block_until_ready(
-            _evaluate(model, task, jax.random.key(2 + repeat), state, sequences)
+            _evaluate(model, handle, task, jax.random.key(2 + repeat), state, sequences)
         )
         best = max(best, rollouts * horizon / (time.perf_counter() - start))
     return compile_seconds, best

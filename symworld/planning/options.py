@@ -29,6 +29,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from symworld.planning.compiled import join, split
 from symworld.planning.simulate import Outcome
 from symworld.planning.task import Task
 from symworld.worldmodel import WorldModel
@@ -283,6 +284,10 @@ class OptionSearch(eqx.Module):
 
 
 @eqx.filter_jit
+def _search(search, model, handle, library, task, state, key):
+    return search.search(join(model, handle), library, task, state, key)
+
+
 def search_options(
     search: OptionSearch,
     model: WorldModel,
@@ -293,4 +298,5 @@ def search_options(
     key: jax.Array,
 ) -> SearchResult:
     """:meth:`OptionSearch.search`, compiled once per signature."""
-    return search.search(model, library, task, state, key)
+    model, handle = split(model)
+    return _search(search, model, handle, library, task, state, key)

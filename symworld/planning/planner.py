@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 import equinox as eqx
 import jax
 
+from symworld.planning.compiled import join, split
 from symworld.planning.task import Task
 from symworld.worldmodel import WorldModel
 
@@ -63,9 +64,9 @@ class Planner(eqx.Module):
 
 
 @eqx.filter_jit
-def _plan(planner, model, task, state, carry, key):
+def _plan(planner, model, handle, task, state, carry, key):
     TRACE_COUNT["plan"] += 1
-    return planner.plan(model, task, state, carry, key)
+    return planner.plan(join(model, handle), task, state, carry, key)
 
 
 def plan(
@@ -83,4 +84,5 @@ def plan(
     """
     if carry is None:
         carry = planner.init()
-    return _plan(planner, model, task, state, carry, key)
+    model, handle = split(model)
+    return _plan(planner, model, handle, task, state, carry, key)

@@ -34,6 +34,7 @@ import jax.numpy as jnp
 import numpy as np
 from scipy import stats
 
+from symworld.planning.compiled import join, split
 from symworld.planning.options import OptionLibrary, run_program
 from symworld.planning.receding import ProgramAgent, RandomAgent, run_functional_episode
 from symworld.planning.spaces import DiscreteActions
@@ -99,7 +100,11 @@ def pad_programs(library: OptionLibrary, programs: Sequence[Sequence[str]]):
 
 
 @eqx.filter_jit
-def _simulate(model, library, tasks, programs, budgets, state, key, horizon, count):
+def _simulate(
+    model, handle, library, tasks, programs, budgets, state, key, horizon, count
+):
+    model = join(model, handle)
+
     def one(task, program, budget, key):
         def particle(key):
             outcome = run_program(model, library, task, key, state, program, horizon)
@@ -127,10 +132,12 @@ def simulate_strategies(
     budgets = jnp.asarray([s.budget for s in strategies], jnp.int32)
     stacked = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *tasks)
     horizon = max(s.budget for s in strategies)
+    model, handle = split(model)
     rates = [
         np.asarray(
             _simulate(
                 model,
+                handle,
                 library,
                 stacked,
                 programs,
