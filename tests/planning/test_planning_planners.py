@@ -230,12 +230,13 @@ def test_models_with_unhashable_static_fields_plan_and_compile_once():
     with pytest.raises(TypeError):
         hash(model)
     planner = RandomShooting(BoxActions((-1.0,), (1.0,)), horizon=2, num_sequences=64)
+    task = regulate_task()
     before = TRACE_COUNT["plan"]
     for seed in range(2):
         result = plan(
             planner,
             model,
-            regulate_task(),
+            task,
             jnp.asarray([0.0]),
             key=jax.random.key(seed),
         )
