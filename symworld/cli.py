@@ -21,12 +21,13 @@ logger = logging.getLogger(__name__)
 COMMANDS = [
     "symworld.commands.collect",
     "symworld.commands.inspect",
-    "symworld.commands.extract",
     "symworld.commands.fit",
     "symworld.commands.evaluate",
     "symworld.commands.induce",
-    "symworld.commands.demo",
+    "symworld.commands.extract",
     "symworld.commands.encode",
+    "symworld.commands.plan",
+    "symworld.commands.demo",
 ]
 
 

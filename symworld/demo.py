@@ -18,11 +18,12 @@ logger = logging.getLogger(__name__)
 # (title, "module:function"), in report order.
 SECTIONS: list[tuple[str, str]] = [
     ("Rollouts and trajectory files", "symworld.demos.trajectories:run"),
-    ("Equations from a Pendulum-v1 rollout", "symworld.demos.equations:run"),
-    ("AL-RNN symbolic encoding", "symworld.demos.alrnn:run"),
+    ("Crafter-OO rollout", "symworld.demos.crafter:run"),
     ("Law models (switches)", "symworld.demos.laws:run"),
     ("Law induction (switches)", "symworld.demos.induction:run"),
-    ("Crafter-OO rollout", "symworld.demos.crafter:run"),
+    ("Equations from a Pendulum-v1 rollout", "symworld.demos.equations:run"),
+    ("AL-RNN symbolic encoding", "symworld.demos.alrnn:run"),
+    ("Planning", "symworld.demos.planning:run"),
 ]
 
 

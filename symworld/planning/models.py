@@ -1,0 +1,62 @@
+"""Load a world model to plan with from a directory, whatever its kind.
+
+``MODEL_DIR`` may hold an equation model (``model.json`` with equations, written by
+:func:`symworld.equations.model.save_model`) or a fitted law model (written by
+``symworld fit laws``). Two names are special: ``true`` means the true Crafter-OO
+dynamics (:class:`~symworld.worldmodel.EnvModel`) and ``null`` the
+:class:`NullModel`, in which nothing ever changes (the floor any model must beat).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+
+from symworld.worldmodel import WorldModel, states_equal
+
+
+class NullModel(WorldModel):
+    """The world never changes: ``sample`` returns the state itself, and
+    ``log_prob`` is 0 for an unchanged state and ``-inf`` otherwise."""
+
+    def sample(self, key: jax.Array, state, action):
+        return state
+
+    def log_prob(self, state, action, next_state) -> jax.Array:
+        return jnp.where(states_equal(state, next_state), 0.0, -jnp.inf).astype(
+            jnp.float32
+        )
+
+
+def load_planning_model(path: str | Path) -> WorldModel:
+    """The world model stored in ``path`` (see the module docstring)."""
+    if str(path) == "null":
+        return NullModel()
+    if str(path) == "true":
+        from symworld.envs.crafter_oo import CrafterOO
+        from symworld.worldmodel import EnvModel
+
+        return EnvModel(CrafterOO())
+    folder = Path(path)
+    if not folder.is_dir():
+        raise ValueError(f"model directory {str(folder)!r} does not exist")
+    model_file = folder / "model.json"
+    if model_file.exists():
+        content = json.loads(model_file.read_text())
+        if "equations" in content:
+            from symworld.equations.model import load_model
+
+            return load_model(folder)
+    if not model_file.exists():
+        raise ValueError(f"{str(folder)!r} holds no model.json: not a model directory")
+    try:
+        from symworld.programs.source import load_model as load_law_model
+    except ImportError as error:
+        raise ValueError(
+            f"{str(folder)!r} holds no equation model, and law models are not "
+            f"available in this installation ({error})"
+        ) from None
+    return load_law_model(folder)

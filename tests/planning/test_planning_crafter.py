@@ -1,0 +1,148 @@
+"""Crafter-OO navigation, tasks and options (hand-built worlds)."""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from symworld.envs.crafter_oo import CrafterOO, rules
+from symworld.envs.crafter_oo import scenario as sc
+
+from symworld.planning.crafter.navigation import (
+    FAR,
+    l1_distance_transform,
+    step_toward,
+)
+from symworld.planning.crafter.options import CrafterOptions
+from symworld.planning.crafter.tasks import GOALS, crafter_task
+from symworld.planning.receding import ProgramAgent, run_functional_episode
+
+A = rules.ACHIEVEMENT_IDS
+
+
+def test_l1_distance_transform_matches_brute_force():
+    rng = np.random.default_rng(0)
+    for density in (0.02, 0.2):
+        mask = rng.random((13, 17)) < density
+        mask[3, 4] = True
+        got = np.asarray(l1_distance_transform(jnp.asarray(mask)))
+        points = np.argwhere(mask)
+        cells = np.indices(mask.shape).reshape(2, -1).T
+        expected = np.abs(cells[:, None, :] - points[None]).sum(-1).min(1)
+        np.testing.assert_array_equal(got.ravel(), expected)
+    empty = np.asarray(l1_distance_transform(jnp.zeros((5, 5), bool)))
+    assert empty.min() >= FAR
+
+
+def bfs_steps(walkable: np.ndarray, start, targets) -> int:
+    """Moves to stand next to a target cell (independent numpy BFS)."""
+    goal = set()
+    for x, y in targets:
+        for dx, dy in rules.DIRECTIONS:
+            goal.add((x + dx, y + dy))
+    seen = {tuple(start): 0}
+    queue = collections.deque([tuple(start)])
+    while queue:
+        cell = queue.popleft()
+        if cell in goal:
+            return seen[cell]
+        for dx, dy in rules.DIRECTIONS:
+            nxt = (cell[0] + dx, cell[1] + dy)
+            if walkable[nxt] and nxt not in seen:
+                seen[nxt] = seen[cell] + 1
+                queue.append(nxt)
+    raise AssertionError("unreachable")
+
+
+def test_walking_around_a_wall_takes_the_shortest_path():
+    state = sc.blank_state("grass")
+    state = sc.paint(state, "tree", (32, 38))
+    # A stone wall between the player (32, 32) and the tree, open at x = 27.
+    state = sc.paint_rect(state, "stone", (28, 35), (9, 1))
+    state = sc.paint_rect(state, "lava", (31, 36), (3, 1))  # never walked through
+    target = state.material == rules.TREE
+    walkable = np.isin(np.asarray(state.material), rules.PLAYER_WALKABLE[:3])
+    expected = bfs_steps(walkable, (32, 32), [(32, 38)])
+    step = jax.jit(step_toward)
+    moves = 0
+    while True:
+        result = step(state, target)
+        assert bool(result.reachable)
+        if bool(result.adjacent):
+            break
+        pos = state.player.pos + jnp.asarray(rules.DIRECTIONS)[result.direction]
+        assert np.asarray(state.material)[pos[0], pos[1]] == rules.GRASS
+        state = dataclasses.replace(
+            state, player=dataclasses.replace(state.player, pos=pos)
+        )
+        moves += 1
+        assert moves < 40
+    assert moves == expected
+    assert tuple(np.asarray(state.player.pos)) != (32, 32)
+
+
+def test_tasks_success_and_potential():
+    state = sc.blank_state("grass")
+    state = sc.paint(state, "tree", (32, 36))  # L1 distance 4
+    task = crafter_task("place_table")
+    assert task.name == "place_table"
+    assert not bool(task.success(state))
+    # wood 0 < 2 needed: distance term 4 / 20.
+    assert float(task.potential(state)) == pytest.approx(-0.2)
+    state = sc.set_inventory(state, wood=5)
+    assert float(task.potential(state)) == pytest.approx(2.0)  # capped at 2 wood
+    state = sc.set_achievements(state, place_table=1)
+    assert bool(task.success(state))
+    assert float(task.potential(state)) == pytest.approx(12.0)
+    # A baseline hides achievements already held at the start.
+    baseline = np.zeros(rules.NUM_ACHIEVEMENTS, np.int32)
+    baseline[A["place_table"]] = 1
+    assert not bool(crafter_task("place_table", baseline).success(state))
+    with pytest.raises(ValueError, match="unknown Crafter goal"):
+        crafter_task("fly")
+    assert len(GOALS) == 8
+
+
+def test_object_targets_and_death_penalty():
+    state = sc.blank_state("grass")
+    state, _ = sc.add_object(state, "cow", (35, 32))
+    task = crafter_task("eat_cow")
+    assert int(task.distance(state)) == 3
+    state = sc.set_inventory(state, health=0)
+    assert float(task.potential(state)) == pytest.approx(-10.0 - 3 / 20)
+
+
+@pytest.fixture(scope="module")
+def env():
+    return CrafterOO()
+
+
+@pytest.mark.slow
+def test_option_program_makes_a_pickaxe_in_the_true_game(env):
+    state = sc.blank_state("grass", step=0)
+    state = sc.paint(state, "tree", (30, 34), (34, 31), (29, 29))
+    library = CrafterOptions()
+    program = library.program(
+        ["collect_wood"] * 3 + ["place_table", "make_wood_pickaxe"]
+    )
+    task = crafter_task("make_wood_pickaxe")
+    episode = run_functional_episode(
+        env,
+        ProgramAgent(library, program),
+        task,
+        key=jax.random.key(0),
+        max_steps=60,
+        state=state,
+    )
+    assert episode.success
+    # Three trees, each a few steps away: fewer than 30 steps in all.
+    assert episode.success_step < 30
+    # Every action is a move, do, place_table or make_wood_pickaxe.
+    allowed = {1, 2, 3, 4, rules.DO, rules.PLACE_TABLE, rules.MAKE_WOOD_PICKAXE}
+    assert set(episode.actions) <= allowed
+    assert episode.actions.count(rules.PLACE_TABLE) == 1
+    assert episode.actions[-1] == rules.MAKE_WOOD_PICKAXE
