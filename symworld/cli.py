@@ -23,6 +23,7 @@ COMMANDS = [
     "symworld.commands.inspect",
     "symworld.commands.fit",
     "symworld.commands.evaluate",
+    "symworld.commands.extract",
     "symworld.commands.demo",
 ]
 

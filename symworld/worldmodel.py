@@ -6,7 +6,9 @@ next_state``: imagine one (:meth:`WorldModel.sample`), score one
 (:meth:`WorldModel.rollout`). States and actions are pytrees of arrays with static
 shapes, so each method can be wrapped in ``jax.jit`` and batched with ``jax.vmap``.
 Models are ``equinox`` modules: their parameters are array leaves, so a model can be
-passed straight into a jitted function.
+passed straight into a jitted function (``jax.jit(batch_rollout)(model, ...)``), and
+its bound methods compile with ``equinox.filter_jit(model.rollout)``. (A bare
+``jax.jit(model.rollout)`` fails: JAX would have to hash the model's arrays.)
 
 :class:`EnvModel` turns a pure JAX environment into a world model: the true dynamics,
 used by planners and evaluations as the oracle.

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
-from symworld.envs.switches.core import Switches
 
+from symworld.envs.switches.core import Switches
 from symworld.gym_shell import FunctionalGymEnv
 
 

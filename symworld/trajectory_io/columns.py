@@ -181,15 +181,16 @@ def assemble(
     ]
     for name in transition_fields:
         blank = table.empty.get(name)
-        if blank is not None and np.any(blank & ~last):
-            row = int(np.argmax(blank & ~last))
-            raise TrajectoryFileError(
+        if blank is not None:
+            _reject_first(
+                table,
+                blank & ~last,
+                name,
                 "non-numeric",
-                "empty cell: only an episode's last row may leave action, reward and "
-                "flags empty",
-                path=path,
-                row=table.row_label(row),
-                column=name,
+                lambda r: (
+                    "empty cell: only an episode's last row may leave action, "
+                    "reward and flags empty"
+                ),
             )
 
     state_columns = {n: _numeric(table, n) for n in state_names}
@@ -206,15 +207,16 @@ def assemble(
         if not np.issubdtype(values.dtype, np.floating):
             continue
         bad = ~np.isfinite(values.reshape(rows, -1)).all(axis=1)
-        if bad.any() and not drop_nonfinite:
-            row = int(np.argmax(bad))
-            raise TrajectoryFileError(
+        if not drop_nonfinite:
+            _reject_first(
+                table,
+                bad,
+                name,
                 "non-finite",
-                f"value {values[row]!r} is NaN or infinite (pass drop_nonfinite=True, "
-                "or --drop-nonfinite, to drop such rows)",
-                path=path,
-                row=table.row_label(row),
-                column=name,
+                lambda r, v=values: (
+                    f"value {v[r]!r} is NaN or infinite (pass "
+                    "drop_nonfinite=True, or --drop-nonfinite, to drop such rows)"
+                ),
             )
         bad_rows |= bad
     metadata = dict(table.metadata)
@@ -270,6 +272,22 @@ def _numeric(table: RawTable, name: str) -> np.ndarray:
     return values.copy()
 
 
+def _reject_first(
+    table: RawTable, bad: np.ndarray, column: str, code: str, describe
+) -> None:
+    """Raise ``code`` at the first row where ``bad`` holds; ``describe(row)`` says what
+    is wrong there. Does nothing when no row is bad."""
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise TrajectoryFileError(
+            code,
+            describe(row),
+            path=table.path,
+            row=table.row_label(row),
+            column=column,
+        )
+
+
 def _integer_column(table: RawTable, name: str, rows: int) -> np.ndarray:
     if name not in table.columns:
         return np.zeros(rows, dtype=np.int64)
@@ -283,15 +301,13 @@ def _integer_column(table: RawTable, name: str, rows: int) -> np.ndarray:
         )
     if np.issubdtype(values.dtype, np.floating):
         bad = ~np.isfinite(values) | (values != np.round(values))
-        if bad.any():
-            row = int(np.argmax(bad))
-            raise TrajectoryFileError(
-                "non-numeric",
-                f"{values[row]!r} is not an integer",
-                path=table.path,
-                row=table.row_label(row),
-                column=name,
-            )
+        _reject_first(
+            table,
+            bad,
+            name,
+            "non-numeric",
+            lambda r: f"{values[r]!r} is not an integer",
+        )
     return values.astype(np.int64)
 
 
@@ -312,16 +328,13 @@ def _flag_column(table: RawTable, name: str, rows: int) -> np.ndarray:
     blank = table.empty.get(name)
     if blank is not None:
         values[blank] = 0
-    bad = (values != 0) & (values != 1)
-    if bad.any():
-        row = int(np.argmax(bad))
-        raise TrajectoryFileError(
-            "non-numeric",
-            f"{values[row]!r} is not a flag (0/1, true/false)",
-            path=table.path,
-            row=table.row_label(row),
-            column=name,
-        )
+    _reject_first(
+        table,
+        (values != 0) & (values != 1),
+        name,
+        "non-numeric",
+        lambda r: f"{values[r]!r} is not a flag (0/1, true/false)",
+    )
     return values.astype(bool)
 
 

@@ -27,7 +27,7 @@ TRUE_WORDS = {"true": 1, "false": 0}
 def read_csv_table(path: Path) -> RawTable:
     """Parse a CSV file into raw columns, rejecting malformed rows."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
         raise TrajectoryFileError(
             "corrupt-file", f"not UTF-8 text ({error.reason})", path=path

@@ -352,6 +352,12 @@ case(
     lambda a, b: inv(b, "health") == 7,
 )
 case(
+    "a zombie's cooldown does not tick while it is not adjacent",
+    add(enclose(blank(), (2, 0)), "zombie", (2, 0), timer=3),
+    [A["noop"]] * 4,
+    lambda a, b: b.objects[0].timer == 3 and inv(b, "health") == 9,
+)
+case(
     "a zombie killed this step still hits (its update finishes)",
     add(enclose(blank(), DOWN), "zombie", DOWN, health=1),
     [A["do"], A["noop"]],
@@ -502,6 +508,30 @@ case(
     lambda a, b: [o.timer for o in b.objects] == [12, 10, 12],
 )
 
+s = paint(blank(), "grass", (18, 0), (-17, 0))
+add(s, "plant", (18, 0), timer=10)
+add(s, "plant", (-17, 0), timer=10)
+case(
+    "update range is measured after the player's move",
+    s,
+    [A["move_right"]],
+    lambda a, b: [o.timer for o in b.objects] == [11, 10],
+)
+for creature, achievement in (
+    ("cow", "eat_cow"),
+    ("zombie", "defeat_zombie"),
+    ("skeleton", "defeat_skeleton"),
+):
+    ground = "path" if creature == "skeleton" else "sand"
+    s = enclose(paint(blank(counters=(9, 0, 0, 0)), ground, DOWN), DOWN)
+    add(s, creature, DOWN, health=0)
+    case(
+        f"hitting a {creature} already at health 0 (an arrow's kill) counts again",
+        s,
+        [A["do"]],
+        lambda a, b, ach_=achievement: ach(b, ach_) == 1 and not b.objects,
+    )
+
 # ---------------------------------------------------------------------- sleep/vitals
 case(
     "sleep with full energy does nothing",
@@ -558,6 +588,23 @@ case(
     [A["noop"]] * 40,
     lambda a, b: inv(b, "health") < 9,
 )
+
+# ------------------------------------------------------------------------ balancing
+# At step 10 a chunk with 3 cows (or 3 skeletons) tries a despawn with p 0.1, but the
+# chosen creature must be at L1 distance >= 5 (cows) or >= 7 (skeletons): walled-in
+# creatures closer than that are never removed, whatever crafter draws.
+for creature, ground, distance in (("cow", "sand", 2), ("skeleton", "path", 3)):
+    s = blank(step=9)
+    for offset in ((distance, 0), (-distance, 0), (0, distance)):
+        paint(s, ground, offset)
+        enclose(s, offset)
+        add(s, creature, offset, timer=4 if creature == "skeleton" else 0)
+    case(
+        f"balancing never despawns a {creature} near the player",
+        s,
+        [A["noop"]],
+        lambda a, b, c=creature: kinds(b) == [c] * 3 and b.step == 10,
+    )
 
 # ---------------------------------------------------------------------- time/episode
 case(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 
 import crafter
+import jax
 import numpy as np
 import pytest
 from crafter_diff_harness import (
@@ -147,3 +148,67 @@ def test_random_actions_in_generated_worlds_match_crafter(generated_envs):
     for scenario, mine in zip(scenarios, plays, strict=True):
         theirs = play_crafter(scenario, seed=0)
         assert first_difference(mine, theirs) is None, first_difference(mine, theirs)
+
+
+def test_to_crafter_plays_a_state_made_with_the_scenario_builder():
+    """A state built with ``scenario`` helpers (holes in the object table, creation
+    stamps not equal to slots) is played identically by ``to_crafter``'s env."""
+    from crafter_diff_harness import BATCH, stack, step_batch
+    from symworld.envs.crafter_oo import scenario as sc
+
+    state = sc.blank_state("sand")
+    state = sc.paint(state, "table", (31, 32))
+    state = sc.paint(state, "tree", (32, 33))
+    state = sc.paint(state, "grass", (34, 30), (35, 30), (33, 32), (34, 32))
+    state = sc.set_inventory(state, wood=2, sapling=1)
+    state, first = sc.add_object(state, "plant", (34, 30), grown=7)
+    state, _ = sc.add_object(state, "arrow", (36, 32), facing="right")
+    state, _ = sc.add_object(state, "plant", (35, 30), grown=299)
+    state = sc.remove_object(state, first)
+    state = sc.set_player(state, facing="down", hunger=3.5, recover=2.0)
+
+    env = bridge.to_crafter(state)
+    assert (
+        bridge.snapshot_differences(read_crafter(env), bridge.state_to_snapshot(state))
+        == []
+    )
+    actions = [
+        ACTION["do"],
+        ACTION["make_wood_pickaxe"],
+        ACTION["move_right"],
+        ACTION["place_plant"],
+        ACTION["noop"],
+        ACTION["make_wood_sword"],
+    ]
+    batch = stack([state] * BATCH)
+    for t, action in enumerate(actions):
+        keys = jax.random.split(jax.random.key(t), BATCH)
+        batch, info = step_batch(batch, np.full(BATCH, action, np.int32), keys)
+        _, reward, _, _ = env.step(action)
+        ours = bridge.state_to_snapshot(jax.tree.map(lambda x: x[0], batch))
+        assert bridge.snapshot_differences(ours, read_crafter(env)) == [], t
+        assert float(info["reward"][0]) == pytest.approx(reward, abs=1e-6)
+    assert read_crafter(env).inventory["wood_pickaxe"] == 1
+    assert [o.kind for o in read_crafter(env).objects] == ["arrow", "plant", "plant"]
+
+
+def test_bridge_rejects_what_our_state_cannot_hold():
+    from crafter_diff_harness import add, blank
+
+    crowded = blank()
+    for i in range(5):
+        add(crowded, "plant", (i + 1, 0))
+    with pytest.raises(ValueError, match="capacity is 4"):
+        bridge.snapshot_to_state(crowded, capacity=4)
+
+    odd = blank(counters=(0.25, 0, 0, 0))
+    with pytest.raises(ValueError, match="hunger = 0.25 is not a multiple of 0.5"):
+        bridge.snapshot_to_state(odd)
+
+    bent = add(blank(), "arrow", (1, 0), facing=(1, 1))
+    with pytest.raises(ValueError, match="arrow 0 has direction"):
+        bridge.snapshot_to_state(bent)
+
+    env = crafter.Env(seed=0)
+    with pytest.raises(ValueError, match="no player"):
+        bridge.from_crafter(env)

@@ -618,3 +618,110 @@ def test_zombie_spawn_in_the_players_chunk_needs_distance_6():
     ours = sample_ours(snap, ACTION["noop"], 4096, ours_cat, seed=8)
     theirs = sample_crafter(snap, ACTION["noop"], 1500, crafter_cat, seed=8)
     check(ours, theirs, [1 - p, p], "zombie spawn near the player")
+
+
+def _summary_crafter(s) -> np.ndarray:
+    n = [sum(o.kind == k for o in s.objects) for k in ("cow", "zombie", "skeleton")]
+    n.append(sum(o.kind == "arrow" for o in s.objects))
+    return np.array([*n, s.inventory["health"], *s.player_pos], np.float64)
+
+
+def _summary_ours(host) -> np.ndarray:
+    objs = host.objects
+    alive, kind = np.asarray(objs.alive), np.asarray(objs.kind)
+    n = [
+        (alive & (kind == k)).sum(-1)
+        for k in (rules.COW, rules.ZOMBIE, rules.SKELETON, rules.ARROW)
+    ]
+    player = host.player
+    health = np.asarray(player.inventory)[:, rules.HEALTH]
+    pos = np.asarray(player.pos)
+    return np.stack([*n, health, pos[:, 0], pos[:, 1]], -1).astype(np.float64)
+
+
+SUMMARY_NAMES = ("cows", "zombies", "skeletons", "arrows", "health", "x", "y")
+
+
+@pytest.mark.slow
+def test_whole_game_statistics_from_a_generated_world(live_crafter_worlds):
+    """Crafter's world for seed 0 at dusk, 30 steps of one fixed action sequence
+    (every rule at once: creatures, arrows, combat, three balancings): the means of
+    the creature counts, the player's health and position after 30 steps agree
+    (Welch t-test, p >= 0.001 each)."""
+    start = read_crafter(live_crafter_worlds[0])
+    start.step = 195  # night falls: balancing at 200, 210, 220 spawns zombies
+    start.daylight = float(rules.daylight_of(195))
+    start = canonical(start)
+    rng = np.random.default_rng(11)
+    actions = rng.choice([0, 1, 2, 3, 4, 5], size=30).tolist()
+
+    state = bridge.snapshot_to_state(start)
+    batch0 = stack([state] * BATCH)
+    ours = []
+    for call in range(8):
+        batch = batch0
+        key = jax.random.fold_in(jax.random.key(12), call)
+        for t, action in enumerate(actions):
+            keys = jax.random.split(jax.random.fold_in(key, t), BATCH)
+            batch, _ = step_batch(batch, np.full(BATCH, action, np.int32), keys)
+        ours.append(_summary_ours(jax.device_get(batch)))
+    ours = np.concatenate(ours)
+
+    env = new_crafter_env()
+    theirs = []
+    for trial in range(150):
+        write_crafter(copy.deepcopy(start), env, seed=500_000 + trial)
+        for action in actions:
+            env.step(action)
+        theirs.append(_summary_crafter(read_crafter(env)))
+    theirs = np.stack(theirs)
+
+    for j, name in enumerate(SUMMARY_NAMES):
+        a, b = ours[:, j], theirs[:, j]
+        if a.std() == 0 and b.std() == 0:
+            assert a[0] == b[0], name
+            continue
+        p = stats.ttest_ind(a, b, equal_var=False).pvalue
+        print(f"whole game {name}: ours {a.mean():.3f} theirs {b.mean():.3f} p={p:.4f}")
+        assert p >= ALPHA, f"{name}: ours {a.mean():.3f} crafter {b.mean():.3f} p={p}"
+
+
+EDGE_CHUNKS = [(5, cy) for cy in range(5)] + [(cx, 5) for cx in range(5)]
+
+
+@pytest.mark.slow
+def test_narrow_edge_chunks_never_spawn_zombies_and_corners_never_spawn_cows():
+    """The last chunk row and column are 12 x 4 (48 cells < 50: no zombie target) and
+    the corner 4 x 4 (16 cells < 30: no cow target). All grass, at night: zombies
+    never appear; cows appear with p 0.01 per edge chunk and never in the corner."""
+    snap = blank(step=209)
+    snap.material[60:, :] = rules.GRASS
+    snap.material[:, 60:] = rules.GRASS
+    snap.chunks = [*EDGE_CHUNKS, (5, 5)]
+    chunks = [*EDGE_CHUNKS, (5, 5)]
+
+    def crafter_cat(s):
+        n = np.zeros((2, len(chunks)), np.int64)
+        for o in s.objects:
+            if o.kind in ("zombie", "cow"):
+                j = chunks.index((o.pos[0] // 12, o.pos[1] // 12))
+                n[int(o.kind == "cow"), j] += 1
+        return n
+
+    def ours_cat(host):
+        objs = host.objects
+        alive, kind = np.asarray(objs.alive), np.asarray(objs.kind)
+        cx = np.asarray(objs.pos)[..., 0] // 12
+        cy = np.asarray(objs.pos)[..., 1] // 12
+        n = np.zeros((alive.shape[0], 2, len(chunks)), np.int64)
+        for j, (a, b) in enumerate(chunks):
+            here = alive & (cx == a) & (cy == b)
+            n[:, 0, j] = (here & (kind == rules.ZOMBIE)).sum(-1)
+            n[:, 1, j] = (here & (kind == rules.COW)).sum(-1)
+        return n
+
+    ours = sample_ours(snap, ACTION["noop"], 1024, ours_cat, seed=9)
+    theirs = sample_crafter(snap, ACTION["noop"], 400, crafter_cat, seed=9)
+    assert ours[:, 0].sum() == 0 and theirs[:, 0].sum() == 0  # no zombie anywhere
+    assert ours[:, 1, -1].sum() == 0 and theirs[:, 1, -1].sum() == 0  # corner: no cow
+    check(ours[:, 1, :-1], theirs[:, 1, :-1], [0.99, 0.01], "cows in edge chunks")

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -11,9 +12,9 @@ from symworld.cli import main
 
 
 def test_version_through_the_console_script():
+    script = Path(sys.executable).parent / "symworld"
     completed = subprocess.run(
-        [sys.executable, "-m", "symworld.cli", "--version"],
-        capture_output=True, text=True, check=True,
+        [str(script), "--version"], capture_output=True, text=True, check=True
     )
     assert completed.stdout.strip() == f"symworld {__version__}"
 
@@ -29,10 +30,17 @@ def test_inspect_json_reports_counts_and_column_ranges(tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["episodes"] == 2 and report["transitions"] == 3
     assert report["columns"]["x"] == {
-        "role": "state", "dtype": "float64", "shape": [], "min": -2.0, "max": 5.0
+        "role": "state",
+        "dtype": "float64",
+        "shape": [],
+        "min": -2.0,
+        "max": 5.0,
     }
     assert report["columns"]["t"]["role"] == "time"
-    assert report["columns"]["action"]["min"] == 0 and report["columns"]["action"]["max"] == 1
+    assert (
+        report["columns"]["action"]["min"] == 0
+        and report["columns"]["action"]["max"] == 1
+    )
     assert report["columns"]["reward"]["max"] == 2.0
 
 
@@ -45,8 +53,19 @@ def test_inspect_reports_dropped_rows(tmp_path, capsys):
 
 def test_collect_to_an_unknown_format_fails_and_writes_nothing(tmp_path, capsys):
     out = tmp_path / "c.xlsx"
-    assert main(["collect", "CartPole-v1", "--steps", "5", "--out",
-                 str(tmp_path / "c.xlsx")]) == 1
+    assert (
+        main(
+            [
+                "collect",
+                "CartPole-v1",
+                "--steps",
+                "5",
+                "--out",
+                str(tmp_path / "c.xlsx"),
+            ]
+        )
+        == 1
+    )
     assert "unsupported-format" in capsys.readouterr().err
     assert not out.exists() and list(tmp_path.iterdir()) == []
 

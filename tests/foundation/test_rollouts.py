@@ -32,15 +32,31 @@ def direct_rollout(env_id: str, seed: int, actions: np.ndarray, episode_lengths)
 @pytest.mark.parametrize("suffix", [".parquet", ".npz", ".csv"])
 def test_collect_pendulum_matches_a_direct_gymnasium_rollout(tmp_path, suffix):
     out = tmp_path / f"p{suffix}"
-    assert main(["collect", "Pendulum-v1", "--steps", "1000", "--seed", "0",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "collect",
+                "Pendulum-v1",
+                "--steps",
+                "1000",
+                "--seed",
+                "0",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     trajectory = read_trajectory(out)
     assert trajectory.num_transitions == 1000
     assert trajectory.num_episodes == 5  # Pendulum-v1 truncates at 200 steps
     moves = trajectory.transitions()
     lengths = [int(np.sum(moves.episode == e)) for e in trajectory.episode_ids]
     observations, rewards = direct_rollout(
-        "Pendulum-v1", 0, moves.action["action"].astype(np.float32).reshape(-1, 1), lengths
+        "Pendulum-v1",
+        0,
+        moves.action["action"].astype(np.float32).reshape(-1, 1),
+        lengths,
     )
     names = ["cos_theta", "sin_theta", "theta_dot"]
     assert np.array_equal(trajectory.state_matrix(names), observations)
@@ -53,8 +69,17 @@ def test_collect_pendulum_matches_a_direct_gymnasium_rollout(tmp_path, suffix):
     [
         ("MountainCar-v0", ["position", "velocity"]),
         ("CartPole-v1", ["x", "x_dot", "theta", "theta_dot"]),
-        ("Acrobot-v1", ["cos_theta1", "sin_theta1", "cos_theta2", "sin_theta2",
-                        "theta1_dot", "theta2_dot"]),
+        (
+            "Acrobot-v1",
+            [
+                "cos_theta1",
+                "sin_theta1",
+                "cos_theta2",
+                "sin_theta2",
+                "theta1_dot",
+                "theta2_dot",
+            ],
+        ),
     ],
 )
 def test_collect_classic_control(env_id, names):
@@ -85,12 +110,17 @@ def test_collect_by_episodes_and_with_a_policy():
 
 
 @pytest.mark.parametrize(
-    "mode", [gymnasium.vector.AutoresetMode.NEXT_STEP,
-             gymnasium.vector.AutoresetMode.SAME_STEP]
+    "mode",
+    [
+        gymnasium.vector.AutoresetMode.NEXT_STEP,
+        gymnasium.vector.AutoresetMode.SAME_STEP,
+    ],
 )
 def test_collect_vector_env_episodes_are_whole_and_consistent(mode):
     envs = gymnasium.make_vec(
-        "CartPole-v1", 3, vectorization_mode="sync",
+        "CartPole-v1",
+        3,
+        vectorization_mode="sync",
         vector_kwargs={"autoreset_mode": mode},
     )
     trajectory = collect(envs, steps=300, seed=5)
@@ -113,8 +143,8 @@ def test_collect_switches_names_its_columns():
     moves = trajectory.transitions()
     flip = moves.action["action"] == 1
     assert np.array_equal(
-        moves.next_state["toggle"], np.where(flip, 1 - moves.state["toggle"],
-                                             moves.state["toggle"])
+        moves.next_state["toggle"],
+        np.where(flip, 1 - moves.state["toggle"], moves.state["toggle"]),
     )
     assert np.array_equal(moves.next_state["fixed"], moves.state["fixed"])
 

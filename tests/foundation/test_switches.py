@@ -23,7 +23,9 @@ def test_rules_over_many_keys(batch_step):
     actions = np.arange(4000) % 2
     following, info = batch_step(start, actions, keys)
     toggled = np.asarray(following.toggle)
-    assert np.array_equal(toggled, np.where(actions == 1, 1 - start.toggle, start.toggle))
+    assert np.array_equal(
+        toggled, np.where(actions == 1, 1 - start.toggle, start.toggle)
+    )
     assert np.all(np.asarray(following.fixed) == int(start.fixed))
     ones = int(np.asarray(following.coin).sum())
     assert binomtest(ones, 4000, 0.5).pvalue > 0.001

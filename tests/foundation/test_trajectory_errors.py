@@ -13,7 +13,9 @@ from symworld.cli import main
 from symworld.trajectory import Trajectory, TrajectoryFileError
 from symworld.trajectory_io import read_trajectory, write_trajectory
 
-GOOD_CSV = "episode,step,t,x,action,reward\n0,0,0.0,1.0,1,0\n0,1,0.1,2.0,0,1\n0,2,0.2,3.0,,\n"
+GOOD_CSV = (
+    "episode,step,t,x,action,reward\n0,0,0.0,1.0,1,0\n0,1,0.1,2.0,0,1\n0,2,0.2,3.0,,\n"
+)
 
 
 def small_trajectory() -> Trajectory:
@@ -64,107 +66,195 @@ def truncated(path, keep=0.5):
 # name -> (builder(tmp_path) -> path, read kwargs, code, row, column)
 CASES = {
     "empty csv": (lambda d: write_text(d / "e.csv", ""), {}, "empty-file", None, None),
-    "blank csv": (lambda d: write_text(d / "b.csv", "\n\n  \n"), {}, "empty-file", None, None),
+    "blank csv": (
+        lambda d: write_text(d / "b.csv", "\n\n  \n"),
+        {},
+        "empty-file",
+        None,
+        None,
+    ),
     "header only": (
         lambda d: write_text(d / "h.csv", "episode,step,x\n"),
-        {}, "header-only", 1, None,
+        {},
+        "header-only",
+        1,
+        None,
     ),
     "ragged long": (
         lambda d: write_text(d / "r.csv", "step,x\n0,1\n1,2,3\n"),
-        {}, "ragged-row", 3, None,
+        {},
+        "ragged-row",
+        3,
+        None,
     ),
     "ragged short": (
         lambda d: write_text(d / "s.csv", "step,x,y\n0,1,2\n1,2\n"),
-        {}, "ragged-row", 3, None,
+        {},
+        "ragged-row",
+        3,
+        None,
     ),
     "text cell": (
         lambda d: write_text(d / "t.csv", "step,x\n0,1\n1,abc\n"),
-        {}, "non-numeric", 3, "x",
+        {},
+        "non-numeric",
+        3,
+        "x",
     ),
     "empty state cell": (
         lambda d: write_text(d / "c.csv", "step,x,y\n0,1,2\n1,,3\n"),
-        {}, "non-numeric", 3, "x",
+        {},
+        "non-numeric",
+        3,
+        "x",
     ),
     "empty action mid-episode": (
         lambda d: write_text(d / "a.csv", "step,x,action\n0,1,\n1,2,1\n2,3,\n"),
-        {}, "non-numeric", 2, "action",
+        {},
+        "non-numeric",
+        2,
+        "action",
     ),
     "bad flag": (
         lambda d: write_text(d / "f.csv", "step,x,terminated\n0,1,2\n1,2,0\n"),
-        {}, "non-numeric", 2, "terminated",
+        {},
+        "non-numeric",
+        2,
+        "terminated",
     ),
     "nan state": (
         lambda d: write_text(d / "n.csv", "step,x\n0,1\n1,nan\n2,3\n"),
-        {}, "non-finite", 3, "x",
+        {},
+        "non-finite",
+        3,
+        "x",
     ),
     "inf reward": (
         lambda d: write_text(d / "i.csv", "step,x,reward\n0,1,-inf\n1,2,0\n"),
-        {}, "non-finite", 2, "reward",
+        {},
+        "non-finite",
+        2,
+        "reward",
     ),
     "time not increasing": (
         lambda d: write_text(d / "tm.csv", "episode,t,x\n0,0.0,1\n0,0.1,2\n0,0.1,3\n"),
-        {}, "time-order", 4, "t",
+        {},
+        "time-order",
+        4,
+        "t",
     ),
     "duplicate step": (
         lambda d: write_text(d / "d.csv", "episode,step,x\n0,0,1\n0,1,2\n0,1,3\n"),
-        {}, "duplicate-step", 4, "step",
+        {},
+        "duplicate-step",
+        4,
+        "step",
     ),
     "episode split": (
         lambda d: write_text(d / "sp.csv", "episode,step,x\n0,0,1\n1,0,2\n0,1,3\n"),
-        {}, "episode-split", 4, "episode",
+        {},
+        "episode-split",
+        4,
+        "episode",
     ),
     "steps out of order": (
         lambda d: write_text(d / "o.csv", "episode,step,x\n0,1,1\n0,0,2\n"),
-        {}, "step-order", 3, "step",
+        {},
+        "step-order",
+        3,
+        "step",
     ),
     "duplicate header": (
         lambda d: write_text(d / "dh.csv", "step,x,x\n0,1,2\n"),
-        {}, "duplicate-column", 1, "x",
+        {},
+        "duplicate-column",
+        1,
+        "x",
     ),
     "no state column": (
         lambda d: write_text(d / "ns.csv", "episode,step,reward\n0,0,1\n0,1,1\n"),
-        {}, "missing-column", None, None,
+        {},
+        "missing-column",
+        None,
+        None,
     ),
     "required column missing": (
         lambda d: write_text(d / "rq.csv", GOOD_CSV),
-        {"require": ["x", "v"]}, "missing-column", None, "v",
+        {"require": ["x", "v"]},
+        "missing-column",
+        None,
+        "v",
     ),
     "unknown selected column": (
         lambda d: write_text(d / "u.csv", GOOD_CSV),
-        {"state": "x,y"}, "unknown-column", None, "y",
+        {"state": "x,y"},
+        "unknown-column",
+        None,
+        "y",
     ),
     "npz wrong version": (
-        lambda d: npz_with_version(d / "v.npz", 99), {}, "schema-version", None, None,
+        lambda d: npz_with_version(d / "v.npz", 99),
+        {},
+        "schema-version",
+        None,
+        None,
     ),
     "parquet wrong version": (
-        lambda d: parquet_with_version(d / "v.parquet", 2), {}, "schema-version", None, None,
+        lambda d: parquet_with_version(d / "v.parquet", 2),
+        {},
+        "schema-version",
+        None,
+        None,
     ),
     "npz truncated": (
         lambda d: truncated(write_trajectory(small_trajectory(), d / "tr.npz")),
-        {}, "corrupt-file", None, None,
+        {},
+        "corrupt-file",
+        None,
+        None,
     ),
     "parquet truncated": (
         lambda d: truncated(write_trajectory(small_trajectory(), d / "tr.parquet")),
-        {}, "corrupt-file", None, None,
+        {},
+        "corrupt-file",
+        None,
+        None,
     ),
     "parquet garbage": (
         lambda d: write_text(d / "g.parquet", "this is not parquet"),
-        {}, "corrupt-file", None, None,
+        {},
+        "corrupt-file",
+        None,
+        None,
     ),
     "npz empty": (lambda d: write_text(d / "z.npz", ""), {}, "empty-file", None, None),
     "npz ragged": (
-        lambda d: (np.savez(d / "rg.npz", x=np.zeros(3), y=np.zeros(2)), d / "rg.npz")[1],
-        {}, "ragged-row", None, None,
+        lambda d: (np.savez(d / "rg.npz", x=np.zeros(3), y=np.zeros(2)), d / "rg.npz")[
+            1
+        ],
+        {},
+        "ragged-row",
+        None,
+        None,
     ),
     "parquet text column": (
         lambda d: (
-            pq.write_table(pa.table({"x": [1.0, 2.0], "label": ["a", "b"]}), d / "s.parquet"),
+            pq.write_table(
+                pa.table({"x": [1.0, 2.0], "label": ["a", "b"]}), d / "s.parquet"
+            ),
             d / "s.parquet",
         )[1],
-        {}, "non-numeric", None, "label",
+        {},
+        "non-numeric",
+        None,
+        "label",
     ),
     "unknown suffix": (
-        lambda d: write_text(d / "x.txt", GOOD_CSV), {}, "unsupported-format", None, None,
+        lambda d: write_text(d / "x.txt", GOOD_CSV),
+        {},
+        "unsupported-format",
+        None,
+        None,
     ),
 }
 
@@ -206,7 +296,9 @@ def test_corpus_covers_every_documented_code():
 
 
 def test_drop_nonfinite_drops_rows_and_their_transitions(tmp_path):
-    path = write_text(tmp_path / "n.csv", "step,x,action\n0,1,0\n1,nan,1\n2,3,0\n3,4,1\n")
+    path = write_text(
+        tmp_path / "n.csv", "step,x,action\n0,1,0\n1,nan,1\n2,3,0\n3,4,1\n"
+    )
     trajectory = read_trajectory(path, drop_nonfinite=True)
     assert trajectory.metadata["dropped_rows"] == 1
     assert trajectory.state["x"].tolist() == [1.0, 3.0, 4.0]

@@ -17,41 +17,69 @@ def trajectories(draw, flat: bool):
     lengths = draw(st.lists(st.integers(1, 6), min_size=1, max_size=4))
     rows = sum(lengths)
     episode_ids = draw(
-        st.lists(st.integers(-5, 10**6), min_size=len(lengths), max_size=len(lengths),
-                 unique=True)
+        st.lists(
+            st.integers(-5, 10**6),
+            min_size=len(lengths),
+            max_size=len(lengths),
+            unique=True,
+        )
     )
     episode = np.repeat(np.asarray(episode_ids, dtype=np.int64), lengths)
-    first_steps = draw(st.lists(st.integers(0, 50), min_size=len(lengths),
-                                max_size=len(lengths)))
+    first_steps = draw(
+        st.lists(st.integers(0, 50), min_size=len(lengths), max_size=len(lengths))
+    )
     step = np.concatenate(
         [np.arange(s, s + n, dtype=np.int64) for s, n in zip(first_steps, lengths)]
     )
     names = draw(
-        st.lists(st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True), min_size=1,
-                 max_size=3, unique=True)
+        st.lists(
+            st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        )
     )
-    names = [n for n in names if n not in ("episode", "step", "t", "time", "reward",
-                                           "terminated", "truncated", "action")]
+    names = [
+        n
+        for n in names
+        if n
+        not in (
+            "episode",
+            "step",
+            "t",
+            "time",
+            "reward",
+            "terminated",
+            "truncated",
+            "action",
+        )
+    ]
     names = names or ["x"]
     state = {}
     for index, name in enumerate(names):
-        shape = () if flat or index == 0 else draw(
-            st.sampled_from([(2,), (2, 3), (1,)])
+        shape = (
+            () if flat or index == 0 else draw(st.sampled_from([(2,), (2, 3), (1,)]))
         )
         dtype = draw(st.sampled_from([np.float64, np.float32, np.int64, np.int32]))
         elements = (
-            finite_floats if dtype == np.float64 else finite_float32
-            if dtype == np.float32 else st.integers(-(2**31), 2**31 - 1)
+            finite_floats
+            if dtype == np.float64
+            else finite_float32
+            if dtype == np.float32
+            else st.integers(-(2**31), 2**31 - 1)
         )
         state[name] = draw(hnp.arrays(dtype, (rows, *shape), elements=elements))
     action = {"action": draw(hnp.arrays(np.int64, (rows,), elements=st.integers(0, 9)))}
     time = None
     if draw(st.booleans()):
-        increments = draw(hnp.arrays(np.float64, (rows,),
-                                     elements=st.floats(1e-3, 10.0)))
+        increments = draw(
+            hnp.arrays(np.float64, (rows,), elements=st.floats(1e-3, 10.0))
+        )
         time = np.concatenate(
-            [np.cumsum(increments[i:i + n]) for i, n in
-             zip(np.cumsum([0] + lengths[:-1]), lengths)]
+            [
+                np.cumsum(increments[i : i + n])
+                for i, n in zip(np.cumsum([0] + lengths[:-1]), lengths)
+            ]
         )
     return Trajectory(
         episode=episode,
@@ -104,3 +132,18 @@ def test_transitions_pair_consecutive_rows_of_an_episode():
     assert batch.reward.tolist() == [0.5, 1.5, 2.5]
     assert batch.terminated.tolist() == [False, True, False]
     assert trajectory.num_episodes == 2 and trajectory.num_transitions == 3
+
+
+def test_csv_with_bom_crlf_quoted_names_and_extreme_floats(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes(
+        b'\xef\xbb\xbfepisode,step,"arm, left",x\r\n'
+        b"0,0,1,-0.0\r\n0,1,2,1e308\r\n0,2,3,5e-324\r\n"
+    )
+    trajectory = read_trajectory(path)
+    assert list(trajectory.state) == ["arm, left", "x"]
+    assert trajectory.num_episodes == 1 and trajectory.num_transitions == 2
+    x = trajectory.state["x"]
+    assert np.signbit(x[0]) and x[1] == 1e308 and x[2] == 5e-324
+    again = read_trajectory(write_trajectory(trajectory, tmp_path / "again.csv"))
+    assert again.equals(trajectory) and np.signbit(again.state["x"][0])

@@ -40,8 +40,9 @@ def test_exact_log_prob(env, start):
 
 
 def test_monte_carlo_log_prob_matches_exact_within_its_standard_error(env, start):
-    estimate = EnvModel(SwitchesWithoutExactProbability(), num_samples=4000,
-                        key=jax.random.key(1))
+    estimate = EnvModel(
+        SwitchesWithoutExactProbability(), num_samples=4000, key=jax.random.key(1)
+    )
     moved = SwitchesState(
         toggle=1 - start.toggle, coin=jnp.int32(0), fixed=start.fixed, time=jnp.int32(1)
     )
@@ -84,5 +85,9 @@ def test_rollout_is_deterministic_for_a_key(env, start):
     actions = jnp.array([0, 1, 1, 0, 1, 0, 0, 1])
     first = model.rollout(jax.random.key(9), start, actions)
     again = model.rollout(jax.random.key(9), start, actions)
-    assert all(np.array_equal(a, b) for a, b in zip(
-        jax.tree_util.tree_leaves(first), jax.tree_util.tree_leaves(again)))
+    assert all(
+        np.array_equal(a, b)
+        for a, b in zip(
+            jax.tree_util.tree_leaves(first), jax.tree_util.tree_leaves(again)
+        )
+    )
