@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 # (title, "module:function"), in report order.
 SECTIONS: list[tuple[str, str]] = [
     ("Rollouts and trajectory files", "symworld.demos.trajectories:run"),
+    ("Crafter-OO rollout", "symworld.demos.crafter:run"),
     ("Law models (switches)", "symworld.demos.laws:run"),
     ("Equations from a Pendulum-v1 rollout", "symworld.demos.equations:run"),
 ]

@@ -25,9 +25,19 @@ DAYLIGHT = jnp.asarray(daylight_table())
 
 
 def advance(
-    state: CrafterState, action: jax.Array, key: jax.Array, params: CrafterParams
+    state: CrafterState,
+    action: jax.Array,
+    key: jax.Array,
+    params: CrafterParams,
+    with_balance: bool = True,
 ) -> tuple[CrafterState, dict[str, jax.Array]]:
-    """One step of the game; see :meth:`CrafterOO.step`."""
+    """One step of the game; see :meth:`CrafterOO.step`.
+
+    With ``with_balance=False`` the chunk balancing of steps that are multiples of
+    10 is left to the caller (:func:`step_batch` does it for the games that need
+    it). Balancing changes neither health nor achievements, so reward,
+    termination and truncation do not depend on it.
+    """
     player_key, object_key, balance_key = jax.random.split(key, 3)
     step = state.step + 1
     state = dataclasses.replace(
@@ -38,13 +48,14 @@ def advance(
 
     state = update_player(state, action, player_key)
     state = update_objects(state, object_key, first_new)
-    state = jax.lax.cond(
-        step % rules.BALANCE_INTERVAL == 0,
-        balance.balance,
-        lambda state, key: state,
-        state,
-        balance_key,
-    )
+    if with_balance:
+        state = jax.lax.cond(
+            step % rules.BALANCE_INTERVAL == 0,
+            balance.balance,
+            lambda state, key: state,
+            state,
+            balance_key,
+        )
 
     health = state.player.inventory[rules.HEALTH]
     unlocked = (achievements_before == 0) & (state.player.achievements > 0)
@@ -67,6 +78,53 @@ def advance(
         "overflow": state.overflow,
     }
     return state, info
+
+
+def step_batch(
+    states: CrafterState,
+    actions: jax.Array,
+    keys: jax.Array,
+    params: CrafterParams,
+    chunk: int | None = None,
+) -> tuple[CrafterState, dict[str, jax.Array]]:
+    """``vmap`` of :func:`advance` over a batch, with the same results bit for bit.
+
+    Under ``vmap`` a conditional runs both branches for every game, so instead of
+    balancing inside each game's step, the games whose step is a multiple of 10
+    are gathered ``chunk`` at a time (default ``n // 8``) and balanced together;
+    the others pay nothing for it.
+    """
+    num = actions.shape[0]
+    chunk = max(1, num // 8) if chunk is None else chunk
+    states, infos = jax.vmap(lambda s, a, k: advance(s, a, k, params, False))(
+        states, actions, keys
+    )
+    balance_keys = jax.vmap(lambda key: jax.random.split(key, 3)[2])(keys)
+    due = states.step % rules.BALANCE_INTERVAL == 0
+    rank = jnp.cumsum(due) - 1
+    total = due.sum()
+
+    def balance_chunk(loop):
+        start, states = loop
+        take = due & (rank >= start) & (rank < start + chunk)
+        index = (
+            jnp.full(chunk, num, jnp.int32)
+            .at[jnp.where(take, rank - start, chunk)]
+            .set(jnp.arange(num, dtype=jnp.int32), mode="drop")
+        )
+        safe = jnp.clip(index, 0, num - 1)
+        subset = jax.tree.map(lambda leaf: leaf[safe], states)
+        subset = jax.vmap(balance.balance)(subset, balance_keys[safe])
+        states = jax.tree.map(
+            lambda leaf, new: leaf.at[index].set(new, mode="drop"), states, subset
+        )
+        return start + chunk, states
+
+    _, states = jax.lax.while_loop(
+        lambda loop: loop[0] < total, balance_chunk, (jnp.int32(0), states)
+    )
+    infos["overflow"] = states.overflow
+    return states, infos
 
 
 class CrafterOO:

@@ -250,7 +250,6 @@ def update_objects(
     step; such objects (and later ones) wait until the next step.
     """
     objects = state.objects
-    capacity = objects.capacity
     in_range = grid.distance(objects.pos, state.player.pos) < rules.UPDATE_RANGE
     eligible = objects.alive & in_range & (objects.order < first_new)
     big = jnp.iinfo(jnp.int32).max
@@ -258,21 +257,30 @@ def update_objects(
     count = eligible.sum()
 
     uniform_key, direction_key = jax.random.split(key)
-    uniforms = jax.random.uniform(uniform_key, (capacity, NUM_UNIFORMS))
-    directions = jax.random.randint(direction_key, (capacity,), 0, 4)
-
     padded = jnp.concatenate([queue, jnp.zeros(BLOCK, jnp.int32)])
-
-    def visit(carry, index):
-        slot = padded[index]
-        carry = update_object(
-            carry, slot, index < count, uniforms[slot], directions[slot]
-        )
-        return carry, None
 
     def block(loop):
         start, carry = loop
-        carry, _ = jax.lax.scan(visit, carry, start + jnp.arange(BLOCK))
+        # Random numbers only for the objects visited in this block.
+        uniforms = jax.random.uniform(
+            jax.random.fold_in(uniform_key, start), (BLOCK, NUM_UNIFORMS)
+        )
+        directions = jax.random.randint(
+            jax.random.fold_in(direction_key, start), (BLOCK,), 0, 4
+        )
+
+        def visit(carry, offset):
+            index = start + offset
+            carry = update_object(
+                carry,
+                padded[index],
+                index < count,
+                uniforms[offset],
+                directions[offset],
+            )
+            return carry, None
+
+        carry, _ = jax.lax.scan(visit, carry, jnp.arange(BLOCK))
         return start + BLOCK, carry
 
     _, state = jax.lax.while_loop(

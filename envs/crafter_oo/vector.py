@@ -24,7 +24,7 @@ from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 from symworld.envs.crafter_oo import render as render_lib
 from symworld.envs.crafter_oo import rules
-from symworld.envs.crafter_oo.core import CrafterOO
+from symworld.envs.crafter_oo.core import CrafterOO, step_batch
 from symworld.envs.crafter_oo.gym import observation_space
 from symworld.envs.crafter_oo.observation import observe
 
@@ -38,7 +38,18 @@ def _replace_rows(batch, rows, index):
 
 
 def make_batched_functions(env: CrafterOO, num_envs: int, full: bool):
-    """The compiled ``reset(keys)`` and ``step(states, actions, key, done)``."""
+    """The compiled ``reset(keys)`` and ``step(states, actions, key, needs_reset)``."""
+    reset, step = batched_functions(env, num_envs, full)
+    return jax.jit(reset), jax.jit(step)
+
+
+def batched_functions(env: CrafterOO, num_envs: int, full: bool):
+    """Pure (not yet compiled) batched ``reset`` and autoresetting ``step``.
+
+    ``step(states, actions int32[n], key, needs_reset bool[n])`` returns
+    ``(states, observation, reward, terminated, truncated, extras)``; games flagged
+    in ``needs_reset`` get a fresh world instead of their step (NEXT_STEP).
+    """
     reset_one = env.reset
 
     def reset(keys):
@@ -48,7 +59,7 @@ def make_batched_functions(env: CrafterOO, num_envs: int, full: bool):
     def step(states, actions, key, needs_reset):
         step_key, reset_key = jax.random.split(key)
         keys = jax.random.split(step_key, num_envs)
-        stepped, info = jax.vmap(env.step)(states, actions, keys)
+        stepped, info = step_batch(states, actions, keys, env.default_params)
 
         # Fresh worlds for the games whose episode ended on the previous step.
         rank = jnp.cumsum(needs_reset) - 1
@@ -86,7 +97,7 @@ def make_batched_functions(env: CrafterOO, num_envs: int, full: bool):
         }
         return states, observation, reward, terminated, truncated, extras
 
-    return jax.jit(reset), jax.jit(step)
+    return reset, step
 
 
 class CrafterOOVectorEnv(gymnasium.vector.VectorEnv):
