@@ -22,12 +22,12 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+
 from symworld.envs.crafter_oo import grid, rules
 from symworld.envs.crafter_oo.balance import daylight_index
 from symworld.envs.crafter_oo.core import DAYLIGHT
 from symworld.envs.crafter_oo.player import damage, nearby_materials
 from symworld.envs.crafter_oo.state import EMPTY, PLAYER_OCCUPANT
-
 from symworld.programs import Law, Probability, Schema, categorical, point
 
 ENV_ID = "symworld/CrafterOO-v0"
@@ -910,7 +910,8 @@ class ArrowsFly(Law):
         f = arrow_flight(state, action)
         return {
             "objects.pos": point(
-                f["ahead"], where=jnp.broadcast_to(f["flies"][:, None], f["ahead"].shape)
+                f["ahead"],
+                where=jnp.broadcast_to(f["flies"][:, None], f["ahead"].shape),
             )
         }
 
@@ -1014,12 +1015,16 @@ def skeleton_plan(state, action):
     p_flee_long = close * fl * _free(state, action, pos + flee_long)
     p_flee_short = close * (1 - fl) * _free(state, action, pos + flee_short)
     stays = 1 - p_flee_long - p_flee_short
-    p_shoot = stays * (distance <= rules.SKELETON_SHOOT_DISTANCE) * (
-        rules.SKELETON_SHOOT_PROBABILITY
+    p_shoot = (
+        stays
+        * (distance <= rules.SKELETON_SHOOT_DISTANCE)
+        * (rules.SKELETON_SHOOT_PROBABILITY)
     )
     rest = stays - p_shoot
-    p_approach = rest * (distance <= rules.SKELETON_APPROACH_DISTANCE) * (
-        rules.SKELETON_APPROACH_PROBABILITY
+    p_approach = (
+        rest
+        * (distance <= rules.SKELETON_APPROACH_DISTANCE)
+        * (rules.SKELETON_APPROACH_PROBABILITY)
     )
     rest = rest - p_approach
     p_wander = rest * rules.SKELETON_RANDOM_MOVE_PROBABILITY
