@@ -1,20 +1,23 @@
-"""Laws of Crafter-OO (``symworld/CrafterOO-v0``): the player's mechanics, plants
-and cow wandering, one law per mechanic.
+"""Laws of Crafter-OO (``symworld/CrafterOO-v0``), one law per mechanic.
 
-PARTIAL LIBRARY. Written and checked here: the clock and daylight; turning,
-walking and blocking; lava; collecting each material (sapling with a learnable
-probability); placing each item (the plant as a new object); making each tool;
-hitting and eating cows and plants, defeating zombies and skeletons by the player;
-sleeping and waking; hunger, thirst, fatigue and recovery with their effects on
-food, drink, energy and health; plant growth; cow wandering with a learnable move
-probability. NOT yet written: zombie and skeleton movement and attacks, arrows,
-plant damage by creatures, chunk balancing (spawning and despawning), and damage
-waking the player; those changes fall to the persistence default, so transitions
-in which they happen are predicted poorly.
+Written: the clock and daylight; turning, walking and blocking; lava; collecting
+each material (sapling with a learnable probability); placing each item (the plant
+as a new object); making each tool; hitting and eating cows and plants, defeating
+zombies and skeletons; sleeping, waking, and a hurt sleeper waking; hunger, thirst,
+fatigue and recovery with their effects on food, drink, energy and health; plant
+growth; cow wandering (learnable move probability); zombie chase (learnable chase
+probability, long axis 0.8) and wandering, zombie cooldown and bites (2 awake, 7
+asleep); skeleton flee/shoot/approach/wander and reload; arrows flying,
+disappearing, wounding, hitting the player and breaking tables and furnaces into
+path; plants eaten by neighbouring creatures; despawning by chunk balancing.
 
-Values in effects are in the schema's encoded units (daylight is stored as
-``round(daylight * 10_000)``). Maps are indexed ``[x, y]`` and flattened as
-``x * 64 + y``; the object table's ``pos`` column ``(N, 2)`` as ``slot * 2 + axis``.
+Approximations (stated where they are made): every law reads the state at the start
+of the step with the player already moved, so the original's one-object-at-a-time
+update order is not reproduced (two creatures racing for one cell, a plant eaten by
+a cow that only just arrived); a zombie bites only if it starts the step next to
+the player (one two cells away that steps in and bites is not predicted); a
+skeleton's new arrow (object birth) and chunk balancing's *spawning* are not
+written, so those changes fall to the persistence default.
 """
 
 from __future__ import annotations
@@ -1161,7 +1164,7 @@ class CreaturesDespawn(Law):
 
 
 def library() -> list[Law]:
-    """Every law written so far (see the module docstring for what is missing)."""
+    """The whole library (46 laws; the module docstring lists its approximations)."""
     laws: list[Law] = [ClockTicks(), PlayerTurns(), PlayerWalks(), PlayerBlocked()]
     laws.append(LavaKills())
     for material in rules.COLLECT:
