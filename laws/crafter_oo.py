@@ -1,20 +1,23 @@
-"""Laws of Crafter-OO (``symworld/CrafterOO-v0``): the player's mechanics, plants
-and cow wandering, one law per mechanic.
+"""Laws of Crafter-OO (``symworld/CrafterOO-v0``), one law per mechanic.
 
-PARTIAL LIBRARY. Written and checked here: the clock and daylight; turning,
-walking and blocking; lava; collecting each material (sapling with a learnable
-probability); placing each item (the plant as a new object); making each tool;
-hitting and eating cows and plants, defeating zombies and skeletons by the player;
-sleeping and waking; hunger, thirst, fatigue and recovery with their effects on
-food, drink, energy and health; plant growth; cow wandering with a learnable move
-probability. NOT yet written: zombie and skeleton movement and attacks, arrows,
-plant damage by creatures, chunk balancing (spawning and despawning), and damage
-waking the player; those changes fall to the persistence default, so transitions
-in which they happen are predicted poorly.
+Written: the clock and daylight; turning, walking and blocking; lava; collecting
+each material (sapling with a learnable probability); placing each item (the plant
+as a new object); making each tool; hitting and eating cows and plants, defeating
+zombies and skeletons; sleeping, waking, and a hurt sleeper waking; hunger, thirst,
+fatigue and recovery with their effects on food, drink, energy and health; plant
+growth; cow wandering (learnable move probability); zombie chase (learnable chase
+probability, long axis 0.8) and wandering, zombie cooldown and bites (2 awake, 7
+asleep); skeleton flee/shoot/approach/wander and reload; arrows flying,
+disappearing, wounding, hitting the player and breaking tables and furnaces into
+path; plants eaten by neighbouring creatures; despawning by chunk balancing.
 
-Values in effects are in the schema's encoded units (daylight is stored as
-``round(daylight * 10_000)``). Maps are indexed ``[x, y]`` and flattened as
-``x * 64 + y``; the object table's ``pos`` column ``(N, 2)`` as ``slot * 2 + axis``.
+Approximations (stated where they are made): every law reads the state at the start
+of the step with the player already moved, so the original's one-object-at-a-time
+update order is not reproduced (two creatures racing for one cell, a plant eaten by
+a cow that only just arrived); a zombie bites only if it starts the step next to
+the player (one two cells away that steps in and bites is not predicted); a
+skeleton's new arrow (object birth) and chunk balancing's *spawning* are not
+written, so those changes fall to the persistence default.
 """
 
 from __future__ import annotations
@@ -22,12 +25,12 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+
 from symworld.envs.crafter_oo import grid, rules
 from symworld.envs.crafter_oo.balance import daylight_index
 from symworld.envs.crafter_oo.core import DAYLIGHT
 from symworld.envs.crafter_oo.player import damage, nearby_materials
 from symworld.envs.crafter_oo.state import EMPTY, PLAYER_OCCUPANT
-
 from symworld.programs import Law, Probability, Schema, categorical, point
 
 ENV_ID = "symworld/CrafterOO-v0"
@@ -632,21 +635,23 @@ class Energy(Law):
 
 class Health(Law):
     """Recovery crossing its limits changes health: +1 when it overflows, -1 when it
-    underflows."""
+    underflows; zombie bites and arrows then take their damage (not below 0)."""
 
     name = "recovery_changes_health"
     writes = ("player.inventory",)
 
     def precondition(self, state, action):
         v = vitals(state, action)
-        return v["heals"] | v["hurts"]
+        return v["heals"] | v["hurts"] | (damage_taken(state, action) > 0)
 
     def effect(self, state, action):
-        return {"player.inventory": point(vitals(state, action)["health"], sites=0)}
+        return {"player.inventory": point(health_after(state, action), sites=0)}
 
 
 class HealthMemory(Law):
-    """The player's and the world's last health become this step's health."""
+    """The player's last health becomes its health after its own update (before
+    creatures act); the world's last health becomes the health at the end of the
+    step."""
 
     name = "health_memory"
     writes = ("player.last_health", "last_health")
@@ -655,8 +660,10 @@ class HealthMemory(Law):
         return jnp.bool_(True)
 
     def effect(self, state, action):
-        health = vitals(state, action)["health"]
-        return {"player.last_health": point(health), "last_health": point(health)}
+        return {
+            "player.last_health": point(vitals(state, action)["health"]),
+            "last_health": point(health_after(state, action)),
+        }
 
 
 # -- objects
@@ -722,8 +729,442 @@ class CowsWander(Law):
         }
 
 
+# -- creatures: shared geometry
+_toward = jax.vmap(grid.toward, in_axes=(0, None, None))  # (N, 2) -> (N, 2)
+TINY = 1e-6  # floor for fixed probabilities that can be 0 (log 0 is avoided)
+
+
+def _occupant_after_player(state, action):
+    """The occupant map as creatures see it: the player already on its new cell."""
+    s = situation(state, action)
+    occupant = state.occupant.at[state.player.pos[0], state.player.pos[1]].set(EMPTY)
+    return occupant.at[s["pos"][0], s["pos"][1]].set(PLAYER_OCCUPANT)
+
+
+def _free(state, action, cells, walkable=rules.WALKABLE):
+    """True where creatures may enter ``cells`` (``(..., 2)``)."""
+    occupant = _occupant_after_player(state, action)
+    return (
+        grid.inside(cells)
+        & (grid.occupant_at(occupant, cells) == EMPTY)
+        & grid.is_in(grid.material_at(state.material, cells), walkable)
+    )
+
+
+def _step_to(state, action, steps):
+    """Where each object ends after trying ``steps`` (``(N, 2)``): the target if
+    free, else where it stands."""
+    pos = state.objects.pos
+    target = pos + steps
+    return jnp.where(_free(state, action, target)[:, None], target, pos)
+
+
+def _creatures(state, action, kind):
+    """Living objects of ``kind`` in the update range, not killed by the player."""
+    s = situation(state, action)
+    killed = CreatureDies().precondition(state, action) & (
+        jnp.arange(state.objects.alive.shape[0]) == s["slot"]
+    )
+    return (
+        _in_range(state, action)
+        & (state.objects.kind == kind)
+        & (state.objects.health > 0)
+        & ~killed
+    )
+
+
+def _distance_to_player(state, action):
+    return grid.distance(state.objects.pos, situation(state, action)["pos"])
+
+
+# -- zombies
+def zombie_options(state, action):
+    """The six moves a zombie may try, as ends ``(N, 6, 2)``: toward the player
+    along the long axis, along the short axis, then the four directions."""
+    player_pos = situation(state, action)["pos"]
+    pos = state.objects.pos
+    steps = [_toward(pos, player_pos, True), _toward(pos, player_pos, False)]
+    steps += [jnp.broadcast_to(grid.DIRECTIONS[d], pos.shape) for d in range(4)]
+    return jnp.stack([_step_to(state, action, step) for step in steps], axis=1)
+
+
+def _cooldown_after(state, action, ends):
+    """A zombie next to the player after its move counts its cooldown down, or
+    resets it to 5 after biting; elsewhere the cooldown is unchanged."""
+    player_pos = situation(state, action)["pos"]
+    near = grid.distance(ends, player_pos) <= rules.ZOMBIE_ATTACK_DISTANCE
+    cooldown = state.objects.cooldown[:, None]
+    counted = jnp.where(cooldown > 0, cooldown - 1, rules.ZOMBIE_COOLDOWN)
+    return jnp.where(near, counted, cooldown)  # (N, 6)
+
+
+class ZombiesChase(Law):
+    """A zombie within distance 8 of the player chases it with a learnable
+    probability: it steps toward the player along the long axis (0.8) or the short
+    axis (0.2); otherwise it steps in a random direction. A blocked step leaves it
+    in place. Its cooldown then ticks if it is next to the player."""
+
+    name = "zombies_chase"
+    writes = ("objects.pos", "objects.cooldown")
+    parameters = (Probability("chase", prior=(1.0, 1.0), init=0.5),)
+    LONG_AXIS = rules.ZOMBIE_LONG_AXIS_PROBABILITY
+
+    def precondition(self, state, action):
+        return jnp.bool_(True)
+
+    def effect(self, state, action):
+        zombies = _creatures(state, action, rules.ZOMBIE)
+        near = _distance_to_player(state, action) <= rules.ZOMBIE_CHASE_DISTANCE
+        ends = zombie_options(state, action)
+        cooldowns = _cooldown_after(state, action, ends)
+        p = self.param("chase")
+        probabilities = [p * self.LONG_AXIS, p * (1 - self.LONG_AXIS)]
+        probabilities += [(1 - p) * 0.25] * 4
+        mask = zombies & near
+        return {
+            "objects.pos": categorical(
+                [ends[:, k] for k in range(6)],
+                probabilities,
+                where=jnp.broadcast_to(mask[:, None], ends.shape[::2]),
+            ),
+            "objects.cooldown": categorical(
+                [cooldowns[:, k] for k in range(6)], probabilities, where=mask
+            ),
+        }
+
+
+class ZombiesWander(Law):
+    """A zombie farther than 8 from the player steps in a random direction (a
+    blocked step leaves it in place)."""
+
+    name = "zombies_wander"
+    writes = ("objects.pos", "objects.cooldown")
+
+    def precondition(self, state, action):
+        return jnp.bool_(True)
+
+    def effect(self, state, action):
+        zombies = _creatures(state, action, rules.ZOMBIE)
+        far = _distance_to_player(state, action) > rules.ZOMBIE_CHASE_DISTANCE
+        ends = zombie_options(state, action)[:, 2:]
+        cooldowns = _cooldown_after(state, action, ends)
+        mask = zombies & far
+        return {
+            "objects.pos": categorical(
+                [ends[:, k] for k in range(4)],
+                [0.25] * 4,
+                where=jnp.broadcast_to(mask[:, None], (mask.shape[0], 2)),
+            ),
+            "objects.cooldown": categorical(
+                [cooldowns[:, k] for k in range(4)], [0.25] * 4, where=mask
+            ),
+        }
+
+
+def zombie_bites(state, action):
+    """Damage from zombies next to the player with their cooldown run out: 2 each,
+    7 to a sleeping player. (A zombie two cells away that steps next to the player
+    bites too; that chance is not modelled here.)"""
+    zombies = _creatures(state, action, rules.ZOMBIE)
+    near = _distance_to_player(state, action) <= rules.ZOMBIE_ATTACK_DISTANCE
+    biting = zombies & near & (state.objects.cooldown <= 0)
+    s = situation(state, action)
+    asleep = (state.player.sleeping & ~s["wakes"]) | (
+        (s["action"] == rules.SLEEP)
+        & (state.player.inventory[rules.ENERGY] < rules.ITEM_MAX)
+    )
+    bite = jnp.where(asleep, rules.ZOMBIE_SLEEPING_DAMAGE, rules.ZOMBIE_DAMAGE)
+    return biting.sum() * bite
+
+
+# -- arrows
+def arrow_flight(state, action):
+    """Per arrow in range: the cell ahead and whether it hits an occupant, stops
+    at a non-walkable cell, or flies on."""
+    arrows = _in_range(state, action) & (state.objects.kind == rules.ARROW)
+    ahead = state.objects.pos + grid.DIRECTIONS[state.objects.facing]
+    occupant = grid.occupant_at(_occupant_after_player(state, action), ahead)
+    material = grid.material_at(state.material, ahead)
+    hits = arrows & (occupant != EMPTY)
+    walkable = grid.inside(ahead) & grid.is_in(material, rules.ARROW_WALKABLE)
+    stops = arrows & ~hits & ~walkable
+    return {
+        "arrows": arrows,
+        "ahead": ahead,
+        "occupant": occupant,
+        "material": material,
+        "hits": hits,
+        "stops": stops,
+        "flies": arrows & ~hits & walkable,
+    }
+
+
+class ArrowsFly(Law):
+    """An arrow moves one cell in its direction when that cell is free and
+    walkable for arrows (grass, sand, path, water, lava)."""
+
+    name = "arrows_fly"
+    writes = ("objects.pos",)
+
+    def precondition(self, state, action):
+        return jnp.bool_(True)
+
+    def effect(self, state, action):
+        f = arrow_flight(state, action)
+        return {
+            "objects.pos": point(
+                f["ahead"],
+                where=jnp.broadcast_to(f["flies"][:, None], f["ahead"].shape),
+            )
+        }
+
+
+class ArrowsDisappear(Law):
+    """An arrow that hits something or meets a wall or the map's edge is gone."""
+
+    name = "arrows_disappear"
+    writes = ("objects.alive",)
+
+    def precondition(self, state, action):
+        return jnp.bool_(True)
+
+    def effect(self, state, action):
+        f = arrow_flight(state, action)
+        return {"objects.alive": point(False, where=f["hits"] | f["stops"])}
+
+
+class ArrowsBreak(Law):
+    """An arrow stopped by a table or a furnace turns it into path."""
+
+    name = "arrows_break"
+    writes = ("material",)
+
+    def precondition(self, state, action):
+        f = arrow_flight(state, action)
+        return jnp.any(f["stops"] & grid.is_in(f["material"], rules.ARROW_BREAKS))
+
+    def effect(self, state, action):
+        f = arrow_flight(state, action)
+        breaks = f["stops"] & grid.is_in(f["material"], rules.ARROW_BREAKS)
+        return {"material": point(rules.PATH, sites=_tile(f["ahead"]), where=breaks)}
+
+
+class ArrowsWound(Law):
+    """An arrow that hits a creature or a plant takes 2 of its health (not below
+    0)."""
+
+    name = "arrows_wound"
+    writes = ("objects.health",)
+
+    def precondition(self, state, action):
+        f = arrow_flight(state, action)
+        return jnp.any(f["hits"] & (f["occupant"] >= 0))
+
+    def effect(self, state, action):
+        f = arrow_flight(state, action)
+        capacity = state.objects.alive.shape[0]
+        hit = f["hits"] & (f["occupant"] >= 0)
+        victims = jnp.where(hit, f["occupant"], capacity)
+        wounds = jnp.zeros(capacity + 1, jnp.int32).at[victims].add(rules.ARROW_DAMAGE)
+        wounded = wounds[:capacity] > 0
+        health = jnp.maximum(state.objects.health - wounds[:capacity], 0)
+        return {"objects.health": point(health, where=wounded)}
+
+
+def arrow_hits(state, action):
+    """Damage from arrows flying into the player (2 each)."""
+    f = arrow_flight(state, action)
+    return (f["hits"] & (f["occupant"] == PLAYER_OCCUPANT)).sum() * rules.ARROW_DAMAGE
+
+
+def damage_taken(state, action):
+    """Health the player loses to zombies and arrows this step."""
+    return zombie_bites(state, action) + arrow_hits(state, action)
+
+
+def health_after(state, action):
+    """The player's health at the end of the step."""
+    health = vitals(state, action)["health"] - damage_taken(state, action)
+    return jnp.maximum(health, 0)
+
+
+class HurtSleeperWakes(Law):
+    """A sleeper whose health is below its last health after its own update (it
+    was bitten or shot in the previous step) wakes up."""
+
+    name = "hurt_sleeper_wakes"
+    writes = ("player.sleeping",)
+
+    def precondition(self, state, action):
+        v = vitals(state, action)
+        return state.player.sleeping & (v["health"] < state.player.last_health)
+
+    def effect(self, state, action):
+        return {"player.sleeping": point(False)}
+
+
+# -- skeletons
+def skeleton_plan(state, action):
+    """Per skeleton: its possible ends ``(N, 9, 2)`` (flee long/short, approach
+    long/short, four random directions, stay) with their fixed probabilities
+    ``(N, 9)``, and the chance it shoots."""
+    pos = state.objects.pos
+    player_pos = situation(state, action)["pos"]
+    distance = _distance_to_player(state, action)
+    flee_long = -_toward(pos, player_pos, True)
+    flee_short = -_toward(pos, player_pos, False)
+    close = distance <= rules.SKELETON_FLEE_DISTANCE
+    fl = rules.SKELETON_FLEE_LONG_AXIS_PROBABILITY
+    p_flee_long = close * fl * _free(state, action, pos + flee_long)
+    p_flee_short = close * (1 - fl) * _free(state, action, pos + flee_short)
+    stays = 1 - p_flee_long - p_flee_short
+    p_shoot = (
+        stays
+        * (distance <= rules.SKELETON_SHOOT_DISTANCE)
+        * (rules.SKELETON_SHOOT_PROBABILITY)
+    )
+    rest = stays - p_shoot
+    p_approach = (
+        rest
+        * (distance <= rules.SKELETON_APPROACH_DISTANCE)
+        * (rules.SKELETON_APPROACH_PROBABILITY)
+    )
+    rest = rest - p_approach
+    p_wander = rest * rules.SKELETON_RANDOM_MOVE_PROBABILITY
+    al = rules.SKELETON_APPROACH_LONG_AXIS_PROBABILITY
+    steps = [flee_long, flee_short]
+    steps += [_toward(pos, player_pos, True), _toward(pos, player_pos, False)]
+    steps += [jnp.broadcast_to(grid.DIRECTIONS[d], pos.shape) for d in range(4)]
+    ends = [_step_to(state, action, step) for step in steps] + [pos]
+    probabilities = [p_flee_long, p_flee_short, p_approach * al, p_approach * (1 - al)]
+    probabilities += [p_wander * 0.25] * 4
+    probabilities.append(rest - p_wander + p_shoot)
+    probabilities = jnp.maximum(jnp.stack(probabilities, axis=1), TINY)
+    return jnp.stack(ends, axis=1), probabilities, p_shoot
+
+
+class SkeletonsMove(Law):
+    """A skeleton within 3 of the player flees along the long (0.6) or short axis
+    if that cell is free; otherwise within 5 it shoots (0.5) and stays, within 8
+    it approaches (0.3; long axis 0.6), else it steps randomly (0.2) or stays."""
+
+    name = "skeletons_move"
+    writes = ("objects.pos",)
+
+    def precondition(self, state, action):
+        return jnp.bool_(True)
+
+    def effect(self, state, action):
+        skeletons = _creatures(state, action, rules.SKELETON)
+        ends, probabilities, _ = skeleton_plan(state, action)
+        return {
+            "objects.pos": categorical(
+                [ends[:, k] for k in range(ends.shape[1])],
+                [probabilities[:, k : k + 1] for k in range(ends.shape[1])],
+                where=jnp.broadcast_to(skeletons[:, None], ends.shape[::2]),
+            )
+        }
+
+
+class SkeletonsReload(Law):
+    """A skeleton's reload counts down by 1 each step; when it shoots (reload run
+    out, a free cell toward the player) it is set to 4."""
+
+    name = "skeletons_reload"
+    writes = ("objects.reload",)
+
+    def precondition(self, state, action):
+        return jnp.bool_(True)
+
+    def effect(self, state, action):
+        skeletons = _creatures(state, action, rules.SKELETON)
+        _, _, p_shoot = skeleton_plan(state, action)
+        pos = state.objects.pos
+        aim = _toward(pos, situation(state, action)["pos"], True)
+        reload = jnp.maximum(state.objects.reload - 1, 0)
+        can_fire = (
+            (reload <= 0)
+            & jnp.any(aim != 0, axis=-1)
+            & _free(state, action, pos + aim, rules.ARROW_WALKABLE)
+        )
+        q = jnp.clip(jnp.where(can_fire, p_shoot, 0.5), TINY, 1 - TINY)
+        fired = jnp.where(can_fire, rules.SKELETON_RELOAD, reload)
+        return {
+            "objects.reload": categorical([reload, fired], [1 - q, q], where=skeletons)
+        }
+
+
+# -- plants and creatures
+class PlantsEaten(Law):
+    """A plant next to a cow, zombie or skeleton loses 1 health; at 0 it is gone."""
+
+    name = "plants_eaten"
+    writes = ("objects.health", "objects.alive")
+
+    def precondition(self, state, action):
+        return jnp.bool_(True)
+
+    def effect(self, state, action):
+        objects = state.objects
+        plants = _in_range(state, action) & (objects.kind == rules.PLANT)
+        around = objects.pos[:, None, :] + grid.DIRECTIONS[None]  # (N, 4, 2)
+        neighbour = grid.occupant_at(state.occupant, around)
+        capacity = objects.alive.shape[0]
+        kind = objects.kind[jnp.clip(neighbour, 0, capacity - 1)].astype(jnp.int32)
+        eater = (neighbour >= 0) & grid.is_in(kind, rules.PLANT_EATERS)
+        eaten = plants & jnp.any(eater, axis=1)
+        health = jnp.maximum(objects.health - 1, 0)
+        return {
+            "objects.health": point(health, where=eaten),
+            "objects.alive": point(health > 0, where=eaten),
+        }
+
+
+# -- chunk balancing
+def _balance_step(state):
+    return (state.step + 1) % rules.BALANCE_INTERVAL == 0
+
+
+class CreaturesDespawn(Law):
+    """Every 10 steps, in each seen chunk holding more creatures of a class than
+    its target maximum (zombies int(3.5 - 3 daylight), skeletons 2, cows
+    int(1.5 + daylight)), one of them chosen uniformly is removed with the class's
+    despawn probability (zombie 0.4, skeleton 0.1, cow 0.1) if it is far enough
+    from the player (zombie 0, skeleton 7, cow 5)."""
+
+    name = "creatures_despawn"
+    writes = ("objects.alive",)
+
+    def precondition(self, state, action):
+        return _balance_step(state)
+
+    def effect(self, state, action):
+        from symworld.envs.crafter_oo import balance
+
+        objects = state.objects
+        step = state.step + 1
+        cx, cy = grid.chunk_of(objects.pos)
+        chunk = cx * rules.NUM_CHUNKS[1] + cy
+        seen = state.chunk_seen.reshape(-1)[chunk]
+        probability = jnp.zeros(objects.alive.shape, jnp.float32)
+        for index, kind in enumerate(rules.BALANCE_ORDER):
+            _, _, far_enough, _, despawn = rules.BALANCE[kind]
+            member = objects.alive & (objects.kind == kind)
+            count = jnp.zeros(balance.NUM_CHUNKS + 1, jnp.int32)
+            count = count.at[jnp.where(member, chunk, balance.NUM_CHUNKS)].add(1)
+            n = count[chunk]
+            high = balance._HIGH[index, daylight_index(step)]
+            far = grid.distance(objects.pos, state.player.pos) >= far_enough
+            chance = despawn / jnp.maximum(n, 1)
+            applies = member & seen & (n > high) & far
+            probability = jnp.where(applies, chance, probability)
+        applies = probability > 0
+        q = jnp.clip(probability, TINY, 1 - TINY)
+        return {"objects.alive": categorical([True, False], [1 - q, q], where=applies)}
+
+
 def library() -> list[Law]:
-    """Every law written so far (see the module docstring for what is missing)."""
+    """The whole library (46 laws; the module docstring lists its approximations)."""
     laws: list[Law] = [ClockTicks(), PlayerTurns(), PlayerWalks(), PlayerBlocked()]
     laws.append(LavaKills())
     for material in rules.COLLECT:
@@ -735,5 +1176,8 @@ def library() -> list[Law]:
         laws.append(Make(action))
     laws += [PlayerHits(), CreatureDies(), EatPlant(), FallsAsleep(), WakesUp()]
     laws += [BodyCounters(), Starves(), Thirsts(), Energy(), Health(), HealthMemory()]
-    laws += [PlantsGrow(), CowsWander()]
+    laws += [PlantsGrow(), CowsWander(), ZombiesChase(), ZombiesWander()]
+    laws += [ArrowsFly(), ArrowsDisappear(), ArrowsBreak(), ArrowsWound()]
+    laws += [HurtSleeperWakes(), SkeletonsMove(), SkeletonsReload(), PlantsEaten()]
+    laws += [CreaturesDespawn()]
     return laws

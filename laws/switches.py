@@ -9,8 +9,8 @@ false; a fitted model should give each of them a weight near zero.
 from __future__ import annotations
 
 import jax.numpy as jnp
-from symworld.envs.switches.core import FLIP, NOOP, Switches
 
+from symworld.envs.switches.core import FLIP, NOOP, Switches
 from symworld.programs import Law, Probability, Schema, bernoulli, change, point
 
 ENV_ID = "symworld/Switches-v0"

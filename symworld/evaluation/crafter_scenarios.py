@@ -163,6 +163,59 @@ def scenarios() -> list[Scenario]:
         return state
 
     suite.append(Scenario("death_by_zombie", "only", dying, noop, 1))
+
+    # Creatures and arrows acting on their own (the player waits).
+    chaser = [("zombie", (37, 34), {"cooldown": 5})]
+    suite.append(Scenario("zombie_chase", "only", _setup(objects=chaser), noop, 5))
+    biter = [("zombie", FRONT, {"cooldown": 0})]
+    waiting = [("zombie", FRONT, {"cooldown": 3})]
+    suite.append(Scenario("zombie_attack", "success", _setup(objects=biter), noop, 1))
+    suite.append(Scenario("zombie_attack", "failure", _setup(objects=waiting), noop, 1))
+
+    def sleeping(key):
+        state = _setup(objects=biter, energy=3)(key)
+        return sc.set_player(state, sleeping=True)
+
+    suite.append(
+        Scenario(
+            "zombie_attack_sleeping", "only", sleeping, constant_policy(rules.SLEEP), 1
+        )
+    )
+    archer = [("skeleton", (36, 32), {"reload": 0})]
+    suite.append(
+        Scenario("skeleton_behaviour", "only", _setup(objects=archer), noop, 3)
+    )
+    incoming = [("arrow", (34, 32), {"facing": "left"})]
+    outgoing = [("arrow", (35, 32), {"facing": "right"})]
+    suite.append(
+        Scenario("arrow_hits_player", "success", _setup(objects=incoming), noop, 2)
+    )
+    suite.append(
+        Scenario("arrow_hits_player", "failure", _setup(objects=outgoing), noop, 2)
+    )
+    at_table = [("arrow", (35, 32), {"facing": "right"})]
+    suite.append(
+        Scenario(
+            "arrow_breaks_table",
+            "success",
+            _setup([("table", (36, 32))], objects=at_table),
+            noop,
+            1,
+        )
+    )
+    suite.append(
+        Scenario(
+            "arrow_breaks_table",
+            "failure",
+            _setup([("stone", (36, 32))], objects=at_table),
+            noop,
+            1,
+        )
+    )
+    grazed = [("plant", (36, 34), {"grown": 10}), ("cow", (37, 34), {})]
+    alone = [("plant", (36, 34), {"grown": 10})]
+    suite.append(Scenario("plant_eaten", "success", _setup(objects=grazed), noop, 1))
+    suite.append(Scenario("plant_eaten", "failure", _setup(objects=alone), noop, 1))
     return suite
 
 

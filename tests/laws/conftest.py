@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import jax
 import pytest
+
 from symworld.envs.switches import Switches
 from symworld.laws import switches as switch_laws
-
 from symworld.programs import LawModel
 from symworld.programs.data import random_transitions
 

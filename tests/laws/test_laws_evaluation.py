@@ -139,9 +139,8 @@ def test_laws_fit_and_evaluate_commands(tmp_path, capsys):
 def test_laws_law_files_need_trust(tmp_path, capsys):
     import inspect
 
-    from symworld.laws import switches
-
     from symworld.cli import main
+    from symworld.laws import switches
 
     law_file = tmp_path / "my_laws.py"
     law_file.write_text(inspect.getsource(switches))

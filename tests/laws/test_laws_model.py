@@ -8,8 +8,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from symworld.envs.switches import SwitchesState
 
+from symworld.envs.switches import SwitchesState
 from symworld.programs import (
     Law,
     LawError,

@@ -5,12 +5,12 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
-from symworld.envs.switches import SwitchesState
-from symworld.laws import switches as switch_laws
 
+from symworld.envs.switches import SwitchesState
 from symworld.evaluation.baselines import NullModel
 from symworld.evaluation.protocol import evaluate_models
 from symworld.evaluation.scenarios import load_suite, mutators_for
+from symworld.laws import switches as switch_laws
 
 
 def test_laws_weights_separate_correct_from_wrong(switches_fit):
