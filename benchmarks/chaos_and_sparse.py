@@ -25,8 +25,8 @@ import warnings
 import jax
 import numpy as np
 import sympy
-from symworld.envs import chaos
 
+from symworld.envs import chaos
 from symworld.equations.derivatives import time_derivative
 from symworld.equations.sparse import CandidateLibrary, SparseRegressor
 

@@ -28,9 +28,9 @@ import time
 import jax
 import jax.numpy as jnp
 import numpy as np
+
 from symworld.envs.switches import Switches
 from symworld.laws import switches as switch_laws
-
 from symworld.programs import LawModel
 from symworld.programs.data import random_transitions
 from symworld.programs.fitting import (

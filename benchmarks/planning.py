@@ -22,8 +22,8 @@ import time
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from symworld.envs.crafter_oo import CrafterOO, rules
 
+from symworld.envs.crafter_oo import CrafterOO, rules
 from symworld.planning.compiled import join, split
 from symworld.planning.crafter.tasks import crafter_task
 from symworld.planning.simulate import evaluate_sequences

@@ -95,6 +95,7 @@ def task_gaussian(seed: int) -> Task:
 
 def task_lorenz(seed: int) -> Task:
     import jax
+
     from symworld.envs.chaos import simulate
 
     data = simulate("lorenz", key=jax.random.key(seed), num_steps=2004, noise=0.01)

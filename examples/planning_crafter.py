@@ -16,7 +16,6 @@ import logging
 import time
 
 from symworld.envs.crafter_oo import CrafterOO
-
 from symworld.planning.crafter.evaluate import evaluate_goal
 from symworld.planning.crafter.tasks import GOALS
 from symworld.planning.models import load_planning_model

@@ -18,8 +18,8 @@ import logging
 import time
 
 import jax
-from symworld.envs.crafter_oo import CrafterOO, rules
 
+from symworld.envs.crafter_oo import CrafterOO, rules
 from symworld.planning.crafter.options import CrafterOptions
 from symworld.planning.crafter.strategies import STRATEGIES, STRATEGY_OPTIONS
 from symworld.planning.crafter.tasks import crafter_task

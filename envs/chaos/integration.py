@@ -25,8 +25,8 @@ import diffrax
 import jax
 import jax.numpy as jnp
 import numpy as np
-from symworld.envs.chaos.systems import FlowSystem, get_system
 
+from symworld.envs.chaos.systems import FlowSystem, get_system
 from symworld.trajectory import Trajectory
 
 logger = logging.getLogger(__name__)

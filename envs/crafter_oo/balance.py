@@ -19,6 +19,7 @@ import dataclasses
 import jax
 import jax.numpy as jnp
 import numpy as np
+
 from symworld.envs.crafter_oo import grid, rules
 from symworld.envs.crafter_oo.state import EMPTY, CrafterState
 

@@ -42,6 +42,7 @@ import dataclasses
 
 import jax.numpy as jnp
 import numpy as np
+
 from symworld.envs.crafter_oo import rules
 from symworld.envs.crafter_oo.crafter_snapshot import (
     CrafterObject,

@@ -11,6 +11,7 @@ import dataclasses
 
 import jax
 import jax.numpy as jnp
+
 from symworld.envs.crafter_oo import balance, observation, rules, worldgen
 from symworld.envs.crafter_oo.creatures import update_objects
 from symworld.envs.crafter_oo.player import update_player

@@ -15,12 +15,12 @@ from typing import Any
 import jax
 import numpy as np
 from gymnasium import spaces
+
 from symworld.envs.crafter_oo import render as render_lib
 from symworld.envs.crafter_oo import rules
 from symworld.envs.crafter_oo.core import CrafterOO
 from symworld.envs.crafter_oo.observation import observe
 from symworld.envs.crafter_oo.state import CrafterState
-
 from symworld.gym_shell import FunctionalGymEnv
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+
 from symworld.envs.crafter_oo.state import CrafterState, ObjectTable, PlayerState
 
 FORMAT = "symworld.crafter_oo.state/1"

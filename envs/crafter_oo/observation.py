@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+
 from symworld.envs.crafter_oo import rules
 from symworld.envs.crafter_oo.state import PLAYER_OCCUPANT, CrafterState
 

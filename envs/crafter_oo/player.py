@@ -12,6 +12,7 @@ import dataclasses
 import jax
 import jax.numpy as jnp
 import numpy as np
+
 from symworld.envs.crafter_oo import grid, rules
 from symworld.envs.crafter_oo.state import EMPTY, PLAYER_OCCUPANT, CrafterState
 from symworld.envs.crafter_oo.table import add_object

@@ -8,6 +8,7 @@ view around the player (default) or the whole 64 x 64 map.
 from __future__ import annotations
 
 import numpy as np
+
 from symworld.envs.crafter_oo import rules
 from symworld.envs.crafter_oo.observation import HALF_HEIGHT, HALF_WIDTH
 

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 import jax
 import jax.numpy as jnp
 import numpy as np
+
 from symworld.envs.crafter_oo import rules
 from symworld.envs.crafter_oo.state import (
     EMPTY,

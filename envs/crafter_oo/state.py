@@ -61,6 +61,7 @@ import dataclasses
 import jax
 import jax.numpy as jnp
 import numpy as np
+
 from symworld.envs.crafter_oo import rules
 
 EMPTY = -1  # occupant of a cell without an object

@@ -11,6 +11,7 @@ import dataclasses
 
 import jax
 import jax.numpy as jnp
+
 from symworld.envs.crafter_oo import grid, rules
 from symworld.envs.crafter_oo.state import CrafterState
 

@@ -22,6 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
+
 from symworld.envs.crafter_oo import render as render_lib
 from symworld.envs.crafter_oo import rules
 from symworld.envs.crafter_oo.core import CrafterOO, step_batch

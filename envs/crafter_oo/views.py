@@ -21,6 +21,7 @@ from collections.abc import Iterator
 
 import jax
 import numpy as np
+
 from symworld.envs.crafter_oo import rules
 from symworld.envs.crafter_oo.state import EMPTY, PLAYER_OCCUPANT, CrafterState
 

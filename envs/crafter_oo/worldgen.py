@@ -15,6 +15,7 @@ import functools
 import jax
 import jax.numpy as jnp
 import numpy as np
+
 from symworld.envs.crafter_oo import noise, rules
 from symworld.envs.crafter_oo.state import (
     CrafterState,

@@ -16,6 +16,7 @@ import functools
 import jax
 import jax.numpy as jnp
 import numpy as np
+
 from symworld.envs.crafter_oo import bridge, rules
 from symworld.envs.crafter_oo.crafter_snapshot import (
     CrafterObject,

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 from crafter_diff_harness import ACTION, Scenario, add, blank, enclose, paint
+
 from symworld.envs.crafter_oo import rules
 
 A = ACTION

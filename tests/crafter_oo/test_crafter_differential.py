@@ -25,6 +25,7 @@ from crafter_diff_harness import (
     play_ours,
 )
 from crafter_scenarios import CASES
+
 from symworld.envs.crafter_oo import bridge, rules
 from symworld.envs.crafter_oo.crafter_snapshot import read_crafter, write_crafter
 from symworld.envs.crafter_oo.state import occupancy
@@ -154,6 +155,7 @@ def test_to_crafter_plays_a_state_made_with_the_scenario_builder():
     """A state built with ``scenario`` helpers (holes in the object table, creation
     stamps not equal to slots) is played identically by ``to_crafter``'s env."""
     from crafter_diff_harness import BATCH, stack, step_batch
+
     from symworld.envs.crafter_oo import scenario as sc
 
     state = sc.blank_state("sand")

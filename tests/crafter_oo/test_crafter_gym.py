@@ -6,9 +6,10 @@ import crafter
 import gymnasium
 import numpy as np
 import pytest
-import symworld.envs  # noqa: F401  (registers the environments)
 from gymnasium.utils.env_checker import check_env
 from gymnasium.vector import AutoresetMode
+
+import symworld.envs  # noqa: F401  (registers the environments)
 from symworld.envs.crafter_oo import rules
 from symworld.envs.crafter_oo import scenario as sc
 
@@ -83,6 +84,7 @@ def test_vector_env_autoresets_on_the_next_step():
     envs.reset(seed=1)
     # Kill game 1 by putting it next to lava; the others keep playing.
     import jax
+
     from symworld.envs.crafter_oo.state import CrafterState
 
     lava = sc.paint(sc.blank_state("sand"), "lava", (31, 32))

@@ -11,6 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from symworld.envs.crafter_oo import rules
 from symworld.envs.crafter_oo.json_io import state_from_json, state_to_json
 from symworld.envs.crafter_oo.state import EMPTY, PLAYER_OCCUPANT

@@ -11,6 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+
 from symworld.envs.crafter_oo import rules
 from symworld.envs.crafter_oo import scenario as sc
 from symworld.envs.crafter_oo.views import Arrow, Plant, World, Zombie

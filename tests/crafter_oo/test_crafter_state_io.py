@@ -7,6 +7,7 @@ import json
 import jax
 import numpy as np
 import pytest
+
 from symworld.envs.crafter_oo import rules
 from symworld.envs.crafter_oo import scenario as sc
 from symworld.envs.crafter_oo.json_io import (

@@ -35,6 +35,7 @@ from crafter_diff_harness import (
     step_batch,
 )
 from scipy import stats
+
 from symworld.envs.crafter_oo import bridge, rules
 from symworld.envs.crafter_oo.crafter_snapshot import (
     new_crafter_env,

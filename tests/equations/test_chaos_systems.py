@@ -7,8 +7,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 import sympy
-from symworld.envs import chaos
 
+from symworld.envs import chaos
 from symworld.trajectory import Trajectory
 
 with warnings.catch_warnings():

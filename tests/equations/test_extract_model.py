@@ -7,8 +7,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from symworld.envs import chaos
 
+from symworld.envs import chaos
 from symworld.equations.model import EquationModel, load_model, save_model
 from symworld.worldmodel import batch_log_prob
 

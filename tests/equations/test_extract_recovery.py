@@ -6,9 +6,9 @@ import jax
 import numpy as np
 import pytest
 import sympy
-from symworld.envs import chaos
 
 from symworld.cli import main
+from symworld.envs import chaos
 from symworld.equations.extract import extract
 from symworld.equations.targets import next_step_targets
 from symworld.rollouts import collect

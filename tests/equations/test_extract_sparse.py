@@ -6,8 +6,8 @@ import jax
 import numpy as np
 import pytest
 import sympy
-from symworld.envs import chaos
 
+from symworld.envs import chaos
 from symworld.equations.derivatives import time_derivative
 from symworld.equations.sparse import CandidateLibrary, SparseRegressor
 

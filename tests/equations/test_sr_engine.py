@@ -153,6 +153,7 @@ def test_lorenz_from_noisy_trajectory():
     derivatives by fourth-order central differences, no term library: the same
     terms as the truth and every constant within 2%."""
     import jax
+
     from symworld.envs.chaos import simulate
 
     data = simulate("lorenz", key=jax.random.key(0), num_steps=2004, noise=0.01)

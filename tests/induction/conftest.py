@@ -82,9 +82,8 @@ def grid_schema(env: GridWorld) -> Schema:
 @pytest.fixture(scope="session")
 def switches_life():
     from symworld.envs.switches.core import Switches
-    from symworld.laws.switches import schema
-
     from symworld.induction import explore
+    from symworld.laws.switches import schema
 
     env = Switches()
     return env, schema(env), explore(env, schema(env), steps=500, seed=0)

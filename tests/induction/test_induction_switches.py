@@ -6,8 +6,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
-from symworld.envs.switches.core import SwitchesState
 
+from symworld.envs.switches.core import SwitchesState
 from symworld.induction import InductionSettings, explore, induce, load_module_text
 
 EXPECTED = {

@@ -9,9 +9,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+
 from symworld.envs.crafter_oo import CrafterOO, rules
 from symworld.envs.crafter_oo import scenario as sc
-
 from symworld.planning.crafter.navigation import (
     FAR,
     l1_distance_transform,

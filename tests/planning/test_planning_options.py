@@ -9,8 +9,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from scipy import stats
-from symworld.envs.switches.core import Switches, SwitchesState
 
+from symworld.envs.switches.core import Switches, SwitchesState
 from symworld.planning import (
     FunctionTask,
     OptionAgent,

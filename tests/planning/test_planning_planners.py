@@ -7,8 +7,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from symworld.envs.switches.core import Switches, SwitchesState
 
+from symworld.envs.switches.core import Switches, SwitchesState
 from symworld.planning import (
     MPPI,
     BoxActions,

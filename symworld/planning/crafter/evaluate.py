@@ -16,8 +16,8 @@ from typing import Any, NamedTuple
 
 import jax
 import numpy as np
-from symworld.envs.crafter_oo import CrafterOO, rules
 
+from symworld.envs.crafter_oo import CrafterOO, rules
 from symworld.planning.crafter.options import CrafterOptions
 from symworld.planning.crafter.tasks import crafter_task
 from symworld.planning.options import OptionSearch, all_programs

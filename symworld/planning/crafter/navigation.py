@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+
 from symworld.envs.crafter_oo import rules
 from symworld.envs.crafter_oo.state import CrafterState, occupancy
 

@@ -25,9 +25,9 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
+
 from symworld.envs.crafter_oo import rules
 from symworld.envs.crafter_oo.state import CrafterState
-
 from symworld.planning.crafter.navigation import (
     MOVES,
     object_mask,

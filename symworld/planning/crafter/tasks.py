@@ -20,9 +20,9 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+
 from symworld.envs.crafter_oo import rules
 from symworld.envs.crafter_oo.state import CrafterState
-
 from symworld.planning.crafter.navigation import l1_distance_transform, object_mask
 from symworld.planning.task import PotentialTask
 
