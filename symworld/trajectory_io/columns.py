@@ -37,6 +37,56 @@ FLAG_NAMES = (TERMINATED, TRUNCATED)
 RESERVED = (EPISODE, STEP, REWARD, TERMINATED, TRUNCATED, *TIME_NAMES)
 
 
+# Reserved columns as NPZ and Parquet files with a schema store them; states and
+# actions are stored as ``state/<name>`` and ``action/<name>``.
+STORED_SPECIAL = (EPISODE, STEP, "time", REWARD, TERMINATED, TRUNCATED)
+
+
+def stored_name(physical: str, with_schema: bool) -> tuple[str, bool]:
+    """The column name behind a stored (NPZ key or Parquet) column name, and whether
+    it is a reserved column. Files without a schema use names as they are."""
+    role, _, rest = physical.partition("/")
+    if with_schema and role in ("state", "action") and rest:
+        return rest, False
+    return physical, with_schema and physical in STORED_SPECIAL
+
+
+def stored_table(
+    stored: dict[str, np.ndarray], path: Any, schema: dict[str, Any] | None
+) -> RawTable:
+    """A :class:`RawTable` from the stored columns of an NPZ or Parquet file, already
+    renamed by :func:`stored_name`, checked for equal lengths and for a state."""
+    columns: dict[str, np.ndarray] = {}
+    special: dict[str, np.ndarray] = {}
+    for physical, values in stored.items():
+        name, reserved = stored_name(physical, schema is not None)
+        (special if reserved else columns)[name] = values
+    lengths = {name: len(values) for name, values in stored.items()}
+    if len(set(lengths.values())) > 1:
+        raise TrajectoryFileError(
+            "ragged-row", f"columns have different lengths: {lengths}", path=path
+        )
+    if next(iter(lengths.values())) == 0:
+        raise TrajectoryFileError("header-only", "the columns hold no rows", path=path)
+    if not columns:
+        raise TrajectoryFileError("missing-column", "no state column", path=path)
+    roles = None
+    if schema is not None:
+        roles = {
+            "state": schema["state"],
+            "action": schema.get("action", []),
+            "time": schema.get("time"),
+        }
+    return RawTable(
+        columns=columns,
+        path=path,
+        roles=roles,
+        shapes=(schema or {}).get("shapes", {}),
+        metadata=(schema or {}).get("metadata", {}),
+        special=special,
+    )
+
+
 def show(value: Any) -> str:
     """A cell value as a person writes it (``0.5``, ``nan``, ``3``), not a repr."""
     if isinstance(value, np.ndarray) and value.ndim:

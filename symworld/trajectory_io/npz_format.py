@@ -15,11 +15,10 @@ from pathlib import Path
 import numpy as np
 
 from symworld.trajectory import Trajectory, TrajectoryFileError
-from symworld.trajectory_io.columns import RawTable
+from symworld.trajectory_io.columns import RawTable, stored_table
 from symworld.trajectory_io.schema import parse_schema, schema_of
 
 SCHEMA_KEY = "__schema__"
-SPECIAL_KEYS = ("episode", "step", "time", "reward", "terminated", "truncated")
 
 
 def read_npz_table(path: Path) -> RawTable:
@@ -35,59 +34,19 @@ def read_npz_table(path: Path) -> RawTable:
             f"not a readable NPZ archive ({type(error).__name__}: {error})",
             path=path,
         ) from None
-    roles = None
-    shapes: dict = {}
-    metadata: dict = {}
-    time_name = None
+    schema = None
     if SCHEMA_KEY in arrays:
         schema = parse_schema(str(arrays.pop(SCHEMA_KEY)), path)
-        time_name = schema.get("time")
-        roles = {
-            "state": schema["state"],
-            "action": schema.get("action", []),
-            "time": time_name,
-        }
-        shapes = schema.get("shapes", {})
-        metadata = schema.get("metadata", {})
     if not arrays:
         raise TrajectoryFileError(
             "empty-file", "the archive holds no arrays", path=path
         )
-    columns: dict[str, np.ndarray] = {}
-    special: dict[str, np.ndarray] = {}
     for key, values in arrays.items():
-        role, _, rest = key.partition("/")
         if values.ndim == 0:
             raise TrajectoryFileError(
                 "wrong-shape", "a column must have one row axis", path=path, column=key
             )
-        if roles is not None and role in ("state", "action") and rest:
-            columns[rest] = values
-        elif roles is not None and key in SPECIAL_KEYS:
-            special[key] = values
-        else:
-            columns[key] = values
-    lengths = {name: len(values) for name, values in {**special, **columns}.items()}
-    if len(set(lengths.values())) > 1:
-        raise TrajectoryFileError(
-            "ragged-row",
-            f"columns have different lengths: {lengths}",
-            path=path,
-        )
-    if next(iter(lengths.values())) == 0:
-        raise TrajectoryFileError("header-only", "the columns hold no rows", path=path)
-    if roles is not None and not columns:
-        raise TrajectoryFileError(
-            "missing-column", "the archive holds no state column", path=path
-        )
-    return RawTable(
-        columns=columns,
-        path=path,
-        roles=roles,
-        shapes=shapes,
-        metadata=metadata,
-        special=special,
-    )
+    return stored_table(arrays, path, schema)
 
 
 def write_npz(trajectory: Trajectory, path: Path) -> None:

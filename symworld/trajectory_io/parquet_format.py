@@ -17,11 +17,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from symworld.trajectory import Trajectory, TrajectoryFileError
-from symworld.trajectory_io.columns import RawTable
+from symworld.trajectory_io.columns import RawTable, stored_name, stored_table
 from symworld.trajectory_io.schema import parse_schema, schema_of
 
 METADATA_KEY = b"symworld"
-SPECIAL_NAMES = ("episode", "step", "time", "reward", "terminated", "truncated")
 
 
 def read_parquet_table(path: Path) -> RawTable:
@@ -37,45 +36,24 @@ def read_parquet_table(path: Path) -> RawTable:
             path=path,
         ) from None
     stored = (table.schema.metadata or {}).get(METADATA_KEY)
-    roles, shapes, metadata = None, {}, {}
-    if stored is not None:
-        schema = parse_schema(stored, path)
-        roles = {
-            "state": schema["state"],
-            "action": schema.get("action", []),
-            "time": schema.get("time"),
-        }
-        shapes = schema.get("shapes", {})
-        metadata = schema.get("metadata", {})
+    schema = None if stored is None else parse_schema(stored, path)
+    shapes = (schema or {}).get("shapes", {})
     if table.num_columns == 0:
         raise TrajectoryFileError("empty-file", "the file holds no columns", path=path)
     if table.num_rows == 0:
         raise TrajectoryFileError(
             "header-only", "the file has columns but no rows", path=path
         )
-    columns: dict[str, np.ndarray] = {}
-    special: dict[str, np.ndarray] = {}
-    for physical in table.column_names:
-        role, _, rest = physical.partition("/")
-        if roles is not None and role in ("state", "action") and rest:
-            name, target = rest, columns
-        elif roles is not None and physical in SPECIAL_NAMES:
-            name, target = physical, special
-        else:
-            name, target = physical, columns
-        target[name] = _column_values(table.column(physical), name, shapes, path)
-    if not columns:
-        raise TrajectoryFileError(
-            "missing-column", "the file holds no state column", path=path
+    columns = {
+        physical: _column_values(
+            table.column(physical),
+            stored_name(physical, schema is not None)[0],
+            shapes,
+            path,
         )
-    return RawTable(
-        columns=columns,
-        path=path,
-        roles=roles,
-        shapes=shapes,
-        metadata=metadata,
-        special=special,
-    )
+        for physical in table.column_names
+    }
+    return stored_table(columns, path, schema)
 
 
 def _column_values(column: pa.ChunkedArray, name: str, shapes: dict, path: Path):
