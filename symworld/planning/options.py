@@ -29,7 +29,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from symworld.planning.compiled import join, split
 from symworld.planning.simulate import Outcome
 from symworld.planning.task import Task
 from symworld.worldmodel import WorldModel
@@ -284,8 +283,8 @@ class OptionSearch(eqx.Module):
 
 
 @eqx.filter_jit
-def _search(search, model, handle, library, task, state, key):
-    return search.search(join(model, handle), library, task, state, key)
+def _search(search, model, library, task, state, key):
+    return search.search(model, library, task, state, key)
 
 
 def search_options(
@@ -298,5 +297,4 @@ def search_options(
     key: jax.Array,
 ) -> SearchResult:
     """:meth:`OptionSearch.search`, compiled once per signature."""
-    model, handle = split(model)
-    return _search(search, model, handle, library, task, state, key)
+    return _search(search, model, library, task, state, key)

@@ -17,7 +17,6 @@ from typing import Any, NamedTuple
 import equinox as eqx
 import jax
 
-from symworld.planning.compiled import join, split
 from symworld.planning.task import Task
 from symworld.worldmodel import WorldModel
 
@@ -64,9 +63,9 @@ class Planner(eqx.Module):
 
 
 @eqx.filter_jit
-def _plan(planner, model, handle, task, state, carry, key):
+def _plan(planner, model, task, state, carry, key):
     TRACE_COUNT["plan"] += 1
-    return planner.plan(join(model, handle), task, state, carry, key)
+    return planner.plan(model, task, state, carry, key)
 
 
 def plan(
@@ -84,5 +83,4 @@ def plan(
     """
     if carry is None:
         carry = planner.init()
-    model, handle = split(model)
-    return _plan(planner, model, handle, task, state, carry, key)
+    return _plan(planner, model, task, state, carry, key)

@@ -34,7 +34,6 @@ import jax.numpy as jnp
 import numpy as np
 from scipy import stats
 
-from symworld.planning.compiled import join, split
 from symworld.planning.options import OptionLibrary, run_program
 from symworld.planning.receding import ProgramAgent, RandomAgent, run_functional_episode
 from symworld.planning.spaces import DiscreteActions
@@ -100,10 +99,7 @@ def pad_programs(library: OptionLibrary, programs: Sequence[Sequence[str]]):
 
 
 @eqx.filter_jit
-def _simulate(
-    model, handle, library, tasks, programs, budgets, state, key, horizon, count
-):
-    model = join(model, handle)
+def _simulate(model, library, tasks, programs, budgets, state, key, horizon, count):
 
     def one(task, program, budget, key):
         def particle(key):
@@ -132,12 +128,10 @@ def simulate_strategies(
     budgets = jnp.asarray([s.budget for s in strategies], jnp.int32)
     stacked = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves), *tasks)
     horizon = max(s.budget for s in strategies)
-    model, handle = split(model)
     rates = [
         np.asarray(
             _simulate(
                 model,
-                handle,
                 library,
                 stacked,
                 programs,

@@ -211,35 +211,3 @@ def test_replanning_every_few_steps_executes_the_plan_in_between(switches_model)
     )
     assert calls == [0, 3, 6]
     assert episode.task_return == 9.0
-
-
-class ShiftedIntegrator(WorldModel):
-    """x' = x + u + offset, with the offset in an (unhashable) static field."""
-
-    offset: jax.Array = eqx.field(static=True)
-
-    def sample(self, key, state, action):
-        return state + jnp.reshape(action, state.shape) + self.offset
-
-    def log_prob(self, state, action, next_state):
-        return jnp.float32(0.0)
-
-
-def test_models_with_unhashable_static_fields_plan_and_compile_once():
-    model = ShiftedIntegrator(jnp.asarray([0.5]))
-    with pytest.raises(TypeError):
-        hash(model)
-    planner = RandomShooting(BoxActions((-1.0,), (1.0,)), horizon=2, num_sequences=64)
-    task = regulate_task()
-    before = TRACE_COUNT["plan"]
-    for seed in range(2):
-        result = plan(
-            planner,
-            model,
-            task,
-            jnp.asarray([0.0]),
-            key=jax.random.key(seed),
-        )
-        # The drift of +0.5 per step is cancelled by pushing back.
-        assert float(result.action[0]) < -0.2
-    assert TRACE_COUNT["plan"] - before == 1
