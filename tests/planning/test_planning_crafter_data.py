@@ -8,10 +8,17 @@ import pytest
 
 from symworld.envs.crafter_oo import CrafterOO, rules
 from symworld.envs.switches.core import Switches
+from symworld.laws import crafter_oo
+from symworld.laws import switches as switches_laws
 from symworld.laws.switches import schema as switches_schema
-from symworld.planning.crafter.data import batch_to_trajectory, program_transitions
+from symworld.planning.crafter.data import (
+    batch_to_trajectory,
+    exact_persistence,
+    program_transitions,
+)
 from symworld.planning.crafter.options import CrafterOptions
 from symworld.planning.ranking import Strategy
+from symworld.programs import LawModel
 from symworld.programs.data import random_transitions, transitions_from_file
 from symworld.trajectory_io import write_trajectory
 
@@ -43,16 +50,48 @@ def test_trajectory_file_gives_back_the_batch_in_order(tmp_path):
     assert _tree_equal(back.next_states, batch.next_states)
 
 
-@pytest.mark.slow
-def test_program_runs_record_the_table_being_placed():
+def test_exact_persistence_is_the_closed_form_map():
+    """No law covers the coin or the fixed switch here: their persistence MAP
+    under Beta(1, 1) is the fraction of transitions that kept the value."""
+    env = Switches()
+    batch = random_transitions(env, 200, seed=5)
+    laws = [
+        switches_laws.ToggleFlips(),
+        switches_laws.ToggleHolds(),
+        switches_laws.ClockTicks(),
+    ]
+    schema = switches_schema(env)
+    model = LawModel.build(laws, schema, examples=(batch.states, batch.actions))
+    fitted, _ = model.fit(
+        batch.states, batch.actions, batch.next_states, key=jax.random.key(0), steps=60
+    )
+    exact = exact_persistence(fitted, batch).persistence_table()
+    coin_kept = np.mean(
+        np.asarray(batch.states.coin) == np.asarray(batch.next_states.coin)
+    )
+    assert 0.3 < coin_kept < 0.7
+    assert exact["coin"] == pytest.approx(coin_kept, abs=1e-6)
+    assert exact["fixed"] == pytest.approx(1 - 1e-6, abs=1e-7)
+    # Adam's 60 steps from 0.9 are far from the mode of the never-changing switch.
+    assert fitted.persistence_table()["fixed"] < 1 - 1e-3
+    # Covered-only attributes (toggle, time) keep their fitted value.
+    assert exact["toggle"] == pytest.approx(fitted.persistence_table()["toggle"])
+
+
+@pytest.fixture(scope="module")
+def table_run():
+    """One run of "two wood, then place a table" in a fresh world."""
     env = CrafterOO()
     library = CrafterOptions(("collect_wood", "place_table"), max_steps=30)
     strategy = Strategy(
         "place_table", "two wood", ("collect_wood", "collect_wood", "place_table"), 60
     )
-    batch, episode = program_transitions(
-        env, library, [strategy], 1, key=jax.random.key(0)
-    )
+    return env, program_transitions(env, library, [strategy], 1, key=jax.random.key(0))
+
+
+@pytest.mark.slow
+def test_program_runs_record_the_table_being_placed(table_run):
+    _, (batch, episode) = table_run
     actions = np.asarray(batch.actions)
     count = len(actions)
     assert 3 <= count <= 60
@@ -74,3 +113,34 @@ def test_program_runs_record_the_table_being_placed():
     changed = np.argwhere(material != before)
     assert len(changed) == 1
     assert material[tuple(changed[0])] == rules.TABLE
+
+
+@pytest.mark.slow
+def test_program_runs_give_the_table_law_weight_that_random_steps_do_not(table_run):
+    """The reason for the program data: fitted on random steps alone the table law
+    keeps ~0 weight (never active, so only the Exponential prior speaks); with
+    the program run added it becomes reliable."""
+    env, (batch, _) = table_run
+    laws = [crafter_oo.ClockTicks(), crafter_oo.Place(rules.PLACE_TABLE)]
+    schema = crafter_oo.schema(env)
+    random = random_transitions(env, 40, seed=1)
+
+    def join(*parts):
+        return [
+            jax.tree.map(
+                lambda *xs: np.concatenate([np.asarray(x) for x in xs]),
+                *[getattr(part, field) for part in parts],
+            )
+            for field in ("states", "actions", "next_states")
+        ]
+
+    weights = {}
+    for name, parts in (("random", (random,)), ("with programs", (random, batch))):
+        states, actions, following = join(*parts)
+        model = LawModel.build(laws, schema, examples=(states, actions))
+        fitted, _ = model.fit(
+            states, actions, following, key=jax.random.key(0), steps=300
+        )
+        weights[name] = fitted.weight_table()["place_table"]
+    assert weights["random"] < 0.05
+    assert weights["with programs"] > 2.0
