@@ -119,7 +119,7 @@ def test_program_runs_record_the_table_being_placed(table_run):
 def test_program_runs_give_the_table_law_weight_that_random_steps_do_not(table_run):
     """The reason for the program data: fitted on random steps alone the table law
     keeps ~0 weight (never active, so only the Exponential prior speaks); with
-    the program run added it becomes reliable."""
+    the program run added (one table placed) it gains weight."""
     env, (batch, _) = table_run
     laws = [crafter_oo.ClockTicks(), crafter_oo.Place(rules.PLACE_TABLE)]
     schema = crafter_oo.schema(env)
@@ -143,4 +143,5 @@ def test_program_runs_give_the_table_law_weight_that_random_steps_do_not(table_r
         )
         weights[name] = fitted.weight_table()["place_table"]
     assert weights["random"] < 0.05
-    assert weights["with programs"] > 2.0
+    # One placed table in the data: reliability 1 - exp(-w) above 0.63.
+    assert weights["with programs"] > 1.0
