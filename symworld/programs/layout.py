@@ -39,13 +39,16 @@ class LawError(ValueError):
 @dataclasses.dataclass(frozen=True)
 class Block:
     """One (law, attribute) prediction block of ``sites`` pairs and ``support``
-    entries; ``components`` are global component indices ``(support, C)``."""
+    entries; ``components`` are global component indices ``(support, C)``;
+    ``identity``: the block covers every site of its attribute once, in order
+    (``sites=None``)."""
 
     law: int
     attribute: int
     sites: int
     support: int
     components: np.ndarray
+    identity: bool = False
 
 
 class Layout:
@@ -109,7 +112,12 @@ class Layout:
                         components[s, c] = self.component_index[component]
                 self.blocks.append(
                     Block(
-                        index, k, int(values.shape[0]), int(values.shape[1]), components
+                        index,
+                        k,
+                        int(values.shape[0]),
+                        int(values.shape[1]),
+                        components,
+                        identity=distribution.sites is None,
                     )
                 )
         self.support = max([b.support for b in self.blocks], default=1)
