@@ -45,7 +45,7 @@ PyTree = Any
 GROUP_ENTRIES = 128  # an attribute with at most this many entries is pooled whole
 CONFLICT_BUDGET = 16  # conflicting pairs pooled exactly per large attribute
 DENSE_PERSISTENCE = 64  # attributes up to this size draw persistence per site
-PERSISTENCE_CHANGES = 16  # changes per step the geometric draw can place
+PERSISTENCE_CHANGES = 32  # changes per step the geometric draw can place
 
 
 @dataclasses.dataclass(frozen=True)
