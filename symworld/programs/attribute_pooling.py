@@ -553,8 +553,9 @@ def score_state(
         )
         if plan.domain == 1:
             persistent = jnp.zeros_like(persistent)
-        total = total + jnp.sum(jnp.where(inside, persistent, -jnp.inf))
+        persistent = jnp.where(inside, persistent, -jnp.inf)
         if plan.mode == "none":
+            total = total + jnp.sum(persistent)
             continue
         pairs = scorer.grouped[plan.attribute]
         observed = jnp.clip(following[pairs.site], 0, plan.domain - 1)
@@ -580,8 +581,14 @@ def score_state(
                 # Conflicting pairs beyond the budget: count once per site.
                 beyond = shared & ~in_budget
                 leader = leader & ~(beyond & ~_first_at_site(plan, pairs, beyond))
-        covered_persistent = persistent[pairs.site]
-        total = total + jnp.sum(jnp.where(leader, pooled - covered_persistent, 0.0))
+        # Each covered site's pooled value replaces its persistence term, so that
+        # candidates which differ only in equally likely values get bit-identical
+        # totals (ties stay ties, as in the whole-state pooling).
+        pooled = jnp.where(inside[pairs.site], pooled, -jnp.inf)
+        site_terms = persistent.at[jnp.where(leader, pairs.site, plan.size)].set(
+            pooled, mode="drop"
+        )
+        total = total + jnp.sum(site_terms)
     return total
 
 
