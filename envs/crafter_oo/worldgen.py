@@ -262,9 +262,12 @@ def _generator(capacity: int):
         if not batched:
             state = _generate_one(key, capacity)
             return state, jax.tree.map(lambda _: False, state)
-        states = jax.lax.map(
-            lambda k: _generate_one(k, capacity), key, batch_size=GENERATE_CHUNK
-        )
+        if axis_size <= GENERATE_CHUNK:
+            states = jax.vmap(lambda k: _generate_one(k, capacity))(key)
+        else:
+            states = jax.lax.map(
+                lambda k: _generate_one(k, capacity), key, batch_size=GENERATE_CHUNK
+            )
         return states, jax.tree.map(lambda _: True, states)
 
     return generate_one
