@@ -183,8 +183,15 @@ def initial_objects(
     kind_map = jnp.select(
         [cow, zombie, skeleton], [rules.COW, rules.ZOMBIE, rules.SKELETON], 0
     ).reshape(-1)  # x-major: index = x * 64 + y
-    (cells,) = jnp.nonzero(kind_map > 0, size=capacity, fill_value=-1)
-    present = cells >= 0
+    # The first ``capacity`` creature cells in x-major order: one single-key sort
+    # (``jnp.nonzero`` lowers to long cumulative sums that are slow to compile).
+    cell_count = kind_map.shape[0]
+    index = jnp.arange(cell_count, dtype=jnp.int32)
+    ordered = jnp.sort(jnp.where(kind_map > 0, index, cell_count))
+    ordered = jnp.concatenate([ordered, jnp.full(capacity, cell_count, jnp.int32)])
+    cells = ordered[:capacity]
+    present = cells < cell_count
+    cells = jnp.where(present, cells, -1)
     kinds = jnp.where(present, kind_map[cells], 0).astype(jnp.int8)
     health = jnp.select(
         [kinds == rules.COW, kinds == rules.ZOMBIE, kinds == rules.SKELETON],
