@@ -65,6 +65,7 @@ logger = logging.getLogger(__name__)
 
 PyTree = Any
 
+MEASURE_USES = 3  # tries of every action before the grid policy takes over
 LOW_VITAL = 0.5  # a vital at or below this fraction of its maximum is sought
 REST_VITAL = 0.34  # a vital restored only by resting is sought at this fraction
 SATISFIER_RATE = 0.25  # rises per try for an (action, target) pair to satisfy
@@ -284,7 +285,13 @@ class _GridExplorer:
         return votes.most_common(1)[0][0]
 
     def ready(self) -> bool:
-        return self.facing is not None and len(self.directions()) >= 2
+        """The facing is known and every action was tried often enough
+        (:data:`MEASURE_USES`) for the moving actions to be measured."""
+        return (
+            self.facing is not None
+            and len(self.directions()) >= 2
+            and int(self.uses.min()) >= MEASURE_USES
+        )
 
     def _infer_facing(self) -> None:
         if self.facing is not None or self.unit_moves < 8:
@@ -561,11 +568,15 @@ class _GridExplorer:
             for slot, x, y, kind in view["objects"]
             if self.harmful(kind)
         )
-        if any(d <= ALERT_RADIUS and self.proven(k) for d, *_, k in threats):
+        raised = self.alert > 0
+        if any(
+            d <= ALERT_RADIUS and self.proven(k) or d <= ENGAGE_RADIUS + 2
+            for d, *_, k in threats
+        ):
             self.alert = ALERT_STEPS
         for gap, _, x, y, kind in threats:
             step = (x - pos[0], y - pos[1])
-            if gap <= ENGAGE_RADIUS and step not in directions:
+            if gap <= ENGAGE_RADIUS and step not in directions and not raised:
                 goal = self._beside((x, y), distance, directions)
                 if goal is not None:
                     return self._toward(distance, goal, directions), "fight"
@@ -616,12 +627,13 @@ class _GridExplorer:
                 return self._toward(distance, goal, directions), "hide"
             if self.attack.max() > 0:
                 return int(np.argmax(self.attack)), "hide"
-            counts = self.tries[(holding, self.target_of(view, encoded, -1))].astype(
-                float
-            )
-            counts[list(self.moving())] = np.inf
-            counts[list(self.mode_starts)] = np.inf
-            return self._least(counts), "hide"
+            if threats:  # no known attack yet: face the nearest threat
+                _, _, x, y, _ = threats[0]
+                dx, dy = x - pos[0], y - pos[1]
+                for step, action in directions.items():
+                    if step[0] * dx + step[1] * dy > 0:
+                        return action, "hide"
+            return next(iter(directions.values())), "hide"
         self.shelter = None
 
         # novelty, then the least-tried pair against distance
@@ -799,7 +811,7 @@ class _GridExplorer:
         if not reached.any():
             return None
         score = np.where(
-            reached, 10.0 * open_sides + exposure + 0.25 * distance, np.inf
+            reached, 10.0 * open_sides + 3.0 * exposure + 0.25 * distance, np.inf
         )
         goal = np.unravel_index(int(np.argmin(score)), grid.shape)
         self.shelter = (int(goal[0]), int(goal[1]))
