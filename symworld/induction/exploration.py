@@ -71,8 +71,8 @@ REST_VITAL = 0.34  # a vital restored only by resting is sought at this fraction
 SATISFIER_RATE = 0.25  # rises per try for an (action, target) pair to satisfy
 HOLDING_CAP = 3  # non-vital inventory counts are capped at this in the holding
 TRY_COST = 6.0  # steps of walking one more try of a pair is worth
-FRESH_BONUS = 30.0  # steps of walking a never-tried (action, target) is worth
-PRODUCTIVE_BONUS = 10.0  # steps worth of an action that always changes something
+FRESH_BONUS = 10.0  # steps of walking a never-tried (action, target) is worth
+PRODUCTIVE_BONUS = 25.0  # steps worth of a pair that always changed something
 SHELTER_RADIUS = 40  # steps the explorer walks at most to a place to rest
 HABITAT_RADIUS = 6  # cells around a resting place where creatures are counted
 MAX_OUTSIDE = 40  # steps without a reachable target before a random walk
@@ -243,7 +243,7 @@ class _GridExplorer:
             lambda: np.zeros(num_actions, np.int64)
         )
         self.pair_tries: Counter = Counter()
-        self.effects: Counter = Counter()  # uses of each action that changed things
+        self.effects: Counter = Counter()  # tries of a pair that changed things
         self.rises: Counter = Counter()  # (vital, action, target) -> rises
         self.mode_action: dict[int, int] = {}
         self.mode_starts: Counter = Counter()
@@ -447,7 +447,7 @@ class _GridExplorer:
             or (site not in self.vitals and following[site] != encoded[site])
             for site in layout.inventory
         )
-        self.effects[action] += int(changed)
+        self.effects[(action, target)] += int(changed)
         for site in self.vitals:
             delta = int(following[site] - encoded[site])
             if delta > 0:
@@ -569,10 +569,7 @@ class _GridExplorer:
             if self.harmful(kind)
         )
         raised = self.alert > 0
-        if any(
-            d <= ALERT_RADIUS and self.proven(k) or d <= ENGAGE_RADIUS + 2
-            for d, *_, k in threats
-        ):
+        if any(d <= ALERT_RADIUS and self.proven(k) for d, *_, k in threats):
             self.alert = ALERT_STEPS
         for gap, _, x, y, kind in threats:
             step = (x - pos[0], y - pos[1])
@@ -665,9 +662,10 @@ class _GridExplorer:
 
     def _appeal(self, action: int, target: tuple) -> float:
         """Steps of walking a try is worth beyond its tries: a pair never tried
-        in this life, and an action that has often changed something."""
-        fresh = FRESH_BONUS if not self.pair_tries[(action, target)] else 0.0
-        rate = self.effects[action] / max(self.uses[action], 1)
+        in this life, and a pair that has often changed the inventory."""
+        tries = self.pair_tries[(action, target)]
+        fresh = FRESH_BONUS if not tries else 0.0
+        rate = self.effects[(action, target)] / max(tries, 1)
         return fresh + PRODUCTIVE_BONUS * rate
 
     def _high(self, site: int) -> int:
