@@ -642,10 +642,11 @@ class Health(Law):
 
     def precondition(self, state, action):
         v = vitals(state, action)
-        return v["heals"] | v["hurts"] | (damage_taken(state, action) > 0)
+        hit = bite_chances(state, action).sum() + arrow_hits(state, action)
+        return v["heals"] | v["hurts"] | (hit > 0)
 
     def effect(self, state, action):
-        return {"player.inventory": point(health_after(state, action), sites=0)}
+        return {"player.inventory": _health_distribution(state, action, site=0)}
 
 
 class HealthMemory(Law):
@@ -662,7 +663,7 @@ class HealthMemory(Law):
     def effect(self, state, action):
         return {
             "player.last_health": point(vitals(state, action)["health"]),
-            "last_health": point(health_after(state, action)),
+            "last_health": _health_distribution(state, action),
         }
 
 
@@ -731,6 +732,7 @@ class CowsWander(Law):
 
 # -- creatures: shared geometry
 _toward = jax.vmap(grid.toward, in_axes=(0, None, None))  # (N, 2) -> (N, 2)
+CREATURES = (rules.COW, rules.ZOMBIE, rules.SKELETON)
 TINY = 1e-6  # floor for fixed probabilities that can be 0 (log 0 is avoided)
 
 
@@ -861,20 +863,82 @@ class ZombiesWander(Law):
         }
 
 
-def zombie_bites(state, action):
-    """Damage from zombies next to the player with their cooldown run out: 2 each,
-    7 to a sleeping player. (A zombie two cells away that steps next to the player
-    bites too; that chance is not modelled here.)"""
-    zombies = _creatures(state, action, rules.ZOMBIE)
-    near = _distance_to_player(state, action) <= rules.ZOMBIE_ATTACK_DISTANCE
-    biting = zombies & near & (state.objects.cooldown <= 0)
+MAX_BITES = 3  # bites per step told apart; more count as 3
+
+
+def _player_asleep_after_update(state, action):
+    """Whether the player sleeps when the creatures act (after its own update:
+    falling asleep, waking rested, or waking hurt)."""
     s = situation(state, action)
     asleep = (state.player.sleeping & ~s["wakes"]) | (
         (s["action"] == rules.SLEEP)
         & (state.player.inventory[rules.ENERGY] < rules.ITEM_MAX)
     )
-    bite = jnp.where(asleep, rules.ZOMBIE_SLEEPING_DAMAGE, rules.ZOMBIE_DAMAGE)
-    return biting.sum() * bite
+    hurt = vitals(state, action)["health"] < state.player.last_health
+    return asleep & ~(state.player.sleeping & hurt)
+
+
+def bite_chances(state, action):
+    """float32 ``(N,)``: the chance that each zombie bites this step. A zombie
+    bites when it ends its move next to the player with its cooldown run out; its
+    move is a chase (within 8, the game's probability 0.9; long axis 0.8) or a
+    random step, blocked steps leaving it in place. The learnable chase
+    probability belongs to ``zombies_chase``; here the game's value is used so
+    that health stays one law's prediction."""
+    zombies = _creatures(state, action, rules.ZOMBIE)
+    player_pos = situation(state, action)["pos"]
+    ends = zombie_options(state, action)  # (N, 6, 2)
+    near = grid.distance(ends, player_pos[None, None]) <= rules.ZOMBIE_ATTACK_DISTANCE
+    chases = _distance_to_player(state, action) <= rules.ZOMBIE_CHASE_DISTANCE
+    p = jnp.where(chases, rules.ZOMBIE_CHASE_PROBABILITY, 0.0)[:, None]
+    la = rules.ZOMBIE_LONG_AXIS_PROBABILITY
+    weights = jnp.concatenate(
+        [p * la, p * (1 - la), jnp.broadcast_to((1 - p) * 0.25, p.shape[:1] + (4,))],
+        axis=1,
+    )
+    reach = (weights * near).sum(axis=1)
+    ready = state.objects.cooldown <= 0
+    return jnp.where(zombies & ready, jnp.clip(reach, 0.0, 1.0), 0.0)
+
+
+def bite_count_probabilities(state, action):
+    """float32 ``(MAX_BITES + 1,)``: the distribution of the number of zombie
+    bites this step (independent zombies; the last entry holds 3 or more)."""
+    b = bite_chances(state, action)
+
+    def add(dist, chance):
+        shifted = jnp.concatenate([jnp.zeros(1), dist[:-1]])
+        shifted = shifted.at[-1].add(dist[-1] * chance)
+        return dist * (1 - chance) + shifted * chance, None
+
+    start = jnp.zeros(MAX_BITES + 1).at[0].set(1.0)
+    dist, _ = jax.lax.scan(add, start, b)
+    return dist
+
+
+def zombie_bites(state, action):
+    """The most likely damage from zombie bites this step (2 a bite, 7 to a
+    sleeper); see :func:`bite_count_probabilities` for the distribution."""
+    bites = jnp.argmax(bite_count_probabilities(state, action))
+    return bites * _bite_damage(state, action)
+
+
+def _bite_damage(state, action):
+    return jnp.where(
+        _player_asleep_after_update(state, action),
+        rules.ZOMBIE_SLEEPING_DAMAGE,
+        rules.ZOMBIE_DAMAGE,
+    )
+
+
+def health_outcomes(state, action):
+    """The player's health at the end of the step: values int32
+    ``(MAX_BITES + 1,)`` for 0..3 bites (after its own update and arrow hits) and
+    their probabilities."""
+    base = vitals(state, action)["health"] - arrow_hits(state, action)
+    bites = jnp.arange(MAX_BITES + 1)
+    values = jnp.maximum(base - bites * _bite_damage(state, action), 0)
+    return values, bite_count_probabilities(state, action)
 
 
 # -- arrows
@@ -983,9 +1047,19 @@ def damage_taken(state, action):
 
 
 def health_after(state, action):
-    """The player's health at the end of the step."""
+    """The player's most likely health at the end of the step."""
     health = vitals(state, action)["health"] - damage_taken(state, action)
     return jnp.maximum(health, 0)
+
+
+def _health_distribution(state, action, site=None):
+    values, probabilities = health_outcomes(state, action)
+    kept = jnp.maximum(probabilities, TINY)
+    return categorical(
+        [values[k] for k in range(values.shape[0])],
+        [kept[k] for k in range(values.shape[0])],
+        sites=site,
+    )
 
 
 class HurtSleeperWakes(Law):
@@ -1094,7 +1168,178 @@ class SkeletonsReload(Law):
         }
 
 
+def removed_in_update(state, action):
+    """bool ``(N,)``: objects that remove themselves during this step's object
+    update, as far as the start of the step tells: arrows that hit something or
+    meet a wall, creatures in range without health (after the player's hit), and
+    plants eaten down to 0."""
+    objects = state.objects
+    f = arrow_flight(state, action)
+    s = situation(state, action)
+    creature = grid.is_in(objects.kind.astype(jnp.int32), CREATURES)
+    killed = CreatureDies().precondition(state, action) & (
+        jnp.arange(objects.alive.shape[0]) == s["slot"]
+    )
+    health_gone = _in_range(state, action) & creature & (objects.health <= 0)
+    return f["hits"] | f["stops"] | health_gone | killed | _plants_eaten(state, action)
+
+
+class CreaturesDie(Law):
+    """A cow, zombie or skeleton in range whose health is 0 at its own update (an
+    arrow's wound, or a hit it survived with 0 left) leaves the world."""
+
+    name = "creatures_die"
+    writes = ("objects.alive", "occupant")
+
+    def precondition(self, state, action):
+        return jnp.any(self._dying(state, action))
+
+    def _dying(self, state, action):
+        objects = state.objects
+        creature = grid.is_in(objects.kind.astype(jnp.int32), CREATURES)
+        return _in_range(state, action) & creature & (objects.health <= 0)
+
+    def effect(self, state, action):
+        dying = self._dying(state, action)
+        return {
+            "objects.alive": point(False, where=dying),
+            "occupant": point(EMPTY, sites=_tile(state.objects.pos), where=dying),
+        }
+
+
+SHOOTERS = 4  # skeletons considered for the step's first arrow, in update order
+
+
+class SkeletonsShoot(Law):
+    """A skeleton that shoots (see ``skeletons_move``: within 5, reload run out, a
+    free arrow-walkable cell toward the player) adds an arrow there, facing the
+    player along the long axis. The step's first arrow takes the lowest slot that
+    is free when its skeleton updates (slots freed earlier in the update order
+    count; a plant placed this step takes one first) and the next creation stamp;
+    a second arrow in the same step is not predicted."""
+
+    name = "skeletons_shoot"
+    writes = (
+        "objects.alive",
+        "objects.kind",
+        "objects.pos",
+        "objects.health",
+        "objects.cooldown",
+        "objects.reload",
+        "objects.grown",
+        "objects.facing",
+        "objects.order",
+        "next_order",
+        "occupant",
+    )
+
+    def precondition(self, state, action):
+        return jnp.any(shot_chances(state, action)[0] > 0)
+
+    def effect(self, state, action):
+        q, cells, facing = shot_chances(state, action)  # (N,), (N, 2), (N,)
+        objects = state.objects
+        capacity = objects.alive.shape[0]
+        order = objects.order
+        big = jnp.iinfo(jnp.int32).max
+        rank = jnp.argsort(jnp.where(q > 0, order, big))[:SHOOTERS]
+        q_k = jnp.where(q[rank] > 0, q[rank], 0.0)  # (K,)
+        first = jnp.minimum(
+            jnp.cumprod(jnp.concatenate([jnp.ones(1), 1 - q_k[:-1]])) * q_k, 1.0
+        )  # probability that candidate k fires the step's first arrow
+        none = jnp.clip(1 - first.sum(), TINY, 1.0)
+        first = jnp.maximum(first, TINY)
+        free = ~objects.alive | (
+            removed_in_update(state, action) & (order < order[rank[0]])
+        )
+        planted = PlantSapling().precondition(state, action)
+        free = free & ~(planted & (jnp.arange(capacity) == jnp.argmin(objects.alive)))
+        slot = jnp.argmax(free)
+        probabilities = [none] + [first[k] for k in range(SHOOTERS)]
+
+        def at_slot(stale, born):
+            values = [stale] + [born[k] for k in range(SHOOTERS)]
+            return categorical(values, probabilities, sites=slot)
+
+        born_cells = cells[rank]  # (K, 2)
+        pos_sites = slot * 2 + jnp.arange(2)
+        return {
+            # The slot is free, or freed earlier in this step's update.
+            "objects.alive": at_slot(jnp.bool_(False), jnp.ones(SHOOTERS, bool)),
+            "objects.kind": at_slot(
+                objects.kind[slot], jnp.full(SHOOTERS, rules.ARROW, jnp.int8)
+            ),
+            "objects.pos": categorical(
+                [objects.pos[slot]] + [born_cells[k] for k in range(SHOOTERS)],
+                probabilities,
+                sites=pos_sites,
+            ),
+            "objects.health": at_slot(
+                objects.health[slot],
+                jnp.full(SHOOTERS, rules.INITIAL_HEALTH[rules.ARROW]),
+            ),
+            "objects.cooldown": at_slot(
+                objects.cooldown[slot], jnp.zeros(SHOOTERS, jnp.int32)
+            ),
+            "objects.reload": at_slot(
+                objects.reload[slot], jnp.zeros(SHOOTERS, jnp.int32)
+            ),
+            "objects.grown": at_slot(
+                objects.grown[slot], jnp.zeros(SHOOTERS, jnp.int32)
+            ),
+            "objects.facing": at_slot(objects.facing[slot], facing[rank]),
+            "objects.order": at_slot(
+                order[slot], jnp.full(SHOOTERS, state.next_order + planted)
+            ),
+            "next_order": categorical(
+                [state.next_order + planted, state.next_order + planted + 1],
+                [none, 1 - none],
+            ),
+            "occupant": categorical(
+                [jnp.full(SHOOTERS, EMPTY, jnp.int32), jnp.full(SHOOTERS, slot)],
+                [1 - jnp.minimum(q_k, 1 - TINY), jnp.maximum(q_k, TINY)],
+                sites=_tile(born_cells),
+                where=q[rank] > 0,
+            ),
+        }
+
+
+def shot_chances(state, action):
+    """Per object: the chance it shoots this step ``(N,)`` (0 for all but
+    skeletons), the arrow's cell ``(N, 2)`` and direction index ``(N,)``."""
+    skeletons = _creatures(state, action, rules.SKELETON)
+    _, _, p_shoot = skeleton_plan(state, action)
+    pos = state.objects.pos
+    aim = _toward(pos, situation(state, action)["pos"], True)
+    reload = jnp.maximum(state.objects.reload - 1, 0)
+    can_fire = (
+        skeletons
+        & (reload <= 0)
+        & jnp.any(aim != 0, axis=-1)
+        & _free(state, action, pos + aim, rules.ARROW_WALKABLE)
+    )
+    q = jnp.where(can_fire, p_shoot, 0.0)
+    return q, pos + aim, jax.vmap(grid.direction_index)(aim)
+
+
 # -- plants and creatures
+def _plants_bitten(state, action):
+    """bool ``(N,)``: plants in range with a cow, zombie or skeleton next to them."""
+    objects = state.objects
+    plants = _in_range(state, action) & (objects.kind == rules.PLANT)
+    around = objects.pos[:, None, :] + grid.DIRECTIONS[None]  # (N, 4, 2)
+    neighbour = grid.occupant_at(state.occupant, around)
+    capacity = objects.alive.shape[0]
+    kind = objects.kind[jnp.clip(neighbour, 0, capacity - 1)].astype(jnp.int32)
+    eater = (neighbour >= 0) & grid.is_in(kind, rules.PLANT_EATERS)
+    return plants & jnp.any(eater, axis=1)
+
+
+def _plants_eaten(state, action):
+    """bool ``(N,)``: plants bitten down to 0 health this step."""
+    return _plants_bitten(state, action) & (state.objects.health <= 1)
+
+
 class PlantsEaten(Law):
     """A plant next to a cow, zombie or skeleton loses 1 health; at 0 it is gone."""
 
@@ -1106,13 +1351,7 @@ class PlantsEaten(Law):
 
     def effect(self, state, action):
         objects = state.objects
-        plants = _in_range(state, action) & (objects.kind == rules.PLANT)
-        around = objects.pos[:, None, :] + grid.DIRECTIONS[None]  # (N, 4, 2)
-        neighbour = grid.occupant_at(state.occupant, around)
-        capacity = objects.alive.shape[0]
-        kind = objects.kind[jnp.clip(neighbour, 0, capacity - 1)].astype(jnp.int32)
-        eater = (neighbour >= 0) & grid.is_in(kind, rules.PLANT_EATERS)
-        eaten = plants & jnp.any(eater, axis=1)
+        eaten = _plants_bitten(state, action)
         health = jnp.maximum(objects.health - 1, 0)
         return {
             "objects.health": point(health, where=eaten),
@@ -1179,5 +1418,5 @@ def library() -> list[Law]:
     laws += [PlantsGrow(), CowsWander(), ZombiesChase(), ZombiesWander()]
     laws += [ArrowsFly(), ArrowsDisappear(), ArrowsBreak(), ArrowsWound()]
     laws += [HurtSleeperWakes(), SkeletonsMove(), SkeletonsReload(), PlantsEaten()]
-    laws += [CreaturesDespawn()]
+    laws += [CreaturesDespawn(), CreaturesDie(), SkeletonsShoot()]
     return laws
