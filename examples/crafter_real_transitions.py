@@ -8,10 +8,11 @@ first ``--train`` fraction and ranks, for each held-out transition, the true nex
 state against the model's own sample and the Crafter-OO distractors (accuracy and
 MRR, with the null model beside it). ``--transfer-steps N`` also fits the library
 on ``N`` random steps of Crafter-OO and scores that model on the same held-out
-crafter transitions; ``--oracle`` adds the library with the game's own
-probabilities and every weight at 8 (no fitting). ``--explain`` prints, for each
-held-out transition the fitted model ranks wrongly, the candidate that won and the
-sites where it differs from the truth. Run::
+crafter transitions (``--transfer-model DIR`` scores a model saved by
+``symworld fit laws --env symworld/CrafterOO-v0`` instead); ``--oracle`` adds the
+library with the game's own probabilities and every weight at 8 (no fitting).
+``--explain`` prints, for each held-out transition the fitted model ranks wrongly,
+the candidate that won and the sites where it differs from the truth. Run::
 
     python examples/crafter_real_transitions.py --steps 400 --seed 0
 
@@ -102,6 +103,7 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=500)
     parser.add_argument("--data", default=None, help="recording cache (.npz)")
     parser.add_argument("--transfer-steps", type=int, default=0)
+    parser.add_argument("--transfer-model", default=None, help="saved model DIR")
     parser.add_argument("--oracle", action="store_true")
     parser.add_argument("--no-fit", action="store_true")
     parser.add_argument("--explain", action="store_true")
@@ -131,6 +133,7 @@ def main() -> None:
             iterations=args.iterations,
         )
         seconds["fit"] = round(time.perf_counter() - t, 1)
+        print("fitted:", json.dumps(models["laws"].parameter_table()), flush=True)
     if args.transfer_steps:
         t = time.perf_counter()
         env = CrafterOO()
@@ -144,6 +147,10 @@ def main() -> None:
             iterations=args.iterations,
         )
         seconds["transfer_fit"] = round(time.perf_counter() - t, 1)
+    if args.transfer_model:
+        from symworld.programs.source import load_model
+
+        models["transfer"] = load_model(args.transfer_model, schema=schema)
     if args.oracle:
         models["oracle"] = oracle_model(schema)
     models["null"] = NullModel()

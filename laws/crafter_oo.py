@@ -3,21 +3,23 @@
 Written: the clock and daylight; turning, walking and blocking; lava; collecting
 each material (sapling with a learnable probability); placing each item (the plant
 as a new object); making each tool; hitting and eating cows and plants, defeating
-zombies and skeletons; sleeping, waking, and a hurt sleeper waking; hunger, thirst,
-fatigue and recovery with their effects on food, drink, energy and health; plant
-growth; cow wandering (learnable move probability); zombie chase (learnable chase
-probability, long axis 0.8) and wandering, zombie cooldown and bites (2 awake, 7
-asleep); skeleton flee/shoot/approach/wander and reload; arrows flying,
+zombies and skeletons; creatures without health leaving at their own update;
+sleeping, waking, and a hurt sleeper waking; hunger, thirst, fatigue and recovery
+with their effects on food, drink, energy and health; plant growth; cow wandering
+(learnable move probability); zombie chase (learnable chase probability, long
+axis 0.8) and wandering, zombie cooldown and bites (2 awake, 7 asleep, also from a
+zombie that steps next to the player this step); skeleton flee/shoot/approach/
+wander and reload, and the arrow a skeleton shoots (object birth); arrows flying,
 disappearing, wounding, hitting the player and breaking tables and furnaces into
 path; plants eaten by neighbouring creatures; despawning by chunk balancing.
 
 Approximations (stated where they are made): every law reads the state at the start
 of the step with the player already moved, so the original's one-object-at-a-time
-update order is not reproduced (two creatures racing for one cell, a plant eaten by
-a cow that only just arrived); a zombie bites only if it starts the step next to
-the player (one two cells away that steps in and bites is not predicted); a
-skeleton's new arrow (object birth) and chunk balancing's *spawning* are not
-written, so those changes fall to the persistence default.
+update order is only partly reproduced (two creatures racing for one cell, a cell
+vacated earlier in the step, a plant eaten by a cow that only just arrived); the
+chance of a bite uses the game's chase probability 0.9 (the learnable one belongs
+to ``zombies_chase``); only the step's first arrow birth is predicted; chunk
+balancing's *spawning* is not written, so spawns fall to the persistence default.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from symworld.envs.crafter_oo.core import DAYLIGHT
 from symworld.envs.crafter_oo.player import damage, nearby_materials
 from symworld.envs.crafter_oo.state import EMPTY, PLAYER_OCCUPANT
 from symworld.programs import Law, Probability, Schema, categorical, point
+from symworld.programs.effects import ProbabilityTerm
 
 ENV_ID = "symworld/CrafterOO-v0"
 DAYLIGHT_SCALE = 10_000.0
@@ -699,7 +702,7 @@ class CowsWander(Law):
     leaves it in place."""
 
     name = "cows_wander"
-    writes = ("objects.pos",)
+    writes = ("objects.pos", "occupant")
     parameters = (Probability("move", prior=(1.0, 1.0), init=0.3),)
 
     def precondition(self, state, action):
@@ -726,7 +729,10 @@ class CowsWander(Law):
                 values,
                 probabilities,
                 where=jnp.broadcast_to(cows[:, None], pos.shape),
-            )
+            ),
+            "occupant": occupant_of_moves(
+                state, action, cows, jnp.stack(values, axis=1), probabilities
+            ),
         }
 
 
@@ -779,6 +785,75 @@ def _distance_to_player(state, action):
     return grid.distance(state.objects.pos, situation(state, action)["pos"])
 
 
+def _claims(state, action):
+    """int32 ``(WIDTH * HEIGHT,)``: per map cell, how many objects may step into
+    it this step (creatures in range onto free neighbouring cells, flying arrows
+    onto the cell ahead)."""
+    objects = state.objects
+    creatures = (
+        _in_range(state, action)
+        & grid.is_in(objects.kind.astype(jnp.int32), CREATURES)
+        & (objects.health > 0)
+    )
+    around = objects.pos[:, None, :] + grid.DIRECTIONS[None]  # (N, 4, 2)
+    claiming = creatures[:, None] & _free(state, action, around)
+    f = arrow_flight(state, action)
+    cells = jnp.concatenate([_tile(around).reshape(-1), _tile(f["ahead"])])
+    weights = jnp.concatenate([claiming.reshape(-1), f["flies"]]).astype(jnp.int32)
+    return jnp.zeros(WIDTH * HEIGHT, jnp.int32).at[cells].add(weights)
+
+
+def occupant_of_moves(state, action, movers, ends, probabilities):
+    """The occupant map where objects move: each mover's own cell holds its slot
+    if it stays and is empty if it leaves, and each neighbouring cell it may step
+    into holds its slot with the probability of that step (cells two objects may
+    step into are left to the persistence default).
+
+    ``movers``: bool ``(N,)``; ``ends``: ``(N, K, 2)`` the cells each may end in;
+    ``probabilities``: ``K`` entries, numbers, ``(N,)`` arrays or learnable terms.
+    """
+    objects = state.objects
+    pos = objects.pos
+    slots = jnp.arange(pos.shape[0])
+    around = pos[:, None, :] + grid.DIRECTIONS[None]  # (N, 4, 2)
+    values = []
+    reach = jnp.zeros(around.shape[:2], bool)
+    for k in range(ends.shape[1]):
+        end = ends[:, k]
+        stays = jnp.all(end == pos, axis=-1)
+        enters = jnp.all(end[:, None, :] == around, axis=-1)  # (N, 4)
+        reach = reach | enters
+        values.append(
+            jnp.concatenate(
+                [
+                    jnp.where(stays, slots, EMPTY),
+                    jnp.where(enters, slots[:, None], EMPTY).reshape(-1),
+                ]
+            )
+        )
+    claims = _claims(state, action)
+    targets = (
+        movers[:, None]
+        & reach
+        & grid.inside(around)
+        & (claims[_tile(around)] == 1)
+        & (grid.occupant_at(state.occupant, around) == EMPTY)
+    )
+    spread = []
+    for term in probabilities:
+        if isinstance(term, ProbabilityTerm) or jnp.ndim(term) == 0:
+            spread.append(term)
+        else:
+            term = jnp.asarray(term).reshape(-1)
+            spread.append(jnp.concatenate([term, jnp.repeat(term, 4)]))
+    return categorical(
+        values,
+        spread,
+        sites=jnp.concatenate([_tile(pos), _tile(around).reshape(-1)]),
+        where=jnp.concatenate([movers, targets.reshape(-1)]),
+    )
+
+
 # -- zombies
 def zombie_options(state, action):
     """The six moves a zombie may try, as ends ``(N, 6, 2)``: toward the player
@@ -807,7 +882,7 @@ class ZombiesChase(Law):
     in place. Its cooldown then ticks if it is next to the player."""
 
     name = "zombies_chase"
-    writes = ("objects.pos", "objects.cooldown")
+    writes = ("objects.pos", "objects.cooldown", "occupant")
     parameters = (Probability("chase", prior=(1.0, 1.0), init=0.5),)
     LONG_AXIS = rules.ZOMBIE_LONG_AXIS_PROBABILITY
 
@@ -832,6 +907,7 @@ class ZombiesChase(Law):
             "objects.cooldown": categorical(
                 [cooldowns[:, k] for k in range(6)], probabilities, where=mask
             ),
+            "occupant": occupant_of_moves(state, action, mask, ends, probabilities),
         }
 
 
@@ -840,7 +916,7 @@ class ZombiesWander(Law):
     blocked step leaves it in place)."""
 
     name = "zombies_wander"
-    writes = ("objects.pos", "objects.cooldown")
+    writes = ("objects.pos", "objects.cooldown", "occupant")
 
     def precondition(self, state, action):
         return jnp.bool_(True)
@@ -860,6 +936,7 @@ class ZombiesWander(Law):
             "objects.cooldown": categorical(
                 [cooldowns[:, k] for k in range(4)], [0.25] * 4, where=mask
             ),
+            "occupant": occupant_of_moves(state, action, mask, ends, [0.25] * 4),
         }
 
 
@@ -968,18 +1045,22 @@ class ArrowsFly(Law):
     walkable for arrows (grass, sand, path, water, lava)."""
 
     name = "arrows_fly"
-    writes = ("objects.pos",)
+    writes = ("objects.pos", "occupant")
 
     def precondition(self, state, action):
         return jnp.bool_(True)
 
     def effect(self, state, action):
         f = arrow_flight(state, action)
+        ends = jnp.where(f["flies"][:, None], f["ahead"], state.objects.pos)
         return {
             "objects.pos": point(
                 f["ahead"],
                 where=jnp.broadcast_to(f["flies"][:, None], f["ahead"].shape),
-            )
+            ),
+            "occupant": occupant_of_moves(
+                state, action, f["flies"], ends[:, None], [1.0]
+            ),
         }
 
 
@@ -987,14 +1068,18 @@ class ArrowsDisappear(Law):
     """An arrow that hits something or meets a wall or the map's edge is gone."""
 
     name = "arrows_disappear"
-    writes = ("objects.alive",)
+    writes = ("objects.alive", "occupant")
 
     def precondition(self, state, action):
         return jnp.bool_(True)
 
     def effect(self, state, action):
         f = arrow_flight(state, action)
-        return {"objects.alive": point(False, where=f["hits"] | f["stops"])}
+        gone = f["hits"] | f["stops"]
+        return {
+            "objects.alive": point(False, where=gone),
+            "occupant": point(EMPTY, sites=_tile(state.objects.pos), where=gone),
+        }
 
 
 class ArrowsBreak(Law):
@@ -1123,7 +1208,7 @@ class SkeletonsMove(Law):
     it approaches (0.3; long axis 0.6), else it steps randomly (0.2) or stays."""
 
     name = "skeletons_move"
-    writes = ("objects.pos",)
+    writes = ("objects.pos", "occupant")
 
     def precondition(self, state, action):
         return jnp.bool_(True)
@@ -1136,7 +1221,14 @@ class SkeletonsMove(Law):
                 [ends[:, k] for k in range(ends.shape[1])],
                 [probabilities[:, k : k + 1] for k in range(ends.shape[1])],
                 where=jnp.broadcast_to(skeletons[:, None], ends.shape[::2]),
-            )
+            ),
+            "occupant": occupant_of_moves(
+                state,
+                action,
+                skeletons,
+                ends,
+                [probabilities[:, k] for k in range(ends.shape[1])],
+            ),
         }
 
 
@@ -1344,7 +1436,7 @@ class PlantsEaten(Law):
     """A plant next to a cow, zombie or skeleton loses 1 health; at 0 it is gone."""
 
     name = "plants_eaten"
-    writes = ("objects.health", "objects.alive")
+    writes = ("objects.health", "objects.alive", "occupant")
 
     def precondition(self, state, action):
         return jnp.bool_(True)
@@ -1356,6 +1448,9 @@ class PlantsEaten(Law):
         return {
             "objects.health": point(health, where=eaten),
             "objects.alive": point(health > 0, where=eaten),
+            "occupant": point(
+                EMPTY, sites=_tile(objects.pos), where=eaten & (health <= 0)
+            ),
         }
 
 
@@ -1372,7 +1467,7 @@ class CreaturesDespawn(Law):
     from the player (zombie 0, skeleton 7, cow 5)."""
 
     name = "creatures_despawn"
-    writes = ("objects.alive",)
+    writes = ("objects.alive", "occupant")
 
     def precondition(self, state, action):
         return _balance_step(state)
@@ -1399,11 +1494,20 @@ class CreaturesDespawn(Law):
             probability = jnp.where(applies, chance, probability)
         applies = probability > 0
         q = jnp.clip(probability, TINY, 1 - TINY)
-        return {"objects.alive": categorical([True, False], [1 - q, q], where=applies)}
+        slots = jnp.arange(objects.alive.shape[0])
+        return {
+            "objects.alive": categorical([True, False], [1 - q, q], where=applies),
+            "occupant": categorical(
+                [slots, jnp.full_like(slots, EMPTY)],
+                [1 - q, q],
+                sites=_tile(objects.pos),
+                where=applies,
+            ),
+        }
 
 
 def library() -> list[Law]:
-    """The whole library (46 laws; the module docstring lists its approximations)."""
+    """The whole library (48 laws; the module docstring lists its approximations)."""
     laws: list[Law] = [ClockTicks(), PlayerTurns(), PlayerWalks(), PlayerBlocked()]
     laws.append(LavaKills())
     for material in rules.COLLECT:

@@ -159,3 +159,43 @@ def test_creature_without_health_dies_at_its_update(env_steps):
     assert not following.objects.alive[:, 0].any()
     assert (following.occupant[:, 36, 32] == -1).all()
     assert bool(np.asarray(laws.removed_in_update(state, rules.NOOP))[0])
+
+
+def _occupant_prediction(distribution, tile):
+    """``{value: probability}`` a fixed-probability occupant distribution gives one
+    map cell (``None`` if it does not speak about it)."""
+    sites = np.asarray(distribution.sites)
+    where = np.broadcast_to(np.asarray(distribution.where), sites.shape)
+    hits = np.flatnonzero((sites == tile) & where)
+    if hits.size == 0:
+        return None
+    (i,) = hits
+    out: dict[int, float] = {}
+    for value, term in zip(distribution.values, distribution.probabilities):
+        v = int(np.broadcast_to(np.asarray(value), sites.shape)[i])
+        p = float(np.exp(np.broadcast_to(np.asarray(term.log_offset), sites.shape)[i]))
+        out[v] = out.get(v, 0.0) + p
+    return out
+
+
+def test_moves_write_the_occupant_map():
+    # Two cows two cells apart: each one's own cell and its free neighbours are
+    # written; the cell between them (both may step in) is left to persistence.
+    state = _grass(("cow", (35, 32)), ("cow", (35, 34)))
+    occupant = laws.CowsWander().effect(state, rules.NOOP)["occupant"]
+    own = occupant.probabilities[0]  # 1 - p (learnable): check supports only
+    assert own.components  # learnable
+    sites = np.asarray(occupant.sites)
+    where = np.broadcast_to(np.asarray(occupant.where), sites.shape)
+    written = set(sites[where].tolist())
+    tile = lambda x, y: x * 64 + y  # noqa: E731
+    assert {tile(35, 32), tile(35, 34)} <= written  # their own cells
+    assert {tile(34, 32), tile(36, 32), tile(35, 31)} <= written  # free, unshared
+    assert tile(35, 33) not in written  # both cows may step in: left to persistence
+    values = [np.asarray(v)[list(sites).index(tile(34, 32))] for v in occupant.values]
+    assert sorted(set(int(v) for v in values)) == [-1, 0]
+    # An arrow flying left: its cell empties, the next one holds it.
+    state = _grass(("arrow", (30, 34), {"facing": "left"}))
+    occupant = laws.ArrowsFly().effect(state, rules.NOOP)["occupant"]
+    assert _occupant_prediction(occupant, tile(30, 34)) == {-1: 1.0}
+    assert _occupant_prediction(occupant, tile(29, 34)) == {0: 1.0}
