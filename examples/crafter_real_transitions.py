@@ -1,59 +1,98 @@
 """Fit the Crafter-OO law library to transitions of the original ``crafter`` game
 and score it on held-out transitions of the same game.
 
-Records ``--steps`` random-policy steps of ``crafter.Env`` (seeded), reads every
-state through the bridge (``from_crafter``), fits the library (MAP) on the first
-``--train`` fraction and ranks, for each held-out transition, the true next state
-against the model's own sample and the Crafter-OO distractors (accuracy and MRR,
-with the null model beside it). Run::
+Records ``--steps`` random-policy steps of ``crafter.Env`` (seeded) with
+:func:`~symworld.envs.crafter_oo.crafter_recording.record_crafter` (objects keep
+their slots from step to step, as in Crafter-OO), fits the library (MAP) on the
+first ``--train`` fraction and ranks, for each held-out transition, the true next
+state against the model's own sample and the Crafter-OO distractors (accuracy and
+MRR, with the null model beside it). ``--transfer-steps N`` also fits the library
+on ``N`` random steps of Crafter-OO and scores that model on the same held-out
+crafter transitions (``--transfer-model DIR`` scores a model saved by
+``symworld fit laws --env symworld/CrafterOO-v0`` instead); ``--oracle`` adds the
+library with the game's own probabilities and every weight at 8 (no fitting).
+``--explain`` prints, for each held-out transition the fitted model ranks wrongly,
+the candidate that won and the sites where it differs from the truth. Run::
 
     python examples/crafter_real_transitions.py --steps 400 --seed 0
+
+``--data FILE.npz`` stores the recording (or reads it if the file exists): crafter's
+chunk balancing iterates Python sets, so two recordings with one seed can differ.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 
-import crafter
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from symworld.atomic import atomic_open
 from symworld.commands.evaluate import environment_mutators
 from symworld.envs.crafter_oo import CrafterOO
-from symworld.envs.crafter_oo.bridge import from_crafter
+from symworld.envs.crafter_oo.crafter_recording import CrafterRecording, record_crafter
 from symworld.evaluation.baselines import NullModel
 from symworld.evaluation.candidates import assemble, distractors
 from symworld.evaluation.metrics import rank_metrics
 from symworld.evaluation.protocol import _Scorer
 from symworld.laws import crafter_oo
 from symworld.programs import LawModel
+from symworld.programs.attributes import site_names
+from symworld.programs.data import random_transitions
+from symworld.programs.fitting import initial_values
+
+GAME_PROBABILITIES = {
+    "collect_sapling/success": 0.1,
+    "cows_wander/move": 0.5,
+    "zombies_chase/chase": 0.9,
+}
 
 
-def record(steps: int, seed: int):
-    """``steps`` transitions of crafter with a seeded random policy (states as
-    Crafter-OO pytrees)."""
-    rng = np.random.default_rng(seed)
-    env = crafter.Env(seed=seed)
-    env.reset()
-    states, actions, following = [], [], []
-    state = from_crafter(env)
-    num_actions = env.action_space.n
-    for _ in range(steps):
-        action = int(rng.integers(0, num_actions))
-        _, _, done, _ = env.step(action)
-        after = from_crafter(env)
-        states.append(state)
-        actions.append(action)
-        following.append(after)
-        if done:
-            env.reset()
-            after = from_crafter(env)
-        state = after
-    stack = lambda xs: jax.tree.map(lambda *leaves: jnp.stack(leaves), *xs)  # noqa: E731
-    return stack(states), jnp.asarray(actions, jnp.int32), stack(following)
+def load_or_record(path: str | None, steps: int, seed: int) -> CrafterRecording:
+    """The recording stored at ``path`` (``.npz``), or a new one (saved there)."""
+    template = CrafterOO().reset(jax.random.key(0))
+    treedef = jax.tree.structure((template, jnp.int32(0), template))
+    if path and os.path.exists(path):
+        with np.load(path) as data:
+            leaves = [data[f"arr_{i}"] for i in range(len(data.files))]
+        return CrafterRecording(*jax.tree.unflatten(treedef, leaves))
+    recording = record_crafter(steps, seed=seed)
+    if path:
+        leaves = [np.asarray(leaf) for leaf in jax.tree.leaves(tuple(recording))]
+
+        with atomic_open(path, "wb") as handle:
+            np.savez_compressed(handle, *leaves)
+    return recording
+
+
+def oracle_model(schema) -> LawModel:
+    """The library with the game's probabilities, every weight 8 and persistence
+    0.99 (what a perfect fit of the library would approach)."""
+    from symworld.programs.layout import Layout
+
+    layout = Layout(crafter_oo.library(), schema)
+    values = initial_values(layout)
+    values["weights"] = jnp.full(len(layout.laws), 8.0)
+    values["persistence"] = jnp.full(len(schema.attributes), 0.99)
+    values.update({k: jnp.asarray(v) for k, v in GAME_PROBABILITIES.items()})
+    return LawModel.from_values(layout, values)
+
+
+def fit(schema, states, actions, following, *, seed: int, iterations: int):
+    model = LawModel.build(crafter_oo.library(), schema, examples=(states, actions))
+    fitted, _ = model.fit(
+        states,
+        actions,
+        following,
+        key=jax.random.key(seed),
+        steps=iterations,
+        learning_rate=0.1,
+    )
+    return fitted
 
 
 def main() -> None:
@@ -62,57 +101,106 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--train", type=float, default=0.75)
     parser.add_argument("--iterations", type=int, default=500)
+    parser.add_argument("--data", default=None, help="recording cache (.npz)")
+    parser.add_argument("--transfer-steps", type=int, default=0)
+    parser.add_argument("--transfer-model", default=None, help="saved model DIR")
+    parser.add_argument("--oracle", action="store_true")
+    parser.add_argument("--no-fit", action="store_true")
+    parser.add_argument("--explain", action="store_true")
     args = parser.parse_args()
 
     start = time.perf_counter()
-    states, actions, following = record(args.steps, args.seed)
+    cpu = time.process_time()
+    recording = load_or_record(args.data, args.steps, args.seed)
+    states, actions, following = recording
+    steps = int(actions.shape[0])
     recorded = time.perf_counter() - start
-    cut = int(args.steps * args.train)
+    cut = int(steps * args.train)
     part = lambda tree, s: jax.tree.map(lambda x: x[s], tree)  # noqa: E731
     train = slice(0, cut)
-
     schema = crafter_oo.schema(CrafterOO())
-    model = LawModel.build(
-        crafter_oo.library(), schema, examples=(part(states, train), actions[train])
-    )
-    fitted, _ = model.fit(
-        part(states, train),
-        actions[train],
-        part(following, train),
-        key=jax.random.key(args.seed),
-        steps=args.iterations,
-        learning_rate=0.1,
-    )
-    fit_seconds = time.perf_counter() - start - recorded
 
+    models: dict = {}
+    seconds: dict = {"record": round(recorded, 1)}
+    if not args.no_fit:
+        t = time.perf_counter()
+        models["laws"] = fit(
+            schema,
+            part(states, train),
+            actions[train],
+            part(following, train),
+            seed=args.seed,
+            iterations=args.iterations,
+        )
+        seconds["fit"] = round(time.perf_counter() - t, 1)
+        print("fitted:", json.dumps(models["laws"].parameter_table()), flush=True)
+    if args.transfer_steps:
+        t = time.perf_counter()
+        env = CrafterOO()
+        synthetic = random_transitions(env, args.transfer_steps, seed=args.seed)
+        models["transfer"] = fit(
+            schema,
+            synthetic.states,
+            synthetic.actions,
+            synthetic.next_states,
+            seed=args.seed,
+            iterations=args.iterations,
+        )
+        seconds["transfer_fit"] = round(time.perf_counter() - t, 1)
+    if args.transfer_model:
+        from symworld.programs.source import load_model
+
+        models["transfer"] = load_model(args.transfer_model, schema=schema)
+    if args.oracle:
+        models["oracle"] = oracle_model(schema)
+    models["null"] = NullModel()
+
+    t = time.perf_counter()
     mutators = environment_mutators(schema.env_id)
-    scorers = {"laws": _Scorer(fitted, schema), "null": _Scorer(NullModel(), schema)}
+    scorers = {name: _Scorer(model, schema) for name, model in models.items()}
     sums = {name: np.zeros(2) for name in scorers}
+    explained = next((n for n in ("laws", "oracle", "transfer") if n in models), None)
     count = 0
-    for t in range(cut, args.steps):
-        state = part(states, t)
-        nxt = part(following, t)
-        action = actions[t]
+    for t_index in range(cut, steps):
+        state = part(states, t_index)
+        nxt = part(following, t_index)
+        action = actions[t_index]
         previous = np.asarray(schema.encode(state))
         truth = np.asarray(schema.encode(nxt))
-        rng = np.random.default_rng([args.seed, t])
+        rng = np.random.default_rng([args.seed, t_index])
         made = distractors(rng, schema, mutators, previous, int(action), truth)
         for name, scorer in scorers.items():
-            sample = scorer.sample(jax.random.key(t), state, action)
+            sample = scorer.sample(jax.random.key(t_index), state, action)
             candidates = assemble(
-                np.random.default_rng([args.seed, t, 1]), truth, sample, made
+                np.random.default_rng([args.seed, t_index, 1]), truth, sample, made
             )
             scores = scorer.scores(state, action, candidates.states, len(mutators) + 2)
             ranking = rank_metrics(scores, candidates.is_truth)
             sums[name] += (ranking.accuracy, ranking.reciprocal_rank)
+            if args.explain and name == explained and ranking.accuracy < 1:
+                best = int(np.argmax(scores))
+                diff = np.flatnonzero(candidates.states[best] != truth)
+                print(
+                    f"t={t_index} action={int(action)} "
+                    f"winner={candidates.sources[best]}",
+                    [
+                        (site, int(previous[s]), int(truth[s]))
+                        for site, s in zip(site_names(schema, diff), diff, strict=True)
+                    ][:8],
+                )
         count += 1
+    seconds["score"] = round(time.perf_counter() - t, 1)
+    seconds["cpu_total"] = round(time.process_time() - cpu, 1)
     summary = {
-        "steps": args.steps,
+        "steps": steps,
         "train": cut,
         "held_out": count,
-        "record_seconds": round(recorded, 1),
-        "fit_seconds": round(fit_seconds, 1),
-        "parameters": fitted.parameter_table(),
+        "seconds": seconds,
+        "parameters": {
+            name: model.parameter_table()
+            for name, model in models.items()
+            if isinstance(model, LawModel)
+        },
         **{
             name: {"accuracy": s[0] / count, "mrr": s[1] / count}
             for name, s in sums.items()

@@ -3,21 +3,23 @@
 Written: the clock and daylight; turning, walking and blocking; lava; collecting
 each material (sapling with a learnable probability); placing each item (the plant
 as a new object); making each tool; hitting and eating cows and plants, defeating
-zombies and skeletons; sleeping, waking, and a hurt sleeper waking; hunger, thirst,
-fatigue and recovery with their effects on food, drink, energy and health; plant
-growth; cow wandering (learnable move probability); zombie chase (learnable chase
-probability, long axis 0.8) and wandering, zombie cooldown and bites (2 awake, 7
-asleep); skeleton flee/shoot/approach/wander and reload; arrows flying,
+zombies and skeletons; creatures without health leaving at their own update;
+sleeping, waking, and a hurt sleeper waking; hunger, thirst, fatigue and recovery
+with their effects on food, drink, energy and health; plant growth; cow wandering
+(learnable move probability); zombie chase (learnable chase probability, long
+axis 0.8) and wandering, zombie cooldown and bites (2 awake, 7 asleep, also from a
+zombie that steps next to the player this step); skeleton flee/shoot/approach/
+wander and reload, and the arrow a skeleton shoots (object birth); arrows flying,
 disappearing, wounding, hitting the player and breaking tables and furnaces into
 path; plants eaten by neighbouring creatures; despawning by chunk balancing.
 
 Approximations (stated where they are made): every law reads the state at the start
 of the step with the player already moved, so the original's one-object-at-a-time
-update order is not reproduced (two creatures racing for one cell, a plant eaten by
-a cow that only just arrived); a zombie bites only if it starts the step next to
-the player (one two cells away that steps in and bites is not predicted); a
-skeleton's new arrow (object birth) and chunk balancing's *spawning* are not
-written, so those changes fall to the persistence default.
+update order is only partly reproduced (two creatures racing for one cell, a cell
+vacated earlier in the step, a plant eaten by a cow that only just arrived); the
+chance of a bite uses the game's chase probability 0.9 (the learnable one belongs
+to ``zombies_chase``); only the step's first arrow birth is predicted; chunk
+balancing's *spawning* is not written, so spawns fall to the persistence default.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from symworld.envs.crafter_oo.core import DAYLIGHT
 from symworld.envs.crafter_oo.player import damage, nearby_materials
 from symworld.envs.crafter_oo.state import EMPTY, PLAYER_OCCUPANT
 from symworld.programs import Law, Probability, Schema, categorical, point
+from symworld.programs.effects import ProbabilityTerm
 
 ENV_ID = "symworld/CrafterOO-v0"
 DAYLIGHT_SCALE = 10_000.0
@@ -642,10 +645,11 @@ class Health(Law):
 
     def precondition(self, state, action):
         v = vitals(state, action)
-        return v["heals"] | v["hurts"] | (damage_taken(state, action) > 0)
+        hit = bite_chances(state, action).sum() + arrow_hits(state, action)
+        return v["heals"] | v["hurts"] | (hit > 0)
 
     def effect(self, state, action):
-        return {"player.inventory": point(health_after(state, action), sites=0)}
+        return {"player.inventory": _health_distribution(state, action, site=0)}
 
 
 class HealthMemory(Law):
@@ -662,7 +666,7 @@ class HealthMemory(Law):
     def effect(self, state, action):
         return {
             "player.last_health": point(vitals(state, action)["health"]),
-            "last_health": point(health_after(state, action)),
+            "last_health": _health_distribution(state, action),
         }
 
 
@@ -698,7 +702,7 @@ class CowsWander(Law):
     leaves it in place."""
 
     name = "cows_wander"
-    writes = ("objects.pos",)
+    writes = ("objects.pos", "occupant")
     parameters = (Probability("move", prior=(1.0, 1.0), init=0.3),)
 
     def precondition(self, state, action):
@@ -725,12 +729,16 @@ class CowsWander(Law):
                 values,
                 probabilities,
                 where=jnp.broadcast_to(cows[:, None], pos.shape),
-            )
+            ),
+            "occupant": occupant_of_moves(
+                state, action, cows, jnp.stack(values, axis=1), probabilities
+            ),
         }
 
 
 # -- creatures: shared geometry
 _toward = jax.vmap(grid.toward, in_axes=(0, None, None))  # (N, 2) -> (N, 2)
+CREATURES = (rules.COW, rules.ZOMBIE, rules.SKELETON)
 TINY = 1e-6  # floor for fixed probabilities that can be 0 (log 0 is avoided)
 
 
@@ -777,6 +785,75 @@ def _distance_to_player(state, action):
     return grid.distance(state.objects.pos, situation(state, action)["pos"])
 
 
+def _claims(state, action):
+    """int32 ``(WIDTH * HEIGHT,)``: per map cell, how many objects may step into
+    it this step (creatures in range onto free neighbouring cells, flying arrows
+    onto the cell ahead)."""
+    objects = state.objects
+    creatures = (
+        _in_range(state, action)
+        & grid.is_in(objects.kind.astype(jnp.int32), CREATURES)
+        & (objects.health > 0)
+    )
+    around = objects.pos[:, None, :] + grid.DIRECTIONS[None]  # (N, 4, 2)
+    claiming = creatures[:, None] & _free(state, action, around)
+    f = arrow_flight(state, action)
+    cells = jnp.concatenate([_tile(around).reshape(-1), _tile(f["ahead"])])
+    weights = jnp.concatenate([claiming.reshape(-1), f["flies"]]).astype(jnp.int32)
+    return jnp.zeros(WIDTH * HEIGHT, jnp.int32).at[cells].add(weights)
+
+
+def occupant_of_moves(state, action, movers, ends, probabilities):
+    """The occupant map where objects move: each mover's own cell holds its slot
+    if it stays and is empty if it leaves, and each neighbouring cell it may step
+    into holds its slot with the probability of that step (cells two objects may
+    step into are left to the persistence default).
+
+    ``movers``: bool ``(N,)``; ``ends``: ``(N, K, 2)`` the cells each may end in;
+    ``probabilities``: ``K`` entries, numbers, ``(N,)`` arrays or learnable terms.
+    """
+    objects = state.objects
+    pos = objects.pos
+    slots = jnp.arange(pos.shape[0])
+    around = pos[:, None, :] + grid.DIRECTIONS[None]  # (N, 4, 2)
+    values = []
+    reach = jnp.zeros(around.shape[:2], bool)
+    for k in range(ends.shape[1]):
+        end = ends[:, k]
+        stays = jnp.all(end == pos, axis=-1)
+        enters = jnp.all(end[:, None, :] == around, axis=-1)  # (N, 4)
+        reach = reach | enters
+        values.append(
+            jnp.concatenate(
+                [
+                    jnp.where(stays, slots, EMPTY),
+                    jnp.where(enters, slots[:, None], EMPTY).reshape(-1),
+                ]
+            )
+        )
+    claims = _claims(state, action)
+    targets = (
+        movers[:, None]
+        & reach
+        & grid.inside(around)
+        & (claims[_tile(around)] == 1)
+        & (grid.occupant_at(state.occupant, around) == EMPTY)
+    )
+    spread = []
+    for term in probabilities:
+        if isinstance(term, ProbabilityTerm) or jnp.ndim(term) == 0:
+            spread.append(term)
+        else:
+            term = jnp.asarray(term).reshape(-1)
+            spread.append(jnp.concatenate([term, jnp.repeat(term, 4)]))
+    return categorical(
+        values,
+        spread,
+        sites=jnp.concatenate([_tile(pos), _tile(around).reshape(-1)]),
+        where=jnp.concatenate([movers, targets.reshape(-1)]),
+    )
+
+
 # -- zombies
 def zombie_options(state, action):
     """The six moves a zombie may try, as ends ``(N, 6, 2)``: toward the player
@@ -805,7 +882,7 @@ class ZombiesChase(Law):
     in place. Its cooldown then ticks if it is next to the player."""
 
     name = "zombies_chase"
-    writes = ("objects.pos", "objects.cooldown")
+    writes = ("objects.pos", "objects.cooldown", "occupant")
     parameters = (Probability("chase", prior=(1.0, 1.0), init=0.5),)
     LONG_AXIS = rules.ZOMBIE_LONG_AXIS_PROBABILITY
 
@@ -830,6 +907,7 @@ class ZombiesChase(Law):
             "objects.cooldown": categorical(
                 [cooldowns[:, k] for k in range(6)], probabilities, where=mask
             ),
+            "occupant": occupant_of_moves(state, action, mask, ends, probabilities),
         }
 
 
@@ -838,7 +916,7 @@ class ZombiesWander(Law):
     blocked step leaves it in place)."""
 
     name = "zombies_wander"
-    writes = ("objects.pos", "objects.cooldown")
+    writes = ("objects.pos", "objects.cooldown", "occupant")
 
     def precondition(self, state, action):
         return jnp.bool_(True)
@@ -858,23 +936,86 @@ class ZombiesWander(Law):
             "objects.cooldown": categorical(
                 [cooldowns[:, k] for k in range(4)], [0.25] * 4, where=mask
             ),
+            "occupant": occupant_of_moves(state, action, mask, ends, [0.25] * 4),
         }
 
 
-def zombie_bites(state, action):
-    """Damage from zombies next to the player with their cooldown run out: 2 each,
-    7 to a sleeping player. (A zombie two cells away that steps next to the player
-    bites too; that chance is not modelled here.)"""
-    zombies = _creatures(state, action, rules.ZOMBIE)
-    near = _distance_to_player(state, action) <= rules.ZOMBIE_ATTACK_DISTANCE
-    biting = zombies & near & (state.objects.cooldown <= 0)
+MAX_BITES = 3  # bites per step told apart; more count as 3
+
+
+def _player_asleep_after_update(state, action):
+    """Whether the player sleeps when the creatures act (after its own update:
+    falling asleep, waking rested, or waking hurt)."""
     s = situation(state, action)
     asleep = (state.player.sleeping & ~s["wakes"]) | (
         (s["action"] == rules.SLEEP)
         & (state.player.inventory[rules.ENERGY] < rules.ITEM_MAX)
     )
-    bite = jnp.where(asleep, rules.ZOMBIE_SLEEPING_DAMAGE, rules.ZOMBIE_DAMAGE)
-    return biting.sum() * bite
+    hurt = vitals(state, action)["health"] < state.player.last_health
+    return asleep & ~(state.player.sleeping & hurt)
+
+
+def bite_chances(state, action):
+    """float32 ``(N,)``: the chance that each zombie bites this step. A zombie
+    bites when it ends its move next to the player with its cooldown run out; its
+    move is a chase (within 8, the game's probability 0.9; long axis 0.8) or a
+    random step, blocked steps leaving it in place. The learnable chase
+    probability belongs to ``zombies_chase``; here the game's value is used so
+    that health stays one law's prediction."""
+    zombies = _creatures(state, action, rules.ZOMBIE)
+    player_pos = situation(state, action)["pos"]
+    ends = zombie_options(state, action)  # (N, 6, 2)
+    near = grid.distance(ends, player_pos[None, None]) <= rules.ZOMBIE_ATTACK_DISTANCE
+    chases = _distance_to_player(state, action) <= rules.ZOMBIE_CHASE_DISTANCE
+    p = jnp.where(chases, rules.ZOMBIE_CHASE_PROBABILITY, 0.0)[:, None]
+    la = rules.ZOMBIE_LONG_AXIS_PROBABILITY
+    weights = jnp.concatenate(
+        [p * la, p * (1 - la), jnp.broadcast_to((1 - p) * 0.25, p.shape[:1] + (4,))],
+        axis=1,
+    )
+    reach = (weights * near).sum(axis=1)
+    ready = state.objects.cooldown <= 0
+    return jnp.where(zombies & ready, jnp.clip(reach, 0.0, 1.0), 0.0)
+
+
+def bite_count_probabilities(state, action):
+    """float32 ``(MAX_BITES + 1,)``: the distribution of the number of zombie
+    bites this step (independent zombies; the last entry holds 3 or more)."""
+    b = bite_chances(state, action)
+
+    def add(dist, chance):
+        shifted = jnp.concatenate([jnp.zeros(1), dist[:-1]])
+        shifted = shifted.at[-1].add(dist[-1] * chance)
+        return dist * (1 - chance) + shifted * chance, None
+
+    start = jnp.zeros(MAX_BITES + 1).at[0].set(1.0)
+    dist, _ = jax.lax.scan(add, start, b)
+    return dist
+
+
+def zombie_bites(state, action):
+    """The most likely damage from zombie bites this step (2 a bite, 7 to a
+    sleeper); see :func:`bite_count_probabilities` for the distribution."""
+    bites = jnp.argmax(bite_count_probabilities(state, action))
+    return bites * _bite_damage(state, action)
+
+
+def _bite_damage(state, action):
+    return jnp.where(
+        _player_asleep_after_update(state, action),
+        rules.ZOMBIE_SLEEPING_DAMAGE,
+        rules.ZOMBIE_DAMAGE,
+    )
+
+
+def health_outcomes(state, action):
+    """The player's health at the end of the step: values int32
+    ``(MAX_BITES + 1,)`` for 0..3 bites (after its own update and arrow hits) and
+    their probabilities."""
+    base = vitals(state, action)["health"] - arrow_hits(state, action)
+    bites = jnp.arange(MAX_BITES + 1)
+    values = jnp.maximum(base - bites * _bite_damage(state, action), 0)
+    return values, bite_count_probabilities(state, action)
 
 
 # -- arrows
@@ -904,18 +1045,22 @@ class ArrowsFly(Law):
     walkable for arrows (grass, sand, path, water, lava)."""
 
     name = "arrows_fly"
-    writes = ("objects.pos",)
+    writes = ("objects.pos", "occupant")
 
     def precondition(self, state, action):
         return jnp.bool_(True)
 
     def effect(self, state, action):
         f = arrow_flight(state, action)
+        ends = jnp.where(f["flies"][:, None], f["ahead"], state.objects.pos)
         return {
             "objects.pos": point(
                 f["ahead"],
                 where=jnp.broadcast_to(f["flies"][:, None], f["ahead"].shape),
-            )
+            ),
+            "occupant": occupant_of_moves(
+                state, action, f["flies"], ends[:, None], [1.0]
+            ),
         }
 
 
@@ -923,14 +1068,18 @@ class ArrowsDisappear(Law):
     """An arrow that hits something or meets a wall or the map's edge is gone."""
 
     name = "arrows_disappear"
-    writes = ("objects.alive",)
+    writes = ("objects.alive", "occupant")
 
     def precondition(self, state, action):
         return jnp.bool_(True)
 
     def effect(self, state, action):
         f = arrow_flight(state, action)
-        return {"objects.alive": point(False, where=f["hits"] | f["stops"])}
+        gone = f["hits"] | f["stops"]
+        return {
+            "objects.alive": point(False, where=gone),
+            "occupant": point(EMPTY, sites=_tile(state.objects.pos), where=gone),
+        }
 
 
 class ArrowsBreak(Law):
@@ -983,9 +1132,19 @@ def damage_taken(state, action):
 
 
 def health_after(state, action):
-    """The player's health at the end of the step."""
+    """The player's most likely health at the end of the step."""
     health = vitals(state, action)["health"] - damage_taken(state, action)
     return jnp.maximum(health, 0)
+
+
+def _health_distribution(state, action, site=None):
+    values, probabilities = health_outcomes(state, action)
+    kept = jnp.maximum(probabilities, TINY)
+    return categorical(
+        [values[k] for k in range(values.shape[0])],
+        [kept[k] for k in range(values.shape[0])],
+        sites=site,
+    )
 
 
 class HurtSleeperWakes(Law):
@@ -1049,7 +1208,7 @@ class SkeletonsMove(Law):
     it approaches (0.3; long axis 0.6), else it steps randomly (0.2) or stays."""
 
     name = "skeletons_move"
-    writes = ("objects.pos",)
+    writes = ("objects.pos", "occupant")
 
     def precondition(self, state, action):
         return jnp.bool_(True)
@@ -1062,7 +1221,14 @@ class SkeletonsMove(Law):
                 [ends[:, k] for k in range(ends.shape[1])],
                 [probabilities[:, k : k + 1] for k in range(ends.shape[1])],
                 where=jnp.broadcast_to(skeletons[:, None], ends.shape[::2]),
-            )
+            ),
+            "occupant": occupant_of_moves(
+                state,
+                action,
+                skeletons,
+                ends,
+                [probabilities[:, k] for k in range(ends.shape[1])],
+            ),
         }
 
 
@@ -1094,29 +1260,197 @@ class SkeletonsReload(Law):
         }
 
 
+def removed_in_update(state, action):
+    """bool ``(N,)``: objects that remove themselves during this step's object
+    update, as far as the start of the step tells: arrows that hit something or
+    meet a wall, creatures in range without health (after the player's hit), and
+    plants eaten down to 0."""
+    objects = state.objects
+    f = arrow_flight(state, action)
+    s = situation(state, action)
+    creature = grid.is_in(objects.kind.astype(jnp.int32), CREATURES)
+    killed = CreatureDies().precondition(state, action) & (
+        jnp.arange(objects.alive.shape[0]) == s["slot"]
+    )
+    health_gone = _in_range(state, action) & creature & (objects.health <= 0)
+    return f["hits"] | f["stops"] | health_gone | killed | _plants_eaten(state, action)
+
+
+class CreaturesDie(Law):
+    """A cow, zombie or skeleton in range whose health is 0 at its own update (an
+    arrow's wound, or a hit it survived with 0 left) leaves the world."""
+
+    name = "creatures_die"
+    writes = ("objects.alive", "occupant")
+
+    def precondition(self, state, action):
+        return jnp.any(self._dying(state, action))
+
+    def _dying(self, state, action):
+        objects = state.objects
+        creature = grid.is_in(objects.kind.astype(jnp.int32), CREATURES)
+        return _in_range(state, action) & creature & (objects.health <= 0)
+
+    def effect(self, state, action):
+        dying = self._dying(state, action)
+        return {
+            "objects.alive": point(False, where=dying),
+            "occupant": point(EMPTY, sites=_tile(state.objects.pos), where=dying),
+        }
+
+
+SHOOTERS = 4  # skeletons considered for the step's first arrow, in update order
+
+
+class SkeletonsShoot(Law):
+    """A skeleton that shoots (see ``skeletons_move``: within 5, reload run out, a
+    free arrow-walkable cell toward the player) adds an arrow there, facing the
+    player along the long axis. The step's first arrow takes the lowest slot that
+    is free when its skeleton updates (slots freed earlier in the update order
+    count; a plant placed this step takes one first) and the next creation stamp;
+    a second arrow in the same step is not predicted."""
+
+    name = "skeletons_shoot"
+    writes = (
+        "objects.alive",
+        "objects.kind",
+        "objects.pos",
+        "objects.health",
+        "objects.cooldown",
+        "objects.reload",
+        "objects.grown",
+        "objects.facing",
+        "objects.order",
+        "next_order",
+        "occupant",
+    )
+
+    def precondition(self, state, action):
+        return jnp.any(shot_chances(state, action)[0] > 0)
+
+    def effect(self, state, action):
+        q, cells, facing = shot_chances(state, action)  # (N,), (N, 2), (N,)
+        objects = state.objects
+        capacity = objects.alive.shape[0]
+        order = objects.order
+        big = jnp.iinfo(jnp.int32).max
+        rank = jnp.argsort(jnp.where(q > 0, order, big))[:SHOOTERS]
+        q_k = jnp.where(q[rank] > 0, q[rank], 0.0)  # (K,)
+        first = jnp.minimum(
+            jnp.cumprod(jnp.concatenate([jnp.ones(1), 1 - q_k[:-1]])) * q_k, 1.0
+        )  # probability that candidate k fires the step's first arrow
+        none = jnp.clip(1 - first.sum(), TINY, 1.0)
+        first = jnp.maximum(first, TINY)
+        free = ~objects.alive | (
+            removed_in_update(state, action) & (order < order[rank[0]])
+        )
+        planted = PlantSapling().precondition(state, action)
+        free = free & ~(planted & (jnp.arange(capacity) == jnp.argmin(objects.alive)))
+        slot = jnp.argmax(free)
+        probabilities = [none] + [first[k] for k in range(SHOOTERS)]
+
+        def at_slot(stale, born):
+            values = [stale] + [born[k] for k in range(SHOOTERS)]
+            return categorical(values, probabilities, sites=slot)
+
+        born_cells = cells[rank]  # (K, 2)
+        pos_sites = slot * 2 + jnp.arange(2)
+        return {
+            # The slot is free, or freed earlier in this step's update.
+            "objects.alive": at_slot(jnp.bool_(False), jnp.ones(SHOOTERS, bool)),
+            "objects.kind": at_slot(
+                objects.kind[slot], jnp.full(SHOOTERS, rules.ARROW, jnp.int8)
+            ),
+            "objects.pos": categorical(
+                [objects.pos[slot]] + [born_cells[k] for k in range(SHOOTERS)],
+                probabilities,
+                sites=pos_sites,
+            ),
+            "objects.health": at_slot(
+                objects.health[slot],
+                jnp.full(SHOOTERS, rules.INITIAL_HEALTH[rules.ARROW]),
+            ),
+            "objects.cooldown": at_slot(
+                objects.cooldown[slot], jnp.zeros(SHOOTERS, jnp.int32)
+            ),
+            "objects.reload": at_slot(
+                objects.reload[slot], jnp.zeros(SHOOTERS, jnp.int32)
+            ),
+            "objects.grown": at_slot(
+                objects.grown[slot], jnp.zeros(SHOOTERS, jnp.int32)
+            ),
+            "objects.facing": at_slot(objects.facing[slot], facing[rank]),
+            "objects.order": at_slot(
+                order[slot], jnp.full(SHOOTERS, state.next_order + planted)
+            ),
+            "next_order": categorical(
+                [state.next_order + planted, state.next_order + planted + 1],
+                [none, 1 - none],
+            ),
+            "occupant": categorical(
+                [jnp.full(SHOOTERS, EMPTY, jnp.int32), jnp.full(SHOOTERS, slot)],
+                [1 - jnp.minimum(q_k, 1 - TINY), jnp.maximum(q_k, TINY)],
+                sites=_tile(born_cells),
+                where=q[rank] > 0,
+            ),
+        }
+
+
+def shot_chances(state, action):
+    """Per object: the chance it shoots this step ``(N,)`` (0 for all but
+    skeletons), the arrow's cell ``(N, 2)`` and direction index ``(N,)``."""
+    skeletons = _creatures(state, action, rules.SKELETON)
+    _, _, p_shoot = skeleton_plan(state, action)
+    pos = state.objects.pos
+    aim = _toward(pos, situation(state, action)["pos"], True)
+    reload = jnp.maximum(state.objects.reload - 1, 0)
+    can_fire = (
+        skeletons
+        & (reload <= 0)
+        & jnp.any(aim != 0, axis=-1)
+        & _free(state, action, pos + aim, rules.ARROW_WALKABLE)
+    )
+    q = jnp.where(can_fire, p_shoot, 0.0)
+    return q, pos + aim, jax.vmap(grid.direction_index)(aim)
+
+
 # -- plants and creatures
+def _plants_bitten(state, action):
+    """bool ``(N,)``: plants in range with a cow, zombie or skeleton next to them."""
+    objects = state.objects
+    plants = _in_range(state, action) & (objects.kind == rules.PLANT)
+    around = objects.pos[:, None, :] + grid.DIRECTIONS[None]  # (N, 4, 2)
+    neighbour = grid.occupant_at(state.occupant, around)
+    capacity = objects.alive.shape[0]
+    kind = objects.kind[jnp.clip(neighbour, 0, capacity - 1)].astype(jnp.int32)
+    eater = (neighbour >= 0) & grid.is_in(kind, rules.PLANT_EATERS)
+    return plants & jnp.any(eater, axis=1)
+
+
+def _plants_eaten(state, action):
+    """bool ``(N,)``: plants bitten down to 0 health this step."""
+    return _plants_bitten(state, action) & (state.objects.health <= 1)
+
+
 class PlantsEaten(Law):
     """A plant next to a cow, zombie or skeleton loses 1 health; at 0 it is gone."""
 
     name = "plants_eaten"
-    writes = ("objects.health", "objects.alive")
+    writes = ("objects.health", "objects.alive", "occupant")
 
     def precondition(self, state, action):
         return jnp.bool_(True)
 
     def effect(self, state, action):
         objects = state.objects
-        plants = _in_range(state, action) & (objects.kind == rules.PLANT)
-        around = objects.pos[:, None, :] + grid.DIRECTIONS[None]  # (N, 4, 2)
-        neighbour = grid.occupant_at(state.occupant, around)
-        capacity = objects.alive.shape[0]
-        kind = objects.kind[jnp.clip(neighbour, 0, capacity - 1)].astype(jnp.int32)
-        eater = (neighbour >= 0) & grid.is_in(kind, rules.PLANT_EATERS)
-        eaten = plants & jnp.any(eater, axis=1)
+        eaten = _plants_bitten(state, action)
         health = jnp.maximum(objects.health - 1, 0)
         return {
             "objects.health": point(health, where=eaten),
             "objects.alive": point(health > 0, where=eaten),
+            "occupant": point(
+                EMPTY, sites=_tile(objects.pos), where=eaten & (health <= 0)
+            ),
         }
 
 
@@ -1133,7 +1467,7 @@ class CreaturesDespawn(Law):
     from the player (zombie 0, skeleton 7, cow 5)."""
 
     name = "creatures_despawn"
-    writes = ("objects.alive",)
+    writes = ("objects.alive", "occupant")
 
     def precondition(self, state, action):
         return _balance_step(state)
@@ -1160,11 +1494,20 @@ class CreaturesDespawn(Law):
             probability = jnp.where(applies, chance, probability)
         applies = probability > 0
         q = jnp.clip(probability, TINY, 1 - TINY)
-        return {"objects.alive": categorical([True, False], [1 - q, q], where=applies)}
+        slots = jnp.arange(objects.alive.shape[0])
+        return {
+            "objects.alive": categorical([True, False], [1 - q, q], where=applies),
+            "occupant": categorical(
+                [slots, jnp.full_like(slots, EMPTY)],
+                [1 - q, q],
+                sites=_tile(objects.pos),
+                where=applies,
+            ),
+        }
 
 
 def library() -> list[Law]:
-    """The whole library (46 laws; the module docstring lists its approximations)."""
+    """The whole library (48 laws; the module docstring lists its approximations)."""
     laws: list[Law] = [ClockTicks(), PlayerTurns(), PlayerWalks(), PlayerBlocked()]
     laws.append(LavaKills())
     for material in rules.COLLECT:
@@ -1179,5 +1522,5 @@ def library() -> list[Law]:
     laws += [PlantsGrow(), CowsWander(), ZombiesChase(), ZombiesWander()]
     laws += [ArrowsFly(), ArrowsDisappear(), ArrowsBreak(), ArrowsWound()]
     laws += [HurtSleeperWakes(), SkeletonsMove(), SkeletonsReload(), PlantsEaten()]
-    laws += [CreaturesDespawn()]
+    laws += [CreaturesDespawn(), CreaturesDie(), SkeletonsShoot()]
     return laws

@@ -48,22 +48,6 @@ def daylight_index(step: jax.Array) -> jax.Array:
     return jnp.where(step <= rules.EPISODE_LENGTH, step, late)
 
 
-def _chunk_cells(values: jax.Array) -> jax.Array:
-    """``[64, 64]`` map -> ``[36, 144]`` cells per chunk (padding holds -1)."""
-    padded = jnp.full(PADDED, -1, jnp.int32)
-    padded = padded.at[: rules.AREA[0], : rules.AREA[1]].set(values.astype(jnp.int32))
-    return padded.reshape(CX, SX, CY, SY).transpose(0, 2, 1, 3).reshape(NUM_CHUNKS, -1)
-
-
-_CELL_X = np.arange(PADDED[0]).reshape(CX, SX)[:, None, :, None]
-_CELL_Y = np.arange(PADDED[1]).reshape(CY, SY)[None, :, None, :]
-CELL_POS = (
-    np.stack(np.broadcast_arrays(_CELL_X, _CELL_Y), -1)
-    .reshape(NUM_CHUNKS, SX * SY, 2)
-    .astype(np.int32)
-)
-
-
 # Per-class parameters in processing order (zombie, skeleton, cow), as arrays so
 # one compiled body serves all three classes.
 _KINDS = np.array(rules.BALANCE_ORDER, np.int32)
@@ -86,10 +70,70 @@ _HEALTH = np.array([rules.INITIAL_HEALTH[k] for k in rules.BALANCE_ORDER], np.in
 _HIGH = jnp.stack([ZOMBIE_LIMIT, jnp.full_like(ZOMBIE_LIMIT, 2), COW_LIMIT])
 
 
+def spawn_rows(material: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Per chunk, how many cells of each class's spawn material each row holds.
+
+    **Returns:** ``(padded uint8[72, 72], rows int32[3, 36, 12])``: the material
+    map padded with 0 to whole chunks, and for each class (``BALANCE_ORDER``),
+    chunk (x-major) and row (x within the chunk) the number of spawn-material
+    cells of that row.
+    """
+    padded = jnp.zeros(PADDED, jnp.uint8)
+    padded = padded.at[: rules.AREA[0], : rules.AREA[1]].set(material)
+    rows = {}
+    for value in sorted(set(_SPAWN_MATERIAL.tolist())):
+        cells = (padded == value).reshape(CX, SX, CY, SY)
+        rows[value] = (
+            cells.sum(-1, dtype=jnp.int32).transpose(0, 2, 1).reshape(NUM_CHUNKS, SX)
+        )
+    return padded, jnp.stack([rows[value] for value in _SPAWN_MATERIAL.tolist()])
+
+
+def _kth_cell(
+    padded: jax.Array, row_count: jax.Array, value: jax.Array, pick: jax.Array
+) -> jax.Array:
+    """Position ``int32[36, 2]`` of the ``pick``-th (from 0) cell of material
+    ``value`` in each chunk, counting x-major within the chunk.
+
+    ``row_count``: int32[36, 12] (:func:`spawn_rows`); ``pick``: int32[36]. The row
+    is found from the row counts, then the cell within that one row, so no
+    per-cell work is done over whole chunks. A chunk with at most ``pick`` such
+    cells gives its first cell (the caller does not spawn there).
+    """
+    row_end = grid.prefix_sum(row_count)  # [36, 12]
+    row = jnp.argmax(row_end > pick[:, None], -1)
+    chosen = jnp.arange(SX) == row[:, None]
+    before = jnp.where(chosen, row_end - row_count, 0).sum(-1)
+    chunk = jnp.arange(NUM_CHUNKS)
+    x = (chunk // CY) * SX + row  # [36]
+    ys = (chunk % CY)[:, None] * SY + jnp.arange(SY)  # [36, 12]
+    in_row = padded[x[:, None], ys] == value
+    later = grid.prefix_sum(in_row) > (pick - before)[:, None]
+    y = ys[:, 0] + jnp.argmax(in_row & later, -1)
+    return jnp.stack([x, y], -1).astype(jnp.int32)
+
+
+def _lowest_free_slots(alive: jax.Array, count: int) -> jax.Array:
+    """The ``count`` lowest free slots in increasing order, ``capacity`` past the
+    last one (one single-key sort; ``jnp.nonzero`` needs a long cumulative sum)."""
+    capacity = alive.shape[0]
+    slots = jnp.arange(capacity, dtype=jnp.int32)
+    ordered = jnp.sort(jnp.where(alive, capacity, slots))
+    return jnp.concatenate([ordered, jnp.full(count, capacity, jnp.int32)])[:count]
+
+
 def _balance_class(
-    state: CrafterState, klass: jax.Array, key: jax.Array
+    state: CrafterState,
+    klass: jax.Array,
+    key: jax.Array,
+    padded: jax.Array,
+    row_count: jax.Array,
 ) -> CrafterState:
-    """Balance one class (index into ``rules.BALANCE_ORDER``) in every chunk."""
+    """Balance one class (index into ``rules.BALANCE_ORDER``) in every chunk.
+
+    ``padded`` and ``row_count`` (this class's rows) come from :func:`spawn_rows`
+    (balancing never changes materials).
+    """
     kind = jnp.asarray(_KINDS)[klass]
     objects = state.objects
     player_pos = state.player.pos
@@ -99,8 +143,7 @@ def _balance_class(
     member = objects.alive & (objects.kind == kind)
     chunk = jnp.where(member, cx * CY + cy, NUM_CHUNKS)
     count = jnp.zeros(NUM_CHUNKS + 1, jnp.int32).at[chunk].add(1)[:NUM_CHUNKS]
-    cells = _chunk_cells(state.material) == jnp.asarray(_SPAWN_MATERIAL)[klass]
-    space = cells.sum(-1)
+    space = row_count.sum(-1)
 
     # Targets: int(min) and int(max) as the original truncates them.
     high = _HIGH[klass, daylight_index(state.step)]
@@ -130,9 +173,7 @@ def _balance_class(
     # Spawn: the k-th cell of the material, k uniform in [0, S).
     pick = jax.random.uniform(cell_key, (NUM_CHUNKS,)) * space
     pick = jnp.floor(pick).astype(jnp.int32)
-    cumulative = jnp.cumsum(cells, -1)
-    cell = jnp.argmax(cells & (cumulative > pick[:, None]), -1)
-    pos = jnp.asarray(CELL_POS)[jnp.arange(NUM_CHUNKS), cell]  # [36, 2]
+    pos = _kth_cell(padded, row_count, jnp.asarray(_SPAWN_MATERIAL)[klass], pick)
     empty = grid.occupant_at(state.occupant, pos) == EMPTY
     far = grid.distance(pos, player_pos) >= jnp.asarray(_SPAWN_DISTANCE)[klass]
     spawns = wants_spawn & (space > 0) & empty & far
@@ -165,8 +206,8 @@ def _balance_class(
     alive = objects.alive & ~removed
 
     # Spawned creatures take the lowest free slots, chunk by chunk.
-    (free,) = jnp.nonzero(~alive, size=NUM_CHUNKS, fill_value=objects.capacity)
-    rank = jnp.cumsum(spawns) - 1
+    free = _lowest_free_slots(alive, NUM_CHUNKS)
+    rank = grid.prefix_sum(spawns) - 1
     slot = jnp.where(spawns, free[jnp.clip(rank, 0, NUM_CHUNKS - 1)], objects.capacity)
     created = spawns & (slot < objects.capacity)
     slot = jnp.where(created, slot, objects.capacity)
@@ -203,12 +244,13 @@ def balance(state: CrafterState, key: jax.Array) -> CrafterState:
     """One balancing pass over every seen chunk (zombies, skeletons, cows)."""
     classes = jnp.arange(len(rules.BALANCE_ORDER), dtype=jnp.int32)
     keys = jax.random.split(key, len(rules.BALANCE_ORDER))
+    padded, rows = spawn_rows(state.material)
 
     def one(state, inputs):
-        klass, class_key = inputs
-        return _balance_class(state, klass, class_key), None
+        klass, class_key, row_count = inputs
+        return _balance_class(state, klass, class_key, padded, row_count), None
 
-    state, _ = jax.lax.scan(one, state, (classes, keys))
+    state, _ = jax.lax.scan(one, state, (classes, keys, rows))
     return dataclasses.replace(
         state, next_order=state.next_order + NUM_CHUNKS * len(rules.BALANCE_ORDER)
     )

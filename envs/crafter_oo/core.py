@@ -12,7 +12,7 @@ import dataclasses
 import jax
 import jax.numpy as jnp
 
-from symworld.envs.crafter_oo import balance, observation, rules, worldgen
+from symworld.envs.crafter_oo import balance, grid, observation, rules, worldgen
 from symworld.envs.crafter_oo.creatures import update_objects
 from symworld.envs.crafter_oo.player import update_player
 from symworld.envs.crafter_oo.state import (
@@ -102,7 +102,7 @@ def step_batch(
     )
     balance_keys = jax.vmap(lambda key: jax.random.split(key, 3)[2])(keys)
     due = states.step % rules.BALANCE_INTERVAL == 0
-    rank = jnp.cumsum(due) - 1
+    rank = grid.prefix_sum(due) - 1
     total = due.sum()
 
     def balance_chunk(loop):

@@ -82,3 +82,15 @@ def chunk_of(pos: jax.Array) -> tuple[jax.Array, jax.Array]:
     cx = jnp.clip(pos[..., 0] // rules.CHUNK_SIZE[0], 0, rules.NUM_CHUNKS[0] - 1)
     cy = jnp.clip(pos[..., 1] // rules.CHUNK_SIZE[1], 0, rules.NUM_CHUNKS[1] - 1)
     return cx, cy
+
+
+def prefix_sum(values: jax.Array, axis: int = -1) -> jax.Array:
+    """Inclusive cumulative sum along ``axis`` (int32 for bool/int input).
+
+    Same result as ``jnp.cumsum``, computed as an associative scan (``log2 n``
+    passes): XLA on a CPU lowers ``cumsum`` to a reduce-window whose cost is
+    quadratic in the length (a 256-long cumsum costs 65,536 additions).
+    """
+    if values.dtype == bool or jnp.issubdtype(values.dtype, jnp.integer):
+        values = values.astype(jnp.int32)
+    return jax.lax.associative_scan(jnp.add, values, axis=axis)

@@ -23,8 +23,8 @@ import numpy as np
 from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 
+from symworld.envs.crafter_oo import grid, rules
 from symworld.envs.crafter_oo import render as render_lib
-from symworld.envs.crafter_oo import rules
 from symworld.envs.crafter_oo.core import CrafterOO, step_batch
 from symworld.envs.crafter_oo.gym import observation_space
 from symworld.envs.crafter_oo.observation import observe
@@ -63,7 +63,7 @@ def batched_functions(env: CrafterOO, num_envs: int, full: bool):
         stepped, info = step_batch(states, actions, keys, env.default_params)
 
         # Fresh worlds for the games whose episode ended on the previous step.
-        rank = jnp.cumsum(needs_reset) - 1
+        rank = grid.prefix_sum(needs_reset) - 1
         total = needs_reset.sum()
 
         def generate(loop):

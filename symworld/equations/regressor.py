@@ -188,6 +188,21 @@ class SymbolicRegressor:
         self.equations_ = self.fronts_[0] if self._single else list(self.fronts_)
         return self
 
+    def _budget_options(self) -> dict:
+        """The size, budget and selection options every engine takes by name."""
+        names = (
+            "maxsize",
+            "niterations",
+            "populations",
+            "population_size",
+            "timeout_in_seconds",
+            "early_stop_loss",
+            "model_selection",
+            "seed",
+            "progress",
+        )
+        return {name: getattr(self, name) for name in names}
+
     def _fit_jax(self, X, Y, names) -> list[ParetoFront]:
         from symworld.equations.search import SearchOptions, search
 
@@ -195,15 +210,7 @@ class SymbolicRegressor:
         options = SearchOptions(
             binary_operators=tuple(o.name for o in ops if o.arity == 2),
             unary_operators=tuple(o.name for o in ops if o.arity == 1),
-            maxsize=self.maxsize,
-            niterations=self.niterations,
-            populations=self.populations,
-            population_size=self.population_size,
-            timeout_in_seconds=self.timeout_in_seconds,
-            early_stop_loss=self.early_stop_loss,
-            model_selection=self.model_selection,
-            seed=self.seed,
-            progress=self.progress,
+            **self._budget_options(),
             **self.engine_options,
         )
         results = search(X, Y, names, options)
@@ -239,15 +246,7 @@ class SymbolicRegressor:
         backend = PySRBackend(
             binary_operators=self.binary_operators,
             unary_operators=self.unary_operators,
-            maxsize=self.maxsize,
-            niterations=self.niterations,
-            populations=self.populations,
-            population_size=self.population_size,
-            timeout_in_seconds=self.timeout_in_seconds,
-            early_stop_loss=self.early_stop_loss,
-            model_selection=self.model_selection,
-            seed=self.seed,
-            progress=self.progress,
+            **self._budget_options(),
             **self.engine_options,
         )
         return backend.fit(X, Y, names)

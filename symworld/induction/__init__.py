@@ -1,6 +1,8 @@
 """Law induction from one life of exploration, by program search (no LLM).
 
 - :mod:`~symworld.induction.exploration`: the one-life novelty policy.
+- :mod:`~symworld.induction.navigation`: shortest paths on the grid.
+- :mod:`~symworld.induction.hints`: optional exploration hints (by env id).
 - :mod:`~symworld.induction.changes`: what each transition changed.
 - :mod:`~symworld.induction.geometry`: spatial conventions from schema roles.
 - :mod:`~symworld.induction.features`: the typed feature grammar.
@@ -14,6 +16,7 @@
 
 from symworld.induction.changes import ChangeSet, detect_changes
 from symworld.induction.exploration import Exploration, explore
+from symworld.induction.hints import ExplorationHints, hints_for
 from symworld.induction.inducer import (
     InductionResult,
     InductionSettings,
@@ -32,6 +35,7 @@ from symworld.induction.search import SearchSettings
 __all__ = [
     "ChangeSet",
     "Exploration",
+    "ExplorationHints",
     "FixedProposer",
     "InductionResult",
     "InductionSettings",
@@ -42,6 +46,7 @@ __all__ = [
     "SearchSettings",
     "detect_changes",
     "explore",
+    "hints_for",
     "induce",
     "load_module_text",
 ]

@@ -1,32 +1,48 @@
-"""One life of exploration: a single episode, no reset, that seeks novelty.
+"""One life of exploration: a single episode, no reset, that seeks novelty and
+tries to stay alive.
 
-The policy keeps a count of every (situation, action) pair it has tried and
-takes an action of the current situation with the fewest tries (ties broken by
-the seeded key), so it works through untried pairs first. A *situation* is read
-from the schema, not from an environment's names: the values of the two-valued
-sites, which inventory-like counts (role ``inventory*``) are non-zero, and,
-where the schema tags a player on a grid, the value of the cell in front of the
-player (the facing offsets are measured online from the moves seen so far).
+The explorer reads states through the schema's roles only (``player.position``,
+``map``, ``entity.alive``, ``entity.position``, ``entity.health``,
+``inventory*``) plus what it measures while it lives; environment knowledge
+that one life cannot learn comes from optional
+:class:`~symworld.induction.hints.ExplorationHints` (for Crafter-OO: lava kills
+on entry). Two policies share the loop:
 
-Staying alive: every action carries a *danger*, the mean harm (negative reward,
-which is how Crafter-like games report lost health) suffered in the
-:data:`DANGER_WINDOW` steps after it was taken;
-once an action has been tried a few times, an action whose danger exceeds
-:data:`DANGER_RATIO` times the average is avoided (unless every action is), so
-actions that tend to precede injury are given up. When health falls to a third of its
-domain or below, the policy prefers the action whose observed effect on health
-in this situation has been best so far. Whether a living object is within two
-cells (roles ``entity.alive`` and ``entity.position``) is part of the
-situation.
+**Situation novelty** (any schema, and a grid world's first steps): keep a count
+of every (situation, action) pair and take a least-tried action of the current
+situation (ties broken by the seeded generator). A situation is the values of
+the two-valued sites and which inventory counts are non-zero.
 
-Travel: once every action of the current situation has been tried, the policy
-goes on a straight run with probability :data:`RUN_PROBABILITY` — it repeats one
-*moving* action (an action seen to change the player's position in at least a
-fifth of its uses) for up to :data:`RUN_LENGTH` steps or until it stops moving —
-so that it reaches new places and new situations; after harm it runs away the
-same way. The episode ends early only when the
-environment terminates (the life is over); truncation by a time limit is
-ignored, as one life has no reset.
+**Grid novelty with drives** (once the facing and the moving actions are
+measured). Learnt online, from the data of this life:
+
+- the *facing* attribute (the scalar whose value after every one-cell move
+  names the move's step) and each facing value's step; the *moving actions*
+  (an action that moves the player by the same step in at least 90% of the
+  moves it causes); which grid values the player can stand on;
+- the object table's *kind* column (a small column that never changes while an
+  object lives), *harmful kinds* (those within two cells when health fell) and
+  the *attack* action (the one that lowered a faced object's ``entity.health``);
+- *vitals*: inventory sites that fall even on steps where the player only
+  moved (food, drink, energy, health in Crafter), and the *health* vital (the
+  one that falls when the reward is negative); a vital's *satisfiers*: the
+  (action, targeted thing) pairs after which it rose, and *rest* actions — an
+  action that switched on a two-valued site during which the vital kept rising
+  (sleeping).
+
+Each step, in order: keep resting while a rest mode lasts; fight a harmful
+object standing next to the player; when a vital is low, walk to the nearest
+place where a satisfier applies and use it (for a rest action: walk to a
+sheltered cell first — few walkable neighbours, few cells where harmful
+creatures were seen — and rest there); otherwise walk to the nearest
+*untried* pair of (action, targeted thing) under the current *holding* (the
+non-vital inventory counts, capped at 3), so that a new holding (2 wood, a
+pickaxe) makes old targets new again; when nothing untried is reachable, the
+least-tried pair, trading tries against distance. Paths are shortest paths
+(breadth first) over cells of walkable values, free of objects and of hazards.
+
+The episode ends early only when the environment terminates (the life is over);
+truncation by a time limit is ignored, as one life has no reset.
 """
 
 from __future__ import annotations
@@ -40,6 +56,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from symworld.induction.hints import ExplorationHints, hints_for
+from symworld.induction.navigation import UNREACHED, distances, first_step, shift
 from symworld.programs.attributes import Schema
 from symworld.trajectory import Trajectory, flatten_tree
 
@@ -47,10 +65,26 @@ logger = logging.getLogger(__name__)
 
 PyTree = Any
 
-DANGER_WINDOW = 8  # steps after an action that its danger is measured over
-RUN_PROBABILITY = 0.5  # chance of a straight run once a situation is exhausted
-RUN_LENGTH = 6  # steps of a straight run
-DANGER_RATIO = 2.0  # an action this many times more harmful than average is avoided
+MEASURE_USES = 3  # tries of every action before the grid policy takes over
+LOW_VITAL = 0.5  # a vital at or below this fraction of its maximum is sought
+REST_VITAL = 0.34  # a vital restored only by resting is sought at this fraction
+SATISFIER_RATE = 0.25  # rises per try for an (action, target) pair to satisfy
+HOLDING_CAP = 3  # non-vital inventory counts are capped at this in the holding
+TRY_COST = 6.0  # steps of walking one more try of a pair is worth
+FRESH_BONUS = 10.0  # steps of walking a never-tried (action, target) is worth
+PRODUCTIVE_BONUS = 25.0  # steps worth of a pair that always changed something
+SHELTER_RADIUS = 40  # steps the explorer walks at most to a place to rest
+HABITAT_RADIUS = 6  # cells around a resting place where creatures are counted
+MAX_OUTSIDE = 40  # steps without a reachable target before a random walk
+HARM_RATE = 0.1  # harms per step close by that make a kind harmful
+TRUST_PRESENCE = 20  # steps close by before a kind may be judged harmless
+ALERT_RADIUS = 8  # a harmful object this close (L1) raises the alert
+ALERT_STEPS = 30  # steps the alert lasts: wait in shelter, do not rest
+HARM_MEMORY = 150  # steps a place where the player was hurt is avoided
+HARM_RADIUS = 7  # cells (L1) around such a place that count as exposed
+HARM_PENALTY = 25.0  # shelter score of one remembered harm (open side: 10)
+ENGAGE_RADIUS = 3  # objects presumed harmful this close (L1) are engaged
+CRITICAL_VITAL = 0.25  # a vital this low is sought even on alert
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,6 +100,7 @@ class Exploration:
     died: bool
     seed: int
     env_id: str
+    reasons: tuple[str, ...] = ()
 
     @property
     def num_transitions(self) -> int:
@@ -91,119 +126,734 @@ class Exploration:
             metadata={
                 "env_id": self.env_id,
                 "seed": self.seed,
-                "policy": "one-life novelty",
+                "policy": "one-life novelty with drives",
             },
         )
 
 
-class _Situation:
-    """Reads a situation key from an encoded state (see the module docstring)."""
+def _role_sites(schema: Schema, role: str) -> list[tuple[int, Any]]:
+    offsets = schema.offsets
+    return [
+        (int(offsets[k]), a) for k, a in enumerate(schema.attributes) if a.role == role
+    ]
 
-    def __init__(self, schema: Schema):
-        self.schema = schema
+
+class _Layout:
+    """Where the explorer's quantities sit in an encoded state (schema roles)."""
+
+    def __init__(self, schema: Schema, hints: ExplorationHints):
         offsets = schema.offsets
-        self.binary = []
-        self.counts = []
+        self.binary: list[int] = []
+        self.inventory: list[int] = []
+        self.inventory_high: list[int] = []
+        self.scalars: list[int] = []  # facing candidates
         for k, attribute in enumerate(schema.attributes):
-            if attribute.size > 32 or attribute.role == "map":
-                continue
-            if attribute.role.startswith("entity."):
-                continue
-            sites = list(range(int(offsets[k]), int(offsets[k + 1])))
+            start = int(offsets[k])
             if attribute.role.startswith("inventory"):
-                self.counts += sites
-            elif attribute.domain_size == 2 and attribute.role != "clock":
-                self.binary += sites
-        self.health = next(
-            (
-                (int(offsets[k]), a.high)
-                for k, a in enumerate(schema.attributes)
-                if a.role == "player.health" and a.size == 1
-            ),
-            None,
+                self.inventory += range(start, start + attribute.size)
+                self.inventory_high += [attribute.high] * attribute.size
+                continue
+            if attribute.size > 32 or attribute.role.startswith(("map", "entity.")):
+                continue
+            if attribute.domain_size == 2 and attribute.role != "clock":
+                self.binary += range(start, start + attribute.size)
+            if attribute.size == 1 and attribute.domain_size <= 16:
+                if not attribute.role:
+                    self.scalars.append(start)
+        self.health_role = next(
+            (s for s, a in _role_sites(schema, "player.health") if a.size == 1), None
         )
-        position = [
-            (k, a)
-            for k, a in enumerate(schema.attributes)
-            if a.role == "player.position"
-        ]
-        facing = [
-            (k, a) for k, a in enumerate(schema.attributes) if a.role == "player.facing"
-        ]
-        grid = [
-            (k, a)
-            for k, a in enumerate(schema.attributes)
-            if a.role == "map" and len(a.shape) == 2
-        ]
-        self.position = None
+        position = _role_sites(schema, "player.position")
+        self.position: tuple[int, int] | None = None
         if len(position) == 1 and position[0][1].size == 2:
-            self.position = (
-                int(offsets[position[0][0]]),
-                int(offsets[position[0][0]] + 1),
-            )
-        elif len(position) == 2:
-            self.position = (int(offsets[position[0][0]]), int(offsets[position[1][0]]))
-        self.facing = int(offsets[facing[0][0]]) if facing else None
-        self.grid = (int(offsets[grid[0][0]]), grid[0][1].shape) if grid else None
-        self.steps: dict[int, Counter] = defaultdict(Counter)
-        alive = [
-            (k, a) for k, a in enumerate(schema.attributes) if a.role == "entity.alive"
-        ]
+            self.position = (position[0][0], position[0][0] + 1)
+        elif len(position) == 2 and all(a.size == 1 for _, a in position):
+            self.position = (position[0][0], position[1][0])
+        facing = _role_sites(schema, "player.facing")
+        self.facing_tagged = facing[0][0] if facing and facing[0][1].size == 1 else None
+        grids = [(s, a) for s, a in _role_sites(schema, "map") if len(a.shape) == 2]
+        self.grid = (grids[0][0], grids[0][1].shape) if grids else None
+        alive = _role_sites(schema, "entity.alive")
         where = [
-            (k, a)
-            for k, a in enumerate(schema.attributes)
-            if a.role == "entity.position" and len(a.shape) == 2
+            (s, a)
+            for s, a in _role_sites(schema, "entity.position")
+            if len(a.shape) == 2 and a.shape[1] == 2
         ]
-        self.objects = None
+        self.objects: tuple[int, int, int] | None = None
+        self.object_health: int | None = None
+        self.kind_candidates: list[tuple[int, int, str]] = []
+        self.kind: int | None = None
         if alive and where and self.position is not None:
-            self.objects = (
-                int(offsets[alive[0][0]]),
-                alive[0][1].size,
-                int(offsets[where[0][0]]),
-            )
+            count = alive[0][1].size
+            self.objects = (alive[0][0], count, where[0][0])
+            health = _role_sites(schema, "entity.health")
+            if health and health[0][1].size == count:
+                self.object_health = health[0][0]
+            tagged = _role_sites(schema, "entity.kind")
+            for k, attribute in enumerate(schema.attributes):
+                start = int(offsets[k])
+                if hints.kind == attribute.name or (tagged and tagged[0][0] == start):
+                    self.kind = start
+                if (
+                    attribute.shape == (count,)
+                    and not attribute.role
+                    and 2 <= attribute.domain_size <= 32
+                ):
+                    self.kind_candidates.append((start, attribute.low, attribute.name))
 
-    def observe_move(self, before: np.ndarray, after: np.ndarray) -> None:
-        if self.position is None or self.facing is None:
-            return
-        step = (
-            after[self.position[0]] - before[self.position[0]],
-            after[self.position[1]] - before[self.position[1]],
+    @property
+    def grid_ready(self) -> bool:
+        return self.position is not None and self.grid is not None
+
+
+class _GridExplorer:
+    """The grid policy's memory and choice (see the module docstring)."""
+
+    def __init__(
+        self,
+        layout: _Layout,
+        num_actions: int,
+        hints: ExplorationHints,
+        rng: np.random.Generator,
+    ):
+        self.layout = layout
+        self.num_actions = num_actions
+        self.hazards = np.asarray(hints.hazards, np.int64)
+        self.rng = rng
+        self.facing = layout.facing_tagged
+        self.facing_votes: dict[int, dict[int, Counter]] = {
+            s: defaultdict(Counter) for s in layout.scalars
+        }
+        self.facing_steps: dict[int, Counter] = defaultdict(Counter)
+        self.unit_moves = 0
+        self.action_steps: list[Counter] = [Counter() for _ in range(num_actions)]
+        self.uses = np.zeros(num_actions, np.int64)
+        self.walkable: set[int] = set()
+        self.kind = layout.kind
+        self.kind_changes: dict[int, int] = defaultdict(int)
+        self.kind_values: dict[int, set] = defaultdict(set)
+        self.vitals: set[int] = set()
+        self.health: int | None = layout.health_role
+        self.harm_by_site: Counter = Counter()
+        self.harm_kinds: Counter = Counter()
+        self.presence: Counter = Counter()
+        self.habitat: Counter = Counter()  # grid values harmful creatures stood on
+        self.attack = np.zeros(num_actions)
+        self.tries: dict[tuple, np.ndarray] = defaultdict(
+            lambda: np.zeros(num_actions, np.int64)
         )
+        self.pair_tries: Counter = Counter()
+        self.effects: Counter = Counter()  # tries of a pair that changed things
+        self.rises: Counter = Counter()  # (vital, action, target) -> rises
+        self.mode_action: dict[int, int] = {}
+        self.mode_starts: Counter = Counter()
+        self.mode_rises: Counter = Counter()  # (vital, action) -> rises
+        self.outside = 0
+        self.wander: tuple[int, int] | None = None
+        self.target_slot: int | None = None
+        self.progress: tuple[int, int] | None = None  # (action, object slot)
+        self.alert = 0  # steps of alert left
+        self.harm_spots: list[tuple[int, int, int]] = []  # (step, x, y)
+        self.shelter: tuple[int, int] | None = None
+
+    # -- measured conventions ---------------------------------------------------------
+    def moving(self) -> dict[int, tuple[int, int]]:
+        """Moving actions and their steps."""
+        table = {}
+        for action, steps in enumerate(self.action_steps):
+            total = sum(steps.values())
+            if total < 2:
+                continue
+            (step, count), *_ = steps.most_common(1)
+            if count >= 0.9 * total and total >= 0.1 * max(self.uses[action], 1):
+                table[action] = step
+        return table
+
+    def directions(self) -> dict[tuple[int, int], int]:
+        """Step -> the (first) moving action making it."""
+        table: dict[tuple[int, int], int] = {}
+        for action, step in sorted(self.moving().items()):
+            table.setdefault(step, action)
+        return table
+
+    def facing_step(self, encoded: np.ndarray) -> tuple[int, int] | None:
+        if self.facing is None:
+            return None
+        votes = self.facing_steps.get(int(encoded[self.facing]))
+        if not votes:
+            return None
+        return votes.most_common(1)[0][0]
+
+    def ready(self) -> bool:
+        """The facing is known and every action was tried often enough
+        (:data:`MEASURE_USES`) for the moving actions to be measured."""
+        return (
+            self.facing is not None
+            and len(self.directions()) >= 2
+            and int(self.uses.min()) >= MEASURE_USES
+        )
+
+    def _infer_facing(self) -> None:
+        if self.facing is not None or self.unit_moves < 8:
+            return
+        best = None
+        for site, table in self.facing_votes.items():
+            if not table:
+                continue
+            majority = sum(c.most_common(1)[0][1] for c in table.values())
+            steps = {c.most_common(1)[0][0] for c in table.values()}
+            score = majority / self.unit_moves
+            if len(steps) >= 2 and len(steps) == len(table) and score >= 0.95:
+                if best is None or score > best[0]:
+                    best = (score, site)
+        if best is not None:
+            self.facing = best[1]
+            for value, steps in self.facing_votes[best[1]].items():
+                self.facing_steps[value] = Counter(steps)
+            logger.info("facing inferred: site %d", best[1])
+
+    def _infer_kind(self) -> None:
+        if self.layout.kind is not None:
+            return
+        best = None
+        for start, _low, name in self.layout.kind_candidates:
+            values = self.kind_values[start]
+            if self.kind_changes[start] or len(values) < 2:
+                continue
+            key = (len(values), -start)
+            if best is None or key > best[0]:
+                best = (key, start, name)
+        chosen = best[1] if best is not None else None
+        if chosen != self.kind and chosen is not None:
+            logger.info("object kind column inferred: %s", best[2])
+        self.kind = chosen
+
+    # -- reading a state --------------------------------------------------------------
+    def read(self, encoded: np.ndarray) -> dict[str, Any]:
+        layout = self.layout
+        sx, sy = layout.position
+        start, shape = layout.grid
+        grid = encoded[start : start + shape[0] * shape[1]].reshape(shape)
+        view: dict[str, Any] = {
+            "pos": (int(encoded[sx]), int(encoded[sy])),
+            "grid": grid,
+            "objects": [],
+        }
+        occupied = np.zeros(shape, bool)
+        if layout.objects is not None:
+            alive_start, count, where = layout.objects
+            alive = encoded[alive_start : alive_start + count] != 0
+            xy = encoded[where : where + 2 * count].reshape(count, 2)
+            kinds = (
+                encoded[self.kind : self.kind + count]
+                if self.kind is not None
+                else np.full(count, -1)
+            )
+            for slot in np.flatnonzero(alive):
+                x, y = int(xy[slot, 0]), int(xy[slot, 1])
+                if 0 <= x < shape[0] and 0 <= y < shape[1]:
+                    occupied[x, y] = True
+                    view["objects"].append((slot, x, y, int(kinds[slot])))
+        view["occupied"] = occupied
+        return view
+
+    def holding(self, encoded: np.ndarray) -> tuple:
+        return tuple(
+            min(int(encoded[s]), HOLDING_CAP)
+            for s in self.layout.inventory
+            if s not in self.vitals
+        )
+
+    def target_of(self, view: dict, encoded: np.ndarray, action: int) -> tuple:
+        """What ``action`` targets: ``("o", kind)`` for an object on the cell,
+        ``("c", value)`` for a grid cell, ``("c", -1)`` off the grid."""
+        step = self.moving().get(action) or self.facing_step(encoded)
+        if step is None:
+            return ("c", -1)
+        x, y = view["pos"][0] + step[0], view["pos"][1] + step[1]
+        grid = view["grid"]
+        if not (0 <= x < grid.shape[0] and 0 <= y < grid.shape[1]):
+            return ("c", -1)
+        self.target_slot = None
+        for slot, ox, oy, kind in view["objects"]:
+            if (ox, oy) == (x, y):
+                self.target_slot = int(slot)
+                return ("o", kind)
+        return ("c", int(grid[x, y]))
+
+    # -- learning from one transition -------------------------------------------------
+    def observe(
+        self,
+        encoded: np.ndarray,
+        action: int,
+        reward: float,
+        following: np.ndarray,
+        view: dict,
+        target: tuple,
+    ) -> None:
+        layout = self.layout
+        sx, sy = layout.position
+        step = (int(following[sx] - encoded[sx]), int(following[sy] - encoded[sy]))
+        self.uses[action] += 1
+        moved = step != (0, 0)
         if abs(step[0]) + abs(step[1]) == 1:
-            self.steps[int(after[self.facing])][step] += 1
+            self.unit_moves += 1
+            self.action_steps[action][step] += 1
+            for site, table in self.facing_votes.items():
+                table[int(following[site])][step] += 1
+            if self.facing is not None:
+                self.facing_steps[int(following[self.facing])][step] += 1
+        start, shape = layout.grid
+        nx, ny = int(following[sx]), int(following[sy])
+        if 0 <= nx < shape[0] and 0 <= ny < shape[1]:
+            self.walkable.add(int(following[start + nx * shape[1] + ny]))
+        self._infer_facing()
+        # objects: kind column, attacks
+        if layout.objects is not None:
+            alive_start, count, _ = layout.objects
+            alive = (encoded[alive_start : alive_start + count] != 0) & (
+                following[alive_start : alive_start + count] != 0
+            )
+            for column, _, _ in layout.kind_candidates:
+                before = encoded[column : column + count][alive]
+                after = following[column : column + count][alive]
+                self.kind_changes[column] += int(np.sum(before != after))
+                self.kind_values[column].update(before.tolist())
+            if self.kind is None and self.uses.sum() % 25 == 0:
+                self._infer_kind()
+            if layout.object_health is not None and target[0] == "o":
+                health = layout.object_health
+                fell = (
+                    following[health : health + count]
+                    < encoded[health : health + count]
+                )
+                slot = self.target_slot
+                if slot is not None and fell[slot]:
+                    self.attack[action] += 1
+                    if alive[slot]:
+                        self.progress = (action, slot)
+        # vitals, health, satisfiers, rest modes
+        for site in layout.inventory:
+            delta = int(following[site] - encoded[site])
+            if delta < 0 and moved:
+                self.vitals.add(site)
+            if delta < 0 and reward < 0:
+                self.harm_by_site[site] += 1
+        if self.health is None and self.harm_by_site:
+            self.health = self.harm_by_site.most_common(1)[0][0]
+        self.pair_tries[(action, target)] += 1
+        changed = any(
+            (following[site] > encoded[site])
+            or (site not in self.vitals and following[site] != encoded[site])
+            for site in layout.inventory
+        )
+        self.effects[(action, target)] += int(changed)
+        for site in self.vitals:
+            delta = int(following[site] - encoded[site])
+            if delta > 0:
+                self.rises[(site, action, target)] += delta
+                for binary, starter in self.mode_action.items():
+                    if encoded[binary] == 1 and following[binary] == 1:
+                        self.mode_rises[(site, starter)] += delta
+        for binary in layout.binary:
+            if encoded[binary] == 0 and following[binary] == 1:
+                self.mode_action[binary] = action
+                self.mode_starts[action] += 1
+        # harm: which kinds stood close when health fell; where they live
+        hurt = self.health is not None and following[self.health] < encoded[self.health]
+        px, py = view["pos"]
+        close = {
+            kind for _, x, y, kind in view["objects"] if abs(x - px) + abs(y - py) <= 2
+        }
+        for kind in close:
+            self.presence[kind] += 1
+            self.harm_kinds[kind] += int(hurt)
+        if hurt:
+            self.harm_spots.append((int(self.uses.sum()), px, py))
+            self.shelter = None
+        grid = view["grid"]
+        for _, x, y, kind in view["objects"]:
+            if self.proven(kind):
+                self.habitat[int(grid[x, y])] += 1
+
+    def proven(self, kind: int) -> bool:
+        """Health fell while this kind stood close, often enough."""
+        return self.harm_kinds[kind] >= 1 and self.harmful(kind)
+
+    def _beside(
+        self,
+        cell: tuple[int, int],
+        distance: np.ndarray,
+        directions: dict[tuple[int, int], int],
+    ) -> tuple[int, int] | None:
+        """The nearest reachable cell next to ``cell`` (not the start)."""
+        best = None
+        for dx, dy in directions:
+            x, y = cell[0] - dx, cell[1] - dy
+            if not (0 <= x < distance.shape[0] and 0 <= y < distance.shape[1]):
+                continue
+            if distance[x, y] > 0 and (best is None or distance[x, y] < best[0]):
+                best = (int(distance[x, y]), (x, y))
+        return None if best is None else best[1]
+
+    def harmful(self, kind: int) -> bool:
+        """A kind is harmful while it has stood within two cells on fewer than
+        :data:`TRUST_PRESENCE` steps, and afterwards when health fell on at
+        least :data:`HARM_RATE` of those steps."""
+        if self.presence[kind] < TRUST_PRESENCE:
+            return True  # not yet known: presumed harmful
+        return self.harm_kinds[kind] >= HARM_RATE * self.presence[kind]
+
+    # -- choosing ---------------------------------------------------------------------
+    def resting(self, encoded: np.ndarray) -> int | None:
+        """The rest action while a rest mode lasts."""
+        for binary, starter in self.mode_action.items():
+            if encoded[binary] == 1 and self._rest_vitals(starter):
+                return starter
+        return None
+
+    def _rest_vitals(self, action: int) -> list[int]:
+        starts = max(self.mode_starts[action], 1)
+        return [
+            site
+            for site in self.vitals
+            if self.mode_rises[(site, action)] / starts >= 1.0
+        ]
+
+    def _rest_actions(self) -> set[int]:
+        return {a for a in self.mode_starts if self._rest_vitals(a)}
+
+    def _satisfiers(self, site: int) -> list[tuple[int, tuple]]:
+        found = []
+        for (vital, action, target), rises in self.rises.items():
+            if vital != site:
+                continue
+            if rises / max(self.pair_tries[(action, target)], 1) >= SATISFIER_RATE:
+                found.append((action, target))
+        return sorted(found)
+
+    def choose(self, encoded: np.ndarray, view: dict) -> tuple[int, str]:
+        """The next action and why (``"rest"``, ``"fight"``, ``"vital"``,
+        ``"novel"``, ``"least"``, ``"wander"``)."""
+        rest = self.resting(encoded)
+        if rest is not None:
+            return rest, "rest"
+        directions = self.directions()
+        pos = view["pos"]
+        grid = view["grid"]
+        hazard = np.isin(grid, self.hazards)
+        passable = (
+            np.isin(grid, np.fromiter(self.walkable, np.int64, len(self.walkable)))
+            & ~hazard
+            & ~view["occupied"]
+        )
+        steps = tuple(directions)
+        distance = distances(passable, pos, steps)
+        facing = self.facing_step(encoded)
+        holding = self.holding(encoded)
+
+        # keep doing what wears a faced object down (a cow takes several hits)
+        if self.progress is not None:
+            action, slot = self.progress
+            self.progress = None
+            for other, x, y, _ in view["objects"]:
+                step = (x - pos[0], y - pos[1])
+                if other == slot and step in directions:
+                    self.progress = (action, slot)
+                    return (action if facing == step else directions[step]), "progress"
+
+        # fight a harmful object standing next to the player
+        threats = sorted(
+            (abs(x - pos[0]) + abs(y - pos[1]), slot, x, y, kind)
+            for slot, x, y, kind in view["objects"]
+            if self.harmful(kind)
+        )
+        raised = self.alert > 0
+        if any(d <= ALERT_RADIUS and self.proven(k) for d, *_, k in threats):
+            self.alert = ALERT_STEPS
+        for gap, _, x, y, kind in threats:
+            step = (x - pos[0], y - pos[1])
+            if gap <= ENGAGE_RADIUS and step not in directions and not raised:
+                goal = self._beside((x, y), distance, directions)
+                if goal is not None:
+                    return self._toward(distance, goal, directions), "fight"
+            if step not in directions:
+                continue
+            if facing == step:
+                if self.attack.max() > 0:
+                    return int(np.argmax(self.attack)), "fight"
+                counts = self.tries[(holding, ("o", kind))].astype(float)
+                counts[list(self.moving())] = np.inf
+                counts[list(self._rest_actions())] = np.inf
+                return self._least(counts), "fight"
+            return directions[step], "fight"
+
+        # drives: the lowest vital that is low and has a way up
+        alerted = self.alert > 0
+        self.alert = max(self.alert - 1, 0)
+        vitals = sorted(
+            self.vitals,
+            key=lambda s: (encoded[s] / self._high(s), s),
+        )
+        for site in vitals:
+            fraction = encoded[site] / self._high(site)
+            if site == self.health:
+                continue
+            direct = [
+                (a, t) for a, t in self._satisfiers(site) if t[0] != "c" or t[1] >= 0
+            ]
+            low = CRITICAL_VITAL if alerted else LOW_VITAL
+            if fraction <= low and direct:
+                plan = self._plan(
+                    [(a, t, 0.0) for a, t in direct], view, distance, facing, directions
+                )
+                if plan is not None:
+                    return plan, "vital"
+            rest = [a for a in self.mode_starts if site in self._rest_vitals(a)]
+            calm = not any(d <= ALERT_RADIUS and self.proven(k) for d, *_, k in threats)
+            if fraction <= REST_VITAL and rest and calm:
+                goal = self._shelter_cell(view, distance, directions)
+                if goal is None or goal == pos:
+                    return rest[0], "rest"
+                return self._toward(distance, goal, directions), "rest"
+
+        # on alert: wait in the most sheltered place near by, trying things there
+        if alerted:
+            goal = self._shelter_cell(view, distance, directions)
+            if goal is not None and goal != pos:
+                return self._toward(distance, goal, directions), "hide"
+            if self.attack.max() > 0:
+                return int(np.argmax(self.attack)), "hide"
+            if threats:  # no known attack yet: face the nearest threat
+                _, _, x, y, _ = threats[0]
+                dx, dy = x - pos[0], y - pos[1]
+                for step, action in directions.items():
+                    if step[0] * dx + step[1] * dy > 0:
+                        return action, "hide"
+            return next(iter(directions.values())), "hide"
+        self.shelter = None
+
+        # novelty, then the least-tried pair against distance
+        rest_actions = self._rest_actions()
+        candidates = []
+        for target in self._targets(view):
+            counts = self.tries[(holding, target)]
+            for action in range(self.num_actions):
+                if target[0] == "c" and target[1] in self.hazards:
+                    continue
+                if action in rest_actions:
+                    continue
+                candidates.append((action, target, float(counts[action])))
+        novel = [c for c in candidates if c[2] == 0]
+        if novel:
+            plan = self._plan(novel, view, distance, facing, directions)
+            if plan is not None:
+                self.outside = 0
+                return plan, "novel"
+        self.outside += 1
+        if self.outside > MAX_OUTSIDE or self.wander is not None:
+            action = self._wander(view, distance, directions)
+            if action is not None:
+                return action, "wander"
+        plan = self._plan(candidates, view, distance, facing, directions)
+        if plan is not None:
+            return plan, "least"
+        return int(self.rng.integers(self.num_actions)), "wander"
+
+    def _appeal(self, action: int, target: tuple) -> float:
+        """Steps of walking a try is worth beyond its tries: a pair never tried
+        in this life, and a pair that has often changed the inventory."""
+        tries = self.pair_tries[(action, target)]
+        fresh = FRESH_BONUS if not tries else 0.0
+        rate = self.effects[(action, target)] / max(tries, 1)
+        return fresh + PRODUCTIVE_BONUS * rate
+
+    def _high(self, site: int) -> int:
+        return self.layout.inventory_high[self.layout.inventory.index(site)] or 1
+
+    def _least(self, counts: np.ndarray) -> int:
+        best = np.flatnonzero(counts == counts.min())
+        return int(best[self.rng.integers(best.size)])
+
+    def _targets(self, view: dict) -> list[tuple]:
+        values = {("c", int(v)) for v in np.unique(view["grid"])}
+        values |= {("o", kind) for *_, kind in view["objects"]}
+        return sorted(values)
+
+    def _target_mask(self, target: tuple, view: dict) -> np.ndarray:
+        if target[0] == "c":
+            return (view["grid"] == target[1]) & ~view["occupied"]
+        mask = np.zeros(view["grid"].shape, bool)
+        for _, x, y, kind in view["objects"]:
+            if kind == target[1]:
+                mask[x, y] = True
+        return mask
+
+    def _plan(
+        self,
+        pairs: list[tuple[int, tuple, float]],
+        view: dict,
+        distance: np.ndarray,
+        facing: tuple[int, int] | None,
+        directions: dict[tuple[int, int], int],
+    ) -> int | None:
+        """The first action towards the cheapest (action, target) pair; the cost
+        is the walk plus :data:`TRY_COST` per earlier try."""
+        pos = view["pos"]
+        grid = view["grid"]
+        moving = self.moving()
+        reached = distance != UNREACHED
+        walk = np.where(reached, distance, 10**6)
+        hazard = np.isin(grid, self.hazards)
+        free = np.isin(grid, list(self.walkable)) & ~view["occupied"] & ~hazard
+        masks: dict[tuple, np.ndarray] = {}
+        best = None
+        for action, target, tries in pairs:
+            if target not in masks:
+                masks[target] = self._target_mask(target, view)
+            cells = masks[target]
+            if not cells.any():
+                continue
+            options = []  # (cost, goal cell, then: action index or direction)
+            if action in moving:
+                dx, dy = moving[action]
+                stand = shift(cells, dx, dy)
+                if target[0] == "c" and target[1] in self.hazards:
+                    continue
+                options.append((stand, 0, None))
+            else:
+                if facing is not None:
+                    fx, fy = pos[0] + facing[0], pos[1] + facing[1]
+                    if (
+                        0 <= fx < grid.shape[0]
+                        and 0 <= fy < grid.shape[1]
+                        and cells[fx, fy]
+                    ):
+                        cost = TRY_COST * tries - self._appeal(action, target)
+                        if best is None or cost < best[0]:
+                            best = (cost, action, None)
+                        continue
+                blocked = target[0] == "o" or target[1] not in self.walkable
+                for (dx, dy), mover in directions.items():
+                    if blocked:
+                        if target[0] == "c" and target[1] in self.hazards:
+                            continue
+                        options.append((shift(cells, dx, dy), 1, mover))
+                    else:
+                        ahead = shift(free, dx, dy) & shift(cells, 2 * dx, 2 * dy)
+                        options.append((ahead, 1, mover))
+            for stand, extra, mover in options:
+                costs = np.where(stand, walk, 10**6)
+                index = int(np.argmin(costs))
+                if costs.flat[index] >= 10**6:
+                    continue
+                cost = float(costs.flat[index]) + extra + TRY_COST * tries
+                cost -= self._appeal(action, target)
+                if best is None or cost < best[0]:
+                    goal = np.unravel_index(index, grid.shape)
+                    best = (cost, action, (int(goal[0]), int(goal[1]), mover))
+        if best is None:
+            return None
+        _, action, where = best
+        if where is None:
+            return action
+        gx, gy, mover = where
+        if (gx, gy) != tuple(pos):
+            index = first_step(distance, (gx, gy), tuple(directions))
+            return None if index is None else list(directions.values())[index]
+        return action if mover is None else mover
+
+    def _toward(
+        self,
+        distance: np.ndarray,
+        goal: tuple[int, int],
+        directions: dict[tuple[int, int], int],
+    ) -> int:
+        index = first_step(distance, goal, tuple(directions))
+        if index is None:
+            return int(self.rng.integers(self.num_actions))
+        return list(directions.values())[index]
+
+    def _shelter_cell(
+        self,
+        view: dict,
+        distance: np.ndarray,
+        directions: dict[tuple[int, int], int],
+    ) -> tuple[int, int] | None:
+        """The most sheltered reachable cell (few walkable neighbours, few cells
+        where harmful creatures stood, close by); kept while it stays reachable."""
+        if self.shelter is not None and distance[self.shelter] != UNREACHED:
+            return self.shelter
+        grid = view["grid"]
+        open_sides = np.zeros(grid.shape, np.int32)
+        walkable = np.isin(grid, list(self.walkable))
+        for dx, dy in directions:
+            open_sides += shift(walkable, dx, dy)
+        exposure = np.zeros(grid.shape, float)
+        total = sum(self.habitat.values())
+        if total:
+            density = np.zeros(grid.shape, float)
+            for value, count in self.habitat.items():
+                density += (grid == value) * (count / total)
+            size = 2 * HABITAT_RADIUS + 1
+            padded = np.pad(density, HABITAT_RADIUS)
+            windows = np.lib.stride_tricks.sliding_window_view(padded, (size, size))
+            exposure = windows.sum(axis=(2, 3))
+        now = int(self.uses.sum())
+        xs, ys = np.indices(grid.shape)
+        for when, x, y in self.harm_spots[-16:]:
+            if now - when <= HARM_MEMORY:
+                near = np.abs(xs - x) + np.abs(ys - y) <= HARM_RADIUS
+                exposure = exposure + HARM_PENALTY * near
+        reached = (distance != UNREACHED) & (distance <= SHELTER_RADIUS)
+        if not reached.any():
+            return None
+        score = np.where(
+            reached, 10.0 * open_sides + 3.0 * exposure + 0.25 * distance, np.inf
+        )
+        goal = np.unravel_index(int(np.argmin(score)), grid.shape)
+        self.shelter = (int(goal[0]), int(goal[1]))
+        return self.shelter
+
+    def _wander(
+        self,
+        view: dict,
+        distance: np.ndarray,
+        directions: dict[tuple[int, int], int],
+    ) -> int | None:
+        """Walk to a random far reachable cell (new surroundings, new holdings)."""
+        if self.wander is None or distance[self.wander] == UNREACHED:
+            far = np.argwhere(distance >= 12)
+            if far.size == 0:
+                far = np.argwhere(distance >= 1)
+            if far.size == 0:
+                self.wander = None
+                return None
+            pick = far[self.rng.integers(far.shape[0])]
+            self.wander = (int(pick[0]), int(pick[1]))
+        if distance[self.wander] == 0:
+            self.wander = None
+            self.outside = 0
+            return None
+        index = first_step(distance, self.wander, tuple(directions))
+        if index is None:
+            self.wander = None
+            return None
+        return list(directions.values())[index]
+
+
+class _Situation:
+    """Situation key of the situation-novelty policy: the two-valued sites and
+    which inventory counts are non-zero."""
+
+    def __init__(self, layout: _Layout):
+        self.layout = layout
 
     def key(self, encoded: np.ndarray) -> tuple:
-        parts: list[Any] = [tuple(int(encoded[s]) for s in self.binary)]
-        parts.append(tuple(int(encoded[s] > 0) for s in self.counts))
-        if (
-            self.position is not None
-            and self.facing is not None
-            and self.grid is not None
-        ):
-            facing = int(encoded[self.facing])
-            if self.steps[facing]:
-                (dx, dy), _ = self.steps[facing].most_common(1)[0]
-                start, shape = self.grid
-                x = int(np.clip(encoded[self.position[0]] + dx, 0, shape[0] - 1))
-                y = int(np.clip(encoded[self.position[1]] + dy, 0, shape[1] - 1))
-                parts.append(int(encoded[start + x * shape[1] + y]))
-        if self.objects is not None:
-            start, count, position = self.objects
-            alive = encoded[start : start + count] != 0
-            xy = encoded[position : position + 2 * count].reshape(count, 2)
-            here = np.array([encoded[self.position[0]], encoded[self.position[1]]])
-            near = np.abs(xy - here).max(axis=1) <= 2
-            parts.append(bool(np.any(alive & near)))
-        return tuple(parts)
-
-    def health_value(self, encoded: np.ndarray) -> int:
-        return int(encoded[self.health[0]]) if self.health is not None else 0
-
-    def low_health(self, encoded: np.ndarray) -> bool:
-        if self.health is None:
-            return False
-        site, high = self.health
-        return int(encoded[site]) * 3 <= high
+        return (
+            tuple(int(encoded[s]) for s in self.layout.binary),
+            tuple(int(encoded[s] > 0) for s in self.layout.inventory),
+        )
 
 
 def explore(
@@ -213,28 +863,29 @@ def explore(
     steps: int = 2000,
     seed: int = 0,
     params: Any = None,
+    hints: ExplorationHints | None = None,
 ) -> Exploration:
-    """Live one life of at most ``steps`` steps with the novelty policy.
+    """Live one life of at most ``steps`` steps (see the module docstring).
 
     The environment is a :class:`~symworld.functional.FunctionalEnv` whose
     states ``schema`` describes; every random choice derives from ``seed``.
+    ``hints`` default to the ones registered for ``schema.env_id``
+    (:func:`~symworld.induction.hints.hints_for`).
     """
     if steps < 1:
         raise ValueError("steps must be at least 1")
     params = env.default_params if params is None else params
+    hints = hints_for(schema.env_id) if hints is None else hints
     num_actions = int(env.num_actions)
     root = jax.random.key(seed)
     encode = jax.jit(schema.encode)
-    situation = _Situation(schema)
+    layout = _Layout(schema, hints)
+    situation = _Situation(layout)
+    rng = np.random.default_rng(np.asarray(jax.random.key_data(root)).ravel().tolist())
+    grid = _GridExplorer(layout, num_actions, hints, rng) if layout.grid_ready else None
     tries: dict[tuple, np.ndarray] = defaultdict(
         lambda: np.zeros(num_actions, np.int64)
     )
-    health_effect: dict[tuple, np.ndarray] = defaultdict(lambda: np.zeros(num_actions))
-    rng = np.random.default_rng(np.asarray(jax.random.key_data(root)).ravel().tolist())
-
-    danger_total = np.zeros(num_actions)
-    danger_count = np.zeros(num_actions)
-    recent: list[int] = []  # the last DANGER_WINDOW actions
 
     @jax.jit
     def advance(state, action, t):
@@ -242,59 +893,29 @@ def explore(
         following, info = env.step(state, action, key, params)
         return following, info["reward"], info["terminated"], schema.encode(following)
 
-    uses = np.zeros(num_actions)
-    moves = np.zeros(num_actions)
-    run_action, run_left = -1, 0
-    harmed = False
-
     state = env.reset(jax.random.fold_in(root, 0), params)
     encoded = np.asarray(encode(state))
     states, actions, following, rewards = [], [], [], []
+    reasons: list[str] = []
     died = False
     for t in range(steps):
-        key = situation.key(encoded)
-        counts = tries[key]
-        if situation.low_health(encoded):
-            effect = health_effect[key] / np.maximum(counts, 1)
-            score = effect * 1000.0 - counts
+        view = grid.read(encoded) if grid is not None else None
+        if grid is not None and grid.ready():
+            action, reason = grid.choose(encoded, view)
         else:
-            known = danger_count >= 3
-            danger = np.where(known, danger_total / np.maximum(danger_count, 1), 0.0)
-            average = float(danger[known].mean()) if known.any() else 0.0
-            risky = known & (danger > DANGER_RATIO * average) & (average > 0)
-            score = -counts.astype(float) - np.where(risky, 1e6, 0.0)
-        best = np.flatnonzero(score == score.max())
-        action = int(best[rng.integers(best.size)])
-        moving = np.flatnonzero((uses >= 3) & (moves >= 0.2 * np.maximum(uses, 1)))
-        if run_left > 0:
-            action, run_left = run_action, run_left - 1
-        elif moving.size and (
-            harmed or (counts.min() >= 1 and rng.random() < RUN_PROBABILITY)
-        ):
-            run_action = int(moving[rng.integers(moving.size)])
-            action, run_left = run_action, RUN_LENGTH - 1
+            counts = tries[situation.key(encoded)]
+            best = np.flatnonzero(counts == counts.min())
+            action, reason = int(best[rng.integers(best.size)]), "situation"
+            counts[action] += 1
+        reasons.append(reason)
         next_state, reward, terminated, next_encoded = advance(
             state, jnp.int32(action), jnp.int32(t)
         )
         next_encoded = np.asarray(next_encoded)
-        counts[action] += 1
-        harm = max(0.0, -float(reward))
-        for taken in recent:
-            danger_total[taken] += harm
-        recent.append(action)
-        if len(recent) > DANGER_WINDOW:
-            danger_count[recent.pop(0)] += 1
-        if situation.health is not None:
-            site = situation.health[0]
-            health_effect[key][action] += float(next_encoded[site] - encoded[site])
-        situation.observe_move(encoded, next_encoded)
-        uses[action] += 1
-        if situation.position is not None:
-            moved = any(encoded[i] != next_encoded[i] for i in situation.position)
-            moves[action] += moved
-            if run_left > 0 and not moved:
-                run_left = 0
-        harmed = harm > 0
+        if grid is not None:
+            target = grid.target_of(view, encoded, action)
+            grid.tries[(grid.holding(encoded), target)][action] += 1
+            grid.observe(encoded, action, float(reward), next_encoded, view, target)
         states.append(state)
         actions.append(action)
         following.append(next_state)
@@ -306,10 +927,9 @@ def explore(
             break
     stack = lambda items: jax.tree_util.tree_map(lambda *xs: np.stack(xs), *items)  # noqa: E731
     logger.info(
-        "explored %d steps; %d situations, %d (situation, action) pairs tried",
+        "explored %d steps (%s)",
         len(actions),
-        len(tries),
-        int(sum((c > 0).sum() for c in tries.values())),
+        ", ".join(f"{k} {v}" for k, v in sorted(Counter(reasons).items())),
     )
     return Exploration(
         states=stack(states),
@@ -319,4 +939,5 @@ def explore(
         died=died,
         seed=seed,
         env_id=schema.env_id,
+        reasons=tuple(reasons),
     )

@@ -10,7 +10,8 @@ Roles read (any may be absent; the matching features are then left out):
                     that after every one-cell move names the move's step)
 ``map``             a 2-D grid attribute ``[x, y]`` (the first one is used)
 ``entity.alive``    an object table's alive mask ``(N,)``
-``entity.kind``     the table's kind column ``(N,)``
+``entity.kind``     the table's kind column ``(N,)`` (if untagged: the small
+                    column that never changes while an object lives)
 ``entity.position`` the table's position ``(N, 2)`` or two ``(N,)`` columns
 ==================  ==========================================================
 
@@ -75,6 +76,7 @@ class Geometry:
     action_offsets: tuple[tuple[int, int], ...] = ()
     alive: str | None = None
     kind: str | None = None
+    kind_name: str | None = None
     object_xs: str | None = None
     object_ys: str | None = None
 
@@ -122,11 +124,14 @@ class Geometry:
 
         alive = _roles(schema, "entity.alive")
         kind = _roles(schema, "entity.kind")
+        if alive and not kind:
+            kind = _infer_kind(schema, encoded, next_encoded, alive[0])
         object_position = _roles(schema, "entity.position")
         if alive and object_position:
             fields["alive"] = leaf_expression(template, alive[0][1].name)
             if kind:
                 fields["kind"] = leaf_expression(template, kind[0][1].name)
+                fields["kind_name"] = kind[0][1].name
             if len(object_position[0][1].shape) == 2:
                 base = leaf_expression(template, object_position[0][1].name)
                 fields["object_xs"], fields["object_ys"] = (
@@ -274,7 +279,9 @@ class Geometry:
         if self.kind is None:
             return [None]
         alive = np.asarray(_read(states, self.schema, "entity.alive")).astype(bool)
-        kind = np.asarray(_read(states, self.schema, "entity.kind"))
+        from symworld.trajectory import flatten_tree
+
+        kind = np.asarray(flatten_tree(states)[self.kind_name])
         return sorted(int(k) for k in np.unique(kind[alive]))
 
 
@@ -314,6 +321,37 @@ def _infer_facing(
         if len(directions) >= 2 and len(directions) == len(table) and score >= 0.95:
             if best is None or score > best[0]:
                 best = (score, k, attribute)
+    return [] if best is None else [(best[1], best[2])]
+
+
+def _infer_kind(
+    schema: Schema,
+    encoded: np.ndarray,
+    next_encoded: np.ndarray,
+    alive: tuple[int, Attribute],
+) -> list[tuple[int, Attribute]]:
+    """An untagged column of the object table that never changes while an
+    object lives and takes at least two values among living objects (the most
+    values wins): the kind column, when no role tags it."""
+    offsets = schema.offsets
+    start = int(offsets[alive[0]])
+    count = alive[1].size
+    living = (encoded[:, start : start + count] != 0) & (
+        next_encoded[:, start : start + count] != 0
+    )
+    best = None
+    for k, attribute in enumerate(schema.attributes):
+        if attribute.shape != alive[1].shape or attribute.role:
+            continue
+        if not 2 <= attribute.domain_size <= 32:
+            continue
+        column = slice(int(offsets[k]), int(offsets[k]) + count)
+        before = encoded[:, column][living]
+        if np.any(before != next_encoded[:, column][living]):
+            continue
+        values = np.unique(before).size
+        if values >= 2 and (best is None or values > best[0]):
+            best = (values, k, attribute)
     return [] if best is None else [(best[1], best[2])]
 
 

@@ -14,12 +14,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from symworld.programs import Law, LawModel
 from symworld.programs.attributes import Schema
-from symworld.programs.fitting import Priors, compile_transitions, log_likelihood
+from symworld.programs.fitting import Priors, compile_transitions, fit, log_likelihood
 from symworld.programs.law import Probability
+from symworld.programs.layout import Layout, check_domains
 
 PyTree = Any
 
@@ -59,6 +61,7 @@ def fit_set(
     seed: int,
     steps: int = 500,
     weight_rate: float = 0.01,
+    check: bool = True,
 ) -> FittedSet:
     """Fit ``laws`` by MAP and score them.
 
@@ -66,19 +69,20 @@ def fit_set(
     weak by default (``weight_rate``): with the law model's default rate of 1, the
     weight of a law whose prediction equals the uniform floor (a fair coin) falls
     to zero and its probability is left unidentified.
+
+    The laws are evaluated on the transitions once (one compile) for both the
+    fit and the score; ``check=False`` skips the domain check of
+    :meth:`LawModel.build` (for laws the inducer wrote from observed values).
     """
     actions = np.asarray(actions, np.int32)
-    model = LawModel.build(list(laws), schema, examples=(states, actions))
-    encoded_next = np.asarray(jax.vmap(schema.encode)(next_states))
-    fitted, _ = model.fit(
-        states,
-        actions,
-        encoded_next,
-        key=jax.random.key(seed),
-        steps=steps,
-        priors=Priors(weight_rate=weight_rate),
-    )
-    data = compile_transitions(fitted.layout, states, actions, encoded_next)
+    layout = Layout(list(laws), schema)
+    if check:
+        check_domains(layout, states, jnp.asarray(actions))
+    encoded_next = np.asarray(jax.jit(jax.vmap(schema.encode))(next_states))
+    data = compile_transitions(layout, states, actions, encoded_next)
+    priors = Priors(weight_rate=weight_rate)
+    result = fit(layout, data, key=jax.random.key(seed), priors=priors, steps=steps)
+    fitted = LawModel.from_values(layout, result.values, epsilon=priors.epsilon)
     value = float(
         log_likelihood(
             data,

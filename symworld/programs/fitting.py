@@ -75,7 +75,9 @@ class CompiledTransitions(NamedTuple):
     ``slot_domain`` (Q,), ``slot_observed_cell`` (Q,) (-1: observed value outside
     every support), ``slot_cells`` (Q,). ``cell_slot`` (G,). Persistence counts
     per attribute: ``kept`` (K,), ``changed`` (K,), ``changed_log_others`` scalar
-    (sum of ``-log(D - 1)`` over changed uncovered sites).
+    (sum of ``-log(D - 1)`` over changed uncovered sites). ``slot_count`` (Q,)
+    float32: how many identical covered slots each slot stands for (``None``: one
+    each; see :func:`sufficient_statistics`).
 
     Compiled once and passed to jitted code as an argument (not a constant).
     """
@@ -96,6 +98,7 @@ class CompiledTransitions(NamedTuple):
     kept: np.ndarray
     changed: np.ndarray
     changed_log_others: float
+    slot_count: np.ndarray | None = None
 
 
 def compile_transitions(
@@ -229,6 +232,152 @@ def compile_transitions(
     )
 
 
+def sufficient_statistics(
+    data: CompiledTransitions, *, bucket: bool = True
+) -> CompiledTransitions:
+    """Merge identical covered slots into one slot with a count.
+
+    A covered slot's contribution to the log-likelihood depends only on its
+    *configuration*: the laws of its active pairs, their fixed log-probability
+    pieces and learnable components, which support entries share a value, which
+    cell the observed value falls in, and the site's domain size. Slots with the
+    same configuration (the same law predicting the same thing and being right or
+    wrong in the same way, on thousands of transitions) are merged; the result
+    holds each distinct configuration once, with ``slot_count`` saying how many
+    slots it stands for. :func:`log_likelihood` of the result equals that of
+    ``data`` (up to float rounding), but the optimisation loop touches only the
+    distinct configurations.
+
+    With ``bucket=True`` the pair, slot and cell axes are padded to powers of two
+    (padding carries a count of 0), so that fits on data sets of similar size
+    share one compiled optimiser.
+    """
+    law = np.asarray(data.law)
+    slot = np.asarray(data.slot).astype(np.int64)
+    cell = np.asarray(data.cell).astype(np.int64)
+    cell_slot = np.asarray(data.cell_slot).astype(np.int64)
+    slot_domain = np.asarray(data.slot_domain)
+    slot_cells = np.asarray(data.slot_cells)
+    observed = np.asarray(data.slot_observed_cell).astype(np.int64)
+    same = np.asarray(data.same)
+    log_offset = np.asarray(data.log_offset, np.float32)
+    components = np.asarray(data.components)
+    old_count = (
+        np.ones(slot_domain.shape[0], np.float32)
+        if data.slot_count is None
+        else np.asarray(data.slot_count, np.float32)
+    )
+    num_pairs, support = log_offset.shape if log_offset.ndim == 2 else (0, 1)
+    num_slots = slot_domain.shape[0]
+    num_cells = cell_slot.shape[0]
+
+    if num_slots:
+        # Every valid entry's value as a slot-local cell id (-1: unused entry).
+        first_same = np.argmax(same, axis=-1)
+        value_cell = np.take_along_axis(cell, first_same, axis=-1)
+        valid = same.any(axis=-1)
+        slot_first_cell = np.searchsorted(cell_slot, np.arange(num_slots))
+        local = np.where(valid, value_cell - slot_first_cell[slot][:, None], -1)
+        observed_local = np.where(observed >= 0, observed - slot_first_cell, -1)
+        pair_rows = np.concatenate(
+            [
+                law[:, None].astype(np.int64),
+                local,
+                log_offset.view(np.int32).astype(np.int64),
+                components.reshape(num_pairs, -1).astype(np.int64),
+            ],
+            axis=1,
+        )
+        order = np.argsort(slot, kind="stable")
+        per_slot = np.bincount(slot, minlength=num_slots)
+        starts = np.concatenate([[0], np.cumsum(per_slot)[:-1]])
+        header = np.stack([slot_domain, slot_cells, observed_local], axis=1).astype(
+            np.int64
+        )
+        keep = np.zeros(num_slots, bool)
+        count = np.zeros(num_slots, np.float64)
+        for k in np.unique(per_slot):
+            members = np.nonzero(per_slot == k)[0]
+            rows = pair_rows[order[starts[members][:, None] + np.arange(k)]]
+            rows = np.concatenate([header[members], rows.reshape(len(members), -1)], 1)
+            _, first, inverse = np.unique(
+                rows, axis=0, return_index=True, return_inverse=True
+            )
+            representative = members[first]
+            keep[representative] = True
+            np.add.at(count, representative[inverse.reshape(-1)], old_count[members])
+    else:
+        keep = np.zeros(0, bool)
+        count = np.zeros(0, np.float64)
+
+    slot_map = np.cumsum(keep) - 1
+    pair_keep = keep[slot]
+    cell_keep = keep[cell_slot] if num_cells else np.zeros(0, bool)
+    cell_map = np.cumsum(cell_keep) - 1
+    new_slots = int(keep.sum())
+    new_cells = int(cell_keep.sum())
+    new_pairs = int(pair_keep.sum())
+
+    pad_pairs, pad_slots, pad_cells = new_pairs, new_slots, new_cells
+    if bucket:
+        pad_pairs = _bucket(new_pairs)
+        pad_slots = _bucket(new_slots + 1)
+        pad_cells = _bucket(new_cells)
+    unused = pad_cells  # the cell index of entries that open no cell
+
+    def padded(values, size, fill):
+        out = np.full((size,) + values.shape[1:], fill, values.dtype)
+        out[: values.shape[0]] = values
+        return out
+
+    pair_cell = cell[pair_keep]
+    pair_cell = (
+        np.where(pair_cell >= num_cells, unused, cell_map[np.clip(pair_cell, 0, num_cells - 1)])
+        if num_cells
+        else np.full(pair_cell.shape, unused)
+    )
+    spare = new_slots  # padding pairs and cells belong to the first spare slot
+    new_slot_domain = padded(slot_domain[keep].astype(np.int32), pad_slots, 2)
+    new_slot_cells = padded(slot_cells[keep].astype(np.int32), pad_slots, 0)
+    if pad_slots > new_slots:
+        new_slot_cells[spare] = pad_cells - new_cells
+        new_slot_domain[spare] = pad_cells - new_cells + 2
+    kept_observed = observed[keep]
+    kept_observed = (
+        np.where(kept_observed >= 0, cell_map[np.clip(kept_observed, 0, None)], -1)
+        if num_cells
+        else kept_observed
+    )
+    return CompiledTransitions(
+        num_transitions=data.num_transitions,
+        law=padded(law[pair_keep].astype(np.int32), pad_pairs, 0),
+        slot=padded(slot_map[slot[pair_keep]].astype(np.int32), pad_pairs, spare),
+        domain=padded(
+            np.asarray(data.domain)[pair_keep].astype(np.int32), pad_pairs, 2
+        ),
+        components=padded(components[pair_keep].astype(np.int32), pad_pairs, -1),
+        log_offset=padded(log_offset[pair_keep], pad_pairs, -np.inf),
+        first=padded(np.asarray(data.first)[pair_keep], pad_pairs, False),
+        same=padded(same[pair_keep], pad_pairs, False),
+        cell=padded(pair_cell.astype(np.int32), pad_pairs, unused),
+        cell_slot=padded(
+            slot_map[cell_slot[cell_keep]].astype(np.int32), pad_cells, spare
+        ),
+        slot_domain=new_slot_domain,
+        slot_observed_cell=padded(kept_observed.astype(np.int32), pad_slots, -1),
+        slot_cells=new_slot_cells,
+        kept=data.kept,
+        changed=data.changed,
+        changed_log_others=data.changed_log_others,
+        slot_count=padded(count[keep].astype(np.float32), pad_slots, 0.0),
+    )
+
+
+def _bucket(size: int, smallest: int = 64) -> int:
+    """The next power of two >= ``size`` (at least ``smallest``)."""
+    return max(smallest, 1 << max(int(size) - 1, 0).bit_length())
+
+
 def log_components_from(layout: Layout, values: dict[str, jax.Array]) -> jax.Array:
     """float32 ``(C,)`` log-probability components from constrained parameter
     values keyed ``"law/param"``."""
@@ -306,7 +455,10 @@ def log_likelihood(
     observed_score = jnp.where(
         observed >= 0, cell_score[jnp.clip(observed, 0, None)], rest
     )
-    pooled = jnp.sum(observed_score - log_normaliser)
+    per_slot = observed_score - log_normaliser
+    if data.slot_count is not None:
+        per_slot = jnp.asarray(data.slot_count) * per_slot
+    pooled = jnp.sum(per_slot)
 
     persistent = (
         jnp.sum(jnp.asarray(data.kept) * jnp.log(persistence))
@@ -404,12 +556,20 @@ def fit(
         law_model(layout, priors, batch)
 
     init_values = initial_values(layout)
-    data = CompiledTransitions(
-        *(jnp.asarray(x) if isinstance(x, np.ndarray) else x for x in data)
+    data = _as_jax(sufficient_statistics(data))
+    logger.info(
+        "sufficient statistics: %d distinct covered-slot configurations",
+        int(np.sum(np.asarray(data.slot_count) > 0)),
     )
     if method == "map":
-        values, losses = _map_fit(model, init_values, data, key, steps, learning_rate)
-        return FitResult(values, losses, method, None)
+        run, transforms = _law_map_runner(layout, priors, steps, learning_rate)
+        start = {
+            name: transforms[name].inv(jnp.asarray(init_values[name]))
+            for name in transforms
+        }
+        params, losses = run(start, data)
+        values = {name: np.asarray(transforms[name](u)) for name, u in params.items()}
+        return FitResult(values, np.asarray(losses), method, None)
     init = init_to_value(values=init_values)
     if method == "svi":
         guide = AutoNormal(model, init_loc_fn=init, init_scale=0.05)
@@ -433,6 +593,31 @@ def fit(
         values = {k: v.mean(axis=0) for k, v in draws.items()}
         return FitResult(values, np.zeros(0, np.float32), method, draws)
     raise ValueError(f"unknown fitting method {method!r}; use map, svi or nuts")
+
+
+def _as_jax(data: CompiledTransitions) -> CompiledTransitions:
+    return CompiledTransitions(
+        *(jnp.asarray(x) if isinstance(x, np.ndarray) else x for x in data)
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _law_map_runner(
+    layout: Layout, priors: Priors, steps: int, learning_rate: float
+) -> tuple[Any, dict[str, Any]]:
+    """The compiled MAP optimiser of a law set, cached by layout, priors, step
+    count and learning rate, so that every fit of the same model (and of data
+    padded to the same bucket sizes, see :func:`sufficient_statistics`) reuses
+    one XLA executable. The key only seeds the prior trace that finds each
+    site's support; it does not affect the result."""
+
+    def model(batch):
+        law_model(layout, priors, batch)
+
+    run, _, transforms = map_program(
+        model, initial_values(layout), jax.random.key(0), steps, learning_rate
+    )
+    return run, transforms
 
 
 def map_program(
@@ -479,29 +664,9 @@ def map_program(
     return run, start, transforms
 
 
-def _map_fit(
-    model: Any,
-    init_values: dict[str, jax.Array],
-    data: CompiledTransitions,
-    key: jax.Array,
-    steps: int,
-    learning_rate: float,
-) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """MAP by Adam on the unconstrained parameters.
-
-    This is what ``SVI`` with an ``AutoDelta`` guide computes, written as one
-    compiled ``lax.scan`` so that the data enter as arguments: numpyro's guide
-    initialisation runs the model outside ``jit`` with the data as constants,
-    which costs tens of seconds on large data.
-    """
-    run, start, transforms = map_program(model, init_values, key, steps, learning_rate)
-    params, losses = run(start, data)
-    values = {name: np.asarray(transforms[name](u)) for name, u in params.items()}
-    return values, np.asarray(losses)
-
-
 __all__ = [
     "map_program",
+    "sufficient_statistics",
     "CompiledTransitions",
     "FitResult",
     "Priors",

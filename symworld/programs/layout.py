@@ -39,13 +39,16 @@ class LawError(ValueError):
 @dataclasses.dataclass(frozen=True)
 class Block:
     """One (law, attribute) prediction block of ``sites`` pairs and ``support``
-    entries; ``components`` are global component indices ``(support, C)``."""
+    entries; ``components`` are global component indices ``(support, C)``;
+    ``identity``: the block covers every site of its attribute once, in order
+    (``sites=None``)."""
 
     law: int
     attribute: int
     sites: int
     support: int
     components: np.ndarray
+    identity: bool = False
 
 
 class Layout:
@@ -109,7 +112,12 @@ class Layout:
                         components[s, c] = self.component_index[component]
                 self.blocks.append(
                     Block(
-                        index, k, int(values.shape[0]), int(values.shape[1]), components
+                        index,
+                        k,
+                        int(values.shape[0]),
+                        int(values.shape[1]),
+                        components,
+                        identity=distribution.sites is None,
                     )
                 )
         self.support = max([b.support for b in self.blocks], default=1)
@@ -294,21 +302,20 @@ def evaluate_pairs(layout: Layout, state: PyTree, action: jax.Array) -> Pairs:
     )
 
 
-def check_domains(layout: Layout, states: PyTree, actions: jax.Array) -> None:
+def check_domains(
+    layout: Layout, states: PyTree, actions: jax.Array, *, chunk: int = 512
+) -> None:
     """Reject a law whose active prediction, on any of the example transitions,
     puts probability on a value outside its attribute's domain, or which fails to
-    run batched. ``states``/``actions`` have a leading batch axis."""
-    schema = layout.schema
-    for index, law in enumerate(layout.laws):
-        single = Layout.__new__(Layout)
-        single.__dict__.update(layout.__dict__)
-        single.laws = (law,)
-        single.blocks = [b for b in layout.blocks if b.law == index]
-        single.support = max([b.support for b in single.blocks], default=1)
-        if not single.blocks:
-            continue
+    run batched. ``states``/``actions`` have a leading batch axis.
 
-        def raw(state, action, law=law):
+    All laws are compiled together once and run on chunks of ``chunk`` examples;
+    only when that fails to compile are the laws compiled one by one, to name the
+    law at fault."""
+    schema = layout.schema
+
+    def raw(law):
+        def run(state, action):
             applies = jnp.asarray(law.precondition(state, action)).astype(bool)
             effect = law.effect(state, action)
             out = {}
@@ -319,8 +326,27 @@ def check_domains(layout: Layout, states: PyTree, actions: jax.Array) -> None:
                 out[attribute_name] = (applies & where, value, offset)
             return out
 
+        return run
+
+    count = int(np.asarray(actions).shape[0])
+    try:
+        every = jax.jit(jax.vmap(lambda s, a: [raw(law)(s, a) for law in layout.laws]))
+        for start in range(0, count, chunk):
+            window = slice(start, min(start + chunk, count))
+            outputs = every(
+                jax.tree_util.tree_map(lambda x, w=window: x[w], states),
+                actions[window],
+            )
+            for law, output in zip(layout.laws, outputs, strict=True):
+                _check_outputs(law, schema, output)
+        return
+    except LawError:
+        raise
+    except Exception:  # noqa: BLE001 - find the law at fault one by one
+        pass
+    for law in layout.laws:
         try:
-            outputs = jax.jit(jax.vmap(raw))(states, actions)
+            output = jax.jit(jax.vmap(raw(law)))(states, actions)
         except LawError:
             raise
         except Exception as error:  # noqa: BLE001 - any failure rejects the law
@@ -329,21 +355,25 @@ def check_domains(layout: Layout, states: PyTree, actions: jax.Array) -> None:
                 f"failed on a batch of transitions: {type(error).__name__}: "
                 f"{str(error).splitlines()[0] if str(error) else ''}",
             ) from None
-        for attribute_name, (active, value, offset) in outputs.items():
-            attribute = schema[attribute_name]
-            active = np.asarray(active)[..., None]
-            value = np.asarray(value)
-            offset = np.asarray(offset)
-            if np.isnan(offset).any():
-                raise LawError(law.name, "a probability is NaN", attribute_name)
-            if (offset[np.broadcast_to(active, offset.shape)] > 1e-4).any():
-                raise LawError(law.name, "a probability exceeds 1", attribute_name)
-            used = active & np.isfinite(offset)
-            bad = used & ((value < attribute.low) | (value > attribute.high))
-            if bad.any():
-                raise LawError(
-                    law.name,
-                    f"predicts the value {int(value[bad][0])}, outside the domain "
-                    f"{attribute.low}..{attribute.high}",
-                    attribute_name,
-                )
+        _check_outputs(law, schema, output)
+
+
+def _check_outputs(law: Law, schema: Schema, outputs: dict) -> None:
+    for attribute_name, (active, value, offset) in outputs.items():
+        attribute = schema[attribute_name]
+        active = np.asarray(active)[..., None]
+        value = np.asarray(value)
+        offset = np.asarray(offset)
+        if np.isnan(offset).any():
+            raise LawError(law.name, "a probability is NaN", attribute_name)
+        if (offset[np.broadcast_to(active, offset.shape)] > 1e-4).any():
+            raise LawError(law.name, "a probability exceeds 1", attribute_name)
+        used = active & np.isfinite(offset)
+        bad = used & ((value < attribute.low) | (value > attribute.high))
+        if bad.any():
+            raise LawError(
+                law.name,
+                f"predicts the value {int(value[bad][0])}, outside the domain "
+                f"{attribute.low}..{attribute.high}",
+                attribute_name,
+            )

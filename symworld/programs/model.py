@@ -26,6 +26,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from symworld.programs.attribute_pooling import (
+    Scorer,
+    leaf_offsets,
+    prepare_scorer,
+    sample_state,
+    score_state,
+)
 from symworld.programs.attributes import Schema
 from symworld.programs.fitting import (
     FitResult,
@@ -40,7 +47,6 @@ from symworld.programs.layout import Layout, check_domains, evaluate_pairs
 from symworld.programs.pooling import (
     Pooled,
     pool,
-    sample_sites,
     site_constants,
     site_log_probs,
 )
@@ -194,16 +200,19 @@ class LawModel(WorldModel):
         )
 
     def sample(self, key: jax.Array, state: PyTree, action: PyTree) -> PyTree:
-        encoded = self.schema.encode(state)
-        values = sample_sites(
-            key,
+        """Draw a next state: the laws run once, each attribute is pooled from the
+        pairs that can write it, and sites no active law speaks about follow the
+        persistence default (see :mod:`symworld.programs.attribute_pooling`)."""
+        return sample_state(
             self.layout,
-            site_constants(self.layout),
-            self.pooled(state, action),
+            state,
+            jnp.asarray(action, jnp.int32),
+            self.weights,
+            self.log_components,
             self.persistence,
-            encoded,
+            self.epsilon,
+            key,
         )
-        return self.schema.decode(values)
 
     def site_log_probs(
         self, state: PyTree, action: PyTree, next_state: PyTree
@@ -219,23 +228,43 @@ class LawModel(WorldModel):
         )
 
     def log_prob(self, state: PyTree, action: PyTree, next_state: PyTree) -> jax.Array:
-        return jnp.sum(self.site_log_probs(state, action, next_state))
+        scorer = self._scorer(state, action)
+        return score_state(
+            self.layout,
+            scorer,
+            self.persistence,
+            leaf_offsets(self.layout, state),
+            leaf_offsets(self.layout, next_state),
+        )
 
     def candidate_log_probs(
         self, state: PyTree, action: PyTree, candidates: jax.Array
     ) -> jax.Array:
         """float32 ``(M,)``: log-probabilities of ``M`` *encoded* candidate next
         states ``(M, N)`` of one transition; the laws are pooled once."""
-        constants = site_constants(self.layout)
-        pooled = self.pooled(state, action)
-        encoded = self.schema.encode(state)
-        return jax.vmap(
-            lambda c: jnp.sum(
-                site_log_probs(
-                    self.layout, constants, pooled, self.persistence, encoded, c
-                )
-            )
-        )(candidates)
+        scorer = self._scorer(state, action)
+        current = leaf_offsets(self.layout, state)
+        offsets = self.schema.offsets
+        lows = [a.low for a in self.schema.attributes]
+
+        def one(candidate):
+            leaves = [
+                candidate[offsets[k] : offsets[k + 1]] - lows[k]
+                for k in range(len(lows))
+            ]
+            return score_state(self.layout, scorer, self.persistence, current, leaves)
+
+        return jax.vmap(one)(candidates)
+
+    def _scorer(self, state: PyTree, action: PyTree) -> Scorer:
+        return prepare_scorer(
+            self.layout,
+            state,
+            jnp.asarray(action, jnp.int32),
+            self.weights,
+            self.log_components,
+            self.epsilon,
+        )
 
     # -- reading --------------------------------------------------------------------
     def weight_table(self) -> dict[str, float]:

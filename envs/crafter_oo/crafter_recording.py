@@ -1,0 +1,237 @@
+"""Record transitions of the original game (``crafter==1.8.3``) as Crafter-OO states
+whose object slots stay put from one step to the next.
+
+:func:`~symworld.envs.crafter_oo.bridge.from_crafter` reads one situation and fills
+slots ``0..n-1`` with the living objects in creation order. Read step after step,
+that renumbers every object behind one that was removed (an arrow that hit a wall,
+a cow that was eaten, a despawned zombie), so the same slot holds a different
+object in consecutive states. Crafter-OO's own table never moves an object: a
+removed object keeps its slot with ``alive`` false and its last values, and a new
+one takes the lowest free slot (:func:`~symworld.envs.crafter_oo.table.add_object`).
+
+:class:`SlotTracker` follows crafter's objects by identity (their index in
+``world._objects``, which is also their creation stamp) and writes each one into a
+stable slot, replaying the step's removals and births in the order Crafter-OO
+makes them: during the object loop, a creature or arrow that removes itself frees
+its slot at its own turn, a plant is placed at the player's turn and an arrow is
+born at its skeleton's turn; then chunk balancing, class by class (zombies,
+skeletons, cows), removes the despawned creatures before adding the spawned ones.
+A removed object's final values are read from crafter's object itself, so a cow
+killed by the player is recorded with health 0 and ``alive`` false, exactly as
+Crafter-OO leaves it.
+
+:func:`record_crafter` plays a seeded random policy and returns the stacked
+``(states, actions, next_states)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from symworld.envs.crafter_oo import rules
+from symworld.envs.crafter_oo.bridge import from_crafter
+from symworld.envs.crafter_oo.state import CrafterState, ObjectTable, occupancy
+
+__all__ = ["CrafterRecording", "SlotTracker", "record_crafter"]
+
+_FIELDS = ("kind", "pos", "health", "cooldown", "reload", "grown", "facing", "order")
+_BALANCE_RANK = {kind: rank for rank, kind in enumerate(rules.BALANCE_ORDER)}
+
+
+def _kind(obj) -> int:
+    from crafter import objects
+
+    for cls, kind in (
+        (objects.Cow, rules.COW),
+        (objects.Zombie, rules.ZOMBIE),
+        (objects.Skeleton, rules.SKELETON),
+        (objects.Arrow, rules.ARROW),
+        (objects.Plant, rules.PLANT),
+    ):
+        if isinstance(obj, cls):
+            return kind
+    raise ValueError(f"crafter object of unsupported type {type(obj).__name__}")
+
+
+def _direction(vector) -> int:
+    pair = (int(vector[0]), int(vector[1]))
+    for index, d in enumerate(np.asarray(rules.DIRECTIONS).tolist()):
+        if tuple(d) == pair:
+            return index
+    raise ValueError(f"crafter arrow has direction {pair}")
+
+
+def _values(obj, identity: int) -> dict[str, object]:
+    """One crafter object's Crafter-OO columns (``order`` = creation index)."""
+    kind = _kind(obj)
+    return {
+        "kind": kind,
+        "pos": (int(obj.pos[0]), int(obj.pos[1])),
+        "health": int(obj.health),
+        "cooldown": int(obj.cooldown) if kind == rules.ZOMBIE else 0,
+        "reload": int(obj.reload) if kind == rules.SKELETON else 0,
+        "grown": int(obj.grown) if kind == rules.PLANT else 0,
+        "facing": _direction(obj.facing) if kind == rules.ARROW else 0,
+        "order": identity,
+    }
+
+
+class SlotTracker:
+    """Reads a running ``crafter.Env`` into Crafter-OO states with stable slots.
+
+    Call :meth:`read` after ``reset()`` and after every ``step``; call
+    :meth:`forget` (or read a freshly reset env, detected by its step counter)
+    when an episode starts over.
+    """
+
+    def __init__(self, capacity: int = rules.OBJECT_CAPACITY):
+        self.capacity = capacity
+        self.forget()
+
+    def forget(self) -> None:
+        """Start a new trajectory: the next :meth:`read` fills slots in order."""
+        self._slot: dict[int, int] = {}
+        self._held: dict[int, object] = {}
+        self._columns = {
+            "alive": np.zeros(self.capacity, bool),
+            "kind": np.zeros(self.capacity, np.int8),
+            "pos": np.zeros((self.capacity, 2), np.int32),
+            "health": np.zeros(self.capacity, np.int32),
+            "cooldown": np.zeros(self.capacity, np.int32),
+            "reload": np.zeros(self.capacity, np.int32),
+            "grown": np.zeros(self.capacity, np.int32),
+            "facing": np.zeros(self.capacity, np.int32),
+            "order": np.zeros(self.capacity, np.int32),
+        }
+        self._step = -1
+
+    def _events(self, living: dict[int, object], player_index: int):
+        """Removals and births since the last read, in Crafter-OO's order."""
+        events = []
+        for identity, obj in self._held.items():
+            if identity in living:
+                continue
+            kind = _kind(obj)
+            despawned = kind in _BALANCE_RANK and int(obj.health) > 0
+            when = (1, _BALANCE_RANK[kind], 0, identity) if despawned else (0, identity)
+            events.append((when, "remove", identity, obj))
+        starts = {
+            (int(o.pos[0]), int(o.pos[1])): i
+            for i, o in self._held.items()
+            if _kind(o) == rules.SKELETON
+        }
+        for identity, obj in living.items():
+            if identity in self._slot:
+                continue
+            kind = _kind(obj)
+            if kind == rules.ARROW:
+                shooter = tuple(
+                    int(v) for v in np.asarray(obj.pos) - np.asarray(obj.facing)
+                )
+                when = (0, starts.get(shooter, identity))
+            elif kind == rules.PLANT:
+                when = (0, player_index)
+            else:
+                when = (1, _BALANCE_RANK.get(kind, 3), 1, identity)
+            events.append((when, "add", identity, obj))
+        events.sort(key=lambda event: (event[0], event[1] == "add"))
+        return events
+
+    def read(self, env) -> CrafterState:
+        """The Crafter-OO state of ``env`` now, objects in their tracked slots."""
+        world, player = env._world, env._player
+        base = from_crafter(env, capacity=self.capacity)
+        if int(env._step) <= self._step or int(env._step) == 0:
+            self.forget()
+        self._step = int(env._step)
+        living = {
+            index: obj
+            for index, obj in enumerate(world._objects)
+            if obj is not None and obj is not player
+        }
+        player_index = next(i for i, obj in enumerate(world._objects) if obj is player)
+        columns = self._columns
+        for _, what, identity, obj in self._events(living, player_index):
+            if what == "remove":
+                slot = self._slot.pop(identity)
+                for name, value in _values(obj, identity).items():
+                    columns[name][slot] = value
+                columns["alive"][slot] = False
+            else:
+                free = np.flatnonzero(~columns["alive"])
+                if free.size == 0:
+                    raise ValueError(
+                        f"crafter world holds more than {self.capacity} objects"
+                    )
+                slot = int(free[0])
+                self._slot[identity] = slot
+                columns["alive"][slot] = True
+        for identity, obj in living.items():
+            slot = self._slot[identity]
+            for name, value in _values(obj, identity).items():
+                columns[name][slot] = value
+        self._held = dict(living)
+        objects = ObjectTable(
+            **{name: jnp.asarray(array.copy()) for name, array in columns.items()}
+        )
+        return dataclasses.replace(
+            base,
+            objects=objects,
+            occupant=occupancy(base.player.pos, objects),
+            next_order=jnp.int32(len(world._objects)),
+        )
+
+
+class CrafterRecording(NamedTuple):
+    """Transitions of the original game as stacked Crafter-OO states.
+
+    **Fields:**
+
+    - ``states``: ``CrafterState`` with leading axis ``T``.
+    - ``actions``: int32 ``(T,)``.
+    - ``next_states``: ``CrafterState`` with leading axis ``T`` (the state after
+      the step, before any reset that a finished episode triggers).
+    """
+
+    states: CrafterState
+    actions: jax.Array
+    next_states: CrafterState
+
+
+def record_crafter(
+    steps: int, *, seed: int, capacity: int = rules.OBJECT_CAPACITY
+) -> CrafterRecording:
+    """``steps`` transitions of ``crafter.Env(seed=seed)`` under a uniformly random
+    policy drawn from ``numpy.random.default_rng(seed)``; finished episodes are
+    reset and continue the recording."""
+    import crafter
+
+    rng = np.random.default_rng(seed)
+    env = crafter.Env(seed=seed)
+    env.reset()
+    tracker = SlotTracker(capacity)
+    state = jax.device_get(tracker.read(env))
+    states, actions, following = [], [], []
+    for _ in range(steps):
+        action = int(rng.integers(0, env.action_space.n))
+        _, _, done, _ = env.step(action)
+        after = jax.device_get(tracker.read(env))
+        states.append(state)
+        actions.append(action)
+        following.append(after)
+        if done:
+            env.reset()
+            after = jax.device_get(tracker.read(env))
+        state = after
+
+    def stack(xs):
+        return jax.tree.map(lambda *leaves: jnp.asarray(np.stack(leaves)), *xs)
+
+    return CrafterRecording(
+        stack(states), jnp.asarray(actions, jnp.int32), stack(following)
+    )

@@ -1,0 +1,608 @@
+"""Pooling attribute by attribute: the fast path of sampling and scoring.
+
+:mod:`symworld.programs.pooling` pools one transition by sorting *every* support
+entry of *every* (law, site) pair and scattering over *every* site of the state
+(10,840 sites and 47,000 entries for Crafter-OO). This module computes the same
+distribution, per attribute, from the pairs that can write it:
+
+- A site with exactly one active pair has the closed form
+  ``p(v) = (r q(v) + (1 - r) / |D|) / (r sum(q) + 1 - r)``: sampled with one
+  uniform per pair (the law's own support with probability ``r sum(q) / Z``,
+  else a uniform value of the domain) and scored with ``S`` comparisons.
+- Sites where two or more active pairs meet (*conflicts*) are pooled exactly by
+  :func:`_pool_group` over the union of their supports: for small attributes
+  (``pairs x support <= GROUP_ENTRIES``) over all their pairs, for large ones over
+  at most ``CONFLICT_BUDGET`` conflicting pairs gathered per transition. Beyond
+  that budget the extra pairs are drawn as if alone (counted by
+  :func:`conflict_overflow`; none in 10,000 random Crafter-OO steps, see
+  ``docs/laws.md``).
+- Sites no active pair speaks about keep their value, except that the
+  persistence default changes each with probability ``1 - rho_k``: small
+  attributes draw one uniform per site; large ones (more than
+  ``DENSE_PERSISTENCE`` sites) draw the gaps between changed sites from the
+  geometric distribution, which is exact for the first ``PERSISTENCE_CHANGES``
+  changes of an attribute per step (a site that turns out covered is then
+  overwritten by its pooled draw, as independence allows).
+
+Nothing touches the encoded state vector: the state's leaves are read and written
+in place, so a step costs the laws plus a few operations per pair.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from symworld.programs.layout import Layout, normalise
+from symworld.programs.pooling import reliability
+
+PyTree = Any
+
+GROUP_ENTRIES = 128  # an attribute with at most this many entries is pooled whole
+CONFLICT_BUDGET = 16  # conflicting pairs pooled exactly per large attribute
+DENSE_PERSISTENCE = 64  # attributes up to this size draw persistence per site
+PERSISTENCE_CHANGES = 32  # changes per step the geometric draw can place
+
+
+@dataclasses.dataclass(frozen=True)
+class AttributePlan:
+    """Static pooling plan of one attribute.
+
+    - ``attribute``: index in the schema; ``size``: sites; ``domain``: ``|D|``;
+      ``low``: the domain's low end.
+    - ``blocks``: layout block indices writing this attribute; ``pairs``: their
+      total number of pairs; ``support``: the widest support among them.
+    - ``mode``: ``"none"`` (no law writes it), ``"single"`` (no two pairs can meet
+      on a site), ``"group"`` (pooled whole by :func:`_pool_group`) or
+      ``"budget"`` (closed form plus a budget of exactly pooled conflicts).
+    """
+
+    attribute: int
+    size: int
+    domain: int
+    low: int
+    blocks: tuple[int, ...]
+    pairs: int
+    support: int
+    mode: str
+
+
+def attribute_plans(layout: Layout) -> tuple[AttributePlan, ...]:
+    """The static plan of every attribute of ``layout``'s schema (cached on it)."""
+    cached = layout.__dict__.get("_attribute_plans")
+    if cached is not None:
+        return cached
+    plans = []
+    for k, attribute in enumerate(layout.schema.attributes):
+        blocks = tuple(i for i, b in enumerate(layout.blocks) if b.attribute == k)
+        pairs = sum(layout.blocks[i].sites for i in blocks)
+        support = max([layout.blocks[i].support for i in blocks], default=1)
+        if not blocks:
+            mode = "none"
+        elif len(blocks) == 1 and (pairs == 1 or layout.blocks[blocks[0]].identity):
+            mode = "single"
+        elif pairs * support <= GROUP_ENTRIES:
+            mode = "group"
+        else:
+            mode = "budget"
+        plans.append(
+            AttributePlan(
+                k,
+                attribute.size,
+                attribute.domain_size,
+                attribute.low,
+                blocks,
+                pairs,
+                support,
+                mode,
+            )
+        )
+    plans = tuple(plans)
+    layout.__dict__["_attribute_plans"] = plans
+    return plans
+
+
+class AttributePairs(NamedTuple):
+    """The pairs of one attribute on one transition (``P`` pairs, ``S`` entries).
+
+    - ``active`` bool ``(P,)``; ``site`` int32 ``(P,)`` local site (in range);
+      ``values`` int32 ``(P, S)`` offsets from the domain's low end;
+      ``q`` float32 ``(P, S)`` entry probabilities (0 for padding);
+      ``reliable`` float32 ``(P,)`` the law's ``r``.
+    """
+
+    active: jax.Array
+    site: jax.Array
+    values: jax.Array
+    q: jax.Array
+    reliable: jax.Array
+
+
+def evaluate_attributes(
+    layout: Layout,
+    state: PyTree,
+    action: jax.Array,
+    weights: jax.Array,
+    log_components: jax.Array,
+    epsilon: float,
+) -> dict[int, AttributePairs]:
+    """Run every law once on one transition and group its pairs by attribute."""
+    plans = attribute_plans(layout)
+    schema = layout.schema
+    r_law = reliability(weights, epsilon)
+    raw: dict[int, tuple] = {}
+    position = 0
+    for law_index, law in enumerate(layout.laws):
+        applies = jnp.asarray(law.precondition(state, action)).astype(bool)
+        effect = law.effect(state, action)
+        for attribute_name, distribution in effect.items():
+            block = layout.blocks[position]
+            values, offset, site, where = normalise(
+                law, schema, attribute_name, distribution
+            )
+            attribute = schema.attributes[block.attribute]
+            components = block.components
+            if components.size and (components >= 0).any():
+                learned = jnp.where(
+                    components >= 0,
+                    log_components[np.clip(components, 0, None)],
+                    0.0,
+                ).sum(-1)
+                offset = offset + learned
+            active = applies & where & (site >= 0) & (site < attribute.size)
+            values = jnp.clip(values, attribute.low, attribute.high) - attribute.low
+            raw[position] = (
+                active,
+                jnp.clip(site, 0, attribute.size - 1).astype(jnp.int32),
+                values.astype(jnp.int32),
+                jnp.exp(offset.astype(jnp.float32)),
+                jnp.broadcast_to(r_law[law_index], active.shape),
+            )
+            position += 1
+    out = {}
+    for plan in plans:
+        if plan.mode == "none":
+            continue
+        parts = [raw[b] for b in plan.blocks]
+        width = plan.support
+
+        def pad(x, fill, width=width):
+            return jnp.pad(x, ((0, 0), (0, width - x.shape[1])), constant_values=fill)
+
+        out[plan.attribute] = AttributePairs(
+            jnp.concatenate([p[0] for p in parts]),
+            jnp.concatenate([p[1] for p in parts]),
+            jnp.concatenate([pad(p[2], 0) for p in parts]),
+            jnp.concatenate([pad(p[3], 0.0) for p in parts]),
+            jnp.concatenate([p[4] for p in parts]),
+        )
+    return out
+
+
+# -- one pair alone ------------------------------------------------------------------
+def _single(pairs: AttributePairs, domain: int):
+    """``(mass, log Z, floor)`` of each pair's closed form."""
+    mass = pairs.q.sum(-1)
+    r = pairs.reliable
+    normaliser = r * mass + (1.0 - r)
+    floor = (1.0 - r) / domain
+    return mass, normaliser, floor
+
+
+def _single_draw(pairs: AttributePairs, domain: int, u: jax.Array) -> jax.Array:
+    """One draw per pair from its closed form, from one uniform ``u`` per pair."""
+    mass, normaliser, _ = _single(pairs, domain)
+    r = pairs.reliable
+    x = u * normaliser
+    law_part = r * mass
+    from_law = x < law_part
+    # Inverse CDF over the support (duplicates add up).
+    target = x / jnp.maximum(r, 1e-30)
+    cumulative = jnp.cumsum(pairs.q, axis=-1)
+    entry = jnp.sum(cumulative <= target[:, None], axis=-1)
+    entry = jnp.minimum(entry, pairs.q.shape[1] - 1)
+    # Skip padding entries at the end: the last entry with positive mass.
+    last = pairs.q.shape[1] - 1 - jnp.argmax((pairs.q > 0)[:, ::-1], axis=-1)
+    entry = jnp.minimum(entry, last)
+    law_value = jnp.take_along_axis(pairs.values, entry[:, None], axis=-1)[:, 0]
+    rest = (x - law_part) / jnp.maximum(1.0 - r, 1e-30)
+    uniform_value = jnp.clip(jnp.floor(rest * domain), 0, domain - 1).astype(jnp.int32)
+    return jnp.where(from_law, law_value, uniform_value)
+
+
+def _single_log_prob(pairs: AttributePairs, domain: int, value: jax.Array):
+    """log p of ``value`` (offsets ``(P,)``) at each pair's site, pair alone."""
+    _, normaliser, floor = _single(pairs, domain)
+    q = jnp.sum(jnp.where(pairs.values == value[:, None], pairs.q, 0.0), axis=-1)
+    return jnp.log(pairs.reliable * q + floor) - jnp.log(normaliser)
+
+
+# -- a group of pairs pooled exactly --------------------------------------------------
+class _Group(NamedTuple):
+    """Exact pooling of ``G`` pairs (``E = G S`` entries) on shared sites."""
+
+    pairs: AttributePairs
+    entry_site: jax.Array  # (E,)
+    entry_value: jax.Array  # (E,)
+    first: jax.Array  # (E,) first entry of its (site, value)
+    score: jax.Array  # (E,) unnormalised log score
+    same_site: jax.Array  # (E, E)
+    leader: jax.Array  # (G,) bool: the first active pair of its site
+    pair_entry_site: jax.Array  # (G, E) pair i's site == entry j's site
+    rest: jax.Array  # (G,) log score of a value outside the union at the site
+    union: jax.Array  # (G,) distinct values in the union at the site
+    log_normaliser: jax.Array  # (G,)
+
+
+def _expert_log(pairs: AttributePairs, domain: int, values: jax.Array) -> jax.Array:
+    """``log(r_i q_i(v) + (1 - r_i) / D)`` for every pair ``i`` and value ``v``:
+    ``(G, V)`` for ``values`` ``(V,)``."""
+    match = pairs.values[:, :, None] == values[None, None, :]
+    q = jnp.sum(jnp.where(match, pairs.q[:, :, None], 0.0), axis=1)
+    floor = (1.0 - pairs.reliable) / domain
+    return jnp.log(pairs.reliable[:, None] * q + floor[:, None])
+
+
+def _pool_group(pairs: AttributePairs, domain: int) -> _Group:
+    count, width = pairs.values.shape
+    entry_site = jnp.repeat(pairs.site, width)
+    entry_value = pairs.values.reshape(-1)
+    entry_valid = jnp.repeat(pairs.active, width) & (pairs.q.reshape(-1) > 0)
+    same_site = entry_site[:, None] == entry_site[None, :]
+    same = same_site & (entry_value[:, None] == entry_value[None, :])
+    size = entry_site.shape[0]
+    earlier = jnp.tril(jnp.ones((size, size), bool), k=-1)
+    first = entry_valid & ~jnp.any(same & earlier & entry_valid[None, :], axis=-1)
+
+    pair_entry_site = (pairs.site[:, None] == entry_site[None, :]) & pairs.active[
+        :, None
+    ]  # (G, E)
+    expert = _expert_log(pairs, domain, entry_value)  # (G, E)
+    score = jnp.sum(jnp.where(pair_entry_site, expert, 0.0), axis=0)
+
+    floor = jnp.log1p(-pairs.reliable) - jnp.log(float(domain))
+    pair_pair = (pairs.site[:, None] == pairs.site[None, :]) & pairs.active[None, :]
+    rest = jnp.sum(jnp.where(pair_pair, floor[None, :], 0.0), axis=1)  # (G,)
+    earlier_pair = jnp.tril(jnp.ones((count, count), bool), k=-1)
+    leader = pairs.active & ~jnp.any(pair_pair & earlier_pair, axis=1)
+
+    in_site = (pairs.site[:, None] == entry_site[None, :]) & first[None, :]  # (G, E)
+    union = jnp.sum(in_site, axis=1)
+    remaining = domain - union
+    rest_total = jnp.where(
+        remaining > 0,
+        rest + jnp.log(jnp.maximum(remaining, 1).astype(jnp.float32)),
+        -jnp.inf,
+    )
+    cell = jnp.where(in_site, score[None, :], -jnp.inf)
+    top = jnp.maximum(jnp.max(cell, axis=1), rest_total)
+    top = jnp.where(jnp.isfinite(top), top, 0.0)
+    total = jnp.sum(jnp.exp(cell - top[:, None]), axis=1) + jnp.exp(rest_total - top)
+    return _Group(
+        pairs,
+        entry_site,
+        entry_value,
+        first,
+        score,
+        same_site,
+        leader,
+        in_site,
+        rest,
+        union,
+        top + jnp.log(total),
+    )
+
+
+def _group_draw(group: _Group, domain: int, key: jax.Array) -> jax.Array:
+    """One exact draw per pair's site (pairs of one site agree)."""
+    key_cells, key_rest, key_uniform = jax.random.split(key, 3)
+    count = group.leader.shape[0]
+    size = group.score.shape[0]
+    gumbel = jax.random.gumbel(key_cells, (size,))
+    perturbed = jnp.where(
+        group.pair_entry_site, (group.score + gumbel)[None, :], -jnp.inf
+    )
+    best_entry = jnp.argmax(perturbed, axis=1)
+    best = jnp.max(perturbed, axis=1)
+    # The rest option's Gumbel and uniform come from the site's leader pair.
+    pair_pair = group.pairs.site[:, None] == group.pairs.site[None, :]
+    leader_of = jnp.argmax(pair_pair & group.leader[None, :], axis=1)
+    rest_gumbel = jax.random.gumbel(key_rest, (count,))[leader_of]
+    u = jax.random.uniform(key_uniform, (count,))[leader_of]
+    remaining = domain - group.union
+    rest_total = jnp.where(
+        remaining > 0,
+        group.rest + jnp.log(jnp.maximum(remaining, 1).astype(jnp.float32)),
+        -jnp.inf,
+    )
+    use_rest = rest_total + rest_gumbel > best
+    # The k-th value outside the union: k plus the union values it passes.
+    k = jnp.clip(jnp.floor(u * remaining), 0, jnp.maximum(remaining - 1, 0)).astype(
+        jnp.int32
+    )
+    value = group.entry_value
+    # Union values of entry j's site below its value, and so the values outside
+    # the union below it.
+    below = jnp.sum(
+        group.same_site & group.first[None, :] & (value[None, :] < value[:, None]),
+        axis=1,
+    )
+    gap = value - below
+    passed = jnp.sum(group.pair_entry_site & (gap[None, :] <= k[:, None]), axis=1)
+    rest_value = k + passed
+    return jnp.where(use_rest, rest_value, value[best_entry]).astype(jnp.int32)
+
+
+def _group_log_prob(group: _Group, domain: int, value: jax.Array) -> jax.Array:
+    """log p of ``value`` (``(G,)`` offsets) at each pair's site."""
+    pairs = group.pairs
+    expert = _expert_log(pairs, domain, value)  # (G_i, G_p)
+    pair_pair = (pairs.site[:, None] == pairs.site[None, :]) & pairs.active[:, None]
+    score = jnp.sum(jnp.where(pair_pair, expert, 0.0), axis=0)
+    return score - group.log_normaliser
+
+
+def _gather(
+    pairs: AttributePairs, index: jax.Array, valid: jax.Array
+) -> AttributePairs:
+    return AttributePairs(
+        pairs.active[index] & valid,
+        pairs.site[index],
+        pairs.values[index],
+        pairs.q[index],
+        pairs.reliable[index],
+    )
+
+
+def _site_counts(plan: AttributePlan, pairs: AttributePairs) -> jax.Array:
+    """Active pairs at each pair's site (``(P,)``)."""
+    count = (
+        jnp.zeros((plan.size,), jnp.int32)
+        .at[pairs.site]
+        .add(pairs.active.astype(jnp.int32))
+    )
+    return count[pairs.site]
+
+
+def _conflicts(plan: AttributePlan, pairs: AttributePairs):
+    """Indices of up to ``CONFLICT_BUDGET`` pairs on shared sites, their validity
+    and the conflict mask."""
+    shared = pairs.active & (_site_counts(plan, pairs) > 1)
+    budget = min(CONFLICT_BUDGET, plan.pairs)
+    (index,) = jnp.nonzero(shared, size=budget, fill_value=0)
+    valid = jnp.arange(budget) < jnp.sum(shared)
+    return index, valid, shared
+
+
+def conflict_overflow(
+    layout: Layout,
+    state: PyTree,
+    action: jax.Array,
+    weights: jax.Array,
+    log_components: jax.Array,
+    epsilon: float,
+) -> jax.Array:
+    """int32: conflicting pairs beyond the budget on this transition (0 means the
+    fast path is exact)."""
+    grouped = evaluate_attributes(
+        layout, state, action, weights, log_components, epsilon
+    )
+    total = jnp.int32(0)
+    for plan in attribute_plans(layout):
+        if plan.mode != "budget":
+            continue
+        _, _, shared = _conflicts(plan, grouped[plan.attribute])
+        total = total + jnp.maximum(jnp.sum(shared) - CONFLICT_BUDGET, 0)
+    return total
+
+
+# -- persistence -----------------------------------------------------------------------
+def _persist(
+    plan_size: int, domain: int, leaf: jax.Array, rho: jax.Array, key: jax.Array
+) -> jax.Array:
+    """The persistence default on a flat leaf of offsets: each site changes with
+    ``1 - rho`` to a uniformly chosen other value."""
+    if domain == 1:
+        return leaf
+    key_where, key_shift = jax.random.split(key)
+    if plan_size <= DENSE_PERSISTENCE:
+        change = jax.random.uniform(key_where, (plan_size,)) >= rho
+        shift = jax.random.randint(key_shift, (plan_size,), 1, domain)
+        return jnp.where(change, (leaf + shift) % domain, leaf)
+    # Gaps between changed sites ~ Geometric(1 - rho), exact for the first few.
+    u = jax.random.uniform(key_where, (PERSISTENCE_CHANGES,), minval=1e-12)
+    gaps = jnp.floor(jnp.log(u) / jnp.log(jnp.maximum(rho, 1e-12)))
+    gaps = jnp.where(rho <= 0.0, 0.0, gaps)
+    positions = jnp.cumsum(gaps + 1.0) - 1.0
+    inside = positions < plan_size
+    index = jnp.where(inside, positions, plan_size).astype(jnp.int32)
+    shift = jax.random.randint(key_shift, (PERSISTENCE_CHANGES,), 1, domain)
+    changed = (leaf[jnp.clip(index, 0, plan_size - 1)] + shift) % domain
+    return leaf.at[index].set(changed, mode="drop")
+
+
+# -- public entry points -------------------------------------------------------------
+def _leaf_offsets(layout: Layout, state: PyTree) -> list[jax.Array]:
+    """Every leaf as a flat int32 vector of offsets from its domain's low end."""
+    leaves = jax.tree_util.tree_leaves(state)
+    out = []
+    for attribute, leaf in zip(layout.schema.attributes, leaves, strict=True):
+        leaf = jnp.asarray(leaf)
+        if attribute.scale != 1.0:
+            leaf = jnp.round(leaf * attribute.scale)
+        out.append(jnp.reshape(leaf, (-1,)).astype(jnp.int32) - attribute.low)
+    return out
+
+
+def sample_state(
+    layout: Layout,
+    state: PyTree,
+    action: jax.Array,
+    weights: jax.Array,
+    log_components: jax.Array,
+    persistence: jax.Array,
+    epsilon: float,
+    key: jax.Array,
+) -> PyTree:
+    """Draw a next state (same pytree as ``state``) from the pooled model."""
+    grouped = evaluate_attributes(
+        layout, state, action, weights, log_components, epsilon
+    )
+    schema = layout.schema
+    template, treedef = jax.tree_util.tree_flatten(state)
+    leaves = _leaf_offsets(layout, state)
+    keys = jax.random.split(key, len(schema.attributes))
+    new_leaves = []
+    for plan, attribute, leaf, like in zip(
+        attribute_plans(layout), schema.attributes, leaves, template, strict=True
+    ):
+        key_persist, key_pool, key_group = jax.random.split(keys[plan.attribute], 3)
+        out = _persist(
+            plan.size, plan.domain, leaf, persistence[plan.attribute], key_persist
+        )
+        if plan.mode != "none":
+            pairs = grouped[plan.attribute]
+            if plan.mode == "group":
+                group = _pool_group(pairs, plan.domain)
+                value = _group_draw(group, plan.domain, key_group)
+                write = group.leader
+            else:
+                u = jax.random.uniform(key_pool, (plan.pairs,))
+                value = _single_draw(pairs, plan.domain, u)
+                write = pairs.active
+                if plan.mode == "budget":
+                    index, valid, shared = _conflicts(plan, pairs)
+                    group = _pool_group(_gather(pairs, index, valid), plan.domain)
+                    drawn = _group_draw(group, plan.domain, key_group)
+                    # Pairs in the budget take the exact draw of their site.
+                    value = value.at[index].set(jnp.where(valid, drawn, value[index]))
+            target = jnp.where(write, pairs.site, plan.size)
+            out = out.at[target].set(value, mode="drop")
+        new = out + attribute.low
+        if attribute.scale != 1.0:
+            new = new / attribute.scale
+        new_leaves.append(
+            jnp.reshape(new, attribute.shape).astype(jnp.asarray(like).dtype)
+        )
+    return jax.tree_util.tree_unflatten(treedef, new_leaves)
+
+
+def _in_budget(index: jax.Array, valid: jax.Array, size: int) -> jax.Array:
+    """bool ``(size,)``: pairs gathered into the conflict budget."""
+    return (
+        jnp.zeros((size,), bool)
+        .at[jnp.where(valid, index, size)]
+        .set(True, mode="drop")
+    )
+
+
+class Scorer(NamedTuple):
+    """What scoring a next state of one transition needs, computed once."""
+
+    grouped: dict[int, AttributePairs]
+    groups: dict[int, Any]
+
+
+def prepare_scorer(
+    layout: Layout,
+    state: PyTree,
+    action: jax.Array,
+    weights: jax.Array,
+    log_components: jax.Array,
+    epsilon: float,
+) -> Scorer:
+    grouped = evaluate_attributes(
+        layout, state, action, weights, log_components, epsilon
+    )
+    groups = {}
+    for plan in attribute_plans(layout):
+        if plan.mode == "group":
+            groups[plan.attribute] = (
+                _pool_group(grouped[plan.attribute], plan.domain),
+            )
+        elif plan.mode == "budget":
+            pairs = grouped[plan.attribute]
+            index, valid, shared = _conflicts(plan, pairs)
+            group = _pool_group(_gather(pairs, index, valid), plan.domain)
+            groups[plan.attribute] = (group, index, valid, shared)
+    return Scorer(grouped, groups)
+
+
+def score_state(
+    layout: Layout,
+    scorer: Scorer,
+    persistence: jax.Array,
+    state_leaves: list[jax.Array],
+    next_leaves: list[jax.Array],
+) -> jax.Array:
+    """float32: ``log p(next_state | state, action)`` from a :class:`Scorer`;
+    the leaves are :func:`_leaf_offsets` of the two states."""
+    total = jnp.float32(0.0)
+    for plan, leaf, following in zip(
+        attribute_plans(layout), state_leaves, next_leaves, strict=True
+    ):
+        inside = (following >= 0) & (following < plan.domain)
+        rho = persistence[plan.attribute]
+        others = float(max(plan.domain - 1, 1))
+        persistent = jnp.where(
+            following == leaf, jnp.log(rho), jnp.log1p(-rho) - np.log(others)
+        )
+        if plan.domain == 1:
+            persistent = jnp.zeros_like(persistent)
+        persistent = jnp.where(inside, persistent, -jnp.inf)
+        if plan.mode == "none":
+            total = total + jnp.sum(persistent)
+            continue
+        pairs = scorer.grouped[plan.attribute]
+        observed = jnp.clip(following[pairs.site], 0, plan.domain - 1)
+        if plan.mode == "group":
+            (group,) = scorer.groups[plan.attribute]
+            pooled = _group_log_prob(group, plan.domain, observed)
+            leader = group.leader
+        else:
+            pooled = _single_log_prob(pairs, plan.domain, observed)
+            leader = pairs.active
+            if plan.mode == "budget":
+                group, index, valid, shared = scorer.groups[plan.attribute]
+                exact = _group_log_prob(group, plan.domain, observed[index])
+                in_budget = _in_budget(index, valid, plan.pairs)
+                # Conflicting pairs in the budget: only each site's leader counts.
+                leader = leader & ~in_budget
+                leader = leader.at[
+                    jnp.where(valid & group.leader, index, plan.pairs)
+                ].set(True, mode="drop")
+                pooled = pooled.at[jnp.where(valid, index, plan.pairs)].set(
+                    exact, mode="drop"
+                )
+                # Conflicting pairs beyond the budget: count once per site.
+                beyond = shared & ~in_budget
+                leader = leader & ~(beyond & ~_first_at_site(plan, pairs, beyond))
+        # Each covered site's pooled value replaces its persistence term, so that
+        # candidates which differ only in equally likely values get bit-identical
+        # totals (ties stay ties, as in the whole-state pooling).
+        pooled = jnp.where(inside[pairs.site], pooled, -jnp.inf)
+        site_terms = persistent.at[jnp.where(leader, pairs.site, plan.size)].set(
+            pooled, mode="drop"
+        )
+        total = total + jnp.sum(site_terms)
+    return total
+
+
+def _first_at_site(plan: AttributePlan, pairs: AttributePairs, mask: jax.Array):
+    """bool ``(P,)``: the lowest-index pair of ``mask`` at its site."""
+    index = jnp.arange(plan.pairs)
+    lowest = (
+        jnp.full((plan.size,), plan.pairs, jnp.int32)
+        .at[pairs.site]
+        .min(jnp.where(mask, index, plan.pairs))
+    )
+    return mask & (lowest[pairs.site] == index)
+
+
+def leaf_offsets(layout: Layout, state: PyTree) -> list[jax.Array]:
+    """Public alias of the flat offset leaves used by :func:`score_state`."""
+    return _leaf_offsets(layout, state)
