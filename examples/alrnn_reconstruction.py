@@ -127,6 +127,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="training seed")
     parser.add_argument("--data-seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument(
+        "--evaluate-every",
+        type=int,
+        default=25,
+        help="epochs between selection runs on the validation series (default 25)",
+    )
     parser.add_argument("--steps", type=int, default=100_000)
     parser.add_argument("--analyse-only", action="store_true")
     parser.add_argument(
@@ -179,6 +185,7 @@ def main() -> None:
         sequence_length=settings["sequence_length"],
         start_lr=settings["start_lr"],
         evaluation_steps=args.steps,
+        evaluate_every=args.evaluate_every,
         selection_dh_weight=(
             settings["selection_dh_weight"]
             if args.selection_dh_weight is None
@@ -192,6 +199,7 @@ def main() -> None:
         "system": args.system,
         "seed": args.seed,
         "epochs": epochs,
+        "evaluate_every": args.evaluate_every,
         "data": data_info,
         "selection": {
             "dh_weight": config.selection_dh_weight,

@@ -151,7 +151,9 @@ class TrainingConfig:
                 "TrainingConfig.selection_unstable_directions needs one count per "
                 f"subregion ({self.selection_subregions}), got {directions}"
             )
-        object.__setattr__(self, "selection_unstable_directions", tuple(sorted(directions)))
+        object.__setattr__(
+            self, "selection_unstable_directions", tuple(sorted(directions))
+        )
 
     @property
     def constrains_topology(self) -> bool:
