@@ -159,6 +159,13 @@ def main() -> None:
         help="sparse teacher forcing interval tau (default per system: 16 / 8)",
     )
     parser.add_argument(
+        "--alpha",
+        type=float,
+        default=1.0,
+        help="forcing strength at the forcing times (1: replacement, plain sparse "
+        "teacher forcing; below 1: z[:N] <- (1 - alpha) z[:N] + alpha x)",
+    )
+    parser.add_argument(
         "--no-topology-selection",
         action="store_true",
         help="select among all evaluated models, ignoring subregions and fixed points",
@@ -196,8 +203,11 @@ def main() -> None:
     }
     if args.no_topology_selection:
         topology = {}
-    config = TrainingConfig.sparse(
-        settings["interval"] if args.interval is None else args.interval,
+    config = TrainingConfig(
+        forcing_interval=(
+            settings["interval"] if args.interval is None else args.interval
+        ),
+        alpha=args.alpha,
         noise_std=args.training_noise,
         epochs=epochs,
         sequence_length=settings["sequence_length"],
