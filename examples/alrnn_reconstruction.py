@@ -203,11 +203,9 @@ def main() -> None:
     }
     if args.no_topology_selection:
         topology = {}
-    config = TrainingConfig(
-        forcing_interval=(
-            settings["interval"] if args.interval is None else args.interval
-        ),
-        alpha=args.alpha,
+    config = TrainingConfig.sparse(
+        settings["interval"] if args.interval is None else args.interval,
+        args.alpha,
         noise_std=args.training_noise,
         epochs=epochs,
         sequence_length=settings["sequence_length"],

@@ -9,6 +9,9 @@ carried forward is forced on its first ``N`` units every ``forcing_interval`` st
 
 - **Sparse teacher forcing** (STF): ``alpha = 1``, interval ``tau`` — the observed
   units are *replaced* by data every ``tau`` steps (no gradient flows through them).
+  With ``alpha < 1`` at interval ``tau`` they are pulled the fraction ``alpha``
+  towards the data instead, which also halves (for ``alpha = 0.5``) the observation
+  noise the forced state carries forward.
 - **Generalized teacher forcing** (GTF): interval 1, ``0 <= alpha < 1`` fixed, or
   adaptive (aGTF): every ``alpha_update_interval`` batches ``alpha_est = max(0, 1 -
   1/G)`` with ``G`` the largest (over windows) geometric mean over time of the spectral
@@ -165,9 +168,15 @@ class TrainingConfig:
         )
 
     @classmethod
-    def sparse(cls, interval: int = 16, **kwargs: Any) -> TrainingConfig:
-        """Sparse teacher forcing every ``interval`` steps."""
-        return cls(forcing_interval=interval, alpha=1.0, adaptive_alpha=False, **kwargs)
+    def sparse(
+        cls, interval: int = 16, alpha: float = 1.0, **kwargs: Any
+    ) -> TrainingConfig:
+        """Sparse teacher forcing every ``interval`` steps, replacing the observed
+        units (``alpha = 1``) or moving them the fraction ``alpha`` towards the data
+        (partial forcing at sparse times, as in the AL-RNN tutorial code)."""
+        return cls(
+            forcing_interval=interval, alpha=alpha, adaptive_alpha=False, **kwargs
+        )
 
     @classmethod
     def generalized(

@@ -46,6 +46,13 @@ def add_parser(subparsers) -> None:
         "--state", nargs="+", default=None, help="state columns to use (default: all)"
     )
     parser.add_argument("--interval", type=int, default=16, help="forcing interval tau")
+    parser.add_argument(
+        "--alpha",
+        type=float,
+        default=1.0,
+        help="forcing strength at the forcing times (default 1: the observed units "
+        "are replaced by the data; below 1 they move that fraction towards it)",
+    )
     parser.add_argument("--sequence-length", type=int, default=200)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--batches-per-epoch", type=int, default=50)
@@ -195,6 +202,7 @@ def run(args: argparse.Namespace) -> int:
         )
     config = TrainingConfig.sparse(
         args.interval,
+        args.alpha,
         epochs=args.epochs,
         sequence_length=args.sequence_length,
         batch_size=args.batch_size,
