@@ -522,6 +522,8 @@ def train(
     base_key = jax.random.PRNGKey(config.seed)
     init_key, train_key = jax.random.split(base_key)
     model = build_model(model_kind, model_config, key=init_key)
+    if config.constrains_topology:
+        topology_check(model, np.zeros((1, model.num_latent)), config)  # kind check
     optimizer = make_optimizer(config)
     schedule = learning_rate_schedule(config)
     state = TrainState(

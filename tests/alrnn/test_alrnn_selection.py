@@ -134,6 +134,13 @@ def test_config_validation_and_json():
     with pytest.raises(ValueError, match="needs an AL-RNN"):
         topology_check(plrnn, np.zeros((3, 4)), config)
     assert topology_check(plrnn, np.zeros((3, 4)), TrainingConfig()).eligible
+    with pytest.raises(ValueError, match="needs an AL-RNN"):
+        train(
+            np.zeros((300, 3), np.float32),
+            model_kind="plrnn",
+            model_config={"num_latent": 4, "num_observed": 3},
+            config=dataclasses.replace(CONFIG, selection_subregions=2),
+        )
 
 
 def expected_selection(evaluations: list[Evaluation], weight: float):
