@@ -2,11 +2,15 @@
 
 :func:`encode_series` z-scores the series (statistics of the training part), splits it
 in time into training / validation / test parts, trains an AL-RNN with sparse teacher
-forcing, keeps the model with the best validation ``D_stsp`` and evaluates it on the
-test part with :func:`~symworld.alrnn.report.encode_report`. With ``out`` it writes
-``model.json``/``model.npz``, ``report.json``, ``equations.txt``, ``checkpoint/`` and
-three figures. Equations and fixed points are in z-scored coordinates; ``mean`` and
-``std`` in the report convert them back (``x = mean + std * x_z``).
+forcing, keeps the best model on the validation part and evaluates it on the
+test part with :func:`~symworld.alrnn.report.encode_report`. The selection rule is
+the ``selection_*`` fields of the :class:`~symworld.alrnn.training.TrainingConfig`
+(score ``D_stsp + selection_dh_weight * D_H``, optionally only among models with a
+given number of visited subregions, real fixed points and unstable directions).
+With ``out`` it writes ``model.json``/``model.npz``, ``report.json``,
+``equations.txt``, ``checkpoint/`` and three figures. Equations and fixed points are
+in z-scored coordinates; ``mean`` and ``std`` in the report convert them back
+(``x = mean + std * x_z``).
 """
 
 from __future__ import annotations
@@ -132,6 +136,7 @@ def encode_series(
         if np.isfinite(result.best_d_stsp)
         else None,
         diverged=result.diverged,
+        selection_met=result.selection_met,
         training_message=result.message,
         epochs_completed=result.epochs_completed,
         final_loss=float(result.losses[-1]) if len(result.losses) else None,

@@ -9,6 +9,9 @@ carried forward is forced on its first ``N`` units every ``forcing_interval`` st
 
 - **Sparse teacher forcing** (STF): ``alpha = 1``, interval ``tau`` — the observed
   units are *replaced* by data every ``tau`` steps (no gradient flows through them).
+  With ``alpha < 1`` at interval ``tau`` they are pulled the fraction ``alpha``
+  towards the data instead, which also halves (for ``alpha = 0.5``) the observation
+  noise the forced state carries forward.
 - **Generalized teacher forcing** (GTF): interval 1, ``0 <= alpha < 1`` fixed, or
   adaptive (aGTF): every ``alpha_update_interval`` batches ``alpha_est = max(0, 1 -
   1/G)`` with ``G`` the largest (over windows) geometric mean over time of the spectral
@@ -71,6 +74,16 @@ class TrainingConfig:
     - ``divergence_loss``: a loss above this counts as divergence.
     - ``selection_dh_weight``: the best model minimises ``D_stsp + weight * D_H`` on
       the validation run (0, the AL-RNN convention, selects by ``D_stsp`` alone).
+    - ``selection_subregions``, ``selection_real_fixed_points``,
+      ``selection_unstable_directions``: topological constraints on the selected
+      model (AL-RNN only; see :func:`topology_check`). An evaluated model is
+      *eligible* when its validation free run visits exactly ``selection_subregions``
+      subregions (0: any number), when every visited subregion's fixed point is real
+      (if ``selection_real_fixed_points``), and when the sorted counts of unstable
+      directions of those fixed points equal ``selection_unstable_directions``
+      (empty: any). The best eligible model is kept; while none has been eligible,
+      the best of all evaluated models is kept (``TrainingResult.selection_met``
+      says which).
     - ``seed``: the seed of the initialisation and of every batch.
     """
 
@@ -94,6 +107,9 @@ class TrainingConfig:
     spectrum_sigma: float = 20.0
     divergence_loss: float = 1e4
     selection_dh_weight: float = 0.0
+    selection_subregions: int = 0
+    selection_real_fixed_points: bool = False
+    selection_unstable_directions: tuple[int, ...] = ()
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -118,11 +134,49 @@ class TrainingConfig:
             )
         if not 0 < self.end_lr <= self.start_lr:
             raise ValueError("TrainingConfig needs 0 < end_lr <= start_lr")
+        if self.selection_subregions < 0:
+            raise ValueError(
+                "TrainingConfig.selection_subregions must be >= 0 (0 = any), got "
+                f"{self.selection_subregions}"
+            )
+        directions = tuple(int(d) for d in self.selection_unstable_directions)
+        if any(d < 0 for d in directions):
+            raise ValueError(
+                "TrainingConfig.selection_unstable_directions must be counts >= 0, "
+                f"got {self.selection_unstable_directions}"
+            )
+        if (
+            directions
+            and self.selection_subregions
+            and len(directions) != self.selection_subregions
+        ):
+            raise ValueError(
+                "TrainingConfig.selection_unstable_directions needs one count per "
+                f"subregion ({self.selection_subregions}), got {directions}"
+            )
+        object.__setattr__(
+            self, "selection_unstable_directions", tuple(sorted(directions))
+        )
+
+    @property
+    def constrains_topology(self) -> bool:
+        """Whether model selection checks the subregions and fixed points."""
+        return bool(
+            self.selection_subregions
+            or self.selection_real_fixed_points
+            or self.selection_unstable_directions
+        )
 
     @classmethod
-    def sparse(cls, interval: int = 16, **kwargs: Any) -> TrainingConfig:
-        """Sparse teacher forcing every ``interval`` steps."""
-        return cls(forcing_interval=interval, alpha=1.0, adaptive_alpha=False, **kwargs)
+    def sparse(
+        cls, interval: int = 16, alpha: float = 1.0, **kwargs: Any
+    ) -> TrainingConfig:
+        """Sparse teacher forcing every ``interval`` steps, replacing the observed
+        units (``alpha = 1``) or moving them the fraction ``alpha`` towards the data
+        (partial forcing at sparse times, as in the AL-RNN tutorial code)."""
+        return cls(
+            forcing_interval=interval, alpha=alpha, adaptive_alpha=False, **kwargs
+        )
 
     @classmethod
     def generalized(
@@ -143,7 +197,12 @@ class TrainState(NamedTuple):
 
 
 class Evaluation(NamedTuple):
-    """One evaluation during training."""
+    """One evaluation during training: the metrics of the validation free run and,
+    for an AL-RNN, its topology (``subregions_used``: distinct subregions visited;
+    ``real_fixed_points``: how many of their fixed points are real;
+    ``unstable_directions``: sorted counts of unstable directions of those fixed
+    points; ``eligible``: whether the selection constraints hold). Models other than
+    the AL-RNN have ``subregions_used = -1``."""
 
     epoch: int
     loss: float
@@ -151,20 +210,75 @@ class Evaluation(NamedTuple):
     d_h: float
     alpha: float
     learning_rate: float
+    subregions_used: int = -1
+    real_fixed_points: int = -1
+    unstable_directions: tuple[int, ...] = ()
+    eligible: bool = True
+
+
+class Topology(NamedTuple):
+    """What :func:`topology_check` finds in a free run (see :class:`Evaluation`)."""
+
+    subregions_used: int
+    real_fixed_points: int
+    unstable_directions: tuple[int, ...]
+    eligible: bool
+
+
+def topology_check(
+    model: LatentModel, latent_states: np.ndarray, config: TrainingConfig
+) -> Topology:
+    """Subregions visited by ``latent_states`` ``(T, M)`` of an AL-RNN free run, the
+    fixed points of those subregions, and whether they meet the selection constraints
+    of ``config``. A non-finite run is never eligible."""
+    from symworld.alrnn.analysis import fixed_points
+    from symworld.alrnn.models import ALRNN
+    from symworld.alrnn.symbolic import all_symbols, latent_symbols
+
+    if not isinstance(model, ALRNN):
+        if config.constrains_topology:
+            raise ValueError(
+                "selection by subregions/fixed points needs an AL-RNN, got "
+                f"{type(model).__name__}"
+            )
+        return Topology(-1, -1, (), True)
+    if not np.all(np.isfinite(latent_states)):
+        return Topology(-1, -1, (), False)
+    codes = np.unique(latent_symbols(model, latent_states))
+    symbols = [all_symbols(model.num_relu)[int(c)] for c in codes]
+    points = fixed_points(model, symbols)
+    real = sum(p.real for p in points)
+    directions = tuple(sorted(p.unstable_directions for p in points))
+    eligible = True
+    if config.selection_subregions and len(symbols) != config.selection_subregions:
+        eligible = False
+    if config.selection_real_fixed_points and (
+        len(points) != len(symbols) or real != len(symbols)
+    ):
+        eligible = False
+    if (
+        config.selection_unstable_directions
+        and directions != config.selection_unstable_directions
+    ):
+        eligible = False
+    return Topology(len(symbols), int(real), directions, eligible)
 
 
 class TrainingResult(NamedTuple):
     """What :func:`train` returns.
 
     - ``model``: the last good model (after the last finite chunk).
-    - ``best_model``, ``best_epoch``, ``best_d_stsp``: the evaluation with the lowest
-      ``D_stsp`` (``best_epoch`` -1 if no evaluation was finite; then ``best_model`` is
+    - ``best_model``, ``best_epoch``, ``best_d_stsp``: the selected evaluation: the
+      lowest ``D_stsp + selection_dh_weight * D_H`` among the eligible ones (all
+      evaluations when the config sets no constraint, or when none was eligible)
+      (``best_epoch`` -1 if no evaluation was finite; then ``best_model`` is
       ``model``).
     - ``losses``: ``(epochs_completed,)`` mean training loss per epoch.
     - ``evaluations``: list of :class:`Evaluation`.
     - ``diverged``: whether training stopped on a non-finite/exploding loss or
       parameter; ``message`` says where.
     - ``epochs_completed``, ``seconds``: progress and wall time of this call.
+    - ``selection_met``: whether the selected model meets the selection constraints.
     """
 
     model: LatentModel
@@ -177,6 +291,7 @@ class TrainingResult(NamedTuple):
     message: str
     epochs_completed: int
     seconds: float
+    selection_met: bool = True
 
 
 def learning_rate_schedule(config: TrainingConfig) -> optax.Schedule:
@@ -305,12 +420,22 @@ def _compiled_part(config: TrainingConfig) -> TrainingConfig:
         spectrum_sigma=1.0,
         divergence_loss=1.0,
         selection_dh_weight=0.0,
+        selection_subregions=0,
+        selection_real_fixed_points=False,
+        selection_unstable_directions=(),
     )
 
 
 @functools.lru_cache(maxsize=16)
 def _cached_chunk_runner(config: TrainingConfig):
     return make_chunk_runner(config, make_optimizer(config))
+
+
+@eqx.filter_jit
+def generate_latent(model: LatentModel, x0: jax.Array, steps: int, transient: int):
+    """Free run from ``init_state(x0)``: ``(steps, M)`` latent states after dropping
+    ``transient`` steps."""
+    return model.generate(model.init_state(x0), steps + transient)[transient:]
 
 
 @eqx.filter_jit
@@ -397,6 +522,8 @@ def train(
     base_key = jax.random.PRNGKey(config.seed)
     init_key, train_key = jax.random.split(base_key)
     model = build_model(model_kind, model_config, key=init_key)
+    if config.constrains_topology:
+        topology_check(model, np.zeros((1, model.num_latent)), config)  # kind check
     optimizer = make_optimizer(config)
     schedule = learning_rate_schedule(config)
     state = TrainState(
@@ -407,6 +534,7 @@ def train(
     )
     best_model, best_epoch, best_d_stsp = model, -1, float("inf")
     best_score = float("inf")
+    best_eligible = False
     losses: list[float] = []
     evaluations: list[Evaluation] = []
     start_epoch = 0
@@ -447,11 +575,9 @@ def train(
             if meta.get("best_score") is not None
             else float("inf")
         )
+        best_eligible = bool(meta.get("best_eligible", False))
         losses = list(meta["losses"])
-        evaluations = [
-            Evaluation(**{k: float("nan") if v is None else v for k, v in e.items()})
-            for e in meta["evaluations"]
-        ]
+        evaluations = [_evaluation_from_json(e) for e in meta["evaluations"]]
         logger.info("resuming from %s at epoch %d", directory, start_epoch)
 
     run_chunk = _cached_chunk_runner(_compiled_part(config))
@@ -484,11 +610,13 @@ def train(
         state = new_state
         losses.extend(chunk_losses.tolist())
 
-        generated = np.asarray(
-            generate_observations(
+        latent = np.asarray(
+            generate_latent(
                 state.model, x0_validation, config.evaluation_steps, config.transient
             )
         )
+        generated = latent[:, : state.model.num_observed]
+        topology = topology_check(state.model, latent, config)
         d_stsp = state_space_divergence(validation, generated, num_bins=config.num_bins)
         d_h = hellinger_spectrum_distance(
             validation, generated, sigma=config.spectrum_sigma
@@ -500,20 +628,33 @@ def train(
             d_h=float(d_h),
             alpha=float(state.alpha),
             learning_rate=float(schedule(int(state.step))),
+            subregions_used=topology.subregions_used,
+            real_fixed_points=topology.real_fixed_points,
+            unstable_directions=topology.unstable_directions,
+            eligible=topology.eligible,
         )
         evaluations.append(evaluation)
         logger.info(
-            "epoch %d loss %.5f D_stsp %.3f D_H %.3f alpha %.3f",
+            "epoch %d loss %.5f D_stsp %.3f D_H %.3f alpha %.3f regions %d "
+            "real fixed points %d unstable %s eligible %s",
             chunk_end,
             evaluation.loss,
             d_stsp,
             d_h,
             evaluation.alpha,
+            topology.subregions_used,
+            topology.real_fixed_points,
+            list(topology.unstable_directions),
+            topology.eligible,
         )
         score = d_stsp + config.selection_dh_weight * d_h
-        if np.isfinite(score) and score < best_score:
+        if np.isfinite(score) and (
+            (topology.eligible and (not best_eligible or score < best_score))
+            or (not topology.eligible and not best_eligible and score < best_score)
+        ):
             best_model, best_epoch, best_d_stsp = state.model, chunk_end, float(d_stsp)
             best_score = float(score)
+            best_eligible = topology.eligible
         if directory is not None:
             meta = dict(meta_base)
             meta.update(
@@ -521,6 +662,7 @@ def train(
                 best_epoch=best_epoch,
                 best_d_stsp=best_d_stsp if np.isfinite(best_d_stsp) else None,
                 best_score=best_score if np.isfinite(best_score) else None,
+                best_eligible=best_eligible,
                 losses=losses,
                 evaluations=[e._asdict() for e in evaluations],
             )
@@ -542,4 +684,13 @@ def train(
         message=message,
         epochs_completed=len(losses),
         seconds=time.perf_counter() - started,
+        selection_met=best_eligible,
     )
+
+
+def _evaluation_from_json(entry: dict[str, Any]) -> Evaluation:
+    """An :class:`Evaluation` from its checkpoint JSON (``None`` stands for NaN)."""
+    values = {k: float("nan") if v is None else v for k, v in entry.items()}
+    if "unstable_directions" in values:
+        values["unstable_directions"] = tuple(values["unstable_directions"])
+    return Evaluation(**values)

@@ -46,6 +46,13 @@ def add_parser(subparsers) -> None:
         "--state", nargs="+", default=None, help="state columns to use (default: all)"
     )
     parser.add_argument("--interval", type=int, default=16, help="forcing interval tau")
+    parser.add_argument(
+        "--alpha",
+        type=float,
+        default=1.0,
+        help="forcing strength at the forcing times (default 1: the observed units "
+        "are replaced by the data; below 1 they move that fraction towards it)",
+    )
     parser.add_argument("--sequence-length", type=int, default=200)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--batches-per-epoch", type=int, default=50)
@@ -55,6 +62,41 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--test-fraction", type=float, default=0.2)
     parser.add_argument("--validation-fraction", type=float, default=0.1)
     parser.add_argument("--no-plots", action="store_true")
+    selection = parser.add_argument_group(
+        "model selection",
+        "every --evaluate-every epochs a free run is scored on the validation part; "
+        "the kept model minimises D_stsp + W * D_H among the evaluations meeting the "
+        "constraints below (among all of them while none does)",
+    )
+    selection.add_argument(
+        "--select-dh-weight",
+        type=float,
+        default=0.0,
+        metavar="W",
+        help="weight of D_H in the selection score (default 0: D_stsp alone)",
+    )
+    selection.add_argument(
+        "--select-subregions",
+        type=int,
+        default=0,
+        metavar="K",
+        help="only models whose validation free run visits exactly K subregions "
+        "(default 0: any)",
+    )
+    selection.add_argument(
+        "--select-real-fixed-points",
+        action="store_true",
+        help="only models whose visited subregions all hold a real fixed point",
+    )
+    selection.add_argument(
+        "--select-unstable",
+        type=int,
+        nargs="+",
+        default=(),
+        metavar="U",
+        help="only models whose visited subregions' fixed points have these counts "
+        "of unstable directions (any order), e.g. 1 2 2 for Lorenz-63",
+    )
     parser.set_defaults(func=run)
 
 
@@ -107,6 +149,11 @@ def format_report(report: dict) -> list[str]:
             f"training: {report['epochs_completed']} epochs, best epoch "
             f"{report['best_epoch']}, {report['training_message']}"
         )
+    if not report.get("selection_met", True):
+        lines.append(
+            "selection: no evaluated model met the subregion/fixed-point "
+            "constraints; the best of all evaluations is reported"
+        )
     if "region_shares" not in report:
         lines.append("no symbolic analysis (the free run is not finite)")
         return lines
@@ -155,6 +202,7 @@ def run(args: argparse.Namespace) -> int:
         )
     config = TrainingConfig.sparse(
         args.interval,
+        args.alpha,
         epochs=args.epochs,
         sequence_length=args.sequence_length,
         batch_size=args.batch_size,
@@ -163,6 +211,10 @@ def run(args: argparse.Namespace) -> int:
         noise_std=args.noise,
         evaluate_every=min(args.evaluate_every, args.epochs),
         evaluation_steps=10_000,
+        selection_dh_weight=args.select_dh_weight,
+        selection_subregions=args.select_subregions,
+        selection_real_fixed_points=args.select_real_fixed_points,
+        selection_unstable_directions=tuple(args.select_unstable),
         seed=args.seed,
     )
     encoding = encode_series(

@@ -71,9 +71,34 @@ def test_encode_json(lorenz_file, tmp_path, capsys):
 
 def test_encode_text_and_errors(lorenz_file, tmp_path, capsys):
     npy, csv = lorenz_file
-    assert main(["encode", str(npy), *ARGS, "--out", str(tmp_path), "--no-plots"]) == 0
+    selection = ["--select-subregions", "2", "--select-dh-weight", "0.5"]
+    assert (
+        main(
+            ["encode", str(npy), *ARGS, *selection, "--out", str(tmp_path)]
+            + ["--no-plots"]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "D_stsp" in out and "written to" in out
+    # the selection rule of the flags, checked against the stored evaluations
+    stored = json.loads((tmp_path / "checkpoint" / "checkpoint.json").read_text())
+    config = stored["training_config"]
+    assert config["selection_subregions"] == 2
+    assert config["selection_dh_weight"] == 0.5
+    evaluations = stored["evaluations"]
+    assert [e["eligible"] for e in evaluations] == [
+        e["subregions_used"] == 2 for e in evaluations
+    ]
+    pool = [e for e in evaluations if e["eligible"]] or evaluations
+    chosen = min(pool, key=lambda e: e["d_stsp"] + 0.5 * e["d_h"])
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["best_epoch"] == chosen["epoch"]
+    assert report["selection_met"] == any(e["eligible"] for e in evaluations)
+    assert ("no evaluated model met" in out) == (not report["selection_met"])
+    bad = ["--select-subregions", "3", "--select-unstable", "1", "2"]
+    assert main(["encode", str(npy), *bad, "--out", str(tmp_path / "c")]) == 1
+    assert "one count per subregion" in capsys.readouterr().err
     assert main(["encode", str(tmp_path / "missing.npy"), "--out", str(tmp_path)]) == 1
     assert "no such file" in capsys.readouterr().err
     assert main(["encode", str(csv), "--state", "w", "--out", str(tmp_path)]) == 1

@@ -55,7 +55,9 @@ def numpy_forced_loss(model, window, alpha, interval):
     return np.mean(errors)
 
 
-@pytest.mark.parametrize("alpha,interval", [(1.0, 8), (0.3, 1), (0.0, 1), (1.0, 1)])
+@pytest.mark.parametrize(
+    "alpha,interval", [(1.0, 8), (0.5, 8), (0.3, 1), (0.0, 1), (1.0, 1)]
+)
 def test_forced_loss_matches_numpy(data, alpha, interval):
     model = ALRNN(6, 2, 3, key=jax.random.PRNGKey(1))
     window = data[100:141]
@@ -63,6 +65,18 @@ def test_forced_loss_matches_numpy(data, alpha, interval):
     assert float(ours) == pytest.approx(
         numpy_forced_loss(model, window.astype(np.float64), alpha, interval), rel=1e-4
     )
+
+
+def test_sparse_config_with_partial_forcing():
+    config = TrainingConfig.sparse(16, 0.5, epochs=3)
+    assert (config.forcing_interval, config.alpha, config.adaptive_alpha) == (
+        16,
+        0.5,
+        False,
+    )
+    assert TrainingConfig.sparse(8).alpha == 1.0
+    with pytest.raises(ValueError, match="alpha"):
+        TrainingConfig.sparse(8, 1.5)
 
 
 def test_replacement_blocks_gradient_through_forced_units(data):
