@@ -332,7 +332,11 @@ def sufficient_statistics(
 
     pair_cell = cell[pair_keep]
     pair_cell = (
-        np.where(pair_cell >= num_cells, unused, cell_map[np.clip(pair_cell, 0, num_cells - 1)])
+        np.where(
+            pair_cell >= num_cells,
+            unused,
+            cell_map[np.clip(pair_cell, 0, num_cells - 1)],
+        )
         if num_cells
         else np.full(pair_cell.shape, unused)
     )
