@@ -23,15 +23,11 @@ from pathlib import Path
 
 from symworld.cli import main as symworld
 from symworld.envs.crafter_oo import CrafterOO
-from symworld.planning.crafter.data import (
-    exact_persistence,
-    random_and_program_trajectory,
-)
+from symworld.planning.crafter.data import random_and_program_trajectory
 from symworld.planning.crafter.evaluate import OPTION_STEPS
 from symworld.planning.crafter.options import CrafterOptions
 from symworld.planning.crafter.strategies import STRATEGIES, STRATEGY_OPTIONS
-from symworld.programs.data import transitions_from_file
-from symworld.programs.source import load_model, read_model_file, save_model
+from symworld.programs.source import load_model
 from symworld.trajectory_io import write_trajectory
 
 
@@ -42,11 +38,6 @@ def main() -> None:
     parser.add_argument("--worlds", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--iterations", type=int, default=500)
-    parser.add_argument(
-        "--adam-persistence",
-        action="store_true",
-        help="keep the persistence Adam reached instead of its exact MAP",
-    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
@@ -85,15 +76,9 @@ def main() -> None:
             str(out),
         ]
     )
-    if args.adam_persistence:
-        return
-    # The persistence block of the MAP has a closed form (see exact_persistence).
+    # The MAP fit sets each persistence default to its closed-form mode
+    # (symworld.programs.fitting.persistence_mode).
     model = load_model(out)
-    batch = transitions_from_file(str(data), model.schema)
-    model = exact_persistence(model, batch)
-    stored = read_model_file(out)
-    info = dict(stored["fit"], persistence="exact MAP from kept/changed counts")
-    save_model(model, out, stored["library"], info)
     for name, value in model.persistence_table().items():
         print(f"  persistence {name:<22} {value:.7f}")
 

@@ -11,6 +11,7 @@ from symworld.programs.fitting import (
     _law_map_runner,
     compile_transitions,
     log_likelihood,
+    persistence_mode,
     sufficient_statistics,
 )
 
@@ -72,3 +73,27 @@ def _priors(model):
     from symworld.programs.fitting import Priors
 
     return Priors(epsilon=model.epsilon)
+
+
+def test_laws_map_persistence_is_the_closed_form(switches_schema, switches_data):
+    # Counted independently: an attribute's uncovered sites that kept their value
+    # over all its uncovered sites (Beta(1, 1) prior: the mode is that fraction).
+    model = LawModel.build(switch_laws.library(), switches_schema)
+    states, actions, following = switches_data
+    fitted, result = model.fit(states, actions, following, key=jax.random.key(0))
+    encoded = np.asarray(jax.vmap(switches_schema.encode)(following))
+    data = compile_transitions(model.layout, states, actions, encoded)
+    kept, changed = np.asarray(data.kept), np.asarray(data.changed)
+    persistence = np.asarray(fitted.persistence)
+    for k in range(len(kept)):
+        if kept[k] + changed[k] == 0:
+            continue
+        expected = np.clip(kept[k] / (kept[k] + changed[k]), 1e-6, 1 - 1e-6)
+        np.testing.assert_allclose(persistence[k], expected, rtol=1e-6)
+    # An attribute that never changed uncovered sits at the clip, not at the
+    # value a fixed number of gradient steps would reach (about 0.999); one with
+    # no uncovered observation keeps the fallback.
+    rho = persistence_mode(
+        np.array([5e6, 0.0, 3.0]), np.array([0.0, 0.0, 1.0]), (1.0, 1.0), [0.5] * 3
+    )
+    np.testing.assert_allclose(rho, [1 - 1e-6, 0.5, 0.75], rtol=1e-6)

@@ -229,28 +229,14 @@ def exact_persistence(
 ) -> Any:
     """``model`` with each attribute's persistence at its exact MAP value.
 
-    The persistence term of the law model's log joint is separable: which sites
-    no active law covers depends on the preconditions only, so the posterior of
-    attribute ``k``'s persistence is ``Beta(a + kept_k, b + changed_k)`` whatever
-    the weights, with mode ``(kept_k + a - 1) / (kept_k + changed_k + a + b -
-    2)``. Adam on the logit gets there only slowly when ``changed_k`` is 0 or
-    tiny (the gradient shrinks with ``1 - rho`` while Adam's second moment
-    remembers the early large gradients), which leaves ``1 - rho`` near 1e-3 for
-    every such attribute; on a 64 x 64 map that is several random tile changes
-    per imagined step. ``kept``/``changed`` are counted over ``batch`` exactly as
-    the fit counts them (:func:`symworld.programs.fitting.compile_transitions`);
-    attributes with no uncovered observation keep their fitted value.
+    A MAP fit sets this itself (:func:`symworld.programs.fitting.persistence_mode`
+    explains the closed form); this recomputes it over ``batch`` for a model
+    fitted otherwise (SVI, NUTS, or a model saved before the closed form).
+    Attributes with no uncovered observation keep their current value.
     """
-    from symworld.programs.fitting import compile_transitions
+    from symworld.programs.fitting import compile_transitions, persistence_mode
 
     encoded = jax.vmap(model.schema.encode)(batch.next_states)
     data = compile_transitions(model.layout, batch.states, batch.actions, encoded)
-    a, b = prior
-    kept = np.asarray(data.kept, np.float64)
-    changed = np.asarray(data.changed, np.float64)
-    total = kept + changed + a + b - 2
-    mode = np.where(total > 0, (kept + a - 1) / np.maximum(total, 1e-300), np.nan)
-    fitted = np.asarray(model.persistence, np.float64)
-    rho = np.where(np.isfinite(mode) & (kept + changed > 0), mode, fitted)
-    rho = np.clip(rho, 1e-6, 1 - 1e-6).astype(np.float32)
+    rho = persistence_mode(data.kept, data.changed, prior, model.persistence)
     return eqx.tree_at(lambda m: m.persistence, model, jnp.asarray(rho))
