@@ -135,8 +135,7 @@ class ContinuousCEM(Planner):
             raise ValueError("need 0 < num_elites <= num_sequences")
 
     def init(self) -> jax.Array:
-        low, high = self.space.bounds()
-        return jnp.broadcast_to((low + high) / 2, (self.horizon, self.space.dim))
+        return self.space.centre_plan(self.horizon)
 
     def plan(self, model, task, state, carry, key):
         low, high = self.space.bounds()
@@ -181,5 +180,5 @@ class ContinuousCEM(Planner):
             mean,
             final.ret[0],
             final.success[0],
-            shift(mean, (low + high) / 2),
+            shift(mean, self.space.centre()),
         )

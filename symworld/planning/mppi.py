@@ -49,8 +49,7 @@ class MPPI(Planner):
             raise ValueError("temperature must be positive")
 
     def init(self) -> jax.Array:
-        low, high = self.space.bounds()
-        return jnp.broadcast_to((low + high) / 2, (self.horizon, self.space.dim))
+        return self.space.centre_plan(self.horizon)
 
     def plan(self, model, task, state, carry, key):
         low, high = self.space.bounds()

@@ -32,6 +32,15 @@ class BoxActions(NamedTuple):
         """``(low, high)`` as float32 arrays ``(A,)``."""
         return jnp.asarray(self.low, jnp.float32), jnp.asarray(self.high, jnp.float32)
 
+    def centre(self) -> jax.Array:
+        """float32 ``(A,)``: the middle of the box (the neutral warm start)."""
+        low, high = self.bounds()
+        return (low + high) / 2
+
+    def centre_plan(self, horizon: int) -> jax.Array:
+        """float32 ``(horizon, A)``: the centre action at every step."""
+        return jnp.broadcast_to(self.centre(), (horizon, self.dim))
+
 
 def box(low, high) -> BoxActions:
     """A :class:`BoxActions` from scalars or sequences (e.g. a gymnasium ``Box``)."""
