@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import types
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 from symworld.envs.crafter_oo import CrafterOO, rules
 from symworld.envs.crafter_oo.state import EMPTY, PLAYER_OCCUPANT
@@ -70,3 +72,33 @@ def test_derived_occupancy_rebuilds_the_map_from_the_positions():
             strict=True,
         ):
             np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+class StubLawModel(GhostModel):
+    """Stands in for a loaded law model: only its schema's ``env_id`` matters."""
+
+    env_id: str
+
+    @property
+    def schema(self):
+        return types.SimpleNamespace(env_id=self.env_id)
+
+
+@pytest.mark.parametrize(
+    "env_id, wrapped",
+    [("symworld/CrafterOO-v0", True), ("symworld/Switches-v0", False)],
+)
+def test_load_planning_model_wraps_crafter_law_models(
+    tmp_path, monkeypatch, env_id, wrapped
+):
+    from symworld.planning.models import load_planning_model
+    from symworld.programs import source
+
+    stub = StubLawModel(env_id)
+    monkeypatch.setattr(source, "load_model", lambda folder: stub)
+    (tmp_path / "model.json").write_text("{}")
+
+    loaded = load_planning_model(tmp_path)
+    assert isinstance(loaded, DerivedOccupancy) == wrapped
+    assert (loaded.model if wrapped else loaded) is stub
+    assert load_planning_model(tmp_path, derive_occupancy=False) is stub
