@@ -44,7 +44,7 @@ def main() -> None:
 
     env = CrafterOO()
     model = load_planning_model(args.model)
-    kinds = ["fresh", "scenario"] if args.starts == "both" else [args.starts]
+    kinds = ["scenario", "fresh"] if args.starts == "both" else [args.starts]
     rows = []
     for kind in kinds:
         for goal in goals:

@@ -7,7 +7,7 @@ rates and Kendall's tau between simulated and true success, beside the true dyna
 as the model and a random policy.
 
 Run: ``python examples/strategy_ranking.py [--model MODEL_DIR|true] [--starts 2]
-[--rollouts 16] [--episodes 8] [--seed 0] [--json OUT]``
+[--rollouts 16] [--episodes 8] [--seed 0] [--json OUT] [--raw-occupancy]``
 """
 
 from __future__ import annotations
@@ -36,12 +36,22 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", default=None)
+    parser.add_argument(
+        "--raw-occupancy",
+        action="store_true",
+        help="imagine with the law model's own occupant map (not derived from the "
+        "positions; see symworld.planning.crafter.occupancy)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
     env = CrafterOO()
     truth = EnvModel(env)
-    model = truth if args.model == "true" else load_planning_model(args.model)
+    model = (
+        truth
+        if args.model == "true"
+        else load_planning_model(args.model, derive_occupancy=not args.raw_occupancy)
+    )
     starts = [
         jax.jit(env.reset)(jax.random.fold_in(jax.random.key(args.seed + 1000), i))
         for i in range(args.starts)

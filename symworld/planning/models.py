@@ -5,6 +5,11 @@
 ``symworld fit laws``). Two names are special: ``true`` means the true Crafter-OO
 dynamics (:class:`~symworld.worldmodel.EnvModel`) and ``null`` the
 :class:`NullModel`, in which nothing ever changes (the floor any model must beat).
+
+A law model of Crafter-OO states is wrapped in
+:class:`~symworld.planning.crafter.occupancy.DerivedOccupancy` (its imagined
+occupant map follows the imagined positions, as in the game) unless
+``derive_occupancy=False``; that module says why planning needs it.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import jax
 import jax.numpy as jnp
 
 from symworld.worldmodel import WorldModel, states_equal
+
+CRAFTER_OO = "symworld/CrafterOO-v0"
 
 
 class NullModel(WorldModel):
@@ -31,7 +38,9 @@ class NullModel(WorldModel):
         )
 
 
-def load_planning_model(path: str | Path) -> WorldModel:
+def load_planning_model(
+    path: str | Path, *, derive_occupancy: bool = True
+) -> WorldModel:
     """The world model stored in ``path`` (see the module docstring)."""
     if str(path) == "null":
         return NullModel()
@@ -59,4 +68,9 @@ def load_planning_model(path: str | Path) -> WorldModel:
             f"{str(folder)!r} holds no equation model, and law models are not "
             f"available in this installation ({error})"
         ) from None
-    return load_law_model(folder)
+    model = load_law_model(folder)
+    if derive_occupancy and model.schema.env_id == CRAFTER_OO:
+        from symworld.planning.crafter.occupancy import DerivedOccupancy
+
+        return DerivedOccupancy(model)
+    return model
