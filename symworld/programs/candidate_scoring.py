@@ -45,6 +45,7 @@ from symworld.programs.pooling import BIG
 
 DEFAULT_BUDGET = 64  # differing sites scored per candidate by the fast path
 WORD = 32  # sites per bit word when listing differences
+ROW_TERMS = ("reliable", "floor", "normaliser", "grouped", "rest")
 
 
 class SiteTable(NamedTuple):
@@ -63,11 +64,11 @@ class SiteTable(NamedTuple):
       active law speaks about it.
     - ``row_values``: int32 ``(R, S)`` support values as offsets from the domain's
       low end (``-1`` padding); ``row_q``: float32 ``(R, S)`` their probabilities.
-    - ``row_reliable``, ``row_floor``, ``row_normaliser``: float32 ``(R,)`` the
-      pair's ``r``, ``(1 - r) / |D|`` and ``r sum(q) + 1 - r`` (a pair alone).
-    - ``row_grouped``: bool ``(R,)`` the row's site is pooled by its conflict
-      group; ``row_rest``: float32 ``(R,)`` then the log-probability of a value
-      outside every support at the site.
+    - ``row_terms``: float32 ``(R, 5)`` per row, in :data:`ROW_TERMS` order: the
+      pair's ``r``, ``(1 - r) / |D|`` and ``r sum(q) + 1 - r`` (the pair alone);
+      ``1`` if the row's site is pooled by its conflict group, else ``0``; and
+      then the log-probability of a value outside every support at the site.
+      (One row of numbers, so that a look-up gathers it at once.)
     - ``cell_key``: int32 ``(E,)`` sorted ``site * span + offset`` of the groups'
       support values (``BIG`` unused); ``cell_log_prob``: float32 ``(E,)``.
     """
@@ -80,11 +81,7 @@ class SiteTable(NamedTuple):
     site_row: jax.Array
     row_values: jax.Array
     row_q: jax.Array
-    row_reliable: jax.Array
-    row_floor: jax.Array
-    row_normaliser: jax.Array
-    row_grouped: jax.Array
-    row_rest: jax.Array
+    row_terms: jax.Array
     cell_key: jax.Array
     cell_log_prob: jax.Array
 
@@ -190,15 +187,12 @@ def site_table(
                 jnp.where(group.first, global_site * span + group.entry_value, BIG)
             )
             cells.append(group.score - jnp.repeat(group.log_normaliser, plan.support))
+        terms = (pairs.reliable, floor, normaliser, roles.grouped, rest)
         rows.append(
             (
                 jnp.pad(pairs.values, pad, constant_values=-1),
                 jnp.pad(pairs.q, pad),
-                pairs.reliable,
-                floor,
-                normaliser,
-                roles.grouped,
-                rest,
+                jnp.stack([t.astype(jnp.float32) for t in terms], axis=-1),
             )
         )
         start += plan.pairs
@@ -224,11 +218,7 @@ def site_table(
         site_row=jnp.concatenate(site_rows),
         row_values=join(0, jnp.full((1, width), -1, jnp.int32)),
         row_q=join(1, jnp.zeros((1, width), jnp.float32)),
-        row_reliable=join(2, jnp.zeros((1,), jnp.float32)),
-        row_floor=join(3, jnp.ones((1,), jnp.float32)),
-        row_normaliser=join(4, jnp.ones((1,), jnp.float32)),
-        row_grouped=join(5, jnp.zeros((1,), bool)),
-        row_rest=join(6, jnp.zeros((1,), jnp.float32)),
+        row_terms=join(2, jnp.asarray([[0.0, 1.0, 1.0, 0.0, 0.0]], jnp.float32)),
         cell_key=cell_key,
         cell_log_prob=cell_log_prob,
     )
@@ -268,19 +258,22 @@ def site_log_probs(
         jnp.where(table.row_values[row] == observed[:, None], table.row_q[row], 0.0),
         axis=-1,
     )
-    alone = jnp.log(table.row_reliable[row] * q + table.row_floor[row]) - jnp.log(
-        table.row_normaliser[row]
+    reliable, floor, normaliser, grouped_row, rest = jnp.moveaxis(
+        table.row_terms[row], -1, 0
     )
+    alone = jnp.log(reliable * q + floor) - jnp.log(normaliser)
     key = sites * span + observed
     position = jnp.clip(
-        jnp.searchsorted(table.cell_key, key), 0, table.cell_key.shape[0] - 1
+        jnp.searchsorted(table.cell_key, key, method="scan_unrolled"),
+        0,
+        table.cell_key.shape[0] - 1,
     )
     grouped = jnp.where(
         table.cell_key[position] == key,
         table.cell_log_prob[position],
-        table.row_rest[row],
+        rest,
     )
-    pooled = jnp.where(table.row_grouped[row], grouped, alone)
+    pooled = jnp.where(grouped_row > 0, grouped, alone)
 
     rho = persistence[jnp.asarray(constants.attribute)[sites]]
     persistent = jnp.where(
