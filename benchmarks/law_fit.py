@@ -289,7 +289,7 @@ def main() -> None:
     differing = np.asarray(result.differing)
 
     # The same scoring with the laws already run and the site tables built.
-    build_tables = jax.jit(jax.vmap(model.site_table))
+    build_tables = jax.jit(jax.vmap(lambda s, a: model.site_table(s, a)))
     tables = jax.block_until_ready(build_tables(score_states, score_actions))
     only_scoring = jax.jit(
         jax.vmap(

@@ -160,7 +160,7 @@ def test_laws_candidate_scores_equal_whole_state_pooling(grid, method):
         # attribute scorer of LawModel.log_prob.
         through = np.asarray(method(state, jnp.int32(action), candidates, 64))
         np.testing.assert_allclose(through, expected, rtol=1e-5)
-        log_prob = jax.jit(model.log_prob)(
+        log_prob = jax.jit(lambda s, a, n: model.log_prob(s, a, n))(
             state, jnp.int32(action), schema.decode(candidates[5])
         )
         np.testing.assert_allclose(float(log_prob), expected[5], rtol=1e-5)
@@ -196,7 +196,9 @@ def test_laws_candidate_scores_from_another_reference_and_impossible_values(grid
     # candidates that differ from it there.
     reference = encoded.copy()
     reference[7] = 9
-    table = jax.jit(model.site_table)(state, jnp.int32(1), jnp.asarray(reference))
+    table = jax.jit(lambda s, a, r: model.site_table(s, a, r))(
+        state, jnp.int32(1), jnp.asarray(reference)
+    )
     assert int(table.reference_impossible) == 1
     candidates = np.stack(
         [_edited(rng, schema, encoded, 5), reference, _edited(rng, schema, encoded, 2)]
