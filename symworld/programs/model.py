@@ -12,7 +12,9 @@ use it as any :class:`~symworld.worldmodel.WorldModel`::
 ``sample``/``log_prob``/``rollout`` take one transition and are pure jnp, so
 ``jax.jit`` and ``jax.vmap`` (and :func:`symworld.worldmodel.batch_sample` etc.)
 apply directly. :meth:`LawModel.candidate_log_probs` scores many candidate next
-states of one transition while pooling the laws only once.
+states of one transition while running the laws only once, each candidate from the
+sites where it differs from the current state
+(:mod:`symworld.programs.candidate_scoring`).
 """
 
 from __future__ import annotations
