@@ -142,6 +142,7 @@ def test_laws_candidate_scores_equal_whole_state_pooling(grid, method):
     rng = np.random.default_rng(0)
     state = _state()
     encoded = np.asarray(schema.encode(state))
+    attribute_log_prob = jax.jit(lambda s, a, n: model.log_prob(s, a, n))
     for action in (0, 1, 2):
         candidates = np.stack(
             [_edited(rng, schema, encoded, c % 12) for c in range(24)]
@@ -160,7 +161,7 @@ def test_laws_candidate_scores_equal_whole_state_pooling(grid, method):
         # attribute scorer of LawModel.log_prob.
         through = np.asarray(method(state, jnp.int32(action), candidates, 64))
         np.testing.assert_allclose(through, expected, rtol=1e-5)
-        log_prob = jax.jit(lambda s, a, n: model.log_prob(s, a, n))(
+        log_prob = attribute_log_prob(
             state, jnp.int32(action), schema.decode(candidates[5])
         )
         np.testing.assert_allclose(float(log_prob), expected[5], rtol=1e-5)
