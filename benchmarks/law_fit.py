@@ -4,7 +4,7 @@ per-transition Python/NumPy implementation of the same objective.
 Run: ``python benchmarks/law_fit.py [--library crafter_oo] [--transitions 10000]
 [--steps 1000]``.
 
-Library: the full hand-written Crafter-OO library (``laws/crafter_oo.py``, 46 laws)
+Library: the full hand-written Crafter-OO library (``laws/crafter_oo.py``)
 on ``symworld/CrafterOO-v0`` random-policy transitions (``--library switches``: the
 11-law switches library).
 
@@ -19,13 +19,21 @@ Rows:
   are computed once per data set; their cost is printed separately with the law
   evaluation.
 - ``objective``: one evaluation of the log-likelihood of all transitions.
-- ``scoring``: candidates scored per second; JAX runs the laws on each
-  transition, pools once and scores its candidates with
-  ``LawModel.candidate_log_probs`` under ``vmap``; NumPy pools each transition
-  once (dense over each covered site's domain) and scores each candidate in a
-  Python loop over covered sites (uncovered sites vectorised). The NumPy peer
-  reuses the (law, site) pairs JAX evaluated, so its time excludes running the
-  laws; ``scoring, laws already run`` times JAX the same way.
+- ``scoring``: candidates of the fitted model scored per second, on
+  ``--score-transitions`` transitions with ``--candidates`` candidates each (the
+  true next state and copies with one site changed). JAX runs the laws on each
+  transition once, builds its site table
+  (:mod:`symworld.programs.candidate_scoring`) and scores every candidate from
+  the sites where it differs from the current state (at most ``--budget``;
+  candidates beyond are rescored exactly inside the timing), all under ``vmap``.
+  NumPy pools each transition once (dense over each covered site's domain) and
+  scores each candidate in a Python loop over covered sites (uncovered sites
+  vectorised). The NumPy peer reuses the (law, site) pairs JAX evaluated, so its
+  time excludes running the laws; ``scoring, laws already run`` times JAX the same
+  way (site tables built beforehand). ``N per transition`` scores
+  ``--many-candidates`` candidates per transition with the laws run, and
+  ``whole-state scorer`` is the scorer that visits every site and pair of every
+  candidate (laws already run), for comparison.
 """
 
 from __future__ import annotations
@@ -40,10 +48,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from symworld.programs import LawModel
-from symworld.programs.attribute_pooling import (
-    leaf_offsets,
-    prepare_scorer,
-    score_state,
+from symworld.programs.attribute_pooling import leaf_offsets, score_state
+from symworld.programs.candidate_scoring import (
+    DEFAULT_BUDGET,
+    score_candidates,
+    score_whole,
 )
 from symworld.programs.data import random_transitions
 from symworld.programs.fitting import (
@@ -52,6 +61,7 @@ from symworld.programs.fitting import (
     compile_transitions,
     initial_values,
     log_likelihood,
+    persistence_mode,
     sufficient_statistics,
 )
 from symworld.programs.layout import evaluate_pairs
@@ -129,6 +139,9 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=8)
     parser.add_argument("--score-transitions", type=int, default=512)
     parser.add_argument("--peer-transitions", type=int, default=100)
+    parser.add_argument("--budget", type=int, default=DEFAULT_BUDGET)
+    parser.add_argument("--many-candidates", type=int, default=64)
+    parser.add_argument("--whole-transitions", type=int, default=128)
     parser.add_argument("--chunk", type=int, default=512)
     args = parser.parse_args()
 
@@ -173,6 +186,12 @@ def main() -> None:
     jax.block_until_ready(losses)
     fit_seconds = time.perf_counter() - start
     fit_cpu = time.process_time() - cpu
+    # The fitted model (as LawModel.fit makes it) is the one whose scoring is timed.
+    fitted = {name: np.asarray(transforms[name](u)) for name, u in params.items()}
+    fitted["persistence"] = persistence_mode(
+        stats.kept, stats.changed, priors.persistence, fitted["persistence"]
+    )
+    fitted_model = LawModel.from_values(model.layout, fitted, epsilon=model.epsilon)
 
     objective = jax.jit(lambda d, w, c, r: log_likelihood(d, w, c, r, model.epsilon))
     arguments = (model.weights, model.log_components, model.persistence)
@@ -223,35 +242,77 @@ def main() -> None:
         candidates[rows, m, column] = low + (
             candidates[rows, m, column] - low + 1
         ) % np.maximum(size, 1)
-    score = eqx.filter_jit(eqx.filter_vmap(model.candidate_log_probs))
-    score_states = jax.tree_util.tree_map(lambda x: x[:scored], batch.states)
-    candidates_j = jnp.asarray(candidates)
-    start = time.perf_counter()
-    jax.block_until_ready(score(score_states, batch.actions[:scored], candidates_j))
-    score_compile = time.perf_counter() - start
-    start, cpu = time.perf_counter(), time.process_time()
-    jax.block_until_ready(score(score_states, batch.actions[:scored], candidates_j))
-    elapsed = time.perf_counter() - start
-    jax_rate = scored * args.candidates / elapsed
-    jax_cpu_rate = scored * args.candidates / (time.process_time() - cpu)
-    # The same scoring with the laws already run and pooled (as the NumPy peer,
-    # which reuses the pairs JAX evaluated): only the candidates are scored.
+    model = fitted_model
     layout = model.layout
+    persistence = model.persistence
+    score_states = jax.tree_util.tree_map(lambda x: x[:scored], batch.states)
+    score_actions = batch.actions[:scored]
+    candidates_j = jnp.asarray(candidates)
+
+    def with_laws(state, action, candidates):
+        table = model.site_table(state, action)
+        return score_candidates(layout, table, persistence, candidates, args.budget)
+
+    whole = jax.jit(
+        lambda state, action, candidate: score_whole(
+            layout, model.site_table(state, action), persistence, candidate
+        )
+    )
+
+    def timed_scoring(function, *inputs):
+        """Scores, wall and CPU seconds of the second call (the first compiles),
+        with the exact fallback for candidates beyond the budget included."""
+        jax.block_until_ready(function(*inputs))
+        start, cpu = time.perf_counter(), time.process_time()
+        result = function(*inputs)
+        log_prob = np.asarray(result.log_prob)
+        for t, m in zip(*np.nonzero(~np.asarray(result.exact)), strict=True):
+            state = jax.tree_util.tree_map(lambda x, t=t: x[t], score_states)
+            log_prob[t, m] = float(whole(state, score_actions[t], candidates_j[t, m]))
+        return (
+            result,
+            log_prob,
+            time.perf_counter() - start,
+            time.process_time() - cpu,
+        )
+
+    start = time.perf_counter()
+    score = jax.jit(jax.vmap(with_laws))
+    jax.block_until_ready(score(score_states, score_actions, candidates_j))
+    score_compile = time.perf_counter() - start
+    result, fast_scores, elapsed, elapsed_cpu = timed_scoring(
+        score, score_states, score_actions, candidates_j
+    )
+    jax_rate = scored * args.candidates / elapsed
+    jax_cpu_rate = scored * args.candidates / elapsed_cpu
+    beyond = int(np.sum(~np.asarray(result.exact)))
+    differing = np.asarray(result.differing)
+
+    # The same scoring with the laws already run and the site tables built.
+    build_tables = jax.jit(jax.vmap(lambda s, a: model.site_table(s, a)))
+    tables = jax.block_until_ready(build_tables(score_states, score_actions))
+    only_scoring = jax.jit(
+        jax.vmap(
+            lambda table, c: score_candidates(
+                layout, table, persistence, c, args.budget
+            )
+        )
+    )
+    _, _, elapsed, elapsed_cpu = timed_scoring(only_scoring, tables, candidates_j)
+    prepared_rate = scored * args.candidates / elapsed
+    prepared_cpu_rate = scored * args.candidates / elapsed_cpu
+    start, cpu = time.perf_counter(), time.process_time()
+    jax.block_until_ready(build_tables(score_states, score_actions))
+    table_seconds = (time.perf_counter() - start) / scored
+    table_cpu = (time.process_time() - cpu) / scored
+
+    # The whole-state scorer (every site and pair per candidate), laws already run,
+    # as a check of the fast path and as the previous speed.
     lows = [a.low for a in schema.attributes]
     offsets = schema.offsets
 
     def prepare(state, action):
-        return (
-            prepare_scorer(
-                layout,
-                state,
-                action,
-                model.weights,
-                model.log_components,
-                model.epsilon,
-            ),
-            leaf_offsets(layout, state),
-        )
+        return model._scorer(state, action), leaf_offsets(layout, state)
 
     def score_prepared(prepared, candidates):
         scorer, current = prepared
@@ -261,16 +322,41 @@ def main() -> None:
                 candidate[offsets[k] : offsets[k + 1]] - lows[k]
                 for k in range(len(lows))
             ]
-            return score_state(layout, scorer, model.persistence, current, leaves)
+            return score_state(layout, scorer, persistence, current, leaves)
 
         return jax.vmap(one)(candidates)
 
-    prepared = jax.jit(jax.vmap(prepare))(score_states, batch.actions[:scored])
-    only_scoring = jax.jit(jax.vmap(score_prepared))
-    jax.block_until_ready(only_scoring(prepared, candidates_j))
+    whole_count = min(scored, args.whole_transitions)
+    prepared = jax.jit(jax.vmap(prepare))(
+        jax.tree_util.tree_map(lambda x: x[:whole_count], score_states),
+        score_actions[:whole_count],
+    )
+    whole_scoring = jax.jit(jax.vmap(score_prepared))
+    whole_scores = jax.block_until_ready(
+        whole_scoring(prepared, candidates_j[:whole_count])
+    )
     start = time.perf_counter()
-    jax.block_until_ready(only_scoring(prepared, candidates_j))
-    prepared_rate = scored * args.candidates / (time.perf_counter() - start)
+    whole_scores = jax.block_until_ready(
+        whole_scoring(prepared, candidates_j[:whole_count])
+    )
+    whole_rate = whole_count * args.candidates / (time.perf_counter() - start)
+    agreement = float(
+        np.max(np.abs(np.asarray(whole_scores) - fast_scores[:whole_count]))
+    )
+
+    # Many candidates per transition: the law run is shared by all of them.
+    many = np.repeat(candidates[:, :1], args.many_candidates, axis=1)
+    for m in range(1, args.many_candidates):
+        column = rng.integers(0, schema.num_sites, size=scored)
+        rows = np.arange(scored)
+        low, size = site_low[column], site_size[column]
+        many[rows, m, column] = low + (many[rows, m, column] - low + 1) % np.maximum(
+            size, 1
+        )
+    many_j = jnp.asarray(many)
+    jax.block_until_ready(score(score_states, score_actions, many_j))
+    _, _, elapsed, _ = timed_scoring(score, score_states, score_actions, many_j)
+    many_rate = scored * args.many_candidates / elapsed
     peer_count = min(count, scored)
     start = time.perf_counter()
     for t in range(peer_count):
@@ -325,10 +411,28 @@ def main() -> None:
         f"{numpy_rate:16,.0f}{prepared_rate / numpy_rate:10.0f}x"
     )
     print(
-        f"MAP fit CPU time {fit_cpu:.3f} s; scoring {jax_cpu_rate:,.0f} candidates "
-        f"per CPU-s on {scored} transitions x {args.candidates} candidates (compile "
-        f"{score_compile:.1f} s); final MAP loss {float(losses[-1]):.2f}; load "
-        f"average {os.getloadavg()}"
+        f"{'scoring, ' + str(args.many_candidates) + ' per transition (c/s)':<34}"
+        f"{many_rate:16,.0f}{numpy_rate:16,.0f}{many_rate / numpy_rate:10.0f}x"
+    )
+    print(
+        f"{'whole-state scorer, laws run (c/s)':<34}{whole_rate:16,.0f}"
+        f"{numpy_rate:16,.0f}{whole_rate / numpy_rate:10.0f}x"
+    )
+    print(
+        f"scoring: {scored} transitions x {args.candidates} candidates (the true next "
+        f"state and {args.candidates - 1} copies with one site changed), budget "
+        f"{args.budget} differing sites from the current state (differing sites: "
+        f"mean {differing.mean():.1f}, max {differing.max()}; {beyond} candidates "
+        f"beyond the budget, scored exactly by the fallback inside the timing); "
+        f"compile {score_compile:.1f} s; {jax_cpu_rate:,.0f} candidates per CPU-s "
+        f"with the laws, {prepared_cpu_rate:,.0f} per CPU-s with the laws already "
+        f"run; laws + site table {table_seconds * 1e3:.2f} ms per transition "
+        f"({table_cpu * 1e3:.2f} CPU-ms); fast vs whole-state scorer on "
+        f"{whole_count} transitions: max |difference| {agreement:.2e}"
+    )
+    print(
+        f"MAP fit CPU time {fit_cpu:.3f} s; final MAP loss {float(losses[-1]):.2f}; "
+        f"load average {os.getloadavg()}"
     )
 
 

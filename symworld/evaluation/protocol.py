@@ -35,6 +35,7 @@ from symworld.evaluation.metrics import (
 from symworld.evaluation.mutators import Mutator, default_mutators
 from symworld.evaluation.scenarios import Scenario, run_scenario
 from symworld.programs.attributes import Schema
+from symworld.programs.candidate_scoring import score_candidates, score_whole
 from symworld.programs.model import LawModel
 from symworld.progress import progress
 from symworld.worldmodel import WorldModel
@@ -99,17 +100,32 @@ class EvaluationReport:
 
 
 class _Scorer:
-    """Compiled sampling and candidate scoring for one model."""
+    """Compiled sampling and candidate scoring for one model.
+
+    A :class:`LawModel` runs its laws once per transition: one compiled call
+    draws its sample and builds the transition's site table
+    (:mod:`symworld.programs.candidate_scoring`), and the candidates are then
+    scored from the sites where they differ from the current state; a candidate
+    beyond the difference budget is scored exactly from every site of the same
+    table. Other models score each decoded candidate with ``log_prob``.
+    """
 
     def __init__(self, model: WorldModel, schema: Schema):
         self.model = model
         self.schema = schema
-        self._sample = eqx.filter_jit(lambda m, k, s, a: m.sample(k, s, a))
-        if isinstance(model, LawModel):
-            self._score = eqx.filter_jit(
-                lambda m, s, a, c: m.candidate_log_probs(s, a, c)
+        self.is_law_model = isinstance(model, LawModel)
+        if self.is_law_model:
+            self._predict = eqx.filter_jit(
+                lambda m, k, s, a: (m.sample(k, s, a), m.site_table(s, a))
+            )
+            self._fast = eqx.filter_jit(
+                lambda m, t, c: score_candidates(m.layout, t, m.persistence, c)
+            )
+            self._whole = eqx.filter_jit(
+                lambda m, t, c: score_whole(m.layout, t, m.persistence, c)
             )
         else:
+            self._predict = eqx.filter_jit(lambda m, k, s, a: (m.sample(k, s, a), None))
 
             def score(m, state, action, candidates):
                 decoded = jax.vmap(schema.decode)(candidates)
@@ -117,19 +133,29 @@ class _Scorer:
 
             self._score = eqx.filter_jit(score)
 
-    def sample(self, key, state, action) -> np.ndarray:
-        following = self._sample(self.model, key, state, action)
-        return np.asarray(self.schema.encode(following))
+    def predict(self, key, state, action) -> tuple[np.ndarray, Any]:
+        """The model's encoded sample int32 ``(N,)`` and what scoring this
+        transition's candidates needs (the law model's site table)."""
+        following, context = self._predict(self.model, key, state, action)
+        return np.asarray(self.schema.encode(following)), context
 
-    def scores(self, state, action, candidates: np.ndarray, width: int) -> np.ndarray:
+    def scores(
+        self, context, state, action, candidates: np.ndarray, width: int
+    ) -> np.ndarray:
         """Scores of the candidates, padded to ``width`` rows to avoid retracing."""
         count = candidates.shape[0]
-        padded = np.concatenate(
-            [candidates, np.repeat(candidates[:1], width - count, axis=0)]
+        padded = jnp.asarray(
+            np.concatenate(
+                [candidates, np.repeat(candidates[:1], width - count, axis=0)]
+            )
         )
-        return np.asarray(self._score(self.model, state, action, jnp.asarray(padded)))[
-            :count
-        ]
+        if not self.is_law_model:
+            return np.asarray(self._score(self.model, state, action, padded))[:count]
+        fast = self._fast(self.model, context, padded)
+        scores = np.array(fast.log_prob[:count])
+        for index in np.nonzero(~np.asarray(fast.exact[:count]))[0]:
+            scores[index] = float(self._whole(self.model, context, padded[index]))
+        return scores
 
 
 def evaluate_models(
@@ -175,10 +201,10 @@ def evaluate_models(
             made = distractors(rng, schema, mutators, previous, int(action), truth)
             sample_key = jax.random.fold_in(jax.random.fold_in(key, 10_000), step)
             for name, scorer in scorers.items():
-                sample = scorer.sample(sample_key, state, action)
+                sample, context = scorer.predict(sample_key, state, action)
                 order_rng = np.random.default_rng([seed, trial, index, step, 1])
                 candidates = assemble(order_rng, truth, sample, made, compared)
-                scores = scorer.scores(state, action, candidates.states, width)
+                scores = scorer.scores(context, state, action, candidates.states, width)
                 ranking = rank_metrics(scores, candidates.is_truth)
                 values = {
                     "accuracy": ranking.accuracy,

@@ -532,6 +532,72 @@ def prepare_scorer(
     return Scorer(grouped, groups)
 
 
+class ScoringRoles(NamedTuple):
+    """How each pair of one attribute takes part in scoring its site (``P`` pairs).
+
+    - ``leader``: bool ``(P,)`` the pair whose pooled value scores its site (one
+      per covered site).
+    - ``grouped``: bool ``(P,)`` the pair's site is pooled exactly by the
+      attribute's group (``mode == "group"``, or a conflict in the budget).
+    - ``slot``: int32 ``(P,)`` the pair's position in that group (0 otherwise).
+    - ``group``: the attribute's :class:`_Group`, or ``None`` for ``"single"``.
+    """
+
+    leader: jax.Array
+    grouped: jax.Array
+    slot: jax.Array
+    group: Any
+
+
+def scoring_roles(
+    plan: AttributePlan, scorer: Scorer, pairs: AttributePairs
+) -> ScoringRoles:
+    """The :class:`ScoringRoles` of one attribute's pairs on one transition."""
+    if plan.mode == "group":
+        (group,) = scorer.groups[plan.attribute]
+        every = jnp.ones((plan.pairs,), bool)
+        return ScoringRoles(
+            group.leader, every, jnp.arange(plan.pairs, dtype=jnp.int32), group
+        )
+    if plan.mode != "budget":
+        none = jnp.zeros((plan.pairs,), bool)
+        return ScoringRoles(
+            pairs.active, none, jnp.zeros((plan.pairs,), jnp.int32), None
+        )
+    group, index, valid, shared = scorer.groups[plan.attribute]
+    in_budget = _in_budget(index, valid, plan.pairs)
+    # Conflicting pairs in the budget: only each site's leader counts.
+    leader = pairs.active & ~in_budget
+    leader = leader.at[jnp.where(valid & group.leader, index, plan.pairs)].set(
+        True, mode="drop"
+    )
+    # Conflicting pairs beyond the budget: count once per site.
+    beyond = shared & ~in_budget
+    leader = leader & ~(beyond & ~_first_at_site(plan, pairs, beyond))
+    slot = (
+        jnp.zeros((plan.pairs,), jnp.int32)
+        .at[jnp.where(valid, index, plan.pairs)]
+        .set(jnp.arange(index.shape[0], dtype=jnp.int32), mode="drop")
+    )
+    return ScoringRoles(leader, in_budget, slot, group)
+
+
+def persistence_log_probs(
+    plan: AttributePlan, rho: jax.Array, leaf: jax.Array, following: jax.Array
+) -> jax.Array:
+    """float32: the persistence default's log-probability of ``following``
+    (offsets) given the current ``leaf`` (offsets, same shape); ``-inf`` outside
+    the domain."""
+    inside = (following >= 0) & (following < plan.domain)
+    others = float(max(plan.domain - 1, 1))
+    persistent = jnp.where(
+        following == leaf, jnp.log(rho), jnp.log1p(-rho) - np.log(others)
+    )
+    if plan.domain == 1:
+        persistent = jnp.zeros_like(persistent)
+    return jnp.where(inside, persistent, -jnp.inf)
+
+
 def score_state(
     layout: Layout,
     scorer: Scorer,
@@ -546,46 +612,28 @@ def score_state(
         attribute_plans(layout), state_leaves, next_leaves, strict=True
     ):
         inside = (following >= 0) & (following < plan.domain)
-        rho = persistence[plan.attribute]
-        others = float(max(plan.domain - 1, 1))
-        persistent = jnp.where(
-            following == leaf, jnp.log(rho), jnp.log1p(-rho) - np.log(others)
+        persistent = persistence_log_probs(
+            plan, persistence[plan.attribute], leaf, following
         )
-        if plan.domain == 1:
-            persistent = jnp.zeros_like(persistent)
-        persistent = jnp.where(inside, persistent, -jnp.inf)
         if plan.mode == "none":
             total = total + jnp.sum(persistent)
             continue
         pairs = scorer.grouped[plan.attribute]
         observed = jnp.clip(following[pairs.site], 0, plan.domain - 1)
+        roles = scoring_roles(plan, scorer, pairs)
         if plan.mode == "group":
-            (group,) = scorer.groups[plan.attribute]
-            pooled = _group_log_prob(group, plan.domain, observed)
-            leader = group.leader
+            pooled = _group_log_prob(roles.group, plan.domain, observed)
         else:
             pooled = _single_log_prob(pairs, plan.domain, observed)
-            leader = pairs.active
             if plan.mode == "budget":
-                group, index, valid, shared = scorer.groups[plan.attribute]
-                exact = _group_log_prob(group, plan.domain, observed[index])
-                in_budget = _in_budget(index, valid, plan.pairs)
-                # Conflicting pairs in the budget: only each site's leader counts.
-                leader = leader & ~in_budget
-                leader = leader.at[
-                    jnp.where(valid & group.leader, index, plan.pairs)
-                ].set(True, mode="drop")
-                pooled = pooled.at[jnp.where(valid, index, plan.pairs)].set(
-                    exact, mode="drop"
-                )
-                # Conflicting pairs beyond the budget: count once per site.
-                beyond = shared & ~in_budget
-                leader = leader & ~(beyond & ~_first_at_site(plan, pairs, beyond))
+                _, index, _, _ = scorer.groups[plan.attribute]
+                exact = _group_log_prob(roles.group, plan.domain, observed[index])
+                pooled = jnp.where(roles.grouped, exact[roles.slot], pooled)
         # Each covered site's pooled value replaces its persistence term, so that
         # candidates which differ only in equally likely values get bit-identical
         # totals (ties stay ties, as in the whole-state pooling).
         pooled = jnp.where(inside[pairs.site], pooled, -jnp.inf)
-        site_terms = persistent.at[jnp.where(leader, pairs.site, plan.size)].set(
+        site_terms = persistent.at[jnp.where(roles.leader, pairs.site, plan.size)].set(
             pooled, mode="drop"
         )
         total = total + jnp.sum(site_terms)

@@ -12,7 +12,9 @@ use it as any :class:`~symworld.worldmodel.WorldModel`::
 ``sample``/``log_prob``/``rollout`` take one transition and are pure jnp, so
 ``jax.jit`` and ``jax.vmap`` (and :func:`symworld.worldmodel.batch_sample` etc.)
 apply directly. :meth:`LawModel.candidate_log_probs` scores many candidate next
-states of one transition while pooling the laws only once.
+states of one transition while running the laws only once, each candidate from the
+sites where it differs from the current state
+(:mod:`symworld.programs.candidate_scoring`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,13 @@ from symworld.programs.attribute_pooling import (
     score_state,
 )
 from symworld.programs.attributes import Schema
+from symworld.programs.candidate_scoring import (
+    DEFAULT_BUDGET,
+    SiteTable,
+    score_candidates,
+    score_whole,
+    site_table,
+)
 from symworld.programs.fitting import (
     FitResult,
     Priors,
@@ -238,23 +247,53 @@ class LawModel(WorldModel):
         )
 
     def candidate_log_probs(
-        self, state: PyTree, action: PyTree, candidates: jax.Array
+        self,
+        state: PyTree,
+        action: PyTree,
+        candidates: jax.Array,
+        *,
+        budget: int = DEFAULT_BUDGET,
     ) -> jax.Array:
         """float32 ``(M,)``: log-probabilities of ``M`` *encoded* candidate next
-        states ``(M, N)`` of one transition; the laws are pooled once."""
-        scorer = self._scorer(state, action)
-        current = leaf_offsets(self.layout, state)
-        offsets = self.schema.offsets
-        lows = [a.low for a in self.schema.attributes]
+        states ``(M, N)`` of one transition.
 
-        def one(candidate):
-            leaves = [
-                candidate[offsets[k] : offsets[k + 1]] - lows[k]
-                for k in range(len(lows))
-            ]
-            return score_state(self.layout, scorer, self.persistence, current, leaves)
+        The laws run once; each candidate is scored from its differences to the
+        current state (at most ``budget`` sites, see
+        :mod:`symworld.programs.candidate_scoring`), and a candidate with more
+        differences is scored exactly over every site by a ``lax.cond`` branch.
+        Under ``vmap`` that branch becomes a select and runs for every candidate;
+        batch with :meth:`site_table` and
+        :func:`~symworld.programs.candidate_scoring.score_candidates` instead.
+        """
+        table = self.site_table(state, action)
+        fast = score_candidates(
+            self.layout, table, self.persistence, candidates, budget
+        )
 
-        return jax.vmap(one)(candidates)
+        def one(item):
+            candidate, exact, log_prob = item
+            return jax.lax.cond(
+                exact,
+                lambda: log_prob,
+                lambda: score_whole(self.layout, table, self.persistence, candidate),
+            )
+
+        return jax.lax.map(one, (candidates, fast.exact, fast.log_prob))
+
+    def site_table(
+        self, state: PyTree, action: PyTree, reference: jax.Array | None = None
+    ) -> SiteTable:
+        """The per-transition :class:`~symworld.programs.candidate_scoring.
+        SiteTable` (the laws run once); ``reference`` is an encoded next state
+        int32 ``(N,)``, by default the current state."""
+        encoded = self.schema.encode(state)
+        return site_table(
+            self.layout,
+            self._scorer(state, action),
+            self.persistence,
+            encoded,
+            encoded if reference is None else reference,
+        )
 
     def _scorer(self, state: PyTree, action: PyTree) -> Scorer:
         return prepare_scorer(

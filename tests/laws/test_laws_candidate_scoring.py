@@ -1,0 +1,323 @@
+"""Scoring candidates by their differing sites (``candidate_scoring``) against the
+whole-state scorers: a schema with every pooling mode (conflicts in a budget, a
+group, a single law, no law) and real Crafter-OO transitions with distractors of
+object birth/death, moves and map-tile changes."""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from symworld.programs import (
+    Law,
+    LawModel,
+    Probability,
+    Schema,
+    categorical,
+    point,
+)
+from symworld.programs import attribute_pooling as ap
+from symworld.programs import candidate_scoring as cs
+
+TILES = 70  # 70 pairs x 2 entries > GROUP_ENTRIES: the "budget" mode
+
+
+class Drift(Law):
+    name = "drift"
+    writes = ("tiles",)
+    parameters = (Probability("up", init=0.2),)
+
+    def precondition(self, state, action):
+        return action != 2
+
+    def effect(self, state, action):
+        up = jnp.minimum(state["tiles"] + 1, 5)
+        chance = self.param("up")
+        return {"tiles": categorical([state["tiles"], up], [1 - chance, chance])}
+
+
+class Paint(Law):
+    name = "paint"
+    writes = ("tiles", "lamps")
+
+    def precondition(self, state, action):
+        return action == 0
+
+    def effect(self, state, action):
+        return {
+            "tiles": categorical([2, 4], [0.5, 0.5], sites=jnp.asarray([1, 3, 3])),
+            "lamps": point(1, sites=jnp.asarray([0])),
+        }
+
+
+class Flicker(Law):
+    name = "flicker"
+    writes = ("lamps", "clock")
+
+    def precondition(self, state, action):
+        return jnp.bool_(True)
+
+    def effect(self, state, action):
+        return {
+            "lamps": categorical([0, 1], [0.3, 0.7], sites=jnp.asarray([0, 2])),
+            "clock": point(state["clock"] + 1),
+        }
+
+
+def _state(tiles=None):
+    tiles = jnp.arange(TILES, dtype=jnp.int32) % 6 if tiles is None else tiles
+    return {
+        "tiles": tiles,
+        "lamps": jnp.asarray([0, 1, 0], jnp.int32),
+        "clock": jnp.int32(3),
+        "stone": jnp.asarray([2, 2], jnp.int32),
+    }
+
+
+@pytest.fixture(scope="module")
+def grid():
+    domains = {"tiles": (0, 5), "lamps": (0, 1), "clock": (0, 9), "stone": (0, 3)}
+    schema = Schema.from_state("test/Tiles-v0", _state(), domains)
+    built = LawModel.build([Drift(), Paint(), Flicker()], schema)
+    modes = {
+        schema.attributes[p.attribute].name: p.mode
+        for p in ap.attribute_plans(built.layout)
+    }
+    assert modes == {
+        "tiles": "budget",
+        "lamps": "group",
+        "clock": "single",
+        "stone": "none",
+    }
+    model = LawModel.from_values(
+        built.layout,
+        {
+            "weights": [1.5, 0.7, 2.5],
+            "persistence": [0.9, 0.8, 0.95, 0.99],
+            "drift/up": 0.3,
+        },
+    )
+    whole = jax.jit(
+        jax.vmap(
+            lambda state, a, c: model.site_log_probs(state, a, schema.decode(c)).sum(),
+            in_axes=(None, None, 0),
+        )
+    )
+    fast = jax.jit(
+        lambda state, a, c, budget: cs.score_candidates(
+            model.layout, model.site_table(state, a), model.persistence, c, budget
+        ),
+        static_argnums=3,
+    )
+    return model, schema, whole, fast
+
+
+@pytest.fixture(scope="module")
+def method(grid):
+    """``LawModel.candidate_log_probs`` compiled, by budget."""
+    model = grid[0]
+    return jax.jit(
+        lambda state, a, c, budget: model.candidate_log_probs(
+            state, a, c, budget=budget
+        ),
+        static_argnums=3,
+    )
+
+
+def _edited(rng, schema, encoded, count):
+    """Copies of ``encoded`` with ``count`` random sites set to random values of
+    their domains (a value may repeat the old one)."""
+    low, size = schema.site_low(), schema.site_domain_size()
+    out = encoded.copy()
+    sites = rng.choice(encoded.shape[0], size=count, replace=False)
+    out[sites] = low[sites] + rng.integers(0, size[sites])
+    return out
+
+
+def test_laws_candidate_scores_equal_whole_state_pooling(grid, method):
+    model, schema, whole, fast = grid
+    rng = np.random.default_rng(0)
+    state = _state()
+    encoded = np.asarray(schema.encode(state))
+    attribute_log_prob = jax.jit(lambda s, a, n: model.log_prob(s, a, n))
+    for action in (0, 1, 2):
+        candidates = np.stack(
+            [_edited(rng, schema, encoded, c % 12) for c in range(24)]
+        ).astype(np.int32)
+        # Conflict sites (1 and 3: drift and paint) and the group's lamps change.
+        candidates[5, [1, 3, TILES]] = [2, 4, 1]
+        candidates[6, [1, 3, TILES + 2]] = [5, 0, 1]
+        scores = fast(state, jnp.int32(action), jnp.asarray(candidates), 64)
+        assert bool(np.all(np.asarray(scores.exact)))
+        np.testing.assert_array_equal(
+            np.asarray(scores.differing), np.sum(candidates != encoded, axis=1)
+        )
+        expected = np.asarray(whole(state, jnp.int32(action), candidates))
+        np.testing.assert_allclose(np.asarray(scores.log_prob), expected, rtol=1e-5)
+        # The same through LawModel.candidate_log_probs and the whole-state
+        # attribute scorer of LawModel.log_prob.
+        through = np.asarray(method(state, jnp.int32(action), candidates, 64))
+        np.testing.assert_allclose(through, expected, rtol=1e-5)
+        log_prob = attribute_log_prob(
+            state, jnp.int32(action), schema.decode(candidates[5])
+        )
+        np.testing.assert_allclose(float(log_prob), expected[5], rtol=1e-5)
+
+
+def test_laws_candidates_beyond_the_budget_are_flagged_then_scored_exactly(
+    grid, method
+):
+    model, schema, whole, fast = grid
+    rng = np.random.default_rng(1)
+    state = _state()
+    encoded = np.asarray(schema.encode(state))
+    candidates = np.stack(
+        [encoded, _edited(rng, schema, encoded, 3), _edited(rng, schema, encoded, 20)]
+    ).astype(np.int32)
+    differing = np.sum(candidates != encoded, axis=1)
+    assert differing[1] <= 4 < differing[2]
+    scores = fast(state, jnp.int32(0), jnp.asarray(candidates), 4)
+    np.testing.assert_array_equal(np.asarray(scores.exact), differing <= 4)
+    assert np.isnan(np.asarray(scores.log_prob)[2])
+    expected = np.asarray(whole(state, jnp.int32(0), candidates))
+    np.testing.assert_allclose(np.asarray(scores.log_prob)[:2], expected[:2], rtol=1e-5)
+    exact = method(state, jnp.int32(0), jnp.asarray(candidates), 4)
+    np.testing.assert_allclose(np.asarray(exact), expected, rtol=1e-5)
+
+
+def test_laws_candidate_scores_from_another_reference_and_impossible_values(grid):
+    model, schema, whole, _ = grid
+    rng = np.random.default_rng(2)
+    state = _state()
+    encoded = np.asarray(schema.encode(state))
+    # An impossible reference (a value outside the domain) still scores the
+    # candidates that differ from it there.
+    reference = encoded.copy()
+    reference[7] = 9
+    table = jax.jit(lambda s, a, r: model.site_table(s, a, r))(
+        state, jnp.int32(1), jnp.asarray(reference)
+    )
+    assert int(table.reference_impossible) == 1
+    candidates = np.stack(
+        [_edited(rng, schema, encoded, 5), reference, _edited(rng, schema, encoded, 2)]
+    ).astype(np.int32)
+    scores = jax.jit(
+        lambda t, c: cs.score_candidates(model.layout, t, model.persistence, c)
+    )(table, jnp.asarray(candidates))
+    expected = np.asarray(whole(state, jnp.int32(1), candidates))
+    assert expected[1] == -np.inf and np.asarray(scores.log_prob)[1] == -np.inf
+    np.testing.assert_allclose(np.asarray(scores.log_prob), expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("count", [0, 1, 31, 32, 33, 64, 65, 500])
+def test_laws_differences_list_the_differing_sites_in_order(count):
+    rng = np.random.default_rng(count)
+    num_sites = 1000
+    reference = rng.integers(0, 5, size=num_sites).astype(np.int32)
+    candidates = np.repeat(reference[None], 3, axis=0)
+    sites = np.sort(rng.choice(num_sites, size=count, replace=False))
+    if count >= 3:  # word edges and the last site
+        sites = np.unique(np.concatenate([sites[: count - 3], [31, 32, num_sites - 1]]))
+    candidates[1, sites] += 1
+    candidates[2, :] += 1
+    edits = jax.jit(cs.differences, static_argnums=2)(
+        jnp.asarray(reference), jnp.asarray(candidates), 64
+    )
+    listed = min(len(sites), 64)
+    assert np.asarray(edits.count).tolist() == [0, len(sites), num_sites]
+    np.testing.assert_array_equal(np.asarray(edits.site)[1, :listed], sites[:listed])
+    np.testing.assert_array_equal(
+        np.asarray(edits.value)[1, :listed], candidates[1, sites[:listed]]
+    )
+    assert np.asarray(edits.valid)[1].sum() == listed
+    assert not np.asarray(edits.valid)[0].any()
+    np.testing.assert_array_equal(np.asarray(edits.site)[2], np.arange(64))
+
+
+@pytest.mark.slow
+def test_laws_candidate_scores_on_crafter_transitions():
+    from symworld.envs.crafter_oo import CrafterOO
+    from symworld.evaluation.candidates import distractors
+    from symworld.evaluation.mutators import default_mutators
+    from symworld.laws import crafter_oo as crafter_laws
+    from symworld.programs.data import random_transitions
+    from symworld.programs.fitting import initial_values
+
+    env = CrafterOO()
+    schema = crafter_laws.schema(env)
+    batch = random_transitions(env, 40, seed=3)
+    built = LawModel.build(crafter_laws.library(), schema)
+    values = initial_values(built.layout)
+    rng = np.random.default_rng(0)
+    values["weights"] = rng.uniform(0.1, 4.0, size=len(values["weights"]))
+    values["persistence"] = rng.uniform(0.9, 0.9999, size=len(schema.attributes))
+    model = LawModel.from_values(built.layout, values)
+
+    width = 12
+    offsets = schema.offsets
+    lows = [a.low for a in schema.attributes]
+
+    @eqx.filter_jit
+    def scores(model, key, state, action, distractors):
+        """The sample first; fast scores, whole-state scores, and the fallback's
+        scores (budget 8) of the candidates; all from one law run."""
+        sample = schema.encode(model.sample(key, state, action))
+        candidates = jnp.concatenate([sample[None], distractors])
+        table = model.site_table(state, action)
+        fast = cs.score_candidates(model.layout, table, model.persistence, candidates)
+        small = cs.score_candidates(
+            model.layout, table, model.persistence, candidates, 8
+        )
+        fallback = jax.vmap(
+            lambda c, ok, x: jnp.where(
+                ok, x, cs.score_whole(model.layout, table, model.persistence, c)
+            )
+        )(candidates, small.exact, small.log_prob)
+        scorer = model._scorer(state, action)
+        current = ap.leaf_offsets(model.layout, state)
+
+        def one(c):
+            leaves = [
+                c[offsets[k] : offsets[k + 1]] - lows[k] for k in range(len(lows))
+            ]
+            return ap.score_state(
+                model.layout, scorer, model.persistence, current, leaves
+            )
+
+        return fast, small.exact, fallback, jax.vmap(one)(candidates)
+
+    encode = jax.jit(jax.vmap(schema.encode))
+    previous_all = np.asarray(encode(batch.states))
+    truth_all = np.asarray(encode(batch.next_states))
+    sources_seen = set()
+    for t in range(0, 40, 8):
+        state = jax.tree_util.tree_map(lambda x, t=t: x[t], batch.states)
+        action = jnp.int32(batch.actions[t])
+        made = distractors(
+            rng, schema, default_mutators(), previous_all[t], int(action), truth_all[t]
+        )
+        sources_seen |= {name for name, _ in made}
+        rows = [truth_all[t], previous_all[t], *(c for _, c in made)]
+        rows = np.stack(rows + [rows[0]] * (width - 1 - len(rows))).astype(np.int32)
+        fast, small_exact, fallback, expected = scores(
+            model, jax.random.key(t), state, action, jnp.asarray(rows)
+        )
+        exact = np.asarray(fast.exact)
+        assert exact[1:].all()
+        np.testing.assert_allclose(
+            np.asarray(fast.log_prob)[exact],
+            np.asarray(expected)[exact],
+            rtol=2e-6,
+            atol=1e-3,
+        )
+        # With a budget of 8 differing sites most candidates are rescored over
+        # every site of the table (the exact fallback).
+        assert not np.asarray(small_exact).all()
+        np.testing.assert_allclose(
+            np.asarray(fallback), np.asarray(expected), rtol=2e-6, atol=1e-3
+        )
+    # Births and deaths, moves and map-tile changes were among the candidates.
+    assert {"spawn_despawn", "entity_position", "map_tile"} <= sources_seen
