@@ -47,6 +47,7 @@ CONFLICT_BUDGET = 16  # conflicting pairs pooled exactly per large attribute
 DENSE_PERSISTENCE = 64  # attributes up to this size draw persistence per site
 PERSISTENCE_CHANGES = 32  # changes per step the geometric draw can place
 ACTIVE_CHUNK = 64  # active pairs of a "budget" attribute drawn per loop turn
+FIRST_CONFLICTS = 4  # shared pairs pooled without entering the budget's loop
 
 
 @dataclasses.dataclass(frozen=True)
@@ -360,12 +361,20 @@ def _pool_group(pairs: AttributePairs, domain: int) -> _Group:
     )
 
 
-def _group_draw(group: _Group, domain: int, key: jax.Array) -> jax.Array:
-    """One exact draw per pair's site (pairs of one site agree)."""
+def _group_draw(
+    group: _Group, domain: int, key: jax.Array, noise_pairs: int | None = None
+) -> jax.Array:
+    """One exact draw per pair's site (pairs of one site agree).
+
+    The noise is drawn for ``noise_pairs`` pairs (default: the group's) and the
+    first rows used, so a group of the first ``G`` pairs of a larger budget draws
+    what the larger group draws on those pairs' sites."""
     key_cells, key_rest, key_uniform = jax.random.split(key, 3)
     count = group.leader.shape[0]
     size = group.score.shape[0]
-    gumbel = jax.random.gumbel(key_cells, (size,))
+    noise_pairs = count if noise_pairs is None else noise_pairs
+    width = size // count
+    gumbel = jax.random.gumbel(key_cells, (noise_pairs * width,))[:size]
     perturbed = jnp.where(
         group.pair_entry_site, (group.score + gumbel)[None, :], -jnp.inf
     )
@@ -374,8 +383,8 @@ def _group_draw(group: _Group, domain: int, key: jax.Array) -> jax.Array:
     # The rest option's Gumbel and uniform come from the site's leader pair.
     pair_pair = group.pairs.site[:, None] == group.pairs.site[None, :]
     leader_of = jnp.argmax(pair_pair & group.leader[None, :], axis=1)
-    rest_gumbel = jax.random.gumbel(key_rest, (count,))[leader_of]
-    u = jax.random.uniform(key_uniform, (count,))[leader_of]
+    rest_gumbel = jax.random.gumbel(key_rest, (noise_pairs,))[leader_of]
+    u = jax.random.uniform(key_uniform, (noise_pairs,))[leader_of]
     remaining = domain - group.union
     rest_total = jnp.where(
         remaining > 0,
@@ -556,11 +565,30 @@ def _draw_budget_chunked(
         draw,
         (jnp.int32(0), out, jnp.zeros((budget,), jnp.int32), jnp.int32(0)),
     )
-    valid = jnp.arange(budget) < shared_count
-    group = _pool_group(_gather_blocks(blocks, width, shared_index, valid), plan.domain)
-    drawn = _group_draw(group, plan.domain, key_group)
-    target = jnp.where(valid, group.pairs.site, plan.size)
-    return out.at[target].set(drawn, mode="drop")
+
+    def pooled(count: int) -> jax.Array:
+        """``out`` with the sites of the first ``count`` shared pairs pooled."""
+        valid = jnp.arange(count) < shared_count
+        pairs = _gather_blocks(blocks, width, shared_index[:count], valid)
+        drawn = _group_draw(
+            _pool_group(pairs, plan.domain), plan.domain, key_group, budget
+        )
+        target = jnp.where(valid, pairs.site, plan.size)
+        return out.at[target].set(drawn, mode="drop")
+
+    # Pooling costs (pairs x support)^2, so the first FIRST_CONFLICTS shared
+    # pairs are pooled always and the whole budget only in a loop that runs once
+    # when (under vmap: for any member of the batch) there are more.
+    small = min(FIRST_CONFLICTS, budget)
+    first = pooled(small)
+    if small == budget:
+        return first
+    _, out = jax.lax.while_loop(
+        lambda carry: carry[0],
+        lambda carry: (jnp.bool_(False), pooled(budget)),
+        (shared_count > small, first),
+    )
+    return out
 
 
 # -- public entry points -------------------------------------------------------------
