@@ -566,10 +566,11 @@ def _draw_budget_chunked(
         (jnp.int32(0), out, jnp.zeros((budget,), jnp.int32), jnp.int32(0)),
     )
 
-    def pooled(count: int) -> jax.Array:
+    def pooled(count: int, gate: jax.Array) -> jax.Array:
         """``out`` with the sites of the first ``count`` shared pairs pooled."""
-        valid = jnp.arange(count) < shared_count
-        pairs = _gather_blocks(blocks, width, shared_index[:count], valid)
+        valid = (jnp.arange(count) < shared_count) & gate
+        index = jnp.where(gate, shared_index[:count], 0)
+        pairs = _gather_blocks(blocks, width, index, valid)
         drawn = _group_draw(
             _pool_group(pairs, plan.domain), plan.domain, key_group, budget
         )
@@ -579,13 +580,15 @@ def _draw_budget_chunked(
     # Pooling costs (pairs x support)^2, so the first FIRST_CONFLICTS shared
     # pairs are pooled always and the whole budget only in a loop that runs once
     # when (under vmap: for any member of the batch) there are more.
+    # Everything in the loop body depends on its flag, so that XLA cannot hoist
+    # it out of the loop as loop-invariant code (it would then run every step).
     small = min(FIRST_CONFLICTS, budget)
-    first = pooled(small)
+    first = pooled(small, jnp.bool_(True))
     if small == budget:
         return first
     _, out = jax.lax.while_loop(
         lambda carry: carry[0],
-        lambda carry: (jnp.bool_(False), pooled(budget)),
+        lambda carry: (jnp.bool_(False), pooled(budget, carry[0])),
         (shared_count > small, first),
     )
     return out
