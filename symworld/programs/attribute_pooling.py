@@ -24,8 +24,16 @@ distribution, per attribute, from the pairs that can write it:
   changes of an attribute per step (a site that turns out covered is then
   overwritten by its pooled draw, as independence allows).
 
+Sampling a ``"budget"`` attribute visits only its *active* pairs
+(:func:`_draw_budget_chunked`): a running count over the ``P`` pairs ranks them,
+``ACTIVE_CHUNK`` of them are read per ``while_loop`` turn from the laws' blocks in
+place (one turn unless more apply), and conflicts are pooled over the first
+``FIRST_CONFLICTS`` shared pairs, the rest of the budget only in a loop entered
+when a site has more. It draws, key for key, what the dense path over every pair
+(``sample_state(chunk=None)``) draws; scoring keeps the dense path.
+
 Nothing touches the encoded state vector: the state's leaves are read and written
-in place, so a step costs the laws plus a few operations per pair.
+in place, so a step costs the laws plus a few operations per active pair.
 """
 
 from __future__ import annotations
