@@ -30,7 +30,9 @@ Sampling a ``"budget"`` attribute visits only its *active* pairs
 place (one turn unless more apply), and conflicts are pooled over the first
 ``FIRST_CONFLICTS`` shared pairs, the rest of the budget only in a loop entered
 when a site has more. It draws, key for key, what the dense path over every pair
-(``sample_state(chunk=None)``) draws; scoring keeps the dense path.
+(``sample_state(chunk=None)``) draws (beyond the conflict budget, where both are
+approximate, which of two writes to a site wins may differ); scoring keeps the
+dense path.
 
 Nothing touches the encoded state vector: the state's leaves are read and written
 in place, so a step costs the laws plus a few operations per active pair.
