@@ -30,7 +30,7 @@ Sampling a ``"budget"`` attribute visits only its *active* pairs
 place (one turn unless more apply), and conflicts are pooled over the first
 ``FIRST_CONFLICTS`` shared pairs, the rest of the budget only in a loop entered
 when a site has more. It draws, key for key, what the dense path over every pair
-(``sample_state(chunk=None)``) draws (beyond the conflict budget, where both are
+(``sample_state(dense=True)``) draws (beyond the conflict budget, where both are
 approximate, which of two writes to a site wins may differ); scoring keeps the
 dense path.
 
@@ -518,19 +518,37 @@ def _active_chunk(
     return jnp.clip(position, 0, ends.shape[0] - 1), rank < total
 
 
+def _chunk_uniforms(key: jax.Array, number: jax.Array, chunk: int) -> jax.Array:
+    """float32 ``(chunk,)``: the uniforms of the active pairs ranked
+    ``number * chunk`` onward (one per pair, whichever path draws them)."""
+    return jax.random.uniform(jax.random.fold_in(key, number), (chunk,))
+
+
+def _rank_uniforms(key: jax.Array, active: jax.Array, chunk: int) -> jax.Array:
+    """float32 ``(P,)``: :func:`_chunk_uniforms` laid out by each active pair's
+    rank, for the dense path."""
+    turns = -(-active.shape[0] // chunk)
+    table = jax.vmap(lambda number: _chunk_uniforms(key, number, chunk))(
+        jnp.arange(turns)
+    )
+    rank = jnp.cumsum(active.astype(jnp.int32)) - 1
+    return table.reshape(-1)[jnp.clip(rank, 0, None)]
+
+
 def _draw_budget_chunked(
     plan: AttributePlan,
     blocks: list[BlockPairs],
     out: jax.Array,
-    u: jax.Array,
+    key_pool: jax.Array,
     key_group: jax.Array,
     chunk: int,
 ) -> jax.Array:
     """The draw of a ``"budget"`` attribute visiting only its active pairs,
     ``chunk`` at a time (one loop turn unless more than ``chunk`` pairs apply).
 
-    Equal, draw for draw, to the dense path of :func:`sample_state` (same uniforms
-    ``u`` per pair, same conflict budget in the same pair order, same group key):
+    Equal, draw for draw, to the dense path of :func:`sample_state` (the same
+    uniform per active pair, :func:`_chunk_uniforms`, drawn for the active pairs
+    only; the same conflict budget in the same pair order; the same group key):
     a first pass counts active pairs per site, a second draws each active pair
     alone and writes it, collecting the first ``CONFLICT_BUDGET`` pairs on shared
     sites; those are then pooled exactly and their sites overwritten. The cost is
@@ -561,7 +579,8 @@ def _draw_budget_chunked(
         number, out, shared_index, shared_count = carry
         index, valid = _active_chunk(ends, total, chunk, number)
         pairs = _gather_blocks(blocks, width, index, valid)
-        value = _single_draw(pairs, plan.domain, u[index])
+        u = _chunk_uniforms(key_pool, number, chunk)
+        value = _single_draw(pairs, plan.domain, u)
         out = out.at[jnp.where(valid, pairs.site, plan.size)].set(value, mode="drop")
         shared = valid & (counts[pairs.site] > 1)
         rank = shared_count + jnp.cumsum(shared.astype(jnp.int32)) - 1
@@ -626,13 +645,14 @@ def sample_state(
     persistence: jax.Array,
     epsilon: float,
     key: jax.Array,
-    chunk: int | None = ACTIVE_CHUNK,
+    chunk: int = ACTIVE_CHUNK,
+    dense: bool = False,
 ) -> PyTree:
     """Draw a next state (same pytree as ``state``) from the pooled model.
 
     ``"budget"`` attributes visit only their active pairs, ``chunk`` per loop turn
-    (:func:`_draw_budget_chunked`); ``chunk=None`` runs the dense reference path
-    over every pair instead, which draws exactly the same state for the same key.
+    (:func:`_draw_budget_chunked`); ``dense=True`` runs the reference path over
+    every pair instead, which draws the same state for the same key and chunk.
     """
     blocks = evaluate_blocks(layout, state, action, weights, log_components, epsilon)
     schema = layout.schema
@@ -648,9 +668,8 @@ def sample_state(
             plan.size, plan.domain, leaf, persistence[plan.attribute], key_persist
         )
         own = [blocks[b] for b in plan.blocks]
-        if plan.mode == "budget" and chunk is not None:
-            u = jax.random.uniform(key_pool, (plan.pairs,))
-            out = _draw_budget_chunked(plan, own, out, u, key_group, chunk)
+        if plan.mode == "budget" and not dense:
+            out = _draw_budget_chunked(plan, own, out, key_pool, key_group, chunk)
         elif plan.mode != "none":
             pairs = _as_attribute_pairs(own, plan.support)
             if plan.mode == "group":
@@ -658,7 +677,11 @@ def sample_state(
                 value = _group_draw(group, plan.domain, key_group)
                 write = group.leader
             else:
-                u = jax.random.uniform(key_pool, (plan.pairs,))
+                if plan.mode == "budget":
+                    turn = min(chunk, plan.pairs)
+                    u = _rank_uniforms(key_pool, pairs.active, turn)
+                else:
+                    u = jax.random.uniform(key_pool, (plan.pairs,))
                 value = _single_draw(pairs, plan.domain, u)
                 write = pairs.active
                 if plan.mode == "budget":

@@ -171,12 +171,12 @@ def test_laws_no_conflict_overflow_on_the_test_schema(model):
 
 @pytest.mark.parametrize("chunk", [ap.ACTIVE_CHUNK, 4])
 def test_laws_active_pair_sampling_draws_what_the_dense_path_draws(model, chunk):
-    """Visiting only the active pairs of a budget attribute (one loop turn, or ten
+    """Visiting only the active pairs of a budget attribute (one loop turn, or twelve
     turns of 4 pairs) draws, key for key, the state the dense path over every pair
     draws; the states also vary, so the comparison is not between constants."""
     layout = model.layout
 
-    def draw(key, state, action, chunk):
+    def draw(key, state, action, dense):
         return ap.sample_state(
             layout,
             state,
@@ -187,6 +187,7 @@ def test_laws_active_pair_sampling_draws_what_the_dense_path_draws(model, chunk)
             model.epsilon,
             key,
             chunk=chunk,
+            dense=dense,
         )
 
     rng = np.random.default_rng(1)
@@ -196,7 +197,7 @@ def test_laws_active_pair_sampling_draws_what_the_dense_path_draws(model, chunk)
     )
     actions = jnp.asarray(np.arange(64) % 2, jnp.int32)
     both = jax.jit(
-        jax.vmap(lambda k, s, a: (draw(k, s, a, chunk), draw(k, s, a, None)))
+        jax.vmap(lambda k, s, a: (draw(k, s, a, False), draw(k, s, a, True)))
     )
     for repeat in range(4):
         keys = jax.random.split(jax.random.key(5 + repeat), 64)
