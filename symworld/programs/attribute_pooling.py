@@ -24,8 +24,18 @@ distribution, per attribute, from the pairs that can write it:
   changes of an attribute per step (a site that turns out covered is then
   overwritten by its pooled draw, as independence allows).
 
+Sampling a ``"budget"`` attribute visits only its *active* pairs
+(:func:`_draw_budget_chunked`): a running count over the ``P`` pairs ranks them,
+``ACTIVE_CHUNK`` of them are read per ``while_loop`` turn from the laws' blocks in
+place (one turn unless more apply), and conflicts are pooled over the first
+``FIRST_CONFLICTS`` shared pairs, the rest of the budget only in a loop entered
+when a site has more. It draws, key for key, what the dense path over every pair
+(``sample_state(dense=True)``) draws (beyond the conflict budget, where both are
+approximate, which of two writes to a site wins may differ); scoring keeps the
+dense path.
+
 Nothing touches the encoded state vector: the state's leaves are read and written
-in place, so a step costs the laws plus a few operations per pair.
+in place, so a step costs the laws plus a few operations per active pair.
 """
 
 from __future__ import annotations
@@ -46,6 +56,8 @@ GROUP_ENTRIES = 128  # an attribute with at most this many entries is pooled who
 CONFLICT_BUDGET = 16  # conflicting pairs pooled exactly per large attribute
 DENSE_PERSISTENCE = 64  # attributes up to this size draw persistence per site
 PERSISTENCE_CHANGES = 32  # changes per step the geometric draw can place
+ACTIVE_CHUNK = 64  # active pairs of a "budget" attribute drawn per loop turn
+FIRST_CONFLICTS = 4  # shared pairs pooled without entering the budget's loop
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,25 +134,41 @@ class AttributePairs(NamedTuple):
     reliable: jax.Array
 
 
-def evaluate_attributes(
+class BlockPairs(NamedTuple):
+    """One law's pairs on one attribute, as the law wrote them (``M`` pairs,
+    ``S_b`` entries of the block's own support; nothing padded or exponentiated).
+
+    - ``active`` bool ``(M,)``; ``site`` int32 ``(M,)`` local site (in range);
+      ``values`` int32 ``(M, S_b)`` offsets from the domain's low end;
+      ``log_q`` float32 ``(M, S_b)`` entry log-probabilities; ``reliable``
+      float32 scalar, the law's ``r``.
+    """
+
+    active: jax.Array
+    site: jax.Array
+    values: jax.Array
+    log_q: jax.Array
+    reliable: jax.Array
+
+
+def evaluate_blocks(
     layout: Layout,
     state: PyTree,
     action: jax.Array,
     weights: jax.Array,
     log_components: jax.Array,
     epsilon: float,
-) -> dict[int, AttributePairs]:
-    """Run every law once on one transition and group its pairs by attribute."""
-    plans = attribute_plans(layout)
+) -> list[BlockPairs]:
+    """Run every law once on one transition: one :class:`BlockPairs` per layout
+    block, in block order."""
     schema = layout.schema
     r_law = reliability(weights, epsilon)
-    raw: dict[int, tuple] = {}
-    position = 0
+    out = []
     for law_index, law in enumerate(layout.laws):
         applies = jnp.asarray(law.precondition(state, action)).astype(bool)
         effect = law.effect(state, action)
         for attribute_name, distribution in effect.items():
-            block = layout.blocks[position]
+            block = layout.blocks[len(out)]
             values, offset, site, where = normalise(
                 law, schema, attribute_name, distribution
             )
@@ -155,32 +183,78 @@ def evaluate_attributes(
                 offset = offset + learned
             active = applies & where & (site >= 0) & (site < attribute.size)
             values = jnp.clip(values, attribute.low, attribute.high) - attribute.low
-            raw[position] = (
-                active,
-                jnp.clip(site, 0, attribute.size - 1).astype(jnp.int32),
-                values.astype(jnp.int32),
-                jnp.exp(offset.astype(jnp.float32)),
-                jnp.broadcast_to(r_law[law_index], active.shape),
+            out.append(
+                BlockPairs(
+                    active,
+                    jnp.clip(site, 0, attribute.size - 1).astype(jnp.int32),
+                    values.astype(jnp.int32),
+                    offset.astype(jnp.float32),
+                    r_law[law_index],
+                )
             )
-            position += 1
-    out = {}
-    for plan in plans:
-        if plan.mode == "none":
-            continue
-        parts = [raw[b] for b in plan.blocks]
-        width = plan.support
-
-        def pad(x, fill, width=width):
-            return jnp.pad(x, ((0, 0), (0, width - x.shape[1])), constant_values=fill)
-
-        out[plan.attribute] = AttributePairs(
-            jnp.concatenate([p[0] for p in parts]),
-            jnp.concatenate([p[1] for p in parts]),
-            jnp.concatenate([pad(p[2], 0) for p in parts]),
-            jnp.concatenate([pad(p[3], 0.0) for p in parts]),
-            jnp.concatenate([p[4] for p in parts]),
-        )
     return out
+
+
+def _pad(x: jax.Array, width: int, fill: Any) -> jax.Array:
+    return jnp.pad(x, ((0, 0), (0, width - x.shape[1])), constant_values=fill)
+
+
+def _as_attribute_pairs(blocks: list[BlockPairs], width: int) -> AttributePairs:
+    """The blocks of one attribute concatenated, supports padded to ``width``."""
+    return AttributePairs(
+        jnp.concatenate([b.active for b in blocks]),
+        jnp.concatenate([b.site for b in blocks]),
+        jnp.concatenate([_pad(b.values, width, 0) for b in blocks]),
+        jnp.concatenate([_pad(jnp.exp(b.log_q), width, 0.0) for b in blocks]),
+        jnp.concatenate([jnp.broadcast_to(b.reliable, b.active.shape) for b in blocks]),
+    )
+
+
+def evaluate_attributes(
+    layout: Layout,
+    state: PyTree,
+    action: jax.Array,
+    weights: jax.Array,
+    log_components: jax.Array,
+    epsilon: float,
+) -> dict[int, AttributePairs]:
+    """Run every law once on one transition and group its pairs by attribute."""
+    blocks = evaluate_blocks(layout, state, action, weights, log_components, epsilon)
+    return {
+        plan.attribute: _as_attribute_pairs(
+            [blocks[b] for b in plan.blocks], plan.support
+        )
+        for plan in attribute_plans(layout)
+        if plan.mode != "none"
+    }
+
+
+def _read_blocks(blocks: list[BlockPairs], index: jax.Array, read) -> jax.Array:
+    """``read(block, local)`` at attribute-wide pair positions ``index`` (``(K,)``),
+    each position read from the block that holds it, without concatenating."""
+    starts = np.cumsum([0] + [b.active.shape[0] for b in blocks])
+    result = None
+    for start, end, block in zip(starts[:-1], starts[1:], blocks, strict=True):
+        inside = (index >= start) & (index < end)
+        value = read(block, jnp.clip(index - start, 0, end - start - 1))
+        inside = jnp.reshape(inside, inside.shape + (1,) * (value.ndim - 1))
+        result = value if result is None else jnp.where(inside, value, result)
+    return result
+
+
+def _gather_blocks(
+    blocks: list[BlockPairs], width: int, index: jax.Array, valid: jax.Array
+) -> AttributePairs:
+    """The pairs at attribute-wide positions ``index`` (``(K,)``), ``active``
+    masked by ``valid``: equal to ``_gather(_as_attribute_pairs(blocks, width),
+    index, valid)`` at the cost of ``K`` pairs instead of all of them."""
+    return AttributePairs(
+        _read_blocks(blocks, index, lambda b, i: b.active[i]) & valid,
+        _read_blocks(blocks, index, lambda b, i: b.site[i]),
+        _read_blocks(blocks, index, lambda b, i: _pad(b.values[i], width, 0)),
+        _read_blocks(blocks, index, lambda b, i: _pad(jnp.exp(b.log_q[i]), width, 0.0)),
+        _read_blocks(blocks, index, lambda b, i: jnp.broadcast_to(b.reliable, i.shape)),
+    )
 
 
 # -- one pair alone ------------------------------------------------------------------
@@ -297,12 +371,20 @@ def _pool_group(pairs: AttributePairs, domain: int) -> _Group:
     )
 
 
-def _group_draw(group: _Group, domain: int, key: jax.Array) -> jax.Array:
-    """One exact draw per pair's site (pairs of one site agree)."""
+def _group_draw(
+    group: _Group, domain: int, key: jax.Array, noise_pairs: int | None = None
+) -> jax.Array:
+    """One exact draw per pair's site (pairs of one site agree).
+
+    The noise is drawn for ``noise_pairs`` pairs (default: the group's) and the
+    first rows used, so a group of the first ``G`` pairs of a larger budget draws
+    what the larger group draws on those pairs' sites."""
     key_cells, key_rest, key_uniform = jax.random.split(key, 3)
     count = group.leader.shape[0]
     size = group.score.shape[0]
-    gumbel = jax.random.gumbel(key_cells, (size,))
+    noise_pairs = count if noise_pairs is None else noise_pairs
+    width = size // count
+    gumbel = jax.random.gumbel(key_cells, (noise_pairs * width,))[:size]
     perturbed = jnp.where(
         group.pair_entry_site, (group.score + gumbel)[None, :], -jnp.inf
     )
@@ -311,8 +393,8 @@ def _group_draw(group: _Group, domain: int, key: jax.Array) -> jax.Array:
     # The rest option's Gumbel and uniform come from the site's leader pair.
     pair_pair = group.pairs.site[:, None] == group.pairs.site[None, :]
     leader_of = jnp.argmax(pair_pair & group.leader[None, :], axis=1)
-    rest_gumbel = jax.random.gumbel(key_rest, (count,))[leader_of]
-    u = jax.random.uniform(key_uniform, (count,))[leader_of]
+    rest_gumbel = jax.random.gumbel(key_rest, (noise_pairs,))[leader_of]
+    u = jax.random.uniform(key_uniform, (noise_pairs,))[leader_of]
     remaining = domain - group.union
     rest_total = jnp.where(
         remaining > 0,
@@ -425,6 +507,122 @@ def _persist(
     return leaf.at[index].set(changed, mode="drop")
 
 
+# -- large attributes: only the active pairs ----------------------------------------
+def _active_chunk(
+    ends: jax.Array, total: jax.Array, chunk: int, number: jax.Array
+) -> tuple[jax.Array, jax.Array]:
+    """Positions ``(chunk,)`` of the active pairs ranked ``number * chunk`` onward
+    (``ends`` is the running count of active pairs) and which of them exist."""
+    rank = number * chunk + jnp.arange(chunk, dtype=jnp.int32)
+    position = jnp.searchsorted(ends, rank + 1, side="left").astype(jnp.int32)
+    return jnp.clip(position, 0, ends.shape[0] - 1), rank < total
+
+
+def _chunk_uniforms(key: jax.Array, number: jax.Array, chunk: int) -> jax.Array:
+    """float32 ``(chunk,)``: the uniforms of the active pairs ranked
+    ``number * chunk`` onward (one per pair, whichever path draws them)."""
+    return jax.random.uniform(jax.random.fold_in(key, number), (chunk,))
+
+
+def _rank_uniforms(key: jax.Array, active: jax.Array, chunk: int) -> jax.Array:
+    """float32 ``(P,)``: :func:`_chunk_uniforms` laid out by each active pair's
+    rank, for the dense path."""
+    turns = -(-active.shape[0] // chunk)
+    table = jax.vmap(lambda number: _chunk_uniforms(key, number, chunk))(
+        jnp.arange(turns)
+    )
+    rank = jnp.cumsum(active.astype(jnp.int32)) - 1
+    return table.reshape(-1)[jnp.clip(rank, 0, None)]
+
+
+def _draw_budget_chunked(
+    plan: AttributePlan,
+    blocks: list[BlockPairs],
+    out: jax.Array,
+    key_pool: jax.Array,
+    key_group: jax.Array,
+    chunk: int,
+) -> jax.Array:
+    """The draw of a ``"budget"`` attribute visiting only its active pairs,
+    ``chunk`` at a time (one loop turn unless more than ``chunk`` pairs apply).
+
+    Equal, draw for draw, to the dense path of :func:`sample_state` (the same
+    uniform per active pair, :func:`_chunk_uniforms`, drawn for the active pairs
+    only; the same conflict budget in the same pair order; the same group key):
+    a first pass counts active pairs per site, a second draws each active pair
+    alone and writes it, collecting the first ``CONFLICT_BUDGET`` pairs on shared
+    sites; those are then pooled exactly and their sites overwritten. The cost is
+    one running count over the ``P`` pairs plus work on the active ones, instead
+    of work on every entry of every pair."""
+    chunk = min(chunk, plan.pairs)
+    budget = min(CONFLICT_BUDGET, plan.pairs)
+    width = plan.support
+    active = jnp.concatenate([b.active for b in blocks])
+    ends = jnp.cumsum(active.astype(jnp.int32))
+    total = ends[-1]
+
+    def more(carry):
+        return carry[0] * chunk < total
+
+    def count(carry):
+        number, counts = carry
+        index, valid = _active_chunk(ends, total, chunk, number)
+        site = _read_blocks(blocks, index, lambda b, i: b.site[i])
+        counts = counts.at[jnp.where(valid, site, plan.size)].add(1, mode="drop")
+        return number + 1, counts
+
+    _, counts = jax.lax.while_loop(
+        more, count, (jnp.int32(0), jnp.zeros((plan.size,), jnp.int32))
+    )
+
+    def draw(carry):
+        number, out, shared_index, shared_count = carry
+        index, valid = _active_chunk(ends, total, chunk, number)
+        pairs = _gather_blocks(blocks, width, index, valid)
+        u = _chunk_uniforms(key_pool, number, chunk)
+        value = _single_draw(pairs, plan.domain, u)
+        out = out.at[jnp.where(valid, pairs.site, plan.size)].set(value, mode="drop")
+        shared = valid & (counts[pairs.site] > 1)
+        rank = shared_count + jnp.cumsum(shared.astype(jnp.int32)) - 1
+        shared_index = shared_index.at[
+            jnp.where(shared & (rank < budget), rank, budget)
+        ].set(index, mode="drop")
+        return number + 1, out, shared_index, shared_count + jnp.sum(shared)
+
+    _, out, shared_index, shared_count = jax.lax.while_loop(
+        more,
+        draw,
+        (jnp.int32(0), out, jnp.zeros((budget,), jnp.int32), jnp.int32(0)),
+    )
+
+    def pooled(count: int, gate: jax.Array) -> jax.Array:
+        """``out`` with the sites of the first ``count`` shared pairs pooled."""
+        valid = (jnp.arange(count) < shared_count) & gate
+        index = jnp.where(gate, shared_index[:count], 0)
+        pairs = _gather_blocks(blocks, width, index, valid)
+        drawn = _group_draw(
+            _pool_group(pairs, plan.domain), plan.domain, key_group, budget
+        )
+        target = jnp.where(valid, pairs.site, plan.size)
+        return out.at[target].set(drawn, mode="drop")
+
+    # Pooling costs (pairs x support)^2, so the first FIRST_CONFLICTS shared
+    # pairs are pooled always and the whole budget only in a loop that runs once
+    # when (under vmap: for any member of the batch) there are more.
+    # Everything in the loop body depends on its flag, so that XLA cannot hoist
+    # it out of the loop as loop-invariant code (it would then run every step).
+    small = min(FIRST_CONFLICTS, budget)
+    first = pooled(small, jnp.bool_(True))
+    if small == budget:
+        return first
+    _, out = jax.lax.while_loop(
+        lambda carry: carry[0],
+        lambda carry: (jnp.bool_(False), pooled(budget, carry[0])),
+        (shared_count > small, first),
+    )
+    return out
+
+
 # -- public entry points -------------------------------------------------------------
 def _leaf_offsets(layout: Layout, state: PyTree) -> list[jax.Array]:
     """Every leaf as a flat int32 vector of offsets from its domain's low end."""
@@ -447,11 +645,16 @@ def sample_state(
     persistence: jax.Array,
     epsilon: float,
     key: jax.Array,
+    chunk: int = ACTIVE_CHUNK,
+    dense: bool = False,
 ) -> PyTree:
-    """Draw a next state (same pytree as ``state``) from the pooled model."""
-    grouped = evaluate_attributes(
-        layout, state, action, weights, log_components, epsilon
-    )
+    """Draw a next state (same pytree as ``state``) from the pooled model.
+
+    ``"budget"`` attributes visit only their active pairs, ``chunk`` per loop turn
+    (:func:`_draw_budget_chunked`); ``dense=True`` runs the reference path over
+    every pair instead, which draws the same state for the same key and chunk.
+    """
+    blocks = evaluate_blocks(layout, state, action, weights, log_components, epsilon)
     schema = layout.schema
     template, treedef = jax.tree_util.tree_flatten(state)
     leaves = _leaf_offsets(layout, state)
@@ -464,14 +667,21 @@ def sample_state(
         out = _persist(
             plan.size, plan.domain, leaf, persistence[plan.attribute], key_persist
         )
-        if plan.mode != "none":
-            pairs = grouped[plan.attribute]
+        own = [blocks[b] for b in plan.blocks]
+        if plan.mode == "budget" and not dense:
+            out = _draw_budget_chunked(plan, own, out, key_pool, key_group, chunk)
+        elif plan.mode != "none":
+            pairs = _as_attribute_pairs(own, plan.support)
             if plan.mode == "group":
                 group = _pool_group(pairs, plan.domain)
                 value = _group_draw(group, plan.domain, key_group)
                 write = group.leader
             else:
-                u = jax.random.uniform(key_pool, (plan.pairs,))
+                if plan.mode == "budget":
+                    turn = min(chunk, plan.pairs)
+                    u = _rank_uniforms(key_pool, pairs.active, turn)
+                else:
+                    u = jax.random.uniform(key_pool, (plan.pairs,))
                 value = _single_draw(pairs, plan.domain, u)
                 write = pairs.active
                 if plan.mode == "budget":

@@ -167,3 +167,44 @@ def test_laws_no_conflict_overflow_on_the_test_schema(model):
         model.epsilon,
     )
     assert int(over) == 0
+
+
+@pytest.mark.parametrize("chunk", [ap.ACTIVE_CHUNK, 4])
+def test_laws_active_pair_sampling_draws_what_the_dense_path_draws(model, chunk):
+    """Visiting only the active pairs of a budget attribute (one loop turn, or twelve
+    turns of 4 pairs) draws, key for key, the state the dense path over every pair
+    draws; the states also vary, so the comparison is not between constants."""
+    layout = model.layout
+
+    def draw(key, state, action, dense):
+        return ap.sample_state(
+            layout,
+            state,
+            action,
+            model.weights,
+            model.log_components,
+            model.persistence,
+            model.epsilon,
+            key,
+            chunk=chunk,
+            dense=dense,
+        )
+
+    rng = np.random.default_rng(1)
+    states = _state(
+        jnp.asarray(rng.integers(0, 6, (64, GRID)), jnp.int32),
+        jnp.asarray(rng.integers(0, 5, (64, 3)), jnp.int32),
+    )
+    actions = jnp.asarray(np.arange(64) % 2, jnp.int32)
+    both = jax.jit(
+        jax.vmap(lambda k, s, a: (draw(k, s, a, False), draw(k, s, a, True)))
+    )
+    for repeat in range(4):
+        keys = jax.random.split(jax.random.key(5 + repeat), 64)
+        fast, dense = both(keys, states, actions)
+        for name in ("grid", "small"):
+            np.testing.assert_array_equal(
+                np.asarray(fast[name]), np.asarray(dense[name])
+            )
+        # Action 0 applies 45 grid pairs: more than 4, so chunk 4 takes 12 turns.
+        assert len(np.unique(np.asarray(fast["grid"])[:, 2])) > 2
