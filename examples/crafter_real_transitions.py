@@ -12,7 +12,8 @@ crafter transitions (``--transfer-model DIR`` scores a model saved by
 ``symworld fit laws --env symworld/CrafterOO-v0`` instead); ``--oracle`` adds the
 library with the game's own probabilities and every weight at 8 (no fitting).
 ``--explain`` prints, for each held-out transition the fitted model ranks wrongly,
-the candidate that won and the sites where it differs from the truth. Run::
+the candidate that won and the sites where it differs from the truth. ``--save DIR``
+keeps the fitted model; ``--model DIR`` scores a saved one instead of fitting. Run::
 
     python examples/crafter_real_transitions.py --steps 400 --seed 0
 
@@ -107,6 +108,10 @@ def main() -> None:
     parser.add_argument("--oracle", action="store_true")
     parser.add_argument("--no-fit", action="store_true")
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--save", default=None, help="save the fitted model to DIR")
+    parser.add_argument(
+        "--model", default=None, help="score a model saved with --save (no fit)"
+    )
     args = parser.parse_args()
 
     start = time.perf_counter()
@@ -122,7 +127,11 @@ def main() -> None:
 
     models: dict = {}
     seconds: dict = {"record": round(recorded, 1)}
-    if not args.no_fit:
+    if args.model:
+        from symworld.programs.source import load_model
+
+        models["laws"] = load_model(args.model, schema=schema)
+    elif not args.no_fit:
         t = time.perf_counter()
         models["laws"] = fit(
             schema,
@@ -134,6 +143,15 @@ def main() -> None:
         )
         seconds["fit"] = round(time.perf_counter() - t, 1)
         print("fitted:", json.dumps(models["laws"].parameter_table()), flush=True)
+        if args.save:
+            from symworld.programs.source import save_model
+
+            save_model(
+                models["laws"],
+                args.save,
+                {"module": "symworld.laws.crafter_oo"},
+                {"steps": cut, "seed": args.seed, "iterations": args.iterations},
+            )
     if args.transfer_steps:
         t = time.perf_counter()
         env = CrafterOO()

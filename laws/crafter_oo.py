@@ -316,7 +316,8 @@ class Place(Law):
 
 
 class PlantSapling(Place):
-    """Placing a sapling on grass creates a plant object in the lowest free slot."""
+    """Placing a sapling on grass creates a plant object in the lowest free slot
+    (with the next stamp; on a balance step balancing then adds 108 more)."""
 
     writes = Place.writes + (
         "occupant",
@@ -348,7 +349,9 @@ class PlantSapling(Place):
                 "objects.health": point(rules.INITIAL_HEALTH[rules.PLANT], sites=slot),
                 "objects.grown": point(0, sites=slot),
                 "objects.order": point(state.next_order, sites=slot),
-                "next_order": point(state.next_order + 1),
+                "next_order": point(
+                    state.next_order + 1 + BALANCE_STAMPS * _balance_step(state)
+                ),
             }
         )
         return effect
@@ -981,16 +984,7 @@ def bite_chances(state, action):
 def bite_count_probabilities(state, action):
     """float32 ``(MAX_BITES + 1,)``: the distribution of the number of zombie
     bites this step (independent zombies; the last entry holds 3 or more)."""
-    b = bite_chances(state, action)
-
-    def add(dist, chance):
-        shifted = jnp.concatenate([jnp.zeros(1), dist[:-1]])
-        shifted = shifted.at[-1].add(dist[-1] * chance)
-        return dist * (1 - chance) + shifted * chance, None
-
-    start = jnp.zeros(MAX_BITES + 1).at[0].set(1.0)
-    dist, _ = jax.lax.scan(add, start, b)
-    return dist
+    return count_distributions(bite_chances(state, action), MAX_BITES + 1)[0]
 
 
 def zombie_bites(state, action):
@@ -1354,6 +1348,8 @@ class SkeletonsShoot(Law):
             return categorical(values, probabilities, sites=slot)
 
         born_cells = cells[rank]  # (K, 2)
+        # Balancing then stamps 108 more (see ``creatures_spawn``).
+        base_order = state.next_order + planted + BALANCE_STAMPS * _balance_step(state)
         pos_sites = slot * 2 + jnp.arange(2)
         return {
             # The slot is free, or freed earlier in this step's update.
@@ -1384,7 +1380,7 @@ class SkeletonsShoot(Law):
                 order[slot], jnp.full(SHOOTERS, state.next_order + planted)
             ),
             "next_order": categorical(
-                [state.next_order + planted, state.next_order + planted + 1],
+                [base_order, base_order + 1],
                 [none, 1 - none],
             ),
             "occupant": categorical(
@@ -1506,8 +1502,227 @@ class CreaturesDespawn(Law):
         }
 
 
+# -- chunk balancing: spawning
+SPAWN_SLOTS = 8  # spawns of one balance step told apart (the lowest free slots)
+SPAWN_SUPPORT = 8  # most likely columns, rows and stamps kept for each spawn slot
+CHUNKS = rules.NUM_CHUNKS[0] * rules.NUM_CHUNKS[1]
+BALANCE_STAMPS = CHUNKS * len(rules.BALANCE_ORDER)  # next_order grows by this
+_CELL_CHUNK = (np.arange(WIDTH)[:, None] // rules.CHUNK_SIZE[0]) * rules.NUM_CHUNKS[
+    1
+] + np.arange(HEIGHT)[None, :] // rules.CHUNK_SIZE[1]  # (64, 64) x-major chunk
+_MIN_SPACE = {
+    rules.ZOMBIE: rules.ZOMBIE_MIN_SPACE,
+    rules.SKELETON: rules.SKELETON_MIN_SPACE,
+    rules.COW: rules.COW_MIN_SPACE,
+}
+
+
+def count_distributions(chances, bins):
+    """Poisson-binomial counts of independent events with ``chances`` ``(E,)``.
+
+    **Returns:** ``(final, before)``: float32 ``(bins,)`` the distribution of the
+    number of events (the last entry holds ``bins - 1`` or more) and float32
+    ``(E, bins)`` the distribution of the number among the events before each.
+    """
+
+    def add(dist, chance):
+        shifted = jnp.concatenate([jnp.zeros(1), dist[:-1]])
+        shifted = shifted.at[-1].add(dist[-1] * chance)
+        return dist * (1 - chance) + shifted * chance, dist
+
+    start = jnp.zeros(bins).at[0].set(1.0)
+    return jax.lax.scan(add, start, chances)
+
+
+def spawn_cells(state, action):
+    """float32 ``(3, 64, 64)``: per class (``rules.BALANCE_ORDER``) and map cell, the
+    chance that this step's chunk balancing spawns a creature of the class there:
+    on balance steps, in a seen chunk with fewer of the class than its target
+    minimum (zombies int(3.5 - 3 daylight) on 50+ grass cells, skeletons 1 on 6+
+    path cells, cows 1 on 30+ grass cells), each cell of the spawn material is
+    picked with the class's spawn probability (0.3, 0.1, 0.01) divided by the
+    chunk's count of that material, and a creature is born there if the cell is
+    free and far enough from the player (6, 7, 5). Counts and free cells are read
+    at the start of the step, with the player already moved."""
+    objects = state.objects
+    player_pos = situation(state, action)["pos"]
+    occupant = _occupant_after_player(state, action)
+    step = state.step + 1
+    cx, cy = grid.chunk_of(objects.pos)
+    chunk = cx * rules.NUM_CHUNKS[1] + cy
+    seen = state.chunk_seen.reshape(-1)
+    xy = jnp.stack(jnp.meshgrid(jnp.arange(WIDTH), jnp.arange(HEIGHT), indexing="ij"))
+    distance = jnp.abs(xy - player_pos[:, None, None]).sum(0)  # (64, 64)
+    from symworld.envs.crafter_oo import balance
+
+    chances = []
+    for index, kind in enumerate(rules.BALANCE_ORDER):
+        material, spawn_distance, _, spawn_probability, _ = rules.BALANCE[kind]
+        cells = state.material == material
+        space = jnp.zeros(CHUNKS, jnp.int32).at[_CELL_CHUNK].add(cells)
+        member = objects.alive & (objects.kind == kind)
+        count = jnp.zeros(CHUNKS + 1, jnp.int32)
+        count = count.at[jnp.where(member, chunk, CHUNKS)].add(1)[:CHUNKS]
+        high = balance._HIGH[index, daylight_index(step)]
+        low = high if kind == rules.ZOMBIE else 1
+        low = jnp.where(space < _MIN_SPACE[kind], 0, low)
+        wants = seen & (count < low) & _balance_step(state)
+        chance = jnp.where(wants, spawn_probability / jnp.maximum(space, 1), 0.0)
+        free = cells & (occupant == EMPTY) & (distance >= spawn_distance)
+        chances.append(jnp.where(free, chance[_CELL_CHUNK], 0.0))
+    return jnp.stack(chances)
+
+
+def spawn_slots(state, action):
+    """The slots spawns take and what each one holds.
+
+    Crafter-OO balances class by class (zombies, skeletons, cows) and, within a
+    class, chunk by chunk (x-major); the k-th spawn takes the k-th lowest free
+    slot (after a plant placed this step) and the stamp ``next_order + 3 chunk +
+    class``. **Returns** a dict: ``slots`` int32 ``(J,)`` (``J = SPAWN_SLOTS``),
+    ``cells`` float32 ``(J, 64, 64)`` the chance that slot ``j`` is born on each
+    cell, ``kinds`` float32 ``(J, 3)`` per class, ``stamps`` float32 ``(J, 108)``
+    per stamp offset ``3 chunk + class``, and ``filled`` float32 ``(J,)``.
+    """
+    per_cell = spawn_cells(state, action)  # (3, 64, 64)
+    events = (
+        jnp.zeros((3, CHUNKS)).at[:, _CELL_CHUNK].add(per_cell).reshape(-1)
+    )  # class-major, chunk x-major: the order Crafter-OO balances them
+    _, before = count_distributions(events, SPAWN_SLOTS + 1)
+    before = before[:, :SPAWN_SLOTS].reshape(3, CHUNKS, SPAWN_SLOTS)
+    cells = jnp.einsum("kxy,kxyj->jxy", per_cell, before[:, _CELL_CHUNK])
+    by_event = events.reshape(3, CHUNKS)[..., None] * before  # (3, 36, J)
+    kinds = by_event.sum(1).T  # (J, 3)
+    stamps = by_event.transpose(2, 1, 0).reshape(SPAWN_SLOTS, -1)  # 3 chunk + k
+    alive = state.objects.alive
+    planted = PlantSapling().precondition(state, action)
+    capacity = alive.shape[0]
+    free = jnp.sort(jnp.where(alive, capacity, jnp.arange(capacity)))
+    slots = jax.lax.dynamic_slice(
+        jnp.concatenate([free, jnp.full(SPAWN_SLOTS + 1, capacity)]),
+        (planted.astype(jnp.int32),),
+        (SPAWN_SLOTS,),
+    )
+    return {
+        "slots": slots,
+        "cells": cells,
+        "kinds": kinds,
+        "stamps": stamps,
+        "filled": kinds.sum(1),
+        "planted": planted,
+    }
+
+
+class CreaturesSpawn(Law):
+    """Every 10 steps chunk balancing spawns creatures (see :func:`spawn_cells`):
+    the spawns, in Crafter-OO's order, take the lowest free slots, each a zombie
+    (health 5), skeleton or cow (health 3) on its cell, with the stamp
+    ``next_order + 3 chunk + class``; ``next_order`` then grows by 108. Per slot
+    the law predicts the marginals: whether it is filled, the class, the column
+    and row (the 8 likeliest of each), the stamp (the 8 likeliest); the occupant
+    map holds the slot on each cell it may be born on that no mover may enter."""
+
+    name = "creatures_spawn"
+    writes = (
+        "objects.alive",
+        "objects.kind",
+        "objects.pos",
+        "objects.health",
+        "objects.cooldown",
+        "objects.reload",
+        "objects.grown",
+        "objects.facing",
+        "objects.order",
+        "next_order",
+        "occupant",
+    )
+
+    def precondition(self, state, action):
+        return _balance_step(state)
+
+    def effect(self, state, action):
+        objects = state.objects
+        spawn = spawn_slots(state, action)
+        slots, filled = spawn["slots"], spawn["filled"]
+        inside = slots < objects.alive.shape[0]
+        slot = jnp.clip(slots, 0, objects.alive.shape[0] - 1)
+        empty = jnp.maximum(1 - filled, TINY)
+        kinds = jnp.maximum(spawn["kinds"], TINY)  # (J, 3)
+
+        def by_kind(stale, values):
+            return categorical(
+                [stale] + [jnp.full(SPAWN_SLOTS, v) for v in values],
+                [empty] + [kinds[:, k] for k in range(3)],
+                sites=slot,
+                where=inside,
+            )
+
+        def stale_or(column, value):
+            return categorical(
+                [column[slot], jnp.full(SPAWN_SLOTS, value)],
+                [empty, jnp.maximum(filled, TINY)],
+                sites=slot,
+                where=inside,
+            )
+
+        health = [rules.INITIAL_HEALTH[k] for k in rules.BALANCE_ORDER]
+        columns, column_p = _likeliest(spawn["cells"].sum(2))  # (J, K)
+        rows, row_p = _likeliest(spawn["cells"].sum(1))
+        offsets, stamp_p = _likeliest(spawn["stamps"])
+        start = state.next_order + spawn["planted"]
+        pos = jnp.stack([columns, rows], 1)  # (J, 2, K)
+        pos_p = jnp.stack([column_p, row_p], 1)
+        pos_sites = (slot[:, None] * 2 + jnp.arange(2)).reshape(-1)
+        stale_pos = objects.pos[slot].reshape(-1)
+        cells = spawn["cells"].reshape(SPAWN_SLOTS, -1).T  # (4096, J)
+        open_cells = (_claims(state, action) == 0) & (cells.sum(1) > 0)
+        shoots = SkeletonsShoot().precondition(state, action)
+        return {
+            "objects.alive": stale_or(jnp.zeros_like(objects.alive), True),
+            "objects.kind": by_kind(objects.kind[slot], rules.BALANCE_ORDER),
+            "objects.health": by_kind(objects.health[slot], health),
+            "objects.cooldown": stale_or(objects.cooldown, 0),
+            "objects.reload": stale_or(objects.reload, 0),
+            "objects.grown": stale_or(objects.grown, 0),
+            "objects.facing": stale_or(objects.facing, 0),
+            "objects.pos": categorical(
+                [stale_pos] + [pos[..., k].reshape(-1) for k in range(SPAWN_SUPPORT)],
+                [jnp.repeat(empty, 2)]
+                + [
+                    jnp.maximum(pos_p[..., k].reshape(-1), TINY)
+                    for k in range(SPAWN_SUPPORT)
+                ],
+                sites=pos_sites,
+                where=jnp.repeat(inside, 2),
+            ),
+            "objects.order": categorical(
+                [objects.order[slot]]
+                + [start + offsets[:, k] for k in range(SPAWN_SUPPORT)],
+                [empty]
+                + [jnp.maximum(stamp_p[:, k], TINY) for k in range(SPAWN_SUPPORT)],
+                sites=slot,
+                where=inside,
+            ),
+            "next_order": point(start + BALANCE_STAMPS, where=~shoots),
+            "occupant": categorical(
+                [jnp.full(WIDTH * HEIGHT, EMPTY)]
+                + [jnp.full(WIDTH * HEIGHT, slots[j]) for j in range(SPAWN_SLOTS)],
+                [jnp.maximum(1 - cells.sum(1), TINY)]
+                + [jnp.maximum(cells[:, j], TINY) for j in range(SPAWN_SLOTS)],
+                where=open_cells,
+            ),
+        }
+
+
+def _likeliest(probabilities):
+    """The ``SPAWN_SUPPORT`` likeliest indices of each row of ``probabilities``
+    ``(J, M)`` and their probabilities, both ``(J, SPAWN_SUPPORT)``."""
+    p, index = jax.lax.top_k(probabilities, SPAWN_SUPPORT)
+    return index.astype(jnp.int32), p
+
+
 def library() -> list[Law]:
-    """The whole library (48 laws; the module docstring lists its approximations)."""
+    """The whole library (49 laws; the module docstring lists its approximations)."""
     laws: list[Law] = [ClockTicks(), PlayerTurns(), PlayerWalks(), PlayerBlocked()]
     laws.append(LavaKills())
     for material in rules.COLLECT:
@@ -1522,5 +1737,5 @@ def library() -> list[Law]:
     laws += [PlantsGrow(), CowsWander(), ZombiesChase(), ZombiesWander()]
     laws += [ArrowsFly(), ArrowsDisappear(), ArrowsBreak(), ArrowsWound()]
     laws += [HurtSleeperWakes(), SkeletonsMove(), SkeletonsReload(), PlantsEaten()]
-    laws += [CreaturesDespawn(), CreaturesDie(), SkeletonsShoot()]
+    laws += [CreaturesDespawn(), CreaturesDie(), SkeletonsShoot(), CreaturesSpawn()]
     return laws
