@@ -1709,6 +1709,7 @@ class CreaturesSpawn(Law):
                 + [jnp.full(WIDTH * HEIGHT, slots[j]) for j in range(SPAWN_SLOTS)],
                 [jnp.maximum(1 - cells.sum(1), TINY)]
                 + [jnp.maximum(cells[:, j], TINY) for j in range(SPAWN_SLOTS)],
+                sites=jnp.arange(WIDTH * HEIGHT),
                 where=open_cells,
             ),
         }
@@ -1721,8 +1722,95 @@ def _likeliest(probabilities):
     return index.astype(jnp.int32), p
 
 
+# -- cells that several movers may enter
+def move_chances(state, action):
+    """float32 ``(N, 4)``: the chance that each object ends this step's move one
+    cell away in each direction, with the game's probabilities (cows 0.5, zombie
+    chase 0.9; the learnable ones belong to ``cows_wander`` and ``zombies_chase``):
+    cows, zombies and skeletons in range onto cells free at the start of the step,
+    and flying arrows."""
+    objects = state.objects
+    pos = objects.pos
+    around = pos[:, None, :] + grid.DIRECTIONS[None]  # (N, 4, 2)
+
+    def onto(ends, probabilities):
+        # ends (N, K, 2), probabilities (N, K) -> (N, 4)
+        hits = jnp.all(ends[:, :, None, :] == around[:, None, :, :], axis=-1)
+        return (hits * probabilities[:, :, None]).sum(1)
+
+    cows = _creatures(state, action, rules.COW)
+    cow_steps = _free(state, action, around)
+    cow = cows[:, None] * cow_steps * rules.COW_MOVE_PROBABILITY * 0.25
+
+    zombies = _creatures(state, action, rules.ZOMBIE)
+    near = _distance_to_player(state, action) <= rules.ZOMBIE_CHASE_DISTANCE
+    chase = jnp.where(near, rules.ZOMBIE_CHASE_PROBABILITY, 0.0)[:, None]
+    la = rules.ZOMBIE_LONG_AXIS_PROBABILITY
+    zombie_p = jnp.concatenate(
+        [chase * la, chase * (1 - la), jnp.repeat((1 - chase) * 0.25, 4, axis=1)],
+        axis=1,
+    )
+    zombie = zombies[:, None] * onto(zombie_options(state, action), zombie_p)
+
+    skeletons = _creatures(state, action, rules.SKELETON)
+    ends, probabilities, _ = skeleton_plan(state, action)
+    skeleton = skeletons[:, None] * onto(ends, probabilities)
+
+    f = arrow_flight(state, action)
+    arrow = f["flies"][:, None] * (
+        jnp.arange(4)[None, :] == state.objects.facing[:, None]
+    )
+    return cow + zombie + skeleton + arrow
+
+
+class MoversShareCells(Law):
+    """A free cell that two or more movers may enter this step (see ``_claims``)
+    ends holding the first of them, in update order, that steps in: mover ``j``
+    with chance ``m_j`` (``move_chances``) times the chance that no earlier one
+    did; it stays empty with the product of ``1 - m``. The movers' own laws leave
+    such cells alone."""
+
+    name = "movers_share_cells"
+    writes = ("occupant",)
+
+    def precondition(self, state, action):
+        return jnp.bool_(True)
+
+    def effect(self, state, action):
+        objects = state.objects
+        capacity = objects.alive.shape[0]
+        chances = move_chances(state, action)  # (N, 4)
+        xy = jnp.stack(
+            jnp.meshgrid(jnp.arange(WIDTH), jnp.arange(HEIGHT), indexing="ij"), -1
+        ).reshape(-1, 2)  # (C, 2) cells, x-major
+        sources = xy[:, None, :] - grid.DIRECTIONS[None]  # (C, 4, 2): who steps in
+        occupant = _occupant_after_player(state, action)
+        mover = grid.occupant_at(occupant, sources)
+        mover = jnp.where(grid.inside(sources), mover, EMPTY)  # (C, 4)
+        slot = jnp.clip(mover, 0, capacity - 1)
+        m = jnp.where(mover >= 0, chances[slot, jnp.arange(4)[None, :]], 0.0)
+        order = jnp.where(mover >= 0, objects.order[slot], jnp.iinfo(jnp.int32).max)
+        rank = jnp.argsort(order, axis=1)  # update order of the claimants
+        m = jnp.take_along_axis(m, rank, 1)
+        mover = jnp.take_along_axis(mover, rank, 1)
+        untaken = jnp.cumprod(jnp.concatenate([jnp.ones_like(m[:, :1]), 1 - m], 1), 1)
+        first = m * untaken[:, :4]  # (C, 4)
+        contested = (_claims(state, action) >= 2) & (
+            grid.occupant_at(state.occupant, xy) == EMPTY
+        )
+        return {
+            "occupant": categorical(
+                [jnp.full(WIDTH * HEIGHT, EMPTY)] + [mover[:, k] for k in range(4)],
+                [jnp.maximum(untaken[:, 4], TINY)]
+                + [jnp.maximum(first[:, k], TINY) for k in range(4)],
+                sites=jnp.arange(WIDTH * HEIGHT),
+                where=contested,
+            )
+        }
+
+
 def library() -> list[Law]:
-    """The whole library (49 laws; the module docstring lists its approximations)."""
+    """The whole library (50 laws; the module docstring lists its approximations)."""
     laws: list[Law] = [ClockTicks(), PlayerTurns(), PlayerWalks(), PlayerBlocked()]
     laws.append(LavaKills())
     for material in rules.COLLECT:
@@ -1738,4 +1826,5 @@ def library() -> list[Law]:
     laws += [ArrowsFly(), ArrowsDisappear(), ArrowsBreak(), ArrowsWound()]
     laws += [HurtSleeperWakes(), SkeletonsMove(), SkeletonsReload(), PlantsEaten()]
     laws += [CreaturesDespawn(), CreaturesDie(), SkeletonsShoot(), CreaturesSpawn()]
+    laws.append(MoversShareCells())
     return laws

@@ -255,3 +255,19 @@ def test_tracker_stamps_spawns_like_crafter_oo():
     kind = int(after.objects.kind[0])
     rank = rules.BALANCE_ORDER.index(kind)
     assert int(after.objects.order[0]) == start + 3 * 14 + rank
+
+
+def test_cell_two_cows_may_enter(env_steps):
+    # Cows at (35, 32) and (35, 34): the cell between them goes to the first in
+    # update order (slot 0) with 0.5 x 0.25, to the other with 0.875 x 0.125.
+    state = _grass(("cow", (35, 32)), ("cow", (35, 34)))
+    occupant = laws.MoversShareCells().effect(state, rules.NOOP)["occupant"]
+    tile = 35 * 64 + 33
+    predicted = _occupant_prediction(occupant, tile)
+    assert predicted[0] == pytest.approx(0.125, abs=1e-5)
+    assert predicted[1] == pytest.approx(0.875 * 0.125, abs=1e-5)
+    assert predicted[-1] == pytest.approx(0.875**2, abs=1e-5)
+    assert _occupant_prediction(occupant, 34 * 64 + 32) is None  # one mover only
+    held = env_steps(state, rules.NOOP).occupant[:, 35, 33]
+    for value, p in predicted.items():
+        assert abs(np.mean(held == value) - p) < 0.09  # 256 draws: 3 s.e. <= 0.09
