@@ -1505,6 +1505,7 @@ class CreaturesDespawn(Law):
 # -- chunk balancing: spawning
 SPAWN_SLOTS = 8  # spawns of one balance step told apart (the lowest free slots)
 SPAWN_SUPPORT = 8  # most likely columns, rows and stamps kept for each spawn slot
+SPAWN_CELLS = 1024  # likeliest spawn cells whose occupant is predicted
 CHUNKS = rules.NUM_CHUNKS[0] * rules.NUM_CHUNKS[1]
 BALANCE_STAMPS = CHUNKS * len(rules.BALANCE_ORDER)  # next_order grows by this
 _CELL_CHUNK = (np.arange(WIDTH)[:, None] // rules.CHUNK_SIZE[0]) * rules.NUM_CHUNKS[
@@ -1620,7 +1621,9 @@ class CreaturesSpawn(Law):
     ``next_order + 3 chunk + class``; ``next_order`` then grows by 108. Per slot
     the law predicts the marginals: whether it is filled, the class, the column
     and row (the 8 likeliest of each), the stamp (the 8 likeliest); the occupant
-    map holds the slot on each cell it may be born on that no mover may enter."""
+    map holds the slot on each of the 1,024 likeliest cells that no mover may
+    enter (at night every grass cell of many chunks is possible: the rest are left
+    to persistence, to bound the law's sites)."""
 
     name = "creatures_spawn"
     writes = (
@@ -1675,7 +1678,9 @@ class CreaturesSpawn(Law):
         pos_sites = (slot[:, None] * 2 + jnp.arange(2)).reshape(-1)
         stale_pos = objects.pos[slot].reshape(-1)
         cells = spawn["cells"].reshape(SPAWN_SLOTS, -1).T  # (4096, J)
-        open_cells = (_claims(state, action) == 0) & (cells.sum(1) > 0)
+        _, tiles = jax.lax.top_k(cells.sum(1), SPAWN_CELLS)
+        cells = cells[tiles]  # (SPAWN_CELLS, J)
+        open_cells = (_claims(state, action)[tiles] == 0) & (cells.sum(1) > 0)
         shoots = SkeletonsShoot().precondition(state, action)
         return {
             "objects.alive": stale_or(jnp.zeros_like(objects.alive), True),
@@ -1705,11 +1710,11 @@ class CreaturesSpawn(Law):
             ),
             "next_order": point(start + BALANCE_STAMPS, where=~shoots),
             "occupant": categorical(
-                [jnp.full(WIDTH * HEIGHT, EMPTY)]
-                + [jnp.full(WIDTH * HEIGHT, slots[j]) for j in range(SPAWN_SLOTS)],
+                [jnp.full(SPAWN_CELLS, EMPTY)]
+                + [jnp.full(SPAWN_CELLS, slots[j]) for j in range(SPAWN_SLOTS)],
                 [jnp.maximum(1 - cells.sum(1), TINY)]
                 + [jnp.maximum(cells[:, j], TINY) for j in range(SPAWN_SLOTS)],
-                sites=jnp.arange(WIDTH * HEIGHT),
+                sites=tiles,
                 where=open_cells,
             ),
         }
@@ -1768,7 +1773,8 @@ class MoversShareCells(Law):
     ends holding the first of them, in update order, that steps in: mover ``j``
     with chance ``m_j`` (``move_chances``) times the chance that no earlier one
     did; it stays empty with the product of ``1 - m``. The movers' own laws leave
-    such cells alone."""
+    such cells alone. The prediction is written once per cell, from the
+    claimant in the lowest slot (sites: each object's four neighbouring cells)."""
 
     name = "movers_share_cells"
     writes = ("occupant",)
@@ -1780,30 +1786,34 @@ class MoversShareCells(Law):
         objects = state.objects
         capacity = objects.alive.shape[0]
         chances = move_chances(state, action)  # (N, 4)
-        xy = jnp.stack(
-            jnp.meshgrid(jnp.arange(WIDTH), jnp.arange(HEIGHT), indexing="ij"), -1
-        ).reshape(-1, 2)  # (C, 2) cells, x-major
-        sources = xy[:, None, :] - grid.DIRECTIONS[None]  # (C, 4, 2): who steps in
+        cells = (objects.pos[:, None, :] + grid.DIRECTIONS[None]).reshape(-1, 2)
+        sources = cells[:, None, :] - grid.DIRECTIONS[None]  # (4N, 4, 2): who steps in
         occupant = _occupant_after_player(state, action)
         mover = grid.occupant_at(occupant, sources)
-        mover = jnp.where(grid.inside(sources), mover, EMPTY)  # (C, 4)
+        mover = jnp.where(grid.inside(sources), mover, EMPTY)  # (4N, 4)
         slot = jnp.clip(mover, 0, capacity - 1)
         m = jnp.where(mover >= 0, chances[slot, jnp.arange(4)[None, :]], 0.0)
+        owner = jnp.min(jnp.where(mover >= 0, mover, capacity), axis=1)
         order = jnp.where(mover >= 0, objects.order[slot], jnp.iinfo(jnp.int32).max)
         rank = jnp.argsort(order, axis=1)  # update order of the claimants
         m = jnp.take_along_axis(m, rank, 1)
         mover = jnp.take_along_axis(mover, rank, 1)
         untaken = jnp.cumprod(jnp.concatenate([jnp.ones_like(m[:, :1]), 1 - m], 1), 1)
-        first = m * untaken[:, :4]  # (C, 4)
-        contested = (_claims(state, action) >= 2) & (
-            grid.occupant_at(state.occupant, xy) == EMPTY
+        first = m * untaken[:, :4]  # (4N, 4)
+        tiles = _tile(cells)
+        contested = (
+            (owner == jnp.repeat(jnp.arange(capacity), 4))
+            & objects.alive.repeat(4)
+            & grid.inside(cells)
+            & (_claims(state, action)[tiles] >= 2)
+            & (grid.occupant_at(state.occupant, cells) == EMPTY)
         )
         return {
             "occupant": categorical(
-                [jnp.full(WIDTH * HEIGHT, EMPTY)] + [mover[:, k] for k in range(4)],
+                [jnp.full(tiles.shape, EMPTY)] + [mover[:, k] for k in range(4)],
                 [jnp.maximum(untaken[:, 4], TINY)]
                 + [jnp.maximum(first[:, k], TINY) for k in range(4)],
-                sites=jnp.arange(WIDTH * HEIGHT),
+                sites=tiles,
                 where=contested,
             )
         }
