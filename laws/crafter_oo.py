@@ -11,15 +11,20 @@ axis 0.8) and wandering, zombie cooldown and bites (2 awake, 7 asleep, also from
 zombie that steps next to the player this step); skeleton flee/shoot/approach/
 wander and reload, and the arrow a skeleton shoots (object birth); arrows flying,
 disappearing, wounding, hitting the player and breaking tables and furnaces into
-path; plants eaten by neighbouring creatures; despawning by chunk balancing.
+path; plants eaten by neighbouring creatures; despawning and spawning by chunk
+balancing; and a free cell that several movers may enter.
 
 Approximations (stated where they are made): every law reads the state at the start
 of the step with the player already moved, so the original's one-object-at-a-time
 update order is only partly reproduced (two creatures racing for one cell, a cell
 vacated earlier in the step, a plant eaten by a cow that only just arrived); the
 chance of a bite uses the game's chase probability 0.9 (the learnable one belongs
-to ``zombies_chase``); only the step's first arrow birth is predicted; chunk
-balancing's *spawning* is not written, so spawns fall to the persistence default.
+to ``zombies_chase``, and ``movers_share_cells`` uses the game's cow and chase
+probabilities for the same reason); only the step's first arrow birth is
+predicted; a spawn is predicted slot by slot through its marginals (filled,
+class, column, row, stamp: the 8 likeliest of each), from the counts at the start
+of the step, in slots free at the start of the step (a slot freed by a despawn
+in the same balance and refilled is not predicted).
 """
 
 from __future__ import annotations

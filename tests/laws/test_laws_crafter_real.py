@@ -271,3 +271,43 @@ def test_cell_two_cows_may_enter(env_steps):
     held = env_steps(state, rules.NOOP).occupant[:, 35, 33]
     for value, p in predicted.items():
         assert abs(np.mean(held == value) - p) < 0.09  # 256 draws: 3 s.e. <= 0.09
+
+
+@pytest.mark.slow
+def test_spawns_on_real_crafter_are_calibrated():
+    # 600 random-policy steps of crafter 1.8.3: the spawn law's expected number of
+    # spawns over the balance steps matches the count crafter made (Poisson-binomial
+    # standard deviation <= sqrt(mean); 3 of them allowed), and every spawn is
+    # stamped next_order + (arrows and plants born before it) + 3 chunk + class.
+    recording = record_crafter(600, seed=2)
+    states, actions, following = recording
+    steps = np.flatnonzero(np.asarray(following.step) % rules.BALANCE_INTERVAL == 0)
+    assert steps.size >= 55
+
+    def part(tree):
+        return jax.tree.map(lambda x: x[steps], tree)
+
+    filled = jax.jit(jax.vmap(lambda s, a: laws.spawn_slots(s, a)["filled"]))(
+        part(states), actions[steps]
+    )
+    before, after = part(states).objects, part(following).objects
+    new = np.asarray(after.alive) & (
+        ~np.asarray(before.alive)
+        | (np.asarray(before.order) != np.asarray(after.order))
+    )
+    kind = np.asarray(after.kind)
+    spawned = new & np.isin(kind, rules.BALANCE_ORDER)
+    expected = float(np.asarray(filled).sum())
+    observed = int(np.minimum(spawned.sum(1), laws.SPAWN_SLOTS).sum())
+    assert expected > 10
+    assert abs(observed - expected) <= 3 * np.sqrt(expected)
+    start = np.asarray(part(states).next_order)
+    base = start + (new & ~spawned).sum(1)  # arrows and plants come first
+    pos = np.asarray(after.pos)
+    chunk = (pos[..., 0] // 12) * 6 + pos[..., 1] // 12
+    rank = np.select([kind == k for k in rules.BALANCE_ORDER], [0, 1, 2], default=-1)
+    stamps = base[:, None] + 3 * chunk + rank
+    np.testing.assert_array_equal(np.asarray(after.order)[spawned], stamps[spawned])
+    np.testing.assert_array_equal(
+        np.asarray(part(following).next_order), base + laws.BALANCE_STAMPS
+    )
