@@ -1299,6 +1299,21 @@ class CreaturesDie(Law):
 
 
 SHOOTERS = 4  # skeletons considered for the step's first arrow, in update order
+# what a law that brings an object into being writes: the slot's columns, the
+# stamp counter and the occupant map
+OBJECT_BIRTH = (
+    "objects.alive",
+    "objects.kind",
+    "objects.pos",
+    "objects.health",
+    "objects.cooldown",
+    "objects.reload",
+    "objects.grown",
+    "objects.facing",
+    "objects.order",
+    "next_order",
+    "occupant",
+)
 
 
 class SkeletonsShoot(Law):
@@ -1310,19 +1325,7 @@ class SkeletonsShoot(Law):
     a second arrow in the same step is not predicted."""
 
     name = "skeletons_shoot"
-    writes = (
-        "objects.alive",
-        "objects.kind",
-        "objects.pos",
-        "objects.health",
-        "objects.cooldown",
-        "objects.reload",
-        "objects.grown",
-        "objects.facing",
-        "objects.order",
-        "next_order",
-        "occupant",
-    )
+    writes = OBJECT_BIRTH
 
     def precondition(self, state, action):
         return jnp.any(shot_chances(state, action)[0] > 0)
@@ -1631,19 +1634,7 @@ class CreaturesSpawn(Law):
     to persistence, to bound the law's sites)."""
 
     name = "creatures_spawn"
-    writes = (
-        "objects.alive",
-        "objects.kind",
-        "objects.pos",
-        "objects.health",
-        "objects.cooldown",
-        "objects.reload",
-        "objects.grown",
-        "objects.facing",
-        "objects.order",
-        "next_order",
-        "occupant",
-    )
+    writes = OBJECT_BIRTH
 
     def precondition(self, state, action):
         return _balance_step(state)
