@@ -12,7 +12,8 @@ crafter transitions (``--transfer-model DIR`` scores a model saved by
 ``symworld fit laws --env symworld/CrafterOO-v0`` instead); ``--oracle`` adds the
 library with the game's own probabilities and every weight at 8 (no fitting).
 ``--explain`` prints, for each held-out transition the fitted model ranks wrongly,
-the candidate that won and the sites where it differs from the truth. Run::
+the candidate that won and the sites where it differs from the truth. ``--save DIR``
+keeps the fitted model; ``--model DIR`` scores a saved one instead of fitting. Run::
 
     python examples/crafter_real_transitions.py --steps 400 --seed 0
 
@@ -45,6 +46,7 @@ from symworld.programs.attributes import site_names
 from symworld.programs.data import random_transitions
 from symworld.programs.fitting import initial_values
 
+CHUNK = 512  # transitions whose law outputs are held at once while fitting
 GAME_PROBABILITIES = {
     "collect_sapling/success": 0.1,
     "cows_wander/move": 0.5,
@@ -83,16 +85,29 @@ def oracle_model(schema) -> LawModel:
 
 
 def fit(schema, states, actions, following, *, seed: int, iterations: int):
+    """MAP fit of the library (as ``LawModel.fit``), the laws run on ``CHUNK``
+    transitions at a time to bound the memory of the pair arrays."""
+    from symworld.programs import fitting
+
     model = LawModel.build(crafter_oo.library(), schema, examples=(states, actions))
-    fitted, _ = model.fit(
+    priors = fitting.Priors(epsilon=model.epsilon)
+    data = fitting.compile_transitions(
+        model.layout,
         states,
         actions,
-        following,
+        jax.vmap(schema.encode)(following),
+        chunk=CHUNK,
+    )
+    result = fitting.fit(
+        model.layout,
+        data,
         key=jax.random.key(seed),
+        priors=priors,
+        method="map",
         steps=iterations,
         learning_rate=0.1,
     )
-    return fitted
+    return LawModel.from_values(model.layout, result.values, epsilon=priors.epsilon)
 
 
 def main() -> None:
@@ -107,6 +122,10 @@ def main() -> None:
     parser.add_argument("--oracle", action="store_true")
     parser.add_argument("--no-fit", action="store_true")
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--save", default=None, help="save the fitted model to DIR")
+    parser.add_argument(
+        "--model", default=None, help="score a model saved with --save (no fit)"
+    )
     args = parser.parse_args()
 
     start = time.perf_counter()
@@ -122,7 +141,11 @@ def main() -> None:
 
     models: dict = {}
     seconds: dict = {"record": round(recorded, 1)}
-    if not args.no_fit:
+    if args.model:
+        from symworld.programs.source import load_model
+
+        models["laws"] = load_model(args.model, schema=schema)
+    elif not args.no_fit:
         t = time.perf_counter()
         models["laws"] = fit(
             schema,
@@ -134,6 +157,15 @@ def main() -> None:
         )
         seconds["fit"] = round(time.perf_counter() - t, 1)
         print("fitted:", json.dumps(models["laws"].parameter_table()), flush=True)
+        if args.save:
+            from symworld.programs.source import save_model
+
+            save_model(
+                models["laws"],
+                args.save,
+                {"module": "symworld.laws.crafter_oo"},
+                {"steps": cut, "seed": args.seed, "iterations": args.iterations},
+            )
     if args.transfer_steps:
         t = time.perf_counter()
         env = CrafterOO()

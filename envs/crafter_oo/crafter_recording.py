@@ -20,6 +20,16 @@ A removed object's final values are read from crafter's object itself, so a cow
 killed by the player is recorded with health 0 and ``alive`` false, exactly as
 Crafter-OO leaves it.
 
+Creation stamps (``order``, ``next_order``) follow Crafter-OO's convention too: the
+objects of the first read keep their index in ``world._objects``; an arrow or a
+plant born in the object loop takes ``next_order`` and adds 1; on a balance step a
+creature spawned in chunk ``c`` (x-major, ``cx * 6 + cy``) of class ``k``
+(``rules.BALANCE_ORDER``) takes ``next_order + 3 c + k``, spawns of one class take
+the free slots chunk by chunk in that order, and ``next_order`` then grows by 108
+(36 chunks x 3 classes) whether or not anything spawned. Crafter appends spawns
+in the order its chunks were first entered, so the update order of two creatures
+spawned in one balance can differ from the original's.
+
 :func:`record_crafter` plays a seeded random policy and returns the stacked
 ``(states, actions, next_states)``.
 """
@@ -41,6 +51,14 @@ __all__ = ["CrafterRecording", "SlotTracker", "record_crafter"]
 
 _FIELDS = ("kind", "pos", "health", "cooldown", "reload", "grown", "facing", "order")
 _BALANCE_RANK = {kind: rank for rank, kind in enumerate(rules.BALANCE_ORDER)}
+_BALANCE_STAMPS = rules.NUM_CHUNKS[0] * rules.NUM_CHUNKS[1] * len(rules.BALANCE_ORDER)
+
+
+def _chunk(obj) -> int:
+    """x-major index of the balancing chunk that holds ``obj``."""
+    cx = int(obj.pos[0]) // rules.CHUNK_SIZE[0]
+    cy = int(obj.pos[1]) // rules.CHUNK_SIZE[1]
+    return cx * rules.NUM_CHUNKS[1] + cy
 
 
 def _kind(obj) -> int:
@@ -66,8 +84,8 @@ def _direction(vector) -> int:
     raise ValueError(f"crafter arrow has direction {pair}")
 
 
-def _values(obj, identity: int) -> dict[str, object]:
-    """One crafter object's Crafter-OO columns (``order`` = creation index)."""
+def _values(obj, stamp: int) -> dict[str, object]:
+    """One crafter object's Crafter-OO columns (``order`` = its creation stamp)."""
     kind = _kind(obj)
     return {
         "kind": kind,
@@ -77,7 +95,7 @@ def _values(obj, identity: int) -> dict[str, object]:
         "reload": int(obj.reload) if kind == rules.SKELETON else 0,
         "grown": int(obj.grown) if kind == rules.PLANT else 0,
         "facing": _direction(obj.facing) if kind == rules.ARROW else 0,
-        "order": identity,
+        "order": stamp,
     }
 
 
@@ -96,6 +114,8 @@ class SlotTracker:
     def forget(self) -> None:
         """Start a new trajectory: the next :meth:`read` fills slots in order."""
         self._slot: dict[int, int] = {}
+        self._stamp: dict[int, int] = {}
+        self._next_order = 0
         self._held: dict[int, object] = {}
         self._columns = {
             "alive": np.zeros(self.capacity, bool),
@@ -137,7 +157,7 @@ class SlotTracker:
             elif kind == rules.PLANT:
                 when = (0, player_index)
             else:
-                when = (1, _BALANCE_RANK.get(kind, 3), 1, identity)
+                when = (1, _BALANCE_RANK.get(kind, 3), 1, _chunk(obj), identity)
             events.append((when, "add", identity, obj))
         events.sort(key=lambda event: (event[0], event[1] == "add"))
         return events
@@ -148,21 +168,38 @@ class SlotTracker:
         base = from_crafter(env, capacity=self.capacity)
         if int(env._step) <= self._step or int(env._step) == 0:
             self.forget()
+        first = self._step < 0
         self._step = int(env._step)
         living = {
             index: obj
             for index, obj in enumerate(world._objects)
             if obj is not None and obj is not player
         }
+        if first:
+            self._stamp = {identity: identity for identity in living}
+            self._next_order = len(world._objects)
+        balanced = not first and self._step % rules.BALANCE_INTERVAL == 0
+        spawn_base = None  # next_order when the step's balancing starts
         player_index = next(i for i, obj in enumerate(world._objects) if obj is player)
         columns = self._columns
         for _, what, identity, obj in self._events(living, player_index):
             if what == "remove":
                 slot = self._slot.pop(identity)
-                for name, value in _values(obj, identity).items():
+                for name, value in _values(obj, self._stamp.pop(identity)).items():
                     columns[name][slot] = value
                 columns["alive"][slot] = False
             else:
+                kind = _kind(obj)
+                if identity in self._stamp:
+                    pass  # an object of the first read
+                elif kind in (rules.ARROW, rules.PLANT) or not balanced:
+                    self._stamp[identity] = self._next_order
+                    self._next_order += 1
+                else:
+                    if spawn_base is None:
+                        spawn_base = self._next_order
+                    rank = _BALANCE_RANK[kind]
+                    self._stamp[identity] = spawn_base + 3 * _chunk(obj) + rank
                 free = np.flatnonzero(~columns["alive"])
                 if free.size == 0:
                     raise ValueError(
@@ -171,9 +208,11 @@ class SlotTracker:
                 slot = int(free[0])
                 self._slot[identity] = slot
                 columns["alive"][slot] = True
+        if balanced:
+            self._next_order += _BALANCE_STAMPS
         for identity, obj in living.items():
             slot = self._slot[identity]
-            for name, value in _values(obj, identity).items():
+            for name, value in _values(obj, self._stamp[identity]).items():
                 columns[name][slot] = value
         self._held = dict(living)
         objects = ObjectTable(
@@ -183,7 +222,7 @@ class SlotTracker:
             base,
             objects=objects,
             occupant=occupancy(base.player.pos, objects),
-            next_order=jnp.int32(len(world._objects)),
+            next_order=jnp.int32(self._next_order),
         )
 
 

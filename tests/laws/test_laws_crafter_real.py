@@ -199,3 +199,115 @@ def test_moves_write_the_occupant_map():
     occupant = laws.ArrowsFly().effect(state, rules.NOOP)["occupant"]
     assert _occupant_prediction(occupant, tile(30, 34)) == {-1: 1.0}
     assert _occupant_prediction(occupant, tile(29, 34)) == {0: 1.0}
+
+
+def test_spawn_law_matches_balancing(env_steps):
+    # Midnight balance (step 209 -> 210): zombie target int(3.5 - 3 L) = 3, the
+    # player's chunk (2, 2) is the only one seen, all grass, no creatures: a zombie
+    # spawns with 0.3 x (cells at L1 >= 6) / 144, a cow with 0.01 x (>= 5) / 144.
+    state = _grass(step=209)
+    cells = np.asarray(laws.spawn_cells(state, rules.NOOP))
+    xs, ys = np.meshgrid(np.arange(24, 36), np.arange(24, 36), indexing="ij")
+    far = np.abs(xs - 32) + np.abs(ys - 32)
+    assert cells[0].sum() == pytest.approx(0.3 * (far >= 6).sum() / 144, rel=1e-5)
+    assert cells[2].sum() == pytest.approx(0.01 * (far >= 5).sum() / 144, rel=1e-5)
+    assert cells[1].sum() == 0  # no path: no skeleton
+    spawn = laws.spawn_slots(state, rules.NOOP)
+    p_zombie, p_cow = cells[0].sum(), cells[2].sum()
+    np.testing.assert_allclose(
+        np.asarray(spawn["kinds"])[:2],
+        [[p_zombie, 0, (1 - p_zombie) * p_cow], [0, 0, p_zombie * p_cow]],
+        atol=1e-6,
+    )
+    assert np.asarray(spawn["slots"])[:2].tolist() == [0, 1]
+    law = laws.CreaturesSpawn()
+    assert bool(law.precondition(state, rules.NOOP))
+    assert not bool(law.precondition(_grass(step=208), rules.NOOP))
+    # Crafter-OO's own balance, 256 draws (3 s.e. of a frequency <= 0.095).
+    following = env_steps(state, rules.NOOP)
+    born = following.objects.alive[:, 0]
+    assert abs(born.mean() - float(np.asarray(spawn["filled"])[0])) < 0.095
+    zombie = born & (following.objects.kind[:, 0] == rules.ZOMBIE)
+    assert zombie.sum() > 0
+    assert (following.objects.order[zombie, 0] == 3 * 14).all()  # chunk 14, class 0
+    assert (following.next_order == laws.BALANCE_STAMPS).all()
+    pos = following.objects.pos[zombie, 0]
+    assert (np.abs(pos - 32).sum(-1) >= 6).all()
+    assert (cells[0][pos[:, 0], pos[:, 1]] > 0).all()
+
+
+def test_tracker_stamps_spawns_like_crafter_oo():
+    # crafter itself balances the same midnight state; the tracker stamps a spawned
+    # zombie next_order + 3 chunk + class and adds 108 to next_order.
+    state = _grass(step=209)
+    for seed in range(30):
+        env = to_crafter(state, seed=seed)
+        tracker = SlotTracker()
+        before = tracker.read(env)
+        env.step(rules.NOOP)
+        after = tracker.read(env)
+        if bool(after.objects.alive[0]):
+            break
+    else:
+        pytest.fail("crafter spawned nothing in 30 seeded balance steps")
+    start = int(before.next_order)
+    assert int(after.next_order) == start + laws.BALANCE_STAMPS
+    kind = int(after.objects.kind[0])
+    rank = rules.BALANCE_ORDER.index(kind)
+    assert int(after.objects.order[0]) == start + 3 * 14 + rank
+
+
+def test_cell_two_cows_may_enter(env_steps):
+    # Cows at (35, 32) and (35, 34): the cell between them goes to the first in
+    # update order (slot 0) with 0.5 x 0.25, to the other with 0.875 x 0.125.
+    state = _grass(("cow", (35, 32)), ("cow", (35, 34)))
+    occupant = laws.MoversShareCells().effect(state, rules.NOOP)["occupant"]
+    tile = 35 * 64 + 33
+    predicted = _occupant_prediction(occupant, tile)
+    assert predicted[0] == pytest.approx(0.125, abs=1e-5)
+    assert predicted[1] == pytest.approx(0.875 * 0.125, abs=1e-5)
+    assert predicted[-1] == pytest.approx(0.875**2, abs=1e-5)
+    assert _occupant_prediction(occupant, 34 * 64 + 32) is None  # one mover only
+    held = env_steps(state, rules.NOOP).occupant[:, 35, 33]
+    for value, p in predicted.items():
+        assert abs(np.mean(held == value) - p) < 0.09  # 256 draws: 3 s.e. <= 0.09
+
+
+@pytest.mark.slow
+def test_spawns_on_real_crafter_are_calibrated():
+    # 600 random-policy steps of crafter 1.8.3: the spawn law's expected number of
+    # spawns over the balance steps matches the count crafter made (Poisson-binomial
+    # standard deviation <= sqrt(mean); 3 of them allowed), and every spawn is
+    # stamped next_order + (arrows and plants born before it) + 3 chunk + class.
+    recording = record_crafter(600, seed=2)
+    states, actions, following = recording
+    steps = np.flatnonzero(np.asarray(following.step) % rules.BALANCE_INTERVAL == 0)
+    assert steps.size >= 55
+
+    def part(tree):
+        return jax.tree.map(lambda x: x[steps], tree)
+
+    filled = jax.jit(jax.vmap(lambda s, a: laws.spawn_slots(s, a)["filled"]))(
+        part(states), actions[steps]
+    )
+    before, after = part(states).objects, part(following).objects
+    new = np.asarray(after.alive) & (
+        ~np.asarray(before.alive)
+        | (np.asarray(before.order) != np.asarray(after.order))
+    )
+    kind = np.asarray(after.kind)
+    spawned = new & np.isin(kind, rules.BALANCE_ORDER)
+    expected = float(np.asarray(filled).sum())
+    observed = int(np.minimum(spawned.sum(1), laws.SPAWN_SLOTS).sum())
+    assert expected > 10
+    assert abs(observed - expected) <= 3 * np.sqrt(expected)
+    start = np.asarray(part(states).next_order)
+    base = start + (new & ~spawned).sum(1)  # arrows and plants come first
+    pos = np.asarray(after.pos)
+    chunk = (pos[..., 0] // 12) * 6 + pos[..., 1] // 12
+    rank = np.select([kind == k for k in rules.BALANCE_ORDER], [0, 1, 2], default=-1)
+    stamps = base[:, None] + 3 * chunk + rank
+    np.testing.assert_array_equal(np.asarray(after.order)[spawned], stamps[spawned])
+    np.testing.assert_array_equal(
+        np.asarray(part(following).next_order), base + laws.BALANCE_STAMPS
+    )
