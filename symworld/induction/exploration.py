@@ -58,6 +58,7 @@ import numpy as np
 
 from symworld.induction.hints import ExplorationHints, hints_for
 from symworld.induction.navigation import UNREACHED, distances, first_step, shift
+from symworld.induction.shelter import Den, find_den
 from symworld.programs.attributes import Schema
 from symworld.trajectory import Trajectory, flatten_tree
 
@@ -85,6 +86,11 @@ HARM_RADIUS = 7  # cells (L1) around such a place that count as exposed
 HARM_PENALTY = 25.0  # shelter score of one remembered harm (open side: 10)
 ENGAGE_RADIUS = 3  # objects presumed harmful this close (L1) are engaged
 CRITICAL_VITAL = 0.25  # a vital this low is sought even on alert
+DEN_RADIUS = 30  # steps the explorer walks at most to a den
+DEN_PATIENCE = 60  # steps to reach and seal a den before giving it up
+UNPROVEN_BONUS = 8.0  # steps worth of an action that never changed anything
+REST_RADIUS = 12  # no creature that ever hurt may be this close (L1) to rest
+PROVEN_HARMS = 2  # harms close by before a kind's habitat counts as exposed
 
 
 @dataclasses.dataclass(frozen=True)
@@ -219,6 +225,7 @@ class _GridExplorer:
         self.layout = layout
         self.num_actions = num_actions
         self.hazards = np.asarray(hints.hazards, np.int64)
+        self.rest_hints = set(hints.rest_actions)
         self.rng = rng
         self.facing = layout.facing_tagged
         self.facing_votes: dict[int, dict[int, Counter]] = {
@@ -243,11 +250,11 @@ class _GridExplorer:
             lambda: np.zeros(num_actions, np.int64)
         )
         self.pair_tries: Counter = Counter()
-        self.effects: Counter = Counter()  # tries of a pair that changed things
+        self.effects: Counter = Counter()  # tries of a pair that gained an item
         self.rises: Counter = Counter()  # (vital, action, target) -> rises
-        self.mode_action: dict[int, int] = {}
-        self.mode_starts: Counter = Counter()
-        self.mode_rises: Counter = Counter()  # (vital, action) -> rises
+        self.mode_action: dict[int, int] = {}  # binary site -> action that set it
+        self.mode_starts: Counter = Counter()  # (binary, action) -> switches on
+        self.mode_rises: Counter = Counter()  # (vital, binary, action) -> rises
         self.outside = 0
         self.wander: tuple[int, int] | None = None
         self.target_slot: int | None = None
@@ -255,6 +262,14 @@ class _GridExplorer:
         self.alert = 0  # steps of alert left
         self.harm_spots: list[tuple[int, int, int]] = []  # (step, x, y)
         self.shelter: tuple[int, int] | None = None
+        self.target_cell: tuple[int, int] | None = None
+        self.blocked: Counter = Counter()  # value -> moves into it that failed
+        self.builds: dict[int, tuple[int, dict[int, int], set]] = {}
+        self.digs: dict[tuple[int, int], tuple[int, set]] = {}
+        self.changes = np.zeros(num_actions, np.int64)  # uses that changed anything
+        self.den: Den | None = None
+        self.denning = False  # heading to a den or sealed in it
+        self.den_steps = 0  # steps spent reaching and sealing the den
 
     # -- measured conventions ---------------------------------------------------------
     def moving(self) -> dict[int, tuple[int, int]]:
@@ -290,7 +305,11 @@ class _GridExplorer:
         return (
             self.facing is not None
             and len(self.directions()) >= 2
-            and int(self.uses.min()) >= MEASURE_USES
+            and all(
+                self.uses[a] >= MEASURE_USES
+                for a in range(self.num_actions)
+                if a not in self.rest_hints
+            )
         )
 
     def _infer_facing(self) -> None:
@@ -323,10 +342,9 @@ class _GridExplorer:
             key = (len(values), -start)
             if best is None or key > best[0]:
                 best = (key, start, name)
-        chosen = best[1] if best is not None else None
-        if chosen != self.kind and chosen is not None:
+        if best is not None and best[1] != self.kind:
             logger.info("object kind column inferred: %s", best[2])
-        self.kind = chosen
+            self.kind = best[1]
 
     # -- reading a state --------------------------------------------------------------
     def read(self, encoded: np.ndarray) -> dict[str, Any]:
@@ -338,6 +356,7 @@ class _GridExplorer:
             "pos": (int(encoded[sx]), int(encoded[sy])),
             "grid": grid,
             "objects": [],
+            "encoded": encoded,
         }
         occupied = np.zeros(shape, bool)
         if layout.objects is not None:
@@ -357,16 +376,19 @@ class _GridExplorer:
         view["occupied"] = occupied
         return view
 
+    def items(self) -> list[int]:
+        """Inventory sites that are not vitals (nor the health)."""
+        return [
+            s for s in self.layout.inventory if s not in self.vitals and s != self.health
+        ]
+
     def holding(self, encoded: np.ndarray) -> tuple:
-        return tuple(
-            min(int(encoded[s]), HOLDING_CAP)
-            for s in self.layout.inventory
-            if s not in self.vitals
-        )
+        return tuple(min(int(encoded[s]), HOLDING_CAP) for s in self.items())
 
     def target_of(self, view: dict, encoded: np.ndarray, action: int) -> tuple:
         """What ``action`` targets: ``("o", kind)`` for an object on the cell,
         ``("c", value)`` for a grid cell, ``("c", -1)`` off the grid."""
+        self.target_cell = None
         step = self.moving().get(action) or self.facing_step(encoded)
         if step is None:
             return ("c", -1)
@@ -375,6 +397,7 @@ class _GridExplorer:
         if not (0 <= x < grid.shape[0] and 0 <= y < grid.shape[1]):
             return ("c", -1)
         self.target_slot = None
+        self.target_cell = (x, y)
         for slot, ox, oy, kind in view["objects"]:
             if (ox, oy) == (x, y):
                 self.target_slot = int(slot)
@@ -408,6 +431,7 @@ class _GridExplorer:
         if 0 <= nx < shape[0] and 0 <= ny < shape[1]:
             self.walkable.add(int(following[start + nx * shape[1] + ny]))
         self._infer_facing()
+        self._learn_cells(encoded, action, following, target, moved)
         # objects: kind column, attacks
         if layout.objects is not None:
             alive_start, count, _ = layout.objects
@@ -419,7 +443,7 @@ class _GridExplorer:
                 after = following[column : column + count][alive]
                 self.kind_changes[column] += int(np.sum(before != after))
                 self.kind_values[column].update(before.tolist())
-            if self.kind is None and self.uses.sum() % 25 == 0:
+            if self.uses.sum() % 25 == 0:
                 self._infer_kind()
             if layout.object_health is not None and target[0] == "o":
                 health = layout.object_health
@@ -441,26 +465,32 @@ class _GridExplorer:
                 self.harm_by_site[site] += 1
         if self.health is None and self.harm_by_site:
             self.health = self.harm_by_site.most_common(1)[0][0]
-        self.pair_tries[(action, target)] += 1
-        changed = any(
-            (following[site] > encoded[site])
-            or (site not in self.vitals and following[site] != encoded[site])
+        engaged = not self.in_mode(encoded)  # the action was the player's
+        self.pair_tries[(action, target)] += int(engaged)
+        gained = any(
+            following[site] > encoded[site]
             for site in layout.inventory
+            if site not in self.vitals
         )
-        self.effects[(action, target)] += int(changed)
+        self.effects[(action, target)] += int(gained and engaged)
         for site in self.vitals:
             delta = int(following[site] - encoded[site])
             if delta > 0:
                 self.rises[(site, action, target)] += delta
                 for binary, starter in self.mode_action.items():
                     if encoded[binary] == 1 and following[binary] == 1:
-                        self.mode_rises[(site, starter)] += delta
+                        self.mode_rises[(site, binary, starter)] += delta
         for binary in layout.binary:
-            if encoded[binary] == 0 and following[binary] == 1:
+            if encoded[binary] == 0 and following[binary] == 1 and not moved:
                 self.mode_action[binary] = action
-                self.mode_starts[action] += 1
-        # harm: which kinds stood close when health fell; where they live
-        hurt = self.health is not None and following[self.health] < encoded[self.health]
+                self.mode_starts[(binary, action)] += 1
+        # harm: which kinds stood close when health fell while no vital was
+        # exhausted (an empty vital drains health by itself); where they live
+        hurt = (
+            self.health is not None
+            and following[self.health] < encoded[self.health]
+            and all(encoded[s] > 0 for s in self.vitals if s != self.health)
+        )
         px, py = view["pos"]
         close = {
             kind for _, x, y, kind in view["objects"] if abs(x - px) + abs(y - py) <= 2
@@ -476,9 +506,62 @@ class _GridExplorer:
             if self.proven(kind):
                 self.habitat[int(grid[x, y])] += 1
 
+    def _learn_cells(
+        self,
+        encoded: np.ndarray,
+        action: int,
+        following: np.ndarray,
+        target: tuple,
+        moved: bool,
+    ) -> None:
+        """Blocking values (a move into them failed), builds (an action turned an
+        open targeted cell into a blocking value, at a cost in items) and digs
+        (an action turned a blocking targeted cell into another value, needing
+        the items held every time it did)."""
+        layout = self.layout
+        items = self.items()
+        if target[0] == "c" and action in self.moving() and not moved:
+            self.blocked[target[1]] += 1
+        changed = moved or any(following[s] != encoded[s] for s in items)
+        if self.target_cell is not None and target[0] == "c":
+            start, shape = layout.grid
+            x, y = self.target_cell
+            before = int(encoded[start + x * shape[1] + y])
+            after = int(following[start + x * shape[1] + y])
+            if before != after:
+                changed = True
+                held = {s for s in items if encoded[s] > 0}
+                if before in self.walkable and after not in self.walkable:
+                    cost = {s: int(encoded[s] - following[s]) for s in items}
+                    cost = {s: c for s, c in cost.items() if c > 0}
+                    _, _, sources = self.builds.get(action, (after, cost, set()))
+                    self.builds[action] = (after, cost, sources | {before})
+                elif before not in self.walkable and not moved:
+                    known = self.digs.get((action, before))
+                    needs = held if known is None else known[1] & held
+                    self.digs[(action, before)] = (after, needs)
+        self.changes[action] += int(changed)
+
+    def in_mode(self, encoded: np.ndarray) -> bool:
+        """A mode the player switched on (sleeping) is on: while it lasts, the
+        environment may ignore the chosen action, so tries are not counted."""
+        return any(encoded[b] == 1 for b in self.mode_action)
+
+    def idle_action(self) -> int:
+        """The non-moving action that changed the fewest things per use."""
+        moving = self.moving()
+        rates = [
+            (self.changes[a] / max(self.uses[a], 1), a)
+            for a in range(self.num_actions)
+            if a not in moving
+        ]
+        return min(rates)[1]
+
     def proven(self, kind: int) -> bool:
         """Health fell while this kind stood close, often enough."""
-        return self.harm_kinds[kind] >= 1 and self.harmful(kind)
+        return self.harm_kinds[kind] >= PROVEN_HARMS and (
+            self.harm_kinds[kind] >= 0.3 * HARM_RATE * self.presence[kind]
+        )
 
     def _beside(
         self,
@@ -513,15 +596,20 @@ class _GridExplorer:
         return None
 
     def _rest_vitals(self, action: int) -> list[int]:
-        starts = max(self.mode_starts[action], 1)
-        return [
-            site
-            for site in self.vitals
-            if self.mode_rises[(site, action)] / starts >= 1.0
-        ]
+        """Vitals that rose by at least one per start of a *mode* (a two-valued
+        site that ``action`` switched on without moving the player: sleeping,
+        not a flag set by entering a place) that ``action`` switched on."""
+        found = set()
+        for (binary, starter), starts in self.mode_starts.items():
+            if starter != action:
+                continue
+            for site in self.vitals:
+                if self.mode_rises[(site, binary, action)] / starts >= 1.0:
+                    found.add(site)
+        return sorted(found)
 
     def _rest_actions(self) -> set[int]:
-        return {a for a in self.mode_starts if self._rest_vitals(a)}
+        return {a for _, a in self.mode_starts if self._rest_vitals(a)}
 
     def _satisfiers(self, site: int) -> list[tuple[int, tuple]]:
         found = []
@@ -552,6 +640,23 @@ class _GridExplorer:
         facing = self.facing_step(encoded)
         holding = self.holding(encoded)
 
+        threats = sorted(
+            (abs(x - pos[0]) + abs(y - pos[1]), slot, x, y, kind)
+            for slot, x, y, kind in view["objects"]
+            if self.harmful(kind)
+        )
+        raised = self.alert > 0
+        if any(d <= ALERT_RADIUS and self.proven(k) for d, *_, k in threats):
+            self.alert = ALERT_STEPS
+
+        # in a den, or on the way to one
+        if self.denning:
+            adjacent = any(d <= 1 for d, *_ in threats)
+            action = self._den_step(encoded, view, distance, facing, directions)
+            if action is not None and (self._sealed(view) or not adjacent):
+                self.alert = max(self.alert - 1, 0)
+                return action, "den"
+
         # keep doing what wears a faced object down (a cow takes several hits)
         if self.progress is not None:
             action, slot = self.progress
@@ -563,14 +668,6 @@ class _GridExplorer:
                     return (action if facing == step else directions[step]), "progress"
 
         # fight a harmful object standing next to the player
-        threats = sorted(
-            (abs(x - pos[0]) + abs(y - pos[1]), slot, x, y, kind)
-            for slot, x, y, kind in view["objects"]
-            if self.harmful(kind)
-        )
-        raised = self.alert > 0
-        if any(d <= ALERT_RADIUS and self.proven(k) for d, *_, k in threats):
-            self.alert = ALERT_STEPS
         for gap, _, x, y, kind in threats:
             step = (x - pos[0], y - pos[1])
             if gap <= ENGAGE_RADIUS and step not in directions and not raised:
@@ -584,12 +681,13 @@ class _GridExplorer:
                     return int(np.argmax(self.attack)), "fight"
                 counts = self.tries[(holding, ("o", kind))].astype(float)
                 counts[list(self.moving())] = np.inf
-                counts[list(self._rest_actions())] = np.inf
+                counts[list(self._rest_actions() | self.rest_hints)] = np.inf
                 return self._least(counts), "fight"
             return directions[step], "fight"
 
         # drives: the lowest vital that is low and has a way up
         alerted = self.alert > 0
+        desperate = False
         self.alert = max(self.alert - 1, 0)
         vitals = sorted(
             self.vitals,
@@ -609,8 +707,17 @@ class _GridExplorer:
                 )
                 if plan is not None:
                     return plan, "vital"
-            rest = [a for a in self.mode_starts if site in self._rest_vitals(a)]
-            calm = not any(d <= ALERT_RADIUS and self.proven(k) for d, *_, k in threats)
+            rest = sorted(a for a in self._rest_actions() if site in self._rest_vitals(a))
+            if not rest and not direct:  # a hinted rest action never tried yet
+                started = {a for _, a in self.mode_starts}
+                rest = sorted(self.rest_hints - started)
+            if fraction <= CRITICAL_VITAL and not direct and not rest:
+                desperate = True  # no known way up: seek novelty, do not hide
+            calm = not alerted and not any(
+                d <= REST_RADIUS and self.harm_kinds[k] > 0 for d, *_, k in threats
+            )
+            if fraction <= REST_VITAL and rest and self._seek_den(view, distance):
+                return self._den_step(encoded, view, distance, facing, directions), "den"
             if fraction <= REST_VITAL and rest and calm:
                 goal = self._shelter_cell(view, distance, directions)
                 if goal is None or goal == pos:
@@ -618,7 +725,11 @@ class _GridExplorer:
                 return self._toward(distance, goal, directions), "rest"
 
         # on alert: wait in the most sheltered place near by, trying things there
-        if alerted:
+        if alerted and not desperate:
+            if self._seek_den(view, distance):
+                action = self._den_step(encoded, view, distance, facing, directions)
+                if action is not None:
+                    return action, "den"
             goal = self._shelter_cell(view, distance, directions)
             if goal is not None and goal != pos:
                 return self._toward(distance, goal, directions), "hide"
@@ -641,7 +752,7 @@ class _GridExplorer:
             for action in range(self.num_actions):
                 if target[0] == "c" and target[1] in self.hazards:
                     continue
-                if action in rest_actions:
+                if action in rest_actions or action in self.rest_hints:
                     continue
                 candidates.append((action, target, float(counts[action])))
         novel = [c for c in candidates if c[2] == 0]
@@ -660,13 +771,146 @@ class _GridExplorer:
             return plan, "least"
         return int(self.rng.integers(self.num_actions)), "wander"
 
+    # -- the den (see symworld.induction.shelter) ------------------------------------
+    def _den_tools(self, encoded: np.ndarray) -> tuple[int, int, set] | None:
+        """An affordable build whose value the player can also dig open again:
+        (build action, built value, values it builds on)."""
+        for action, (value, cost, sources) in sorted(self.builds.items()):
+            if all(encoded[s] >= c for s, c in cost.items()) and self._digs_of(
+                value, encoded
+            ):
+                return action, value, sources
+        return None
+
+    def _digs_of(self, value: int, encoded: np.ndarray) -> list[int]:
+        """Actions that dig ``value`` open with the items held now."""
+        return [
+            action
+            for (action, dug), (after, needs) in sorted(self.digs.items())
+            if dug == value
+            and not self.blocked[after]
+            and all(encoded[s] > 0 for s in needs)
+        ]
+
+    def _sealed(self, view: dict) -> bool:
+        den = self.den
+        if den is None or view["pos"] not in (den.inner, den.outer):
+            return False
+        grid = view["grid"]
+        return int(grid[den.gate]) not in self.walkable
+
+    def _seek_den(self, view: dict, distance: np.ndarray) -> bool:
+        """Choose the nearest den (when one can be sealed now) and head for it."""
+        if self.denning:
+            return True
+        encoded = view["encoded"]
+        tools = self._den_tools(encoded)
+        if tools is None:
+            return False
+        _, _, sources = tools
+        grid = view["grid"]
+        values = np.unique(grid)
+        diggable = np.isin(
+            grid,
+            [v for v in values if v not in self.hazards and self._digs_of(v, encoded)],
+        )
+        open_cells = np.isin(grid, list(self.walkable)) & ~np.isin(grid, self.hazards)
+        gate_ok = np.isin(grid, list(sources)) & ~view["occupied"]
+        den = find_den(
+            open_cells,
+            diggable,
+            gate_ok,
+            distance,
+            tuple(self.directions()),
+            radius=DEN_RADIUS,
+        )
+        if den is None:
+            return False
+        logger.debug("den chosen: %s", den)
+        self.den, self.denning, self.den_steps = den, True, 0
+        return True
+
+    def _den_step(
+        self,
+        encoded: np.ndarray,
+        view: dict,
+        distance: np.ndarray,
+        facing: tuple[int, int] | None,
+        directions: dict[tuple[int, int], int],
+    ) -> int | None:
+        """The next action of entering, sealing, staying in or leaving the den
+        (``None``: the den is given up)."""
+        den, grid, pos = self.den, view["grid"], view["pos"]
+        s = den.step
+        back = (-s[0], -s[1])
+        if s not in directions or back not in directions:
+            self.denning = False
+            return None
+        if self._sealed(view):
+            rest = [
+                a
+                for a in sorted(self._rest_actions())
+                if any(encoded[v] < self._high(v) for v in self._rest_vitals(a))
+            ]
+            needy = any(
+                encoded[v] <= CRITICAL_VITAL * self._high(v)
+                for v in self.vitals
+                if v != self.health and not any(v in self._rest_vitals(a) for a in rest)
+            )
+            if rest and not needy:
+                return rest[0]
+            if self.alert > 0 and not needy:
+                return self.idle_action()
+            dig = self._digs_of(int(grid[den.gate]), encoded)
+            if pos == den.outer and facing == s and dig:
+                self.denning = False
+                return dig[0]
+            return directions[s] if pos == den.inner else directions[back]
+        tools = self._den_tools(encoded)
+        self.den_steps += 1
+        if (
+            tools is None
+            or int(grid[den.gate]) not in tools[2]
+            or self.den_steps > DEN_PATIENCE
+        ):
+            self.denning = False
+            return None
+        build, _, sources = tools
+
+        def open_cell(cell: tuple[int, int]) -> bool:
+            return int(grid[cell]) in self.walkable
+
+        def dig_or_turn(cell: tuple[int, int], step: tuple[int, int]) -> int | None:
+            dig = self._digs_of(int(grid[cell]), encoded)
+            if not dig:
+                return None
+            return dig[0] if facing == step else directions[step]
+
+        if pos == den.inner:
+            return directions[s] if open_cell(den.outer) else dig_or_turn(den.outer, s)
+        if pos == den.outer:
+            if facing == s and int(grid[den.gate]) in sources:
+                return build if not view["occupied"][den.gate] else self.idle_action()
+            if open_cell(den.inner):
+                return directions[back]
+            return dig_or_turn(den.inner, back)
+        if pos == den.gate:
+            if open_cell(den.outer):
+                return directions[back]
+            return dig_or_turn(den.outer, back)
+        if distance[den.gate] == UNREACHED or int(grid[den.gate]) not in sources:
+            self.denning = False
+            return None
+        return self._toward(distance, den.gate, directions)
+
     def _appeal(self, action: int, target: tuple) -> float:
         """Steps of walking a try is worth beyond its tries: a pair never tried
         in this life, and a pair that has often changed the inventory."""
         tries = self.pair_tries[(action, target)]
         fresh = FRESH_BONUS if not tries else 0.0
         rate = self.effects[(action, target)] / max(tries, 1)
-        return fresh + PRODUCTIVE_BONUS * rate
+        unproven = UNPROVEN_BONUS if not self.changes[action] else 0.0
+        return fresh + unproven + PRODUCTIVE_BONUS * rate
 
     def _high(self, site: int) -> int:
         return self.layout.inventory_high[self.layout.inventory.index(site)] or 1
@@ -809,7 +1053,7 @@ class _GridExplorer:
         if not reached.any():
             return None
         score = np.where(
-            reached, 10.0 * open_sides + 3.0 * exposure + 0.25 * distance, np.inf
+            reached, 25.0 * open_sides + exposure + 0.25 * distance, np.inf
         )
         goal = np.unravel_index(int(np.argmin(score)), grid.shape)
         self.shelter = (int(goal[0]), int(goal[1]))
@@ -905,6 +1149,12 @@ def explore(
         else:
             counts = tries[situation.key(encoded)]
             best = np.flatnonzero(counts == counts.min())
+            if hints.rest_actions:  # hinted rest actions are never tried at random
+                allowed = np.ones(num_actions, bool)
+                allowed[list(hints.rest_actions)] = False
+                best = np.flatnonzero(
+                    (counts == counts[allowed].min()) & allowed
+                )
             action, reason = int(best[rng.integers(best.size)]), "situation"
             counts[action] += 1
         reasons.append(reason)
@@ -914,7 +1164,8 @@ def explore(
         next_encoded = np.asarray(next_encoded)
         if grid is not None:
             target = grid.target_of(view, encoded, action)
-            grid.tries[(grid.holding(encoded), target)][action] += 1
+            if not grid.in_mode(encoded):
+                grid.tries[(grid.holding(encoded), target)][action] += 1
             grid.observe(encoded, action, float(reward), next_encoded, view, target)
         states.append(state)
         actions.append(action)
@@ -925,6 +1176,14 @@ def explore(
             died = True
             logger.info("the life ended at step %d", t + 1)
             break
+    if grid is not None:
+        logger.info(
+            "kinds (harms/steps close): %s",
+            ", ".join(
+                f"{k} {grid.harm_kinds[k]}/{grid.presence[k]}"
+                for k in sorted(grid.presence)
+            ),
+        )
     stack = lambda items: jax.tree_util.tree_map(lambda *xs: np.stack(xs), *items)  # noqa: E731
     logger.info(
         "explored %d steps (%s)",
