@@ -77,7 +77,7 @@ PRODUCTIVE_BONUS = 25.0  # steps worth of a pair that always changed something
 SHELTER_RADIUS = 40  # steps the explorer walks at most to a place to rest
 HABITAT_RADIUS = 6  # cells around a resting place where creatures are counted
 MAX_OUTSIDE = 40  # steps without a reachable target before a random walk
-HARM_RATE = 0.1  # harms per step close by that make a kind harmful
+HARM_RATE = 0.03  # harms per step close by that make a kind harmful
 TRUST_PRESENCE = 20  # steps close by before a kind may be judged harmless
 ALERT_RADIUS = 8  # a harmful object this close (L1) raises the alert
 ALERT_STEPS = 30  # steps the alert lasts: wait in shelter, do not rest
@@ -86,6 +86,7 @@ HARM_RADIUS = 7  # cells (L1) around such a place that count as exposed
 HARM_PENALTY = 25.0  # shelter score of one remembered harm (open side: 10)
 ENGAGE_RADIUS = 3  # objects presumed harmful this close (L1) are engaged
 CRITICAL_VITAL = 0.25  # a vital this low is sought even on alert
+FLEE_HEALTH = 0.5  # at or below this fraction of health, close threats are fled
 DEN_RADIUS = 30  # steps the explorer walks at most to a den
 DEN_PATIENCE = 60  # steps to reach and seal a den before giving it up
 UNPROVEN_BONUS = 8.0  # steps worth of an action that never changed anything
@@ -250,6 +251,9 @@ class _GridExplorer:
             lambda: np.zeros(num_actions, np.int64)
         )
         self.pair_tries: Counter = Counter()
+        # (holding, action, on the ground) -> tries
+        self.holding_tries: Counter = Counter()
+        self.current_holding: tuple = ()
         self.effects: Counter = Counter()  # tries of a pair that gained an item
         self.rises: Counter = Counter()  # (vital, action, target) -> rises
         self.mode_action: dict[int, int] = {}  # binary site -> action that set it
@@ -379,7 +383,9 @@ class _GridExplorer:
     def items(self) -> list[int]:
         """Inventory sites that are not vitals (nor the health)."""
         return [
-            s for s in self.layout.inventory if s not in self.vitals and s != self.health
+            s
+            for s in self.layout.inventory
+            if s not in self.vitals and s != self.health
         ]
 
     def holding(self, encoded: np.ndarray) -> tuple:
@@ -542,6 +548,10 @@ class _GridExplorer:
                     self.digs[(action, before)] = (after, needs)
         self.changes[action] += int(changed)
 
+    def ground(self, target: tuple) -> bool:
+        """Whether a target is a cell of a value the player can stand on."""
+        return target[0] == "c" and target[1] in self.walkable
+
     def in_mode(self, encoded: np.ndarray) -> bool:
         """A mode the player switched on (sleeping) is on: while it lasts, the
         environment may ignore the chosen action, so tries are not counted."""
@@ -560,7 +570,7 @@ class _GridExplorer:
     def proven(self, kind: int) -> bool:
         """Health fell while this kind stood close, often enough."""
         return self.harm_kinds[kind] >= PROVEN_HARMS and (
-            self.harm_kinds[kind] >= 0.3 * HARM_RATE * self.presence[kind]
+            self.harm_kinds[kind] >= HARM_RATE * self.presence[kind]
         )
 
     def _beside(
@@ -639,6 +649,7 @@ class _GridExplorer:
         distance = distances(passable, pos, steps)
         facing = self.facing_step(encoded)
         holding = self.holding(encoded)
+        self.current_holding = holding
 
         threats = sorted(
             (abs(x - pos[0]) + abs(y - pos[1]), slot, x, y, kind)
@@ -667,10 +678,27 @@ class _GridExplorer:
                     self.progress = (action, slot)
                     return (action if facing == step else directions[step]), "progress"
 
+        # weak: step away from proven threats that are close but not adjacent
+        weak = self.health is not None and encoded[self.health] <= FLEE_HEALTH * (
+            self._high(self.health)
+        )
+        close = [
+            (x, y) for d, _, x, y, k in threats if d <= ALERT_RADIUS and self.proven(k)
+        ]
+        if weak and close and not any(d <= 1 for d, *_ in threats):
+            away = self._flee(pos, close, passable, directions)
+            if away is not None:
+                return away, "flee"
+
         # fight a harmful object standing next to the player
         for gap, _, x, y, kind in threats:
             step = (x - pos[0], y - pos[1])
-            if gap <= ENGAGE_RADIUS and step not in directions and not raised:
+            if (
+                gap <= ENGAGE_RADIUS
+                and step not in directions
+                and not raised
+                and not weak
+            ):
                 goal = self._beside((x, y), distance, directions)
                 if goal is not None:
                     return self._toward(distance, goal, directions), "fight"
@@ -682,7 +710,9 @@ class _GridExplorer:
                 counts = self.tries[(holding, ("o", kind))].astype(float)
                 counts[list(self.moving())] = np.inf
                 counts[list(self._rest_actions() | self.rest_hints)] = np.inf
-                return self._least(counts), "fight"
+                # among the least tried, the action that changed things most often
+                activity = self.changes / np.maximum(self.uses, 1)
+                return int(np.lexsort((-activity, counts))[0]), "fight"
             return directions[step], "fight"
 
         # drives: the lowest vital that is low and has a way up
@@ -707,17 +737,21 @@ class _GridExplorer:
                 )
                 if plan is not None:
                     return plan, "vital"
-            rest = sorted(a for a in self._rest_actions() if site in self._rest_vitals(a))
+            rest = sorted(
+                a for a in self._rest_actions() if site in self._rest_vitals(a)
+            )
+            if fraction <= CRITICAL_VITAL and not direct and not rest:
+                desperate = True  # no known way up: seek novelty, do not hide
             if not rest and not direct:  # a hinted rest action never tried yet
                 started = {a for _, a in self.mode_starts}
                 rest = sorted(self.rest_hints - started)
-            if fraction <= CRITICAL_VITAL and not direct and not rest:
-                desperate = True  # no known way up: seek novelty, do not hide
             calm = not alerted and not any(
                 d <= REST_RADIUS and self.harm_kinds[k] > 0 for d, *_, k in threats
             )
             if fraction <= REST_VITAL and rest and self._seek_den(view, distance):
-                return self._den_step(encoded, view, distance, facing, directions), "den"
+                return self._den_step(
+                    encoded, view, distance, facing, directions
+                ), "den"
             if fraction <= REST_VITAL and rest and calm:
                 goal = self._shelter_cell(view, distance, directions)
                 if goal is None or goal == pos:
@@ -903,13 +937,41 @@ class _GridExplorer:
             return None
         return self._toward(distance, den.gate, directions)
 
+    def _flee(
+        self,
+        pos: tuple[int, int],
+        threats: list[tuple[int, int]],
+        passable: np.ndarray,
+        directions: dict[tuple[int, int], int],
+    ) -> int | None:
+        """The move to a free neighbour that is farthest (L1) from the nearest
+        threat, if it gains distance."""
+
+        def gap(x: int, y: int) -> int:
+            return min(abs(x - tx) + abs(y - ty) for tx, ty in threats)
+
+        best = (gap(*pos), None)
+        for (dx, dy), action in directions.items():
+            x, y = pos[0] + dx, pos[1] + dy
+            inside = 0 <= x < passable.shape[0] and 0 <= y < passable.shape[1]
+            if inside and passable[x, y] and gap(x, y) > best[0]:
+                best = (gap(x, y), action)
+        return best[1]
+
     def _appeal(self, action: int, target: tuple) -> float:
         """Steps of walking a try is worth beyond its tries: a pair never tried
-        in this life, and a pair that has often changed the inventory."""
+        in this life, an action that never changed anything (more when not yet
+        tried under the current holding on this side: ground the player stands
+        on, or anything else), and a pair that has often gained an item."""
         tries = self.pair_tries[(action, target)]
         fresh = FRESH_BONUS if not tries else 0.0
         rate = self.effects[(action, target)] / max(tries, 1)
-        unproven = UNPROVEN_BONUS if not self.changes[action] else 0.0
+        unproven = 0.0
+        if not self.changes[action]:  # never changed anything: try it once per
+            unproven = UNPROVEN_BONUS  # holding first, wherever it is cheapest
+            ground = self.ground(target)
+            if not self.holding_tries[(self.current_holding, action, ground)]:
+                unproven += FRESH_BONUS
         return fresh + unproven + PRODUCTIVE_BONUS * rate
 
     def _high(self, site: int) -> int:
@@ -1042,7 +1104,7 @@ class _GridExplorer:
             size = 2 * HABITAT_RADIUS + 1
             padded = np.pad(density, HABITAT_RADIUS)
             windows = np.lib.stride_tricks.sliding_window_view(padded, (size, size))
-            exposure = windows.sum(axis=(2, 3))
+            exposure = 20.0 * windows.mean(axis=(2, 3))
         now = int(self.uses.sum())
         xs, ys = np.indices(grid.shape)
         for when, x, y in self.harm_spots[-16:]:
@@ -1152,9 +1214,7 @@ def explore(
             if hints.rest_actions:  # hinted rest actions are never tried at random
                 allowed = np.ones(num_actions, bool)
                 allowed[list(hints.rest_actions)] = False
-                best = np.flatnonzero(
-                    (counts == counts[allowed].min()) & allowed
-                )
+                best = np.flatnonzero((counts == counts[allowed].min()) & allowed)
             action, reason = int(best[rng.integers(best.size)]), "situation"
             counts[action] += 1
         reasons.append(reason)
@@ -1166,6 +1226,8 @@ def explore(
             target = grid.target_of(view, encoded, action)
             if not grid.in_mode(encoded):
                 grid.tries[(grid.holding(encoded), target)][action] += 1
+                key = (grid.holding(encoded), action, grid.ground(target))
+                grid.holding_tries[key] += 1
             grid.observe(encoded, action, float(reward), next_encoded, view, target)
         states.append(state)
         actions.append(action)
