@@ -68,8 +68,10 @@ PyTree = Any
 
 MEASURE_USES = 3  # tries of every action before the grid policy takes over
 LOW_VITAL = 0.5  # a vital at or below this fraction of its maximum is sought
+SATED_VITAL = 0.9  # ... and then restored until it reaches this fraction
 REST_VITAL = 0.34  # a vital restored only by resting is sought at this fraction
 SATISFIER_RATE = 0.25  # rises per try for an (action, target) pair to satisfy
+KIND_SLIP = 0.001  # changes per living object seen tolerated in the kind column
 HOLDING_CAP = 3  # non-vital inventory counts are capped at this in the holding
 TRY_COST = 6.0  # steps of walking one more try of a pair is worth
 FRESH_BONUS = 10.0  # steps of walking a never-tried (action, target) is worth
@@ -240,6 +242,7 @@ class _GridExplorer:
         self.kind = layout.kind
         self.kind_changes: dict[int, int] = defaultdict(int)
         self.kind_values: dict[int, set] = defaultdict(set)
+        self.kind_seen: dict[int, int] = defaultdict(int)  # living objects seen
         self.vitals: set[int] = set()
         self.health: int | None = layout.health_role
         self.harm_by_site: Counter = Counter()
@@ -254,6 +257,7 @@ class _GridExplorer:
         # (holding, action, on the ground) -> tries
         self.holding_tries: Counter = Counter()
         self.current_holding: tuple = ()
+        self.topping_up: int | None = None  # the vital being restored
         self.effects: Counter = Counter()  # tries of a pair that gained an item
         self.rises: Counter = Counter()  # (vital, action, target) -> rises
         self.mode_action: dict[int, int] = {}  # binary site -> action that set it
@@ -341,7 +345,10 @@ class _GridExplorer:
         best = None
         for start, _low, name in self.layout.kind_candidates:
             values = self.kind_values[start]
-            if self.kind_changes[start] or len(values) < 2:
+            # a slot reused within one step may look like a change: tolerate rare
+            if self.kind_changes[start] > KIND_SLIP * self.kind_seen[start]:
+                continue
+            if len(values) < 2:
                 continue
             key = (len(values), -start)
             if best is None or key > best[0]:
@@ -449,6 +456,7 @@ class _GridExplorer:
                 after = following[column : column + count][alive]
                 self.kind_changes[column] += int(np.sum(before != after))
                 self.kind_values[column].update(before.tolist())
+                self.kind_seen[column] += int(alive.sum())
             if self.uses.sum() % 25 == 0:
                 self._infer_kind()
             if layout.object_health is not None and target[0] == "o":
@@ -731,18 +739,23 @@ class _GridExplorer:
                 (a, t) for a, t in self._satisfiers(site) if t[0] != "c" or t[1] >= 0
             ]
             low = CRITICAL_VITAL if alerted else LOW_VITAL
-            if fraction <= low and direct:
+            if site == self.topping_up and not alerted:
+                low = SATED_VITAL  # keep at it until the vital is nearly full
+            if fraction < low and direct:
                 plan = self._plan(
                     [(a, t, 0.0) for a, t in direct], view, distance, facing, directions
                 )
                 if plan is not None:
+                    self.topping_up = site
                     return plan, "vital"
+            if site == self.topping_up:
+                self.topping_up = None
             rest = sorted(
                 a for a in self._rest_actions() if site in self._rest_vitals(a)
             )
-            if fraction <= CRITICAL_VITAL and not direct and not rest:
-                desperate = True  # no known way up: seek novelty, do not hide
-            if not rest and not direct:  # a hinted rest action never tried yet
+            lost = fraction <= CRITICAL_VITAL and not direct and not rest
+            desperate |= lost  # no known way up: seek novelty, do not hide
+            if not rest and not direct and not lost:  # a hinted, untried rest
                 started = {a for _, a in self.mode_starts}
                 rest = sorted(self.rest_hints - started)
             calm = not alerted and not any(
