@@ -27,17 +27,27 @@ measured). Learnt online, from the data of this life:
   moved (food, drink, energy, health in Crafter), and the *health* vital (the
   one that falls when the reward is negative); a vital's *satisfiers*: the
   (action, targeted thing) pairs after which it rose, and *rest* actions — an
-  action that switched on a two-valued site during which the vital kept rising
-  (sleeping).
+  action that switched on a two-valued site without moving the player, during
+  which the vital kept rising (sleeping); while such a mode is on, nothing
+  counts as tried (the environment may ignore the action);
+- *blocking* values (a move into them failed), *builds* (an action that turned
+  an open targeted cell into a blocking one, and its cost) and *digs* (an
+  action that opened a blocking targeted cell, and the items it needed).
 
-Each step, in order: keep resting while a rest mode lasts; fight a harmful
-object standing next to the player; when a vital is low, walk to the nearest
-place where a satisfier applies and use it (for a rest action: walk to a
-sheltered cell first — few walkable neighbours, few cells where harmful
-creatures were seen — and rest there); otherwise walk to the nearest
+Each step, in order: keep resting while a rest mode lasts; stay in, seal or
+leave a den (:mod:`symworld.induction.shelter`: a two-cell dead end sealed by a
+build that can be dug open again) when heading for one; when weak, step away
+from close threats; fight a harmful object standing next to the player; when a
+vital is low, walk to the nearest place where a satisfier applies and use it
+until it is nearly full (for a rest action: in a den, or in a sheltered cell —
+few walkable neighbours, few cells where harmful creatures were seen — when no
+creature that hurt the player is near); on alert, go to a den or hide in a
+sheltered cell; otherwise walk to the nearest
 *untried* pair of (action, targeted thing) under the current *holding* (the
 non-vital inventory counts, capped at 3), so that a new holding (2 wood, a
-pickaxe) makes old targets new again; when nothing untried is reachable, the
+pickaxe) makes old targets new again, preferring actions that never changed
+anything yet (placing and crafting) and pairs that gained an item; when nothing
+untried is reachable, the
 least-tried pair, trading tries against distance. Paths are shortest paths
 (breadth first) over cells of walkable values, free of objects and of hazards.
 
