@@ -68,6 +68,7 @@ import numpy as np
 
 from symworld.induction.hints import ExplorationHints, hints_for
 from symworld.induction.navigation import UNREACHED, distances, first_step, shift
+from symworld.induction.search import SearchSettings
 from symworld.induction.shelter import Den, find_den
 from symworld.programs.attributes import Schema
 from symworld.trajectory import Trajectory, flatten_tree
@@ -104,6 +105,22 @@ DEN_PATIENCE = 60  # steps to reach and seal a den before giving it up
 UNPROVEN_BONUS = 8.0  # steps worth of an action that never changed anything
 REST_RADIUS = 12  # no creature that ever hurt may be this close (L1) to rest
 PROVEN_HARMS = 2  # harms close by before a kind's habitat counts as exposed
+REPRODUCE_SUPPORT = SearchSettings.min_support  # a new change is repeated this often
+REPRODUCE_FAILS = 5  # failed repeats (items held, pair tried) before giving up
+
+
+@dataclasses.dataclass
+class _Discovery:
+    """A new kind of change: ``pair`` (action, target) caused it, spending
+    ``cost`` (item site -> count); ``cell``: the targeted cell then (or ``None``);
+    ``count``: times seen; ``fails``: repeats with the items held that did not
+    cause it."""
+
+    pair: tuple
+    cost: dict[int, int]
+    cell: tuple[int, int] | None
+    count: int = 1
+    fails: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -288,6 +305,10 @@ class _GridExplorer:
         self.den: Den | None = None
         self.denning = False  # heading to a den or sealed in it
         self.den_steps = 0  # steps spent reaching and sealing the den
+        # (action, items that rose, targeted cell before/after) -> its record
+        self.discoveries: dict[tuple, _Discovery] = {}
+        self.sources: dict[int, Counter] = defaultdict(Counter)  # item -> pairs
+        self.reproducing: tuple | None = None  # the discovery being repeated
 
     # -- measured conventions ---------------------------------------------------------
     def moving(self) -> dict[int, tuple[int, int]]:
@@ -497,6 +518,8 @@ class _GridExplorer:
             if site not in self.vitals
         )
         self.effects[(action, target)] += int(gained and engaged)
+        if engaged:
+            self._discover(encoded, action, following, target, moved)
         for site in self.vitals:
             delta = int(following[site] - encoded[site])
             if delta > 0:
@@ -565,6 +588,103 @@ class _GridExplorer:
                     needs = held if known is None else known[1] & held
                     self.digs[(action, before)] = (after, needs)
         self.changes[action] += int(changed)
+
+    def _discover(
+        self,
+        encoded: np.ndarray,
+        action: int,
+        following: np.ndarray,
+        target: tuple,
+        moved: bool,
+    ) -> None:
+        """Record new kinds of change (items that rose and the targeted cell's
+        change, by action) and which pairs gained each item; count a failed
+        repeat of the discovery being reproduced."""
+        items = self.items()
+        rose = tuple(s for s in items if following[s] > encoded[s])
+        for site in rose:
+            self.sources[site][(action, target)] += 1
+        cell: tuple = ()
+        if self.target_cell is not None and target[0] == "c":
+            start, shape = self.layout.grid
+            index = start + self.target_cell[0] * shape[1] + self.target_cell[1]
+            if encoded[index] != following[index]:
+                cell = (int(encoded[index]), int(following[index]))
+        signature = (action, rose, cell)
+        if (rose or cell) and not moved:
+            record = self.discoveries.get(signature)
+            if record is None:
+                cost = {s: int(encoded[s] - following[s]) for s in items}
+                self.discoveries[signature] = _Discovery(
+                    (action, target),
+                    {s: c for s, c in cost.items() if c > 0},
+                    self.target_cell,
+                )
+                logger.info("new change %s by %s", signature, (action, target))
+            else:
+                record.count += 1
+        if self.reproducing is not None:
+            record = self.discoveries[self.reproducing]
+            if (
+                record.pair == (action, target)
+                and signature != self.reproducing
+                and all(encoded[s] >= c for s, c in record.cost.items())
+            ):
+                record.fails += 1
+            self.reproducing = None
+
+    def _reproduce(
+        self,
+        encoded: np.ndarray,
+        view: dict,
+        distance: np.ndarray,
+        facing: tuple[int, int] | None,
+        directions: dict[tuple[int, int], int],
+    ) -> int | None:
+        """The next step towards repeating a new kind of change until the
+        inducer can support a law of it (:data:`REPRODUCE_SUPPORT`): the same
+        action on the same kind of target, first near the cell where it worked
+        (then farther with each failure), after re-gathering the items it spent
+        from the pairs that gained them."""
+        for signature in sorted(self.discoveries, key=repr):
+            record = self.discoveries[signature]
+            if record.count >= REPRODUCE_SUPPORT or record.fails >= REPRODUCE_FAILS:
+                continue
+            action, target = record.pair
+            short = [s for s, c in sorted(record.cost.items()) if encoded[s] < c]
+            if not short:
+                masks = {target: self._near(target, view, record)}
+                plan = self._plan(
+                    [(action, target, 0.0)], view, distance, facing, directions, masks
+                )
+                if plan is not None:
+                    self.reproducing = signature
+                    return plan
+                continue
+            pairs = sorted(
+                {
+                    (a, t, 0.0)
+                    for site in short
+                    for a, t in self.sources[site]
+                    if (a, t) != record.pair
+                }
+            )
+            plan = self._plan(pairs, view, distance, facing, directions)
+            if plan is not None:
+                return plan
+        return None
+
+    def _near(self, target: tuple, view: dict, record: _Discovery) -> np.ndarray:
+        """Cells of ``target`` within ``record.fails`` cells (Chebyshev) of the
+        cell where the discovery happened; anywhere when there are none or after
+        three failures."""
+        mask = self._target_mask(target, view)
+        if record.cell is None or record.fails >= 3:
+            return mask
+        xs, ys = np.indices(mask.shape)
+        x, y = record.cell
+        near = mask & (np.maximum(abs(xs - x), abs(ys - y)) <= record.fails)
+        return near if near.any() else mask
 
     def ground(self, target: tuple) -> bool:
         """Whether a target is a cell of a value the player can stand on."""
@@ -801,6 +921,11 @@ class _GridExplorer:
             return next(iter(directions.values())), "hide"
         self.shelter = None
 
+        # repeat a new kind of change until a law of it has its support
+        plan = self._reproduce(encoded, view, distance, facing, directions)
+        if plan is not None:
+            return plan, "reproduce"
+
         # novelty, then the least-tried pair against distance
         rest_actions = self._rest_actions()
         candidates = []
@@ -1025,9 +1150,11 @@ class _GridExplorer:
         distance: np.ndarray,
         facing: tuple[int, int] | None,
         directions: dict[tuple[int, int], int],
+        masks: dict[tuple, np.ndarray] | None = None,
     ) -> int | None:
         """The first action towards the cheapest (action, target) pair; the cost
-        is the walk plus :data:`TRY_COST` per earlier try."""
+        is the walk plus :data:`TRY_COST` per earlier try (``masks``: the cells
+        of a target to consider, when not all of them)."""
         pos = view["pos"]
         grid = view["grid"]
         moving = self.moving()
@@ -1035,7 +1162,7 @@ class _GridExplorer:
         walk = np.where(reached, distance, 10**6)
         hazard = np.isin(grid, self.hazards)
         free = np.isin(grid, list(self.walkable)) & ~view["occupied"] & ~hazard
-        masks: dict[tuple, np.ndarray] = {}
+        masks = dict(masks or {})
         best = None
         for action, target, tries in pairs:
             if target not in masks:
