@@ -565,29 +565,42 @@ class _GridExplorer:
         open targeted cell into a blocking value, at a cost in items) and digs
         (an action turned a blocking targeted cell into another value, needing
         the items held every time it did)."""
-        layout = self.layout
         items = self.items()
         if target[0] == "c" and action in self.moving() and not moved:
             self.blocked[target[1]] += 1
         changed = moved or any(following[s] != encoded[s] for s in items)
-        if self.target_cell is not None and target[0] == "c":
-            start, shape = layout.grid
-            x, y = self.target_cell
-            before = int(encoded[start + x * shape[1] + y])
-            after = int(following[start + x * shape[1] + y])
-            if before != after:
-                changed = True
-                held = {s for s in items if encoded[s] > 0}
-                if before in self.walkable and after not in self.walkable:
-                    cost = {s: int(encoded[s] - following[s]) for s in items}
-                    cost = {s: c for s, c in cost.items() if c > 0}
-                    _, _, sources = self.builds.get(action, (after, cost, set()))
-                    self.builds[action] = (after, cost, sources | {before})
-                elif before not in self.walkable and not moved:
-                    known = self.digs.get((action, before))
-                    needs = held if known is None else known[1] & held
-                    self.digs[(action, before)] = (after, needs)
+        cell = self._cell_change(encoded, following, target)
+        if cell:
+            before, after = cell
+            changed = True
+            held = {s for s in items if encoded[s] > 0}
+            if before in self.walkable and after not in self.walkable:
+                cost = self._spent(encoded, following)
+                _, _, sources = self.builds.get(action, (after, cost, set()))
+                self.builds[action] = (after, cost, sources | {before})
+            elif before not in self.walkable and not moved:
+                known = self.digs.get((action, before))
+                needs = held if known is None else known[1] & held
+                self.digs[(action, before)] = (after, needs)
         self.changes[action] += int(changed)
+
+    def _cell_change(
+        self, encoded: np.ndarray, following: np.ndarray, target: tuple
+    ) -> tuple:
+        """``(before, after)`` of the targeted grid cell if it changed, else
+        ``()``."""
+        if self.target_cell is None or target[0] != "c":
+            return ()
+        start, shape = self.layout.grid
+        index = start + self.target_cell[0] * shape[1] + self.target_cell[1]
+        if encoded[index] == following[index]:
+            return ()
+        return (int(encoded[index]), int(following[index]))
+
+    def _spent(self, encoded: np.ndarray, following: np.ndarray) -> dict[int, int]:
+        """Item site -> how many the step used up."""
+        cost = {s: int(encoded[s] - following[s]) for s in self.items()}
+        return {s: c for s, c in cost.items() if c > 0}
 
     def _discover(
         self,
@@ -604,21 +617,13 @@ class _GridExplorer:
         rose = tuple(s for s in items if following[s] > encoded[s])
         for site in rose:
             self.sources[site][(action, target)] += 1
-        cell: tuple = ()
-        if self.target_cell is not None and target[0] == "c":
-            start, shape = self.layout.grid
-            index = start + self.target_cell[0] * shape[1] + self.target_cell[1]
-            if encoded[index] != following[index]:
-                cell = (int(encoded[index]), int(following[index]))
+        cell = self._cell_change(encoded, following, target)
         signature = (action, rose, cell)
         if (rose or cell) and not moved:
             record = self.discoveries.get(signature)
             if record is None:
-                cost = {s: int(encoded[s] - following[s]) for s in items}
                 self.discoveries[signature] = _Discovery(
-                    (action, target),
-                    {s: c for s, c in cost.items() if c > 0},
-                    self.target_cell,
+                    (action, target), self._spent(encoded, following), self.target_cell
                 )
                 logger.info("new change %s by %s", signature, (action, target))
             else:
