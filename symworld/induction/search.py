@@ -332,16 +332,66 @@ class RuleSearch:
                     & (held >= precision * matched - 1e-9)
                     & (costs < literals[i].feature.cost)
                 )
-                if not valid.any():
+                if valid.any():
+                    pick = int(
+                        min(
+                            np.flatnonzero(valid), key=lambda j: (costs[j], -held[j], j)
+                        )
+                    )
+                    chosen = [Literal(self.features[pick % count], pick < count)]
+                elif len(literals) < self.settings.max_literals:
+                    chosen = self._cheaper_pair(
+                        both, base, holds, remaining, covered, precision, literals[i]
+                    )
+                    if chosen is None:
+                        continue
+                else:
                     continue
-                pick = int(
-                    min(np.flatnonzero(valid), key=lambda j: (costs[j], -held[j], j))
-                )
-                literal = Literal(self.features[pick % count], pick < count)
-                literals = [*rest[:i], literal, *rest[i:]]
+                literals = [*rest[:i], *chosen, *rest[i:]]
                 changed = True
                 break
         return literals
+
+    def _cheaper_pair(
+        self,
+        both: np.ndarray,
+        base: np.ndarray,
+        holds: np.ndarray,
+        remaining: np.ndarray,
+        covered: int,
+        precision: float,
+        literal: Literal,
+    ) -> list[Literal] | None:
+        """Two literals, together cheaper than ``literal``, that keep the
+        rule's covered changes and precision (the cheapest pair, or ``None``)."""
+        count = len(self.features)
+        costs = np.concatenate([self.costs, self.costs])
+        positives = remaining[base]
+        hold = holds[base]
+        firsts = np.flatnonzero(
+            ((both & positives[:, None]).sum(0) >= covered)
+            & (costs + self.costs.min() < literal.feature.cost)
+        )
+        best = None
+        for first in firsts:
+            pair = both & both[:, first : first + 1]
+            kept = (pair & positives[:, None]).sum(0)
+            matched = pair.sum(0)
+            held = (pair & hold[:, None]).sum(0)
+            valid = (
+                (kept >= covered)
+                & (matched > 0)
+                & (held >= precision * matched - 1e-9)
+                & (costs + costs[first] < literal.feature.cost)
+            )
+            valid[first] = False
+            for second in np.flatnonzero(valid):
+                key = (costs[first] + costs[second], -held[second], first, second)
+                if best is None or key < best:
+                    best = key
+        if best is None:
+            return None
+        return [Literal(self.features[j % count], j < count) for j in sorted(best[2:])]
 
     def _refine(
         self,

@@ -172,3 +172,30 @@ def test_induction_search_trades_a_position_literal_for_the_targeted_cell():
         ("target_water", True),
     ]
     assert law.held == law.matched == law.explained == int(drink.sum())
+
+
+def test_induction_search_trades_a_position_for_action_and_targeted_cell():
+    """The position alone is exact (at the pond the player always drinks), no
+    single cheaper literal is as precise, but the action and the targeted cell
+    together are, and cost less than one coordinate."""
+    rng = np.random.default_rng(3)
+    total = 400
+    x = rng.integers(0, 10, total)
+    far = x >= 5
+    water = (x == 3) | (far & (rng.random(total) < 0.6))
+    action = np.where(far, rng.integers(0, 2, total), rng.integers(0, 3, total))
+    action[x == 3] = 2
+    drink = water & (action == 2)
+    current = rng.integers(0, 5, total)
+    following = current + drink
+    features, matrix = _pond_features(
+        {"x_is_3": x == 3, "act_2": action == 2, "target_water": water}
+    )
+    assert np.array_equal(matrix[:, 0], drink)  # the position alone is exact
+    search = RuleSearch(features, matrix, SearchSettings())
+    (law,) = search.laws_for(Target("d", "d", "d", 0, "d", 0, 9), current, following)
+    assert sorted((l.feature.name, l.positive) for l in law.literals) == [
+        ("act_2", True),
+        ("target_water", True),
+    ]
+    assert law.held == law.matched == law.explained == int(drink.sum())
