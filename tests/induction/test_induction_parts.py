@@ -139,21 +139,31 @@ def test_induction_search_prefers_the_targeted_cell_to_the_position():
     assert law.held == law.matched == law.explained == int(drink.sum())
 
 
+def _far_ponds(seed: int, always_drink: bool) -> tuple[np.ndarray, ...]:
+    """400 toy transitions: water at x == 3 and at random cells of x >= 5, where
+    the player only moves (actions 0, 1); it drinks (action 2) only at the pond
+    (always there when ``always_drink``). Returns x, far, water, action, drink,
+    the drink count before and after."""
+    rng = np.random.default_rng(seed)
+    total = 400
+    x = rng.integers(0, 10, total)
+    far = x >= 5
+    water = (x == 3) | (far & (rng.random(total) < 0.6))
+    action = np.where(far, rng.integers(0, 2, total), rng.integers(0, 3, total))
+    if always_drink:
+        action[x == 3] = 2
+    drink = water & (action == 2)
+    current = rng.integers(0, 5, total)
+    return x, far, water, action, drink, current, current + drink
+
+
 def test_induction_search_trades_a_position_literal_for_the_targeted_cell():
     """Not a tie: the player walks into water far from the pond (x >= 5) but
     drinks only at the pond (x == 3), so 'x == 3' is the best first literal by
     FOIL gain (the most precise).
     The kept rule still names the action and the targeted cell only, since they
     explain the same drinks at the same precision."""
-    rng = np.random.default_rng(2)
-    total = 400
-    x = rng.integers(0, 10, total)
-    far = x >= 5
-    water = (x == 3) | (far & (rng.random(total) < 0.6))
-    action = np.where(far, rng.integers(0, 2, total), rng.integers(0, 3, total))
-    drink = water & (action == 2)
-    current = rng.integers(0, 5, total)
-    following = current + drink
+    x, far, water, action, drink, current, following = _far_ponds(2, False)
     features, matrix = _pond_features(
         {
             "x_is_3": x == 3,
@@ -178,16 +188,7 @@ def test_induction_search_trades_a_position_for_action_and_targeted_cell():
     """The position alone is exact (at the pond the player always drinks), no
     single cheaper literal is as precise, but the action and the targeted cell
     together are, and cost less than one coordinate."""
-    rng = np.random.default_rng(3)
-    total = 400
-    x = rng.integers(0, 10, total)
-    far = x >= 5
-    water = (x == 3) | (far & (rng.random(total) < 0.6))
-    action = np.where(far, rng.integers(0, 2, total), rng.integers(0, 3, total))
-    action[x == 3] = 2
-    drink = water & (action == 2)
-    current = rng.integers(0, 5, total)
-    following = current + drink
+    x, far, water, action, drink, current, following = _far_ponds(3, True)
     features, matrix = _pond_features(
         {"x_is_3": x == 3, "act_2": action == 2, "target_water": water}
     )
