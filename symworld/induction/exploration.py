@@ -27,17 +27,27 @@ measured). Learnt online, from the data of this life:
   moved (food, drink, energy, health in Crafter), and the *health* vital (the
   one that falls when the reward is negative); a vital's *satisfiers*: the
   (action, targeted thing) pairs after which it rose, and *rest* actions — an
-  action that switched on a two-valued site during which the vital kept rising
-  (sleeping).
+  action that switched on a two-valued site without moving the player, during
+  which the vital kept rising (sleeping); while such a mode is on, nothing
+  counts as tried (the environment may ignore the action);
+- *blocking* values (a move into them failed), *builds* (an action that turned
+  an open targeted cell into a blocking one, and its cost) and *digs* (an
+  action that opened a blocking targeted cell, and the items it needed).
 
-Each step, in order: keep resting while a rest mode lasts; fight a harmful
-object standing next to the player; when a vital is low, walk to the nearest
-place where a satisfier applies and use it (for a rest action: walk to a
-sheltered cell first — few walkable neighbours, few cells where harmful
-creatures were seen — and rest there); otherwise walk to the nearest
+Each step, in order: keep resting while a rest mode lasts; stay in, seal or
+leave a den (:mod:`symworld.induction.shelter`: a two-cell dead end sealed by a
+build that can be dug open again) when heading for one; when weak, step away
+from close threats; fight a harmful object standing next to the player; when a
+vital is low, walk to the nearest place where a satisfier applies and use it
+until it is nearly full (for a rest action: in a den, or in a sheltered cell —
+few walkable neighbours, few cells where harmful creatures were seen — when no
+creature that hurt the player is near); on alert, go to a den or hide in a
+sheltered cell; otherwise walk to the nearest
 *untried* pair of (action, targeted thing) under the current *holding* (the
 non-vital inventory counts, capped at 3), so that a new holding (2 wood, a
-pickaxe) makes old targets new again; when nothing untried is reachable, the
+pickaxe) makes old targets new again, preferring actions that never changed
+anything yet (placing and crafting) and pairs that gained an item; when nothing
+untried is reachable, the
 least-tried pair, trading tries against distance. Paths are shortest paths
 (breadth first) over cells of walkable values, free of objects and of hazards.
 
@@ -58,6 +68,8 @@ import numpy as np
 
 from symworld.induction.hints import ExplorationHints, hints_for
 from symworld.induction.navigation import UNREACHED, distances, first_step, shift
+from symworld.induction.search import SearchSettings
+from symworld.induction.shelter import Den, find_den
 from symworld.programs.attributes import Schema
 from symworld.trajectory import Trajectory, flatten_tree
 
@@ -67,8 +79,10 @@ PyTree = Any
 
 MEASURE_USES = 3  # tries of every action before the grid policy takes over
 LOW_VITAL = 0.5  # a vital at or below this fraction of its maximum is sought
+SATED_VITAL = 0.9  # ... and then restored until it reaches this fraction
 REST_VITAL = 0.34  # a vital restored only by resting is sought at this fraction
 SATISFIER_RATE = 0.25  # rises per try for an (action, target) pair to satisfy
+KIND_SLIP = 0.001  # changes per living object seen tolerated in the kind column
 HOLDING_CAP = 3  # non-vital inventory counts are capped at this in the holding
 TRY_COST = 6.0  # steps of walking one more try of a pair is worth
 FRESH_BONUS = 10.0  # steps of walking a never-tried (action, target) is worth
@@ -76,7 +90,7 @@ PRODUCTIVE_BONUS = 25.0  # steps worth of a pair that always changed something
 SHELTER_RADIUS = 40  # steps the explorer walks at most to a place to rest
 HABITAT_RADIUS = 6  # cells around a resting place where creatures are counted
 MAX_OUTSIDE = 40  # steps without a reachable target before a random walk
-HARM_RATE = 0.1  # harms per step close by that make a kind harmful
+HARM_RATE = 0.03  # harms per step close by that make a kind harmful
 TRUST_PRESENCE = 20  # steps close by before a kind may be judged harmless
 ALERT_RADIUS = 8  # a harmful object this close (L1) raises the alert
 ALERT_STEPS = 30  # steps the alert lasts: wait in shelter, do not rest
@@ -85,6 +99,28 @@ HARM_RADIUS = 7  # cells (L1) around such a place that count as exposed
 HARM_PENALTY = 25.0  # shelter score of one remembered harm (open side: 10)
 ENGAGE_RADIUS = 3  # objects presumed harmful this close (L1) are engaged
 CRITICAL_VITAL = 0.25  # a vital this low is sought even on alert
+FLEE_HEALTH = 0.5  # at or below this fraction of health, close threats are fled
+DEN_RADIUS = 30  # steps the explorer walks at most to a den
+DEN_PATIENCE = 60  # steps to reach and seal a den before giving it up
+UNPROVEN_BONUS = 8.0  # steps worth of an action that never changed anything
+REST_RADIUS = 12  # no creature that ever hurt may be this close (L1) to rest
+PROVEN_HARMS = 2  # harms close by before a kind's habitat counts as exposed
+REPRODUCE_SUPPORT = SearchSettings.min_support  # a new change is repeated this often
+REPRODUCE_FAILS = 5  # failed repeats (items held, pair tried) before giving up
+
+
+@dataclasses.dataclass
+class _Discovery:
+    """A new kind of change: ``pair`` (action, target) caused it, spending
+    ``cost`` (item site -> count); ``cell``: the targeted cell then (or ``None``);
+    ``count``: times seen; ``fails``: repeats with the items held that did not
+    cause it."""
+
+    pair: tuple
+    cost: dict[int, int]
+    cell: tuple[int, int] | None
+    count: int = 1
+    fails: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -219,6 +255,7 @@ class _GridExplorer:
         self.layout = layout
         self.num_actions = num_actions
         self.hazards = np.asarray(hints.hazards, np.int64)
+        self.rest_hints = set(hints.rest_actions)
         self.rng = rng
         self.facing = layout.facing_tagged
         self.facing_votes: dict[int, dict[int, Counter]] = {
@@ -232,6 +269,7 @@ class _GridExplorer:
         self.kind = layout.kind
         self.kind_changes: dict[int, int] = defaultdict(int)
         self.kind_values: dict[int, set] = defaultdict(set)
+        self.kind_seen: dict[int, int] = defaultdict(int)  # living objects seen
         self.vitals: set[int] = set()
         self.health: int | None = layout.health_role
         self.harm_by_site: Counter = Counter()
@@ -243,11 +281,15 @@ class _GridExplorer:
             lambda: np.zeros(num_actions, np.int64)
         )
         self.pair_tries: Counter = Counter()
-        self.effects: Counter = Counter()  # tries of a pair that changed things
+        # (holding, action, on the ground) -> tries
+        self.holding_tries: Counter = Counter()
+        self.current_holding: tuple = ()
+        self.topping_up: int | None = None  # the vital being restored
+        self.effects: Counter = Counter()  # tries of a pair that gained an item
         self.rises: Counter = Counter()  # (vital, action, target) -> rises
-        self.mode_action: dict[int, int] = {}
-        self.mode_starts: Counter = Counter()
-        self.mode_rises: Counter = Counter()  # (vital, action) -> rises
+        self.mode_action: dict[int, int] = {}  # binary site -> action that set it
+        self.mode_starts: Counter = Counter()  # (binary, action) -> switches on
+        self.mode_rises: Counter = Counter()  # (vital, binary, action) -> rises
         self.outside = 0
         self.wander: tuple[int, int] | None = None
         self.target_slot: int | None = None
@@ -255,6 +297,18 @@ class _GridExplorer:
         self.alert = 0  # steps of alert left
         self.harm_spots: list[tuple[int, int, int]] = []  # (step, x, y)
         self.shelter: tuple[int, int] | None = None
+        self.target_cell: tuple[int, int] | None = None
+        self.blocked: Counter = Counter()  # value -> moves into it that failed
+        self.builds: dict[int, tuple[int, dict[int, int], set]] = {}
+        self.digs: dict[tuple[int, int], tuple[int, set]] = {}
+        self.changes = np.zeros(num_actions, np.int64)  # uses that changed anything
+        self.den: Den | None = None
+        self.denning = False  # heading to a den or sealed in it
+        self.den_steps = 0  # steps spent reaching and sealing the den
+        # (action, items that rose, targeted cell before/after) -> its record
+        self.discoveries: dict[tuple, _Discovery] = {}
+        self.sources: dict[int, Counter] = defaultdict(Counter)  # item -> pairs
+        self.reproducing: tuple | None = None  # the discovery being repeated
 
     # -- measured conventions ---------------------------------------------------------
     def moving(self) -> dict[int, tuple[int, int]]:
@@ -290,7 +344,11 @@ class _GridExplorer:
         return (
             self.facing is not None
             and len(self.directions()) >= 2
-            and int(self.uses.min()) >= MEASURE_USES
+            and all(
+                self.uses[a] >= MEASURE_USES
+                for a in range(self.num_actions)
+                if a not in self.rest_hints
+            )
         )
 
     def _infer_facing(self) -> None:
@@ -318,15 +376,17 @@ class _GridExplorer:
         best = None
         for start, _low, name in self.layout.kind_candidates:
             values = self.kind_values[start]
-            if self.kind_changes[start] or len(values) < 2:
+            # a slot reused within one step may look like a change: tolerate rare
+            if self.kind_changes[start] > KIND_SLIP * self.kind_seen[start]:
+                continue
+            if len(values) < 2:
                 continue
             key = (len(values), -start)
             if best is None or key > best[0]:
                 best = (key, start, name)
-        chosen = best[1] if best is not None else None
-        if chosen != self.kind and chosen is not None:
+        if best is not None and best[1] != self.kind:
             logger.info("object kind column inferred: %s", best[2])
-        self.kind = chosen
+            self.kind = best[1]
 
     # -- reading a state --------------------------------------------------------------
     def read(self, encoded: np.ndarray) -> dict[str, Any]:
@@ -338,6 +398,7 @@ class _GridExplorer:
             "pos": (int(encoded[sx]), int(encoded[sy])),
             "grid": grid,
             "objects": [],
+            "encoded": encoded,
         }
         occupied = np.zeros(shape, bool)
         if layout.objects is not None:
@@ -357,16 +418,21 @@ class _GridExplorer:
         view["occupied"] = occupied
         return view
 
-    def holding(self, encoded: np.ndarray) -> tuple:
-        return tuple(
-            min(int(encoded[s]), HOLDING_CAP)
+    def items(self) -> list[int]:
+        """Inventory sites that are not vitals (nor the health)."""
+        return [
+            s
             for s in self.layout.inventory
-            if s not in self.vitals
-        )
+            if s not in self.vitals and s != self.health
+        ]
+
+    def holding(self, encoded: np.ndarray) -> tuple:
+        return tuple(min(int(encoded[s]), HOLDING_CAP) for s in self.items())
 
     def target_of(self, view: dict, encoded: np.ndarray, action: int) -> tuple:
         """What ``action`` targets: ``("o", kind)`` for an object on the cell,
         ``("c", value)`` for a grid cell, ``("c", -1)`` off the grid."""
+        self.target_cell = None
         step = self.moving().get(action) or self.facing_step(encoded)
         if step is None:
             return ("c", -1)
@@ -375,6 +441,7 @@ class _GridExplorer:
         if not (0 <= x < grid.shape[0] and 0 <= y < grid.shape[1]):
             return ("c", -1)
         self.target_slot = None
+        self.target_cell = (x, y)
         for slot, ox, oy, kind in view["objects"]:
             if (ox, oy) == (x, y):
                 self.target_slot = int(slot)
@@ -408,6 +475,7 @@ class _GridExplorer:
         if 0 <= nx < shape[0] and 0 <= ny < shape[1]:
             self.walkable.add(int(following[start + nx * shape[1] + ny]))
         self._infer_facing()
+        self._learn_cells(encoded, action, following, target, moved)
         # objects: kind column, attacks
         if layout.objects is not None:
             alive_start, count, _ = layout.objects
@@ -419,7 +487,8 @@ class _GridExplorer:
                 after = following[column : column + count][alive]
                 self.kind_changes[column] += int(np.sum(before != after))
                 self.kind_values[column].update(before.tolist())
-            if self.kind is None and self.uses.sum() % 25 == 0:
+                self.kind_seen[column] += int(alive.sum())
+            if self.uses.sum() % 25 == 0:
                 self._infer_kind()
             if layout.object_health is not None and target[0] == "o":
                 health = layout.object_health
@@ -441,26 +510,34 @@ class _GridExplorer:
                 self.harm_by_site[site] += 1
         if self.health is None and self.harm_by_site:
             self.health = self.harm_by_site.most_common(1)[0][0]
-        self.pair_tries[(action, target)] += 1
-        changed = any(
-            (following[site] > encoded[site])
-            or (site not in self.vitals and following[site] != encoded[site])
+        engaged = not self.in_mode(encoded)  # the action was the player's
+        self.pair_tries[(action, target)] += int(engaged)
+        gained = any(
+            following[site] > encoded[site]
             for site in layout.inventory
+            if site not in self.vitals
         )
-        self.effects[(action, target)] += int(changed)
+        self.effects[(action, target)] += int(gained and engaged)
+        if engaged:
+            self._discover(encoded, action, following, target, moved)
         for site in self.vitals:
             delta = int(following[site] - encoded[site])
             if delta > 0:
                 self.rises[(site, action, target)] += delta
                 for binary, starter in self.mode_action.items():
                     if encoded[binary] == 1 and following[binary] == 1:
-                        self.mode_rises[(site, starter)] += delta
+                        self.mode_rises[(site, binary, starter)] += delta
         for binary in layout.binary:
-            if encoded[binary] == 0 and following[binary] == 1:
+            if encoded[binary] == 0 and following[binary] == 1 and not moved:
                 self.mode_action[binary] = action
-                self.mode_starts[action] += 1
-        # harm: which kinds stood close when health fell; where they live
-        hurt = self.health is not None and following[self.health] < encoded[self.health]
+                self.mode_starts[(binary, action)] += 1
+        # harm: which kinds stood close when health fell while no vital was
+        # exhausted (an empty vital drains health by itself); where they live
+        hurt = (
+            self.health is not None
+            and following[self.health] < encoded[self.health]
+            and all(encoded[s] > 0 for s in self.vitals if s != self.health)
+        )
         px, py = view["pos"]
         close = {
             kind for _, x, y, kind in view["objects"] if abs(x - px) + abs(y - py) <= 2
@@ -476,9 +553,168 @@ class _GridExplorer:
             if self.proven(kind):
                 self.habitat[int(grid[x, y])] += 1
 
+    def _learn_cells(
+        self,
+        encoded: np.ndarray,
+        action: int,
+        following: np.ndarray,
+        target: tuple,
+        moved: bool,
+    ) -> None:
+        """Blocking values (a move into them failed), builds (an action turned an
+        open targeted cell into a blocking value, at a cost in items) and digs
+        (an action turned a blocking targeted cell into another value, needing
+        the items held every time it did)."""
+        items = self.items()
+        if target[0] == "c" and action in self.moving() and not moved:
+            self.blocked[target[1]] += 1
+        changed = moved or any(following[s] != encoded[s] for s in items)
+        cell = self._cell_change(encoded, following, target)
+        if cell:
+            before, after = cell
+            changed = True
+            held = {s for s in items if encoded[s] > 0}
+            if before in self.walkable and after not in self.walkable:
+                cost = self._spent(encoded, following)
+                _, _, sources = self.builds.get(action, (after, cost, set()))
+                self.builds[action] = (after, cost, sources | {before})
+            elif before not in self.walkable and not moved:
+                known = self.digs.get((action, before))
+                needs = held if known is None else known[1] & held
+                self.digs[(action, before)] = (after, needs)
+        self.changes[action] += int(changed)
+
+    def _cell_change(
+        self, encoded: np.ndarray, following: np.ndarray, target: tuple
+    ) -> tuple:
+        """``(before, after)`` of the targeted grid cell if it changed, else
+        ``()``."""
+        if self.target_cell is None or target[0] != "c":
+            return ()
+        start, shape = self.layout.grid
+        index = start + self.target_cell[0] * shape[1] + self.target_cell[1]
+        if encoded[index] == following[index]:
+            return ()
+        return (int(encoded[index]), int(following[index]))
+
+    def _spent(self, encoded: np.ndarray, following: np.ndarray) -> dict[int, int]:
+        """Item site -> how many the step used up."""
+        cost = {s: int(encoded[s] - following[s]) for s in self.items()}
+        return {s: c for s, c in cost.items() if c > 0}
+
+    def _discover(
+        self,
+        encoded: np.ndarray,
+        action: int,
+        following: np.ndarray,
+        target: tuple,
+        moved: bool,
+    ) -> None:
+        """Record new kinds of change (items that rose and the targeted cell's
+        change, by action) and which pairs gained each item; count a failed
+        repeat of the discovery being reproduced."""
+        items = self.items()
+        rose = tuple(s for s in items if following[s] > encoded[s])
+        for site in rose:
+            self.sources[site][(action, target)] += 1
+        cell = self._cell_change(encoded, following, target)
+        signature = (action, rose, cell)
+        if (rose or cell) and not moved:
+            record = self.discoveries.get(signature)
+            if record is None:
+                self.discoveries[signature] = _Discovery(
+                    (action, target), self._spent(encoded, following), self.target_cell
+                )
+                logger.info("new change %s by %s", signature, (action, target))
+            else:
+                record.count += 1
+        if self.reproducing is not None:
+            record = self.discoveries[self.reproducing]
+            if (
+                record.pair == (action, target)
+                and signature != self.reproducing
+                and all(encoded[s] >= c for s, c in record.cost.items())
+            ):
+                record.fails += 1
+            self.reproducing = None
+
+    def _reproduce(
+        self,
+        encoded: np.ndarray,
+        view: dict,
+        distance: np.ndarray,
+        facing: tuple[int, int] | None,
+        directions: dict[tuple[int, int], int],
+    ) -> int | None:
+        """The next step towards repeating a new kind of change until the
+        inducer can support a law of it (:data:`REPRODUCE_SUPPORT`): the same
+        action on the same kind of target, first near the cell where it worked
+        (then farther with each failure), after re-gathering the items it spent
+        from the pairs that gained them."""
+        for signature in sorted(self.discoveries, key=repr):
+            record = self.discoveries[signature]
+            if record.count >= REPRODUCE_SUPPORT or record.fails >= REPRODUCE_FAILS:
+                continue
+            action, target = record.pair
+            short = [s for s, c in sorted(record.cost.items()) if encoded[s] < c]
+            if not short:
+                masks = {target: self._near(target, view, record)}
+                plan = self._plan(
+                    [(action, target, 0.0)], view, distance, facing, directions, masks
+                )
+                if plan is not None:
+                    self.reproducing = signature
+                    return plan
+                continue
+            pairs = sorted(
+                {
+                    (a, t, 0.0)
+                    for site in short
+                    for a, t in self.sources[site]
+                    if (a, t) != record.pair
+                }
+            )
+            plan = self._plan(pairs, view, distance, facing, directions)
+            if plan is not None:
+                return plan
+        return None
+
+    def _near(self, target: tuple, view: dict, record: _Discovery) -> np.ndarray:
+        """Cells of ``target`` within ``record.fails`` cells (Chebyshev) of the
+        cell where the discovery happened; anywhere when there are none or after
+        three failures."""
+        mask = self._target_mask(target, view)
+        if record.cell is None or record.fails >= 3:
+            return mask
+        xs, ys = np.indices(mask.shape)
+        x, y = record.cell
+        near = mask & (np.maximum(abs(xs - x), abs(ys - y)) <= record.fails)
+        return near if near.any() else mask
+
+    def ground(self, target: tuple) -> bool:
+        """Whether a target is a cell of a value the player can stand on."""
+        return target[0] == "c" and target[1] in self.walkable
+
+    def in_mode(self, encoded: np.ndarray) -> bool:
+        """A mode the player switched on (sleeping) is on: while it lasts, the
+        environment may ignore the chosen action, so tries are not counted."""
+        return any(encoded[b] == 1 for b in self.mode_action)
+
+    def idle_action(self) -> int:
+        """The non-moving action that changed the fewest things per use."""
+        moving = self.moving()
+        rates = [
+            (self.changes[a] / max(self.uses[a], 1), a)
+            for a in range(self.num_actions)
+            if a not in moving
+        ]
+        return min(rates)[1]
+
     def proven(self, kind: int) -> bool:
         """Health fell while this kind stood close, often enough."""
-        return self.harm_kinds[kind] >= 1 and self.harmful(kind)
+        return self.harm_kinds[kind] >= PROVEN_HARMS and (
+            self.harm_kinds[kind] >= HARM_RATE * self.presence[kind]
+        )
 
     def _beside(
         self,
@@ -513,15 +749,20 @@ class _GridExplorer:
         return None
 
     def _rest_vitals(self, action: int) -> list[int]:
-        starts = max(self.mode_starts[action], 1)
-        return [
-            site
-            for site in self.vitals
-            if self.mode_rises[(site, action)] / starts >= 1.0
-        ]
+        """Vitals that rose by at least one per start of a *mode* (a two-valued
+        site that ``action`` switched on without moving the player: sleeping,
+        not a flag set by entering a place) that ``action`` switched on."""
+        found = set()
+        for (binary, starter), starts in self.mode_starts.items():
+            if starter != action:
+                continue
+            for site in self.vitals:
+                if self.mode_rises[(site, binary, action)] / starts >= 1.0:
+                    found.add(site)
+        return sorted(found)
 
     def _rest_actions(self) -> set[int]:
-        return {a for a in self.mode_starts if self._rest_vitals(a)}
+        return {a for _, a in self.mode_starts if self._rest_vitals(a)}
 
     def _satisfiers(self, site: int) -> list[tuple[int, tuple]]:
         found = []
@@ -551,6 +792,24 @@ class _GridExplorer:
         distance = distances(passable, pos, steps)
         facing = self.facing_step(encoded)
         holding = self.holding(encoded)
+        self.current_holding = holding
+
+        threats = sorted(
+            (abs(x - pos[0]) + abs(y - pos[1]), slot, x, y, kind)
+            for slot, x, y, kind in view["objects"]
+            if self.harmful(kind)
+        )
+        raised = self.alert > 0
+        if any(d <= ALERT_RADIUS and self.proven(k) for d, *_, k in threats):
+            self.alert = ALERT_STEPS
+
+        # in a den, or on the way to one
+        if self.denning:
+            adjacent = any(d <= 1 for d, *_ in threats)
+            action = self._den_step(encoded, view, distance, facing, directions)
+            if action is not None and (self._sealed(view) or not adjacent):
+                self.alert = max(self.alert - 1, 0)
+                return action, "den"
 
         # keep doing what wears a faced object down (a cow takes several hits)
         if self.progress is not None:
@@ -562,18 +821,27 @@ class _GridExplorer:
                     self.progress = (action, slot)
                     return (action if facing == step else directions[step]), "progress"
 
-        # fight a harmful object standing next to the player
-        threats = sorted(
-            (abs(x - pos[0]) + abs(y - pos[1]), slot, x, y, kind)
-            for slot, x, y, kind in view["objects"]
-            if self.harmful(kind)
+        # weak: step away from proven threats that are close but not adjacent
+        weak = self.health is not None and encoded[self.health] <= FLEE_HEALTH * (
+            self._high(self.health)
         )
-        raised = self.alert > 0
-        if any(d <= ALERT_RADIUS and self.proven(k) for d, *_, k in threats):
-            self.alert = ALERT_STEPS
+        close = [
+            (x, y) for d, _, x, y, k in threats if d <= ALERT_RADIUS and self.proven(k)
+        ]
+        if weak and close and not any(d <= 1 for d, *_ in threats):
+            away = self._flee(pos, close, passable, directions)
+            if away is not None:
+                return away, "flee"
+
+        # fight a harmful object standing next to the player
         for gap, _, x, y, kind in threats:
             step = (x - pos[0], y - pos[1])
-            if gap <= ENGAGE_RADIUS and step not in directions and not raised:
+            if (
+                gap <= ENGAGE_RADIUS
+                and step not in directions
+                and not raised
+                and not weak
+            ):
                 goal = self._beside((x, y), distance, directions)
                 if goal is not None:
                     return self._toward(distance, goal, directions), "fight"
@@ -584,12 +852,15 @@ class _GridExplorer:
                     return int(np.argmax(self.attack)), "fight"
                 counts = self.tries[(holding, ("o", kind))].astype(float)
                 counts[list(self.moving())] = np.inf
-                counts[list(self._rest_actions())] = np.inf
-                return self._least(counts), "fight"
+                counts[list(self._rest_actions() | self.rest_hints)] = np.inf
+                # among the least tried, the action that changed things most often
+                activity = self.changes / np.maximum(self.uses, 1)
+                return int(np.lexsort((-activity, counts))[0]), "fight"
             return directions[step], "fight"
 
         # drives: the lowest vital that is low and has a way up
         alerted = self.alert > 0
+        desperate = False
         self.alert = max(self.alert - 1, 0)
         vitals = sorted(
             self.vitals,
@@ -603,14 +874,32 @@ class _GridExplorer:
                 (a, t) for a, t in self._satisfiers(site) if t[0] != "c" or t[1] >= 0
             ]
             low = CRITICAL_VITAL if alerted else LOW_VITAL
-            if fraction <= low and direct:
+            if site == self.topping_up and not alerted:
+                low = SATED_VITAL  # keep at it until the vital is nearly full
+            if fraction < low and direct:
                 plan = self._plan(
                     [(a, t, 0.0) for a, t in direct], view, distance, facing, directions
                 )
                 if plan is not None:
+                    self.topping_up = site
                     return plan, "vital"
-            rest = [a for a in self.mode_starts if site in self._rest_vitals(a)]
-            calm = not any(d <= ALERT_RADIUS and self.proven(k) for d, *_, k in threats)
+            if site == self.topping_up:
+                self.topping_up = None
+            rest = sorted(
+                a for a in self._rest_actions() if site in self._rest_vitals(a)
+            )
+            lost = fraction <= CRITICAL_VITAL and not direct and not rest
+            desperate |= lost  # no known way up: seek novelty, do not hide
+            if not rest and not direct and not lost:  # a hinted, untried rest
+                started = {a for _, a in self.mode_starts}
+                rest = sorted(self.rest_hints - started)
+            calm = not alerted and not any(
+                d <= REST_RADIUS and self.harm_kinds[k] > 0 for d, *_, k in threats
+            )
+            if fraction <= REST_VITAL and rest and self._seek_den(view, distance):
+                return self._den_step(
+                    encoded, view, distance, facing, directions
+                ), "den"
             if fraction <= REST_VITAL and rest and calm:
                 goal = self._shelter_cell(view, distance, directions)
                 if goal is None or goal == pos:
@@ -618,7 +907,11 @@ class _GridExplorer:
                 return self._toward(distance, goal, directions), "rest"
 
         # on alert: wait in the most sheltered place near by, trying things there
-        if alerted:
+        if alerted and not desperate:
+            if self._seek_den(view, distance):
+                action = self._den_step(encoded, view, distance, facing, directions)
+                if action is not None:
+                    return action, "den"
             goal = self._shelter_cell(view, distance, directions)
             if goal is not None and goal != pos:
                 return self._toward(distance, goal, directions), "hide"
@@ -633,6 +926,11 @@ class _GridExplorer:
             return next(iter(directions.values())), "hide"
         self.shelter = None
 
+        # repeat a new kind of change until a law of it has its support
+        plan = self._reproduce(encoded, view, distance, facing, directions)
+        if plan is not None:
+            return plan, "reproduce"
+
         # novelty, then the least-tried pair against distance
         rest_actions = self._rest_actions()
         candidates = []
@@ -641,7 +939,7 @@ class _GridExplorer:
             for action in range(self.num_actions):
                 if target[0] == "c" and target[1] in self.hazards:
                     continue
-                if action in rest_actions:
+                if action in rest_actions or action in self.rest_hints:
                     continue
                 candidates.append((action, target, float(counts[action])))
         novel = [c for c in candidates if c[2] == 0]
@@ -660,13 +958,174 @@ class _GridExplorer:
             return plan, "least"
         return int(self.rng.integers(self.num_actions)), "wander"
 
+    # -- the den (see symworld.induction.shelter) ------------------------------------
+    def _den_tools(self, encoded: np.ndarray) -> tuple[int, int, set] | None:
+        """An affordable build whose value the player can also dig open again:
+        (build action, built value, values it builds on)."""
+        for action, (value, cost, sources) in sorted(self.builds.items()):
+            if all(encoded[s] >= c for s, c in cost.items()) and self._digs_of(
+                value, encoded
+            ):
+                return action, value, sources
+        return None
+
+    def _digs_of(self, value: int, encoded: np.ndarray) -> list[int]:
+        """Actions that dig ``value`` open with the items held now."""
+        return [
+            action
+            for (action, dug), (after, needs) in sorted(self.digs.items())
+            if dug == value
+            and not self.blocked[after]
+            and all(encoded[s] > 0 for s in needs)
+        ]
+
+    def _sealed(self, view: dict) -> bool:
+        den = self.den
+        if den is None or view["pos"] not in (den.inner, den.outer):
+            return False
+        grid = view["grid"]
+        return int(grid[den.gate]) not in self.walkable
+
+    def _seek_den(self, view: dict, distance: np.ndarray) -> bool:
+        """Choose the nearest den (when one can be sealed now) and head for it."""
+        if self.denning:
+            return True
+        encoded = view["encoded"]
+        tools = self._den_tools(encoded)
+        if tools is None:
+            return False
+        _, _, sources = tools
+        grid = view["grid"]
+        values = np.unique(grid)
+        diggable = np.isin(
+            grid,
+            [v for v in values if v not in self.hazards and self._digs_of(v, encoded)],
+        )
+        open_cells = np.isin(grid, list(self.walkable)) & ~np.isin(grid, self.hazards)
+        gate_ok = np.isin(grid, list(sources)) & ~view["occupied"]
+        den = find_den(
+            open_cells,
+            diggable,
+            gate_ok,
+            distance,
+            tuple(self.directions()),
+            radius=DEN_RADIUS,
+        )
+        if den is None:
+            return False
+        logger.debug("den chosen: %s", den)
+        self.den, self.denning, self.den_steps = den, True, 0
+        return True
+
+    def _den_step(
+        self,
+        encoded: np.ndarray,
+        view: dict,
+        distance: np.ndarray,
+        facing: tuple[int, int] | None,
+        directions: dict[tuple[int, int], int],
+    ) -> int | None:
+        """The next action of entering, sealing, staying in or leaving the den
+        (``None``: the den is given up)."""
+        den, grid, pos = self.den, view["grid"], view["pos"]
+        s = den.step
+        back = (-s[0], -s[1])
+        if s not in directions or back not in directions:
+            self.denning = False
+            return None
+        if self._sealed(view):
+            rest = [
+                a
+                for a in sorted(self._rest_actions())
+                if any(encoded[v] < self._high(v) for v in self._rest_vitals(a))
+            ]
+            needy = any(
+                encoded[v] <= CRITICAL_VITAL * self._high(v)
+                for v in self.vitals
+                if v != self.health and not any(v in self._rest_vitals(a) for a in rest)
+            )
+            if rest and not needy:
+                return rest[0]
+            if self.alert > 0 and not needy:
+                return self.idle_action()
+            dig = self._digs_of(int(grid[den.gate]), encoded)
+            if pos == den.outer and facing == s and dig:
+                self.denning = False
+                return dig[0]
+            return directions[s] if pos == den.inner else directions[back]
+        tools = self._den_tools(encoded)
+        self.den_steps += 1
+        if (
+            tools is None
+            or int(grid[den.gate]) not in tools[2]
+            or self.den_steps > DEN_PATIENCE
+        ):
+            self.denning = False
+            return None
+        build, _, sources = tools
+
+        def open_cell(cell: tuple[int, int]) -> bool:
+            return int(grid[cell]) in self.walkable
+
+        def dig_or_turn(cell: tuple[int, int], step: tuple[int, int]) -> int | None:
+            dig = self._digs_of(int(grid[cell]), encoded)
+            if not dig:
+                return None
+            return dig[0] if facing == step else directions[step]
+
+        if pos == den.inner:
+            return directions[s] if open_cell(den.outer) else dig_or_turn(den.outer, s)
+        if pos == den.outer:
+            if facing == s and int(grid[den.gate]) in sources:
+                return build if not view["occupied"][den.gate] else self.idle_action()
+            if open_cell(den.inner):
+                return directions[back]
+            return dig_or_turn(den.inner, back)
+        if pos == den.gate:
+            if open_cell(den.outer):
+                return directions[back]
+            return dig_or_turn(den.outer, back)
+        if distance[den.gate] == UNREACHED or int(grid[den.gate]) not in sources:
+            self.denning = False
+            return None
+        return self._toward(distance, den.gate, directions)
+
+    def _flee(
+        self,
+        pos: tuple[int, int],
+        threats: list[tuple[int, int]],
+        passable: np.ndarray,
+        directions: dict[tuple[int, int], int],
+    ) -> int | None:
+        """The move to a free neighbour that is farthest (L1) from the nearest
+        threat, if it gains distance."""
+
+        def gap(x: int, y: int) -> int:
+            return min(abs(x - tx) + abs(y - ty) for tx, ty in threats)
+
+        best = (gap(*pos), None)
+        for (dx, dy), action in directions.items():
+            x, y = pos[0] + dx, pos[1] + dy
+            inside = 0 <= x < passable.shape[0] and 0 <= y < passable.shape[1]
+            if inside and passable[x, y] and gap(x, y) > best[0]:
+                best = (gap(x, y), action)
+        return best[1]
+
     def _appeal(self, action: int, target: tuple) -> float:
         """Steps of walking a try is worth beyond its tries: a pair never tried
-        in this life, and a pair that has often changed the inventory."""
+        in this life, an action that never changed anything (more when not yet
+        tried under the current holding on this side: ground the player stands
+        on, or anything else), and a pair that has often gained an item."""
         tries = self.pair_tries[(action, target)]
         fresh = FRESH_BONUS if not tries else 0.0
         rate = self.effects[(action, target)] / max(tries, 1)
-        return fresh + PRODUCTIVE_BONUS * rate
+        unproven = 0.0
+        if not self.changes[action]:  # never changed anything: try it once per
+            unproven = UNPROVEN_BONUS  # holding first, wherever it is cheapest
+            ground = self.ground(target)
+            if not self.holding_tries[(self.current_holding, action, ground)]:
+                unproven += FRESH_BONUS
+        return fresh + unproven + PRODUCTIVE_BONUS * rate
 
     def _high(self, site: int) -> int:
         return self.layout.inventory_high[self.layout.inventory.index(site)] or 1
@@ -696,9 +1155,11 @@ class _GridExplorer:
         distance: np.ndarray,
         facing: tuple[int, int] | None,
         directions: dict[tuple[int, int], int],
+        masks: dict[tuple, np.ndarray] | None = None,
     ) -> int | None:
         """The first action towards the cheapest (action, target) pair; the cost
-        is the walk plus :data:`TRY_COST` per earlier try."""
+        is the walk plus :data:`TRY_COST` per earlier try (``masks``: the cells
+        of a target to consider, when not all of them)."""
         pos = view["pos"]
         grid = view["grid"]
         moving = self.moving()
@@ -706,7 +1167,7 @@ class _GridExplorer:
         walk = np.where(reached, distance, 10**6)
         hazard = np.isin(grid, self.hazards)
         free = np.isin(grid, list(self.walkable)) & ~view["occupied"] & ~hazard
-        masks: dict[tuple, np.ndarray] = {}
+        masks = dict(masks or {})
         best = None
         for action, target, tries in pairs:
             if target not in masks:
@@ -798,7 +1259,7 @@ class _GridExplorer:
             size = 2 * HABITAT_RADIUS + 1
             padded = np.pad(density, HABITAT_RADIUS)
             windows = np.lib.stride_tricks.sliding_window_view(padded, (size, size))
-            exposure = windows.sum(axis=(2, 3))
+            exposure = 20.0 * windows.mean(axis=(2, 3))
         now = int(self.uses.sum())
         xs, ys = np.indices(grid.shape)
         for when, x, y in self.harm_spots[-16:]:
@@ -809,7 +1270,7 @@ class _GridExplorer:
         if not reached.any():
             return None
         score = np.where(
-            reached, 10.0 * open_sides + 3.0 * exposure + 0.25 * distance, np.inf
+            reached, 25.0 * open_sides + exposure + 0.25 * distance, np.inf
         )
         goal = np.unravel_index(int(np.argmin(score)), grid.shape)
         self.shelter = (int(goal[0]), int(goal[1]))
@@ -905,6 +1366,10 @@ def explore(
         else:
             counts = tries[situation.key(encoded)]
             best = np.flatnonzero(counts == counts.min())
+            if hints.rest_actions:  # hinted rest actions are never tried at random
+                allowed = np.ones(num_actions, bool)
+                allowed[list(hints.rest_actions)] = False
+                best = np.flatnonzero((counts == counts[allowed].min()) & allowed)
             action, reason = int(best[rng.integers(best.size)]), "situation"
             counts[action] += 1
         reasons.append(reason)
@@ -914,7 +1379,10 @@ def explore(
         next_encoded = np.asarray(next_encoded)
         if grid is not None:
             target = grid.target_of(view, encoded, action)
-            grid.tries[(grid.holding(encoded), target)][action] += 1
+            if not grid.in_mode(encoded):
+                grid.tries[(grid.holding(encoded), target)][action] += 1
+                key = (grid.holding(encoded), action, grid.ground(target))
+                grid.holding_tries[key] += 1
             grid.observe(encoded, action, float(reward), next_encoded, view, target)
         states.append(state)
         actions.append(action)
@@ -925,6 +1393,14 @@ def explore(
             died = True
             logger.info("the life ended at step %d", t + 1)
             break
+    if grid is not None:
+        logger.info(
+            "kinds (harms/steps close): %s",
+            ", ".join(
+                f"{k} {grid.harm_kinds[k]}/{grid.presence[k]}"
+                for k in sorted(grid.presence)
+            ),
+        )
     stack = lambda items: jax.tree_util.tree_map(lambda *xs: np.stack(xs), *items)  # noqa: E731
     logger.info(
         "explored %d steps (%s)",

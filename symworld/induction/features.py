@@ -38,6 +38,20 @@ MAX_THRESHOLDS = 16  # thresholds per site
 MAX_EQUALITIES = 10  # equality tests per site
 DISTANCE_BANDS = (1, 2, 4, 8)  # Chebyshev distance bands to objects
 
+# Description length of one literal, by feature family (nats, relative). Among
+# conditions that explain the same changes equally well the search prefers the
+# cheaper one: what the action does to the cell or object it targets generalises
+# to every place, a fact about where the player stands does not.
+FAMILY_COST = {
+    "action": 1.0,  # the action taken
+    "target": 1.0,  # the targeted cell or the object on it
+    "window": 2.0,  # values around the player
+    "objects": 2.0,  # distance bands to objects
+    "site": 3.0,  # vitals, counters, flags, inventory counts
+    "position": 4.0,  # absolute coordinates (role ``player.position``)
+}
+POSITION_ROLES = ("player.position",)
+
 
 @dataclasses.dataclass(frozen=True)
 class Feature:
@@ -46,11 +60,18 @@ class Feature:
     - ``name``: a unique identifier (used in law names).
     - ``words``: the fact in words, for docstrings and reports.
     - ``source``: a jnp expression over ``state`` and ``action`` (bool scalar).
+    - ``family``: a key of :data:`FAMILY_COST` (what kind of fact it is).
     """
 
     name: str
     words: str
     source: str
+    family: str = "site"
+
+    @property
+    def cost(self) -> float:
+        """Description length of naming this feature (see :data:`FAMILY_COST`)."""
+        return FAMILY_COST[self.family]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -178,6 +199,7 @@ def site_features(
             if values.size < 2:
                 continue
             expression = geometry.site_expression(attribute, local)
+            family = "position" if attribute.role in POSITION_ROLES else "site"
             label = geometry.site_label(attribute, local)
             slug = geometry.site_slug(attribute, local)
             if attribute.domain_size == 2 or values.size == 2:
@@ -187,6 +209,7 @@ def site_features(
                         f"{slug}_is_{value}",
                         f"{label} is {value}",
                         f"{expression} == {value}",
+                        family,
                     )
                 )
                 continue
@@ -197,6 +220,7 @@ def site_features(
                             f"{slug}_is_{int(value)}",
                             f"{label} is {int(value)}",
                             f"{expression} == {int(value)}",
+                            family,
                         )
                     )
             thresholds = values[1:]
@@ -213,6 +237,7 @@ def site_features(
                         f"{slug}_ge_{int(value)}",
                         f"{label} is at least {int(value)}",
                         f"{expression} >= {int(value)}",
+                        family,
                     )
                 )
     return features
@@ -228,7 +253,7 @@ def build_features(
 ) -> list[Feature]:
     """The feature library of a data set (see the module docstring)."""
     features = [
-        Feature(f"action_{a}", f"the action is {a}", f"action == {a}")
+        Feature(f"action_{a}", f"the action is {a}", f"action == {a}", "action")
         for a in range(num_actions)
     ]
     features += site_features(schema, geometry, encoded)
@@ -243,6 +268,7 @@ def build_features(
                     f"target_is_{value}",
                     f"the targeted cell of {geometry.grid_label} holds {value}",
                     f"{geometry.target_value_source()} == {value}",
+                    "target",
                 )
             )
         near = np.unique(np.asarray(geometry.window_values(states)))
@@ -254,6 +280,7 @@ def build_features(
                     f"{value} is in the 3x3 window of {geometry.grid_label} "
                     "around the player",
                     geometry.window_source(value),
+                    "window",
                 )
             )
     if geometry.has_objects:
@@ -264,6 +291,7 @@ def build_features(
                     "object_on_target",
                     "an object stands on the targeted cell",
                     geometry.object_on_target_source(None),
+                    "target",
                 )
             )
         for kind in kinds:
@@ -275,6 +303,7 @@ def build_features(
                         f"{slug}_within_{band}",
                         f"{what} is within {band} cells",
                         f"{geometry.distance_source(kind)} <= {band}",
+                        "objects",
                     )
                 )
             if geometry.has_grid and kind is not None:
@@ -283,6 +312,7 @@ def build_features(
                         f"kind_{kind}_on_target",
                         f"an object of kind {kind} stands on the targeted cell",
                         geometry.object_on_target_source(kind),
+                        "target",
                     )
                 )
     return features

@@ -23,10 +23,15 @@ class ExplorationHints:
       (an entry that ends the life).
     - ``kind``: the name of the object table's kind column, when the schema
       does not tag one with role ``entity.kind`` (otherwise inferred).
+    - ``rest_actions``: actions that start a rest mode (the player sleeps and
+      the environment ignores its actions until it wakes): never tried at
+      random, only to restore a vital that nothing else restores, in a sealed
+      den or when no creature that hurt the player is near.
     - ``source``: where the hints come from, in words (for logs and docs).
     """
 
     hazards: tuple[int, ...] = ()
+    rest_actions: tuple[int, ...] = ()
     kind: str | None = None
     source: str = ""
 

@@ -9,7 +9,13 @@ For one *target* (a site, or the grid cell an action targets) the search
    greedily by FOIL gain until the effect holds on at least ``min_precision`` of
    the transitions the conjunction matches, then adds literals that raise its
    precision without losing any change it explains (sequential covering: the
-   next rule explains the changes the earlier ones left);
+   next rule explains the changes the earlier ones left); literals are then
+   traded for cheaper ones (a description length per feature family,
+   :data:`~symworld.induction.features.FAMILY_COST`: the action and the targeted
+   cell cost least, absolute coordinates most) while the rule explains the same
+   changes at no lower precision, and ties between equally good literals go to
+   the cheaper family, so a law names what the action targets rather than where
+   the player happened to stand;
 3. keeps a minimal, non-conflicting set of these rules by greedy set cover over
    the observed changes, each rule paying its penalty ``penalty`` in
    log-likelihood against the frame default (nothing changes unless a law says
@@ -201,6 +207,7 @@ class RuleSearch:
         self.matrix = np.asarray(matrix).astype(bool)
         self.settings = settings
         self.index = {f.name: i for i, f in enumerate(self.features)}
+        self.costs = np.asarray([f.cost for f in self.features], float)
         self.num_transitions = int(self.matrix.shape[0])
         self.rate = 1.0 / (self.num_transitions + 1.0)
         self.penalty = (
@@ -266,7 +273,7 @@ class RuleSearch:
             gain[(rem < least) | (tot == matched)] = -np.inf
             if not np.isfinite(gain).any() or gain.max() <= 0:
                 return None
-            best = int(np.argmax(gain))  # first maximum: deterministic
+            best = self._cheapest_best(gain)
             count = len(self.features)
             literal = Literal(self.features[best % count], positive=best < count)
             literals.append(literal)
@@ -276,6 +283,115 @@ class RuleSearch:
                 else ~self.matrix[:, best % count]
             )
         return None
+
+    def _cheapest_best(self, score: np.ndarray) -> int:
+        """Index of the best of ``2F`` literal scores (features, then negations);
+        ties (within ``1e-9`` relative) go to the cheapest feature family, then
+        to the first index (deterministic)."""
+        top = float(np.max(score))
+        tied = np.flatnonzero(score >= top - 1e-9 * max(abs(top), 1.0))
+        return int(min(tied, key=lambda i: (self.costs[i % len(self.features)], i)))
+
+    def _cheapen(
+        self, holds: np.ndarray, remaining: np.ndarray, literals: list[Literal]
+    ) -> list[Literal]:
+        """Trade literals for cheaper ones (:data:`FAMILY_COST`) while the rule
+        still explains every remaining change it explained, at no lower precision:
+        drop a literal, or replace it by a cheaper feature or negation. The most
+        expensive literals are tried first; the cheapest valid choice wins."""
+        count = len(self.features)
+        costs = np.concatenate([self.costs, self.costs])
+
+        def quality(cond: np.ndarray) -> tuple[int, float]:
+            matched = int(cond.sum())
+            return int((remaining & cond).sum()), (
+                int((holds & cond).sum()) / matched if matched else 0.0
+            )
+
+        covered, precision = quality(self.mask(literals))
+        changed = True
+        while changed:
+            changed = False
+            order = sorted(
+                range(len(literals)), key=lambda i: (-literals[i].feature.cost, i)
+            )
+            for i in order:
+                rest = literals[:i] + literals[i + 1 :]
+                base = self.mask(rest)
+                if quality(base)[0] >= covered and quality(base)[1] >= precision:
+                    literals, changed = rest, True
+                    break
+                sub = self.matrix[base]
+                both = np.concatenate([sub, ~sub], axis=1)
+                kept = (both & remaining[base][:, None]).sum(0)
+                matched = both.sum(0)
+                held = (both & holds[base][:, None]).sum(0)
+                valid = (
+                    (kept >= covered)
+                    & (matched > 0)
+                    & (held >= precision * matched - 1e-9)
+                    & (costs < literals[i].feature.cost)
+                )
+                if valid.any():
+                    pick = int(
+                        min(
+                            np.flatnonzero(valid), key=lambda j: (costs[j], -held[j], j)
+                        )
+                    )
+                    chosen = [Literal(self.features[pick % count], pick < count)]
+                elif len(literals) < self.settings.max_literals:
+                    chosen = self._cheaper_pair(
+                        both, base, holds, remaining, covered, precision, literals[i]
+                    )
+                    if chosen is None:
+                        continue
+                else:
+                    continue
+                literals = [*rest[:i], *chosen, *rest[i:]]
+                changed = True
+                break
+        return literals
+
+    def _cheaper_pair(
+        self,
+        both: np.ndarray,
+        base: np.ndarray,
+        holds: np.ndarray,
+        remaining: np.ndarray,
+        covered: int,
+        precision: float,
+        literal: Literal,
+    ) -> list[Literal] | None:
+        """Two literals, together cheaper than ``literal``, that keep the
+        rule's covered changes and precision (the cheapest pair, or ``None``)."""
+        count = len(self.features)
+        costs = np.concatenate([self.costs, self.costs])
+        positives = remaining[base]
+        hold = holds[base]
+        firsts = np.flatnonzero(
+            ((both & positives[:, None]).sum(0) >= covered)
+            & (costs + self.costs.min() < literal.feature.cost)
+        )
+        best = None
+        for first in firsts:
+            pair = both & both[:, first : first + 1]
+            kept = (pair & positives[:, None]).sum(0)
+            matched = pair.sum(0)
+            held = (pair & hold[:, None]).sum(0)
+            valid = (
+                (kept >= covered)
+                & (matched > 0)
+                & (held >= precision * matched - 1e-9)
+                & (costs + costs[first] < literal.feature.cost)
+            )
+            valid[first] = False
+            for second in np.flatnonzero(valid):
+                key = (costs[first] + costs[second], -held[second], first, second)
+                if best is None or key < best:
+                    best = key
+        if best is None:
+            return None
+        return [Literal(self.features[j % count], j < count) for j in sorted(best[2:])]
 
     def _refine(
         self,
@@ -301,7 +417,7 @@ class RuleSearch:
                 both.sum(0), 1
             )
             precision[~keeps] = -1.0
-            best = int(np.argmax(precision))
+            best = self._cheapest_best(precision)
             if precision[best] <= positive / matched:
                 break
             literals = [*literals, Literal(self.features[best % count], best < count)]
@@ -327,7 +443,8 @@ class RuleSearch:
                 grown = self._grow(holds, remaining, np.ones_like(holds))
                 if grown is None:
                     break
-                literals, cond = grown
+                literals = self._cheapen(holds, remaining, grown[0])
+                cond = self.mask(literals)
                 matched = int(cond.sum())
                 held = int((holds & cond).sum())
                 explained = int((holds & changed & cond).sum())
@@ -441,10 +558,11 @@ class RuleSearch:
                     new & left
                 ).sum() < self.settings.min_support or new.sum() == cond.sum():
                     continue
-                trials.append((score(new)[0], -column, column, new))
+                cost = float(self.costs[column % count])
+                trials.append((score(new)[0], -cost, -column, column, new))
             if not trials:
                 break
-            value, _, column, new = max(trials, key=lambda t: (t[0], t[1]))
+            value, _, _, column, new = max(trials, key=lambda t: t[:3])
             if value <= best[0] + literal_cost:
                 break
             literals.append(Literal(self.features[column % count], column < count))

@@ -97,3 +97,106 @@ def test_induction_vocabulary_helpers():
     alive = jnp.array([True, False, True])
     xs, ys = jnp.array([5, 1, 0]), jnp.array([5, 2, 0])
     assert int(nearest_distance(alive, xs, ys, position)) == 2
+
+
+def _pond_features(matrix_columns: dict[str, np.ndarray]) -> tuple[list, np.ndarray]:
+    families = {"x": "position", "act": "action", "target": "target"}
+    features = [
+        Feature(name, name, name, families[name.split("_")[0]])
+        for name in matrix_columns
+    ]
+    return features, np.stack(list(matrix_columns.values()), 1)
+
+
+def test_induction_search_prefers_the_targeted_cell_to_the_position():
+    """All drinks of a life happen at one pond (x == 3, always facing water): the
+    position and the targeted cell are confounded, and the law must name the
+    targeted cell (position features come first, so an index tie-break would
+    pick the position)."""
+    rng = np.random.default_rng(1)
+    total = 300
+    x = rng.integers(0, 10, total)
+    action = rng.integers(0, 3, total)  # 0, 1 move; 2 uses the targeted cell
+    water = x == 3
+    drink = water & (action == 2)
+    current = rng.integers(0, 5, total)
+    following = current + drink
+    features, matrix = _pond_features(
+        {
+            "x_is_3": x == 3,
+            "x_ge_5": x >= 5,
+            "act_2": action == 2,
+            "target_water": water,
+        }
+    )
+    search = RuleSearch(features, matrix, SearchSettings())
+    (law,) = search.laws_for(Target("d", "d", "d", 0, "d", 0, 9), current, following)
+    assert law.effect.kind == "change" and law.effect.value == 1
+    assert sorted((l.feature.name, l.positive) for l in law.literals) == [
+        ("act_2", True),
+        ("target_water", True),
+    ]
+    assert law.held == law.matched == law.explained == int(drink.sum())
+
+
+def _far_ponds(seed: int, always_drink: bool) -> tuple[np.ndarray, ...]:
+    """400 toy transitions: water at x == 3 and at random cells of x >= 5, where
+    the player only moves (actions 0, 1); it drinks (action 2) only at the pond
+    (always there when ``always_drink``). Returns x, far, water, action, drink,
+    the drink count before and after."""
+    rng = np.random.default_rng(seed)
+    total = 400
+    x = rng.integers(0, 10, total)
+    far = x >= 5
+    water = (x == 3) | (far & (rng.random(total) < 0.6))
+    action = np.where(far, rng.integers(0, 2, total), rng.integers(0, 3, total))
+    if always_drink:
+        action[x == 3] = 2
+    drink = water & (action == 2)
+    current = rng.integers(0, 5, total)
+    return x, far, water, action, drink, current, current + drink
+
+
+def test_induction_search_trades_a_position_literal_for_the_targeted_cell():
+    """Not a tie: the player walks into water far from the pond (x >= 5) but
+    drinks only at the pond (x == 3), so 'x == 3' is the best first literal by
+    FOIL gain (the most precise).
+    The kept rule still names the action and the targeted cell only, since they
+    explain the same drinks at the same precision."""
+    x, far, water, action, drink, current, following = _far_ponds(2, False)
+    features, matrix = _pond_features(
+        {
+            "x_is_3": x == 3,
+            "x_ge_5": far,
+            "act_2": action == 2,
+            "target_water": water,
+        }
+    )
+    search = RuleSearch(features, matrix, SearchSettings())
+    positive = drink.sum()
+    precision = [positive / column.sum() for column in matrix.T]
+    assert int(np.argmax(precision)) == 0  # x == 3 is FOIL's first literal
+    (law,) = search.laws_for(Target("d", "d", "d", 0, "d", 0, 9), current, following)
+    assert sorted((l.feature.name, l.positive) for l in law.literals) == [
+        ("act_2", True),
+        ("target_water", True),
+    ]
+    assert law.held == law.matched == law.explained == int(drink.sum())
+
+
+def test_induction_search_trades_a_position_for_action_and_targeted_cell():
+    """The position alone is exact (at the pond the player always drinks), no
+    single cheaper literal is as precise, but the action and the targeted cell
+    together are, and cost less than one coordinate."""
+    x, far, water, action, drink, current, following = _far_ponds(3, True)
+    features, matrix = _pond_features(
+        {"x_is_3": x == 3, "act_2": action == 2, "target_water": water}
+    )
+    assert np.array_equal(matrix[:, 0], drink)  # the position alone is exact
+    search = RuleSearch(features, matrix, SearchSettings())
+    (law,) = search.laws_for(Target("d", "d", "d", 0, "d", 0, 9), current, following)
+    assert sorted((l.feature.name, l.positive) for l in law.literals) == [
+        ("act_2", True),
+        ("target_water", True),
+    ]
+    assert law.held == law.matched == law.explained == int(drink.sum())

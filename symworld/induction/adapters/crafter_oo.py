@@ -1,8 +1,12 @@
 """Exploration hints for Crafter-OO (``symworld/CrafterOO-v0``).
 
-One fact, which one life cannot learn: stepping onto lava ends the life at once
-(Crafter's ``Player._move`` sets health to 0 on a lava cell), so the explorer
-must never step onto a lava cell. Everything else the explorer needs (which
+Two facts, which one life cannot learn safely: stepping onto lava ends the life
+at once (Crafter's ``Player._move`` sets health to 0 on a lava cell), so the
+explorer must never step onto a lava cell; and ``sleep`` starts a mode in which
+every action is ignored until energy is full, while a zombie deals 7 damage to
+a sleeper, so sleeping is never tried at random (a first try at night is
+usually fatal), only when energy is low and no threat is near or in a sealed
+den. Everything else the explorer needs (which
 way the player faces, which actions move it, which cells it can walk on, the
 object kinds, which vital each action restores, which creatures hurt) it learns
 while it explores.
@@ -15,5 +19,6 @@ from symworld.induction.hints import ExplorationHints
 
 HINTS = ExplorationHints(
     hazards=(rules.LAVA,),
-    source="Crafter-OO: entering lava is fatal",
+    rest_actions=(rules.SLEEP,),
+    source="Crafter-OO: entering lava is fatal; sleeping leaves the player defenceless",
 )
