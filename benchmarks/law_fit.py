@@ -265,7 +265,7 @@ def main() -> None:
         jax.block_until_ready(function(*inputs))
         start, cpu = time.perf_counter(), time.process_time()
         result = function(*inputs)
-        log_prob = np.asarray(result.log_prob)
+        log_prob = np.array(result.log_prob)  # a writable copy for the fallback
         for t, m in zip(*np.nonzero(~np.asarray(result.exact)), strict=True):
             state = jax.tree_util.tree_map(lambda x, t=t: x[t], score_states)
             log_prob[t, m] = float(whole(state, score_actions[t], candidates_j[t, m]))
