@@ -156,12 +156,24 @@ def trained(data, tmp_path_factory):
     )
 
 
-def test_training_decreases_loss(trained):
+def test_training_decreases_loss(data, trained, tmp_path):
     assert trained.epochs_completed == 4 and not trained.diverged
-    assert trained.losses[-1] < 0.9 * trained.losses[0]
     assert [e.epoch for e in trained.evaluations] == [2, 4]
     assert all(np.isfinite(e.d_stsp) for e in trained.evaluations)
     assert trained.best_epoch in (2, 4)
+    # 40 Adam steps on minibatches of 4 windows are too few for the epoch means to fall
+    # reliably (seed 7 gave 0.659, 0.743, 0.729, 0.742 on a fresh install); over 80
+    # steps they do: 0.659 -> 0.366 (seeds 8 and 9: 0.785 -> 0.609, 0.610 -> 0.463).
+    longer = train(
+        data,
+        model_config=MODEL,
+        config=dataclasses.replace(CONFIG, epochs=8),
+        validation=data,
+        checkpoint_dir=tmp_path,
+    )
+    assert longer.epochs_completed == 8 and not longer.diverged
+    assert longer.losses[-1] < 0.9 * longer.losses[0]
+    assert min(longer.losses[4:]) < min(longer.losses[:4])
 
 
 def test_training_is_deterministic_and_resumable(data, trained, tmp_path):
