@@ -793,18 +793,21 @@ def scoring_roles(
 
 
 def persistence_log_probs(
-    plan: AttributePlan, rho: jax.Array, leaf: jax.Array, following: jax.Array
+    domain: int | jax.Array, rho: jax.Array, leaf: jax.Array, following: jax.Array
 ) -> jax.Array:
     """float32: the persistence default's log-probability of ``following``
     (offsets) given the current ``leaf`` (offsets, same shape); ``-inf`` outside
-    the domain."""
-    inside = (following >= 0) & (following < plan.domain)
-    others = float(max(plan.domain - 1, 1))
+    the domain. ``domain`` (the number of values) and ``rho`` are scalars or
+    arrays of ``leaf``'s shape (one per site)."""
+    inside = (following >= 0) & (following < domain)
+    if isinstance(domain, int):
+        log_others = float(np.log(max(domain - 1, 1)))
+    else:
+        log_others = jnp.log(jnp.maximum(domain - 1, 1).astype(jnp.float32))
     persistent = jnp.where(
-        following == leaf, jnp.log(rho), jnp.log1p(-rho) - np.log(others)
+        following == leaf, jnp.log(rho), jnp.log1p(-rho) - log_others
     )
-    if plan.domain == 1:
-        persistent = jnp.zeros_like(persistent)
+    persistent = jnp.where(jnp.asarray(domain) == 1, 0.0, persistent)
     return jnp.where(inside, persistent, -jnp.inf)
 
 
@@ -823,7 +826,7 @@ def score_state(
     ):
         inside = (following >= 0) & (following < plan.domain)
         persistent = persistence_log_probs(
-            plan, persistence[plan.attribute], leaf, following
+            plan.domain, persistence[plan.attribute], leaf, following
         )
         if plan.mode == "none":
             total = total + jnp.sum(persistent)

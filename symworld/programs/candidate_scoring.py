@@ -38,6 +38,7 @@ from symworld.programs.attribute_pooling import (
     Scorer,
     _single,
     attribute_plans,
+    persistence_log_probs,
     scoring_roles,
 )
 from symworld.programs.layout import Layout
@@ -117,19 +118,14 @@ class _SiteConstants(NamedTuple):
     attribute: np.ndarray  # int32 (N,)
     low: np.ndarray  # int32 (N,)
     size: np.ndarray  # int32 (N,)
-    log_others: np.ndarray  # float32 (N,) log(max(|D| - 1, 1))
 
 
 def _constants(layout: Layout) -> _SiteConstants:
     cached = layout.__dict__.get("_candidate_site_constants")
     if cached is None:
         schema = layout.schema
-        size = schema.site_domain_size()
         cached = _SiteConstants(
-            schema.site_attribute(),
-            schema.site_low(),
-            size,
-            np.log(np.maximum(size - 1, 1).astype(np.float64)).astype(np.float32),
+            schema.site_attribute(), schema.site_low(), schema.site_domain_size()
         )
         layout.__dict__["_candidate_site_constants"] = cached
     return cached
@@ -276,12 +272,7 @@ def site_log_probs(
     pooled = jnp.where(grouped_row > 0, grouped, alone)
 
     rho = persistence[jnp.asarray(constants.attribute)[sites]]
-    persistent = jnp.where(
-        values == table.state[sites],
-        jnp.log(rho),
-        jnp.log1p(-rho) - jnp.asarray(constants.log_others)[sites],
-    )
-    persistent = jnp.where(size == 1, 0.0, persistent)
+    persistent = persistence_log_probs(size, rho, table.state[sites] - low, offset)
     log_prob = jnp.where(covered, pooled, persistent)
     return jnp.where(inside, log_prob, -jnp.inf)
 
