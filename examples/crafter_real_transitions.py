@@ -46,7 +46,6 @@ from symworld.programs.attributes import site_names
 from symworld.programs.data import random_transitions
 from symworld.programs.fitting import initial_values
 
-CHUNK = 512  # transitions whose law outputs are held at once while fitting
 GAME_PROBABILITIES = {
     "collect_sapling/success": 0.1,
     "cows_wander/move": 0.5,
@@ -85,29 +84,18 @@ def oracle_model(schema) -> LawModel:
 
 
 def fit(schema, states, actions, following, *, seed: int, iterations: int):
-    """MAP fit of the library (as ``LawModel.fit``), the laws run on ``CHUNK``
-    transitions at a time to bound the memory of the pair arrays."""
-    from symworld.programs import fitting
-
+    """MAP fit of the library (``LawModel.fit``; the laws run on chunks of
+    transitions sized to bound the memory of the pair table)."""
     model = LawModel.build(crafter_oo.library(), schema, examples=(states, actions))
-    priors = fitting.Priors(epsilon=model.epsilon)
-    data = fitting.compile_transitions(
-        model.layout,
+    fitted, _ = model.fit(
         states,
         actions,
         jax.vmap(schema.encode)(following),
-        chunk=CHUNK,
-    )
-    result = fitting.fit(
-        model.layout,
-        data,
         key=jax.random.key(seed),
-        priors=priors,
-        method="map",
         steps=iterations,
         learning_rate=0.1,
     )
-    return LawModel.from_values(model.layout, result.values, epsilon=priors.epsilon)
+    return fitted
 
 
 def main() -> None:

@@ -19,7 +19,12 @@ from symworld.programs import (
     categorical,
     point,
 )
-from symworld.programs.fitting import compile_transitions, log_likelihood
+from symworld.programs.fitting import (
+    PAIR_TABLE_BYTES,
+    compile_transitions,
+    log_likelihood,
+    pair_chunk,
+)
 from symworld.programs.pooling import reliability
 
 
@@ -118,6 +123,31 @@ def test_laws_training_objective_equals_summed_log_prob(switches_schema, switche
     # Only active pairs are kept: Flip is active on about half of the transitions.
     flips = int(np.sum(np.asarray(actions) == 1))
     assert data.law.shape[0] == 2 * len(actions) + flips
+
+
+def test_laws_compiled_transitions_do_not_depend_on_the_chunk(
+    switches_schema, switches_data
+):
+    model = LawModel.build([Spread(), Flip(), Coin()], switches_schema)
+    states, actions, following = switches_data
+    encoded = jax.vmap(switches_schema.encode)(following)
+    # 3 pairs of support 3 (Spread's) take 72 bytes per transition: the default
+    # budget allows the cap of 2,048 transitions, a 720-byte one exactly 16.
+    assert model.layout.num_pairs * model.layout.support * 8 == 72
+    assert pair_chunk(model.layout) == 2048
+    assert pair_chunk(model.layout, budget=720) == 16
+    assert pair_chunk(model.layout, budget=72 * 100) == 100
+    assert PAIR_TABLE_BYTES // 72 > 2048
+    whole = compile_transitions(model.layout, states, actions, encoded)
+    pieces = compile_transitions(model.layout, states, actions, encoded, chunk=37)
+    for name, value in whole._asdict().items():
+        other = getattr(pieces, name)
+        if isinstance(value, np.ndarray | jax.Array):
+            np.testing.assert_array_equal(np.asarray(value), np.asarray(other), name)
+        elif isinstance(value, float):
+            assert value == pytest.approx(other, rel=1e-9), name
+        else:
+            assert value == other, name
 
 
 def test_laws_sampling_follows_the_pooled_distribution(switches_schema):
