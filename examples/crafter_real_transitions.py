@@ -11,6 +11,9 @@ on ``N`` random steps of Crafter-OO and scores that model on the same held-out
 crafter transitions (``--transfer-model DIR`` scores a model saved by
 ``symworld fit laws --env symworld/CrafterOO-v0`` instead); ``--oracle`` adds the
 library with the game's own probabilities and every weight at 8 (no fitting).
+``--self-check`` also scores each law model on a world that is the model itself (a
+second draw of the model ranked as the truth): the accuracy an exact model would
+reach under the protocol. ``--held-out N`` scores only the last ``N`` transitions.
 ``--explain`` prints, for each held-out transition the fitted model ranks wrongly,
 the candidate that won and the sites where it differs from the truth. ``--save DIR``
 keeps the fitted model; ``--model DIR`` scores a saved one instead of fitting. Run::
@@ -98,6 +101,21 @@ def fit(schema, states, actions, following, *, seed: int, iterations: int):
     return fitted
 
 
+def self_ranking(scorer, state, action, sample, context, made, width, t_index):
+    """(accuracy, reciprocal rank) of the protocol on a world that IS the model: a
+    second, independent draw of the model stands in for the truth and is ranked
+    against the model's own sample and the same distractors (those equal to the
+    stand-in dropped). An exact model of a random transition cannot beat this on
+    average: it is the ceiling the protocol's own-sample candidate leaves."""
+    key = jax.random.fold_in(jax.random.key(t_index), 1)
+    stand_in, _ = scorer.predict(key, state, action)
+    kept = [(name, d) for name, d in made if not np.array_equal(d, stand_in)]
+    candidates = assemble(np.random.default_rng([t_index, 2]), stand_in, sample, kept)
+    scores = scorer.scores(context, state, action, candidates.states, width)
+    ranking = rank_metrics(scores, candidates.is_truth)
+    return ranking.accuracy, ranking.reciprocal_rank
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=400)
@@ -110,6 +128,17 @@ def main() -> None:
     parser.add_argument("--oracle", action="store_true")
     parser.add_argument("--no-fit", action="store_true")
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument(
+        "--held-out",
+        type=int,
+        default=None,
+        help="score only the last N held-out transitions",
+    )
+    parser.add_argument(
+        "--self-check",
+        action="store_true",
+        help="also rank a second draw of each model as if it were the truth",
+    )
     parser.add_argument("--save", default=None, help="save the fitted model to DIR")
     parser.add_argument(
         "--model", default=None, help="score a model saved with --save (no fit)"
@@ -179,9 +208,11 @@ def main() -> None:
     mutators = environment_mutators(schema.env_id)
     scorers = {name: _Scorer(model, schema) for name, model in models.items()}
     sums = {name: np.zeros(2) for name in scorers}
+    selfs = {name: np.zeros(2) for name in scorers}
     explained = next((n for n in ("laws", "oracle", "transfer") if n in models), None)
     count = 0
-    for t_index in range(cut, steps):
+    first = cut if args.held_out is None else max(cut, steps - args.held_out)
+    for t_index in range(first, steps):
         state = part(states, t_index)
         nxt = part(following, t_index)
         action = actions[t_index]
@@ -190,13 +221,26 @@ def main() -> None:
         rng = np.random.default_rng([args.seed, t_index])
         made = distractors(rng, schema, mutators, previous, int(action), truth)
         for name, scorer in scorers.items():
-            sample = scorer.sample(jax.random.key(t_index), state, action)
+            sample, context = scorer.predict(jax.random.key(t_index), state, action)
             candidates = assemble(
                 np.random.default_rng([args.seed, t_index, 1]), truth, sample, made
             )
-            scores = scorer.scores(state, action, candidates.states, len(mutators) + 2)
+            scores = scorer.scores(
+                context, state, action, candidates.states, len(mutators) + 2
+            )
             ranking = rank_metrics(scores, candidates.is_truth)
             sums[name] += (ranking.accuracy, ranking.reciprocal_rank)
+            if args.self_check and isinstance(scorer.model, LawModel):
+                selfs[name] += self_ranking(
+                    scorer,
+                    state,
+                    action,
+                    sample,
+                    context,
+                    made,
+                    len(mutators) + 2,
+                    t_index,
+                )
             if args.explain and name == explained and ranking.accuracy < 1:
                 best = int(np.argmax(scores))
                 diff = np.flatnonzero(candidates.states[best] != truth)
@@ -226,6 +270,12 @@ def main() -> None:
             for name, s in sums.items()
         },
     }
+    if args.self_check:
+        summary["self_check"] = {
+            name: {"accuracy": s[0] / count, "mrr": s[1] / count}
+            for name, s in selfs.items()
+            if isinstance(models[name], LawModel)
+        }
     print(json.dumps(summary, indent=2))
 
 
