@@ -40,9 +40,8 @@ from symworld.commands.evaluate import environment_mutators
 from symworld.envs.crafter_oo import CrafterOO
 from symworld.envs.crafter_oo.crafter_recording import CrafterRecording, record_crafter
 from symworld.evaluation.baselines import NullModel
-from symworld.evaluation.candidates import assemble, distractors
-from symworld.evaluation.metrics import rank_metrics
-from symworld.evaluation.protocol import _Scorer
+from symworld.evaluation.candidates import distractors
+from symworld.evaluation.protocol import Scorer
 from symworld.laws import crafter_oo
 from symworld.programs import LawModel
 from symworld.programs.attributes import site_names
@@ -110,9 +109,10 @@ def self_ranking(scorer, state, action, sample, context, made, width, t_index):
     key = jax.random.fold_in(jax.random.key(t_index), 1)
     stand_in, _ = scorer.predict(key, state, action)
     kept = [(name, d) for name, d in made if not np.array_equal(d, stand_in)]
-    candidates = assemble(np.random.default_rng([t_index, 2]), stand_in, sample, kept)
-    scores = scorer.scores(context, state, action, candidates.states, width)
-    ranking = rank_metrics(scores, candidates.is_truth)
+    order_rng = np.random.default_rng([t_index, 2])
+    ranking, _, _ = scorer.rank(
+        context, state, action, stand_in, sample, kept, order_rng, width
+    )
     return ranking.accuracy, ranking.reciprocal_rank
 
 
@@ -206,7 +206,8 @@ def main() -> None:
 
     t = time.perf_counter()
     mutators = environment_mutators(schema.env_id)
-    scorers = {name: _Scorer(model, schema) for name, model in models.items()}
+    scorers = {name: Scorer(model, schema) for name, model in models.items()}
+    width = len(mutators) + 2
     sums = {name: np.zeros(2) for name in scorers}
     selfs = {name: np.zeros(2) for name in scorers}
     explained = next((n for n in ("laws", "oracle", "transfer") if n in models), None)
@@ -222,13 +223,10 @@ def main() -> None:
         made = distractors(rng, schema, mutators, previous, int(action), truth)
         for name, scorer in scorers.items():
             sample, context = scorer.predict(jax.random.key(t_index), state, action)
-            candidates = assemble(
-                np.random.default_rng([args.seed, t_index, 1]), truth, sample, made
+            order_rng = np.random.default_rng([args.seed, t_index, 1])
+            ranking, candidates, scores = scorer.rank(
+                context, state, action, truth, sample, made, order_rng, width
             )
-            scores = scorer.scores(
-                context, state, action, candidates.states, len(mutators) + 2
-            )
-            ranking = rank_metrics(scores, candidates.is_truth)
             sums[name] += (ranking.accuracy, ranking.reciprocal_rank)
             if args.self_check and isinstance(scorer.model, LawModel):
                 selfs[name] += self_ranking(

@@ -16,6 +16,6 @@ every random choice comes from the trial's seed.
 - :mod:`~symworld.evaluation.report`: terminal table, JSON and CSV.
 """
 
-from symworld.evaluation.protocol import EvaluationReport, evaluate_models
+from symworld.evaluation.protocol import EvaluationReport, Scorer, evaluate_models
 
-__all__ = ["EvaluationReport", "evaluate_models"]
+__all__ = ["EvaluationReport", "Scorer", "evaluate_models"]

@@ -25,9 +25,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from symworld.evaluation.candidates import assemble, distractors
+from symworld.evaluation.candidates import Candidates, assemble, distractors
 from symworld.evaluation.metrics import (
     METRICS,
+    RankMetrics,
     changed_iou,
     edit_distance,
     rank_metrics,
@@ -99,7 +100,7 @@ class EvaluationReport:
         }
 
 
-class _Scorer:
+class Scorer:
     """Compiled sampling and candidate scoring for one model.
 
     A :class:`LawModel` runs its laws once per transition: one compiled call
@@ -157,6 +158,26 @@ class _Scorer:
             scores[index] = float(self._whole(self.model, context, padded[index]))
         return scores
 
+    def rank(
+        self,
+        context,
+        state,
+        action,
+        truth: np.ndarray,
+        sample: np.ndarray,
+        made: Sequence[tuple[str, np.ndarray]],
+        order_rng: np.random.Generator,
+        width: int,
+        compared: np.ndarray | None = None,
+    ) -> tuple[RankMetrics, Candidates, np.ndarray]:
+        """Rank the truth (int32 ``(N,)``) against ``sample`` and the distractors
+        ``made``, shuffled by ``order_rng``: the metrics, the candidates and their
+        scores (``width`` as in :meth:`scores`, ``compared`` as in
+        :func:`~symworld.evaluation.candidates.assemble`)."""
+        candidates = assemble(order_rng, truth, sample, made, compared)
+        scores = self.scores(context, state, action, candidates.states, width)
+        return rank_metrics(scores, candidates.is_truth), candidates, scores
+
 
 def evaluate_models(
     models: Mapping[str, WorldModel],
@@ -174,7 +195,7 @@ def evaluate_models(
     if trials < 1:
         raise ValueError("trials must be at least 1")
     mutators = tuple(mutators) if mutators is not None else default_mutators()
-    scorers = {name: _Scorer(model, schema) for name, model in models.items()}
+    scorers = {name: Scorer(model, schema) for name, model in models.items()}
     width = len(mutators) + 2
     per_trial: dict[str, dict[str, list[dict[str, float]]]] = {
         name: {s.name: [] for s in scenarios} for name in models
@@ -203,9 +224,17 @@ def evaluate_models(
             for name, scorer in scorers.items():
                 sample, context = scorer.predict(sample_key, state, action)
                 order_rng = np.random.default_rng([seed, trial, index, step, 1])
-                candidates = assemble(order_rng, truth, sample, made, compared)
-                scores = scorer.scores(context, state, action, candidates.states, width)
-                ranking = rank_metrics(scores, candidates.is_truth)
+                ranking, _, _ = scorer.rank(
+                    context,
+                    state,
+                    action,
+                    truth,
+                    sample,
+                    made,
+                    order_rng,
+                    width,
+                    compared,
+                )
                 values = {
                     "accuracy": ranking.accuracy,
                     "mrr": ranking.reciprocal_rank,
