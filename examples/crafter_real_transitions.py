@@ -13,7 +13,9 @@ crafter transitions (``--transfer-model DIR`` scores a model saved by
 library with the game's own probabilities and every weight at 8 (no fitting).
 ``--self-check`` also scores each law model on a world that is the model itself (a
 second draw of the model ranked as the truth): the accuracy an exact model would
-reach under the protocol. ``--held-out N`` scores only the last ``N`` transitions.
+reach under the protocol. ``--held-out N`` scores only the last ``N`` transitions;
+``--persistence P`` sets every persistence default of the law models to ``P``
+before scoring.
 ``--explain`` prints, for each held-out transition the fitted model ranks wrongly,
 the candidate that won and the sites where it differs from the truth. ``--save DIR``
 keeps the fitted model; ``--model DIR`` scores a saved one instead of fitting. Run::
@@ -31,6 +33,7 @@ import json
 import os
 import time
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -135,6 +138,12 @@ def main() -> None:
         help="score only the last N held-out transitions",
     )
     parser.add_argument(
+        "--persistence",
+        type=float,
+        default=None,
+        help="score the law models with every persistence default set to this",
+    )
+    parser.add_argument(
         "--self-check",
         action="store_true",
         help="also rank a second draw of each model as if it were the truth",
@@ -202,6 +211,13 @@ def main() -> None:
         models["transfer"] = load_model(args.transfer_model, schema=schema)
     if args.oracle:
         models["oracle"] = oracle_model(schema)
+    if args.persistence is not None:
+        for name, model in models.items():
+            models[name] = eqx.tree_at(
+                lambda m: m.persistence,
+                model,
+                jnp.full_like(model.persistence, args.persistence),
+            )
     models["null"] = NullModel()
 
     t = time.perf_counter()
