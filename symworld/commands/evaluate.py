@@ -39,6 +39,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--with-true", action="store_true", help="also score the true dynamics"
     )
+    parser.add_argument(
+        "--self-check",
+        action="store_true",
+        help="also rank a second draw of each model as the truth (self_accuracy, "
+        "self_mrr: what the model would score in a world that is the model)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(func=run)
 
@@ -72,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         mutators=environment_mutators(payload["env_id"]),
         primary="laws",
         suite=suite_name,
+        self_check=args.self_check,
     )
     write_report(report, args.directory)
     if args.json:

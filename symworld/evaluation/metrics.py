@@ -14,6 +14,14 @@ states (``N`` sites):
 - ``edit_distance``: the fraction of sites where sample and truth differ;
 - ``iou``: intersection over union of the changes ``{(site, new value)}`` from the
   previous state made by the truth and by the sample (1 when neither changes).
+
+Self-check metrics (optional, ``self_check=True`` in
+:func:`~symworld.evaluation.protocol.evaluate_models`): ``self_accuracy`` and
+``self_mrr`` are the ranking metrics of a second, independent draw of the model
+put in the truth's place. They are what the model would score in a world that is
+exactly the model: a calibrated model scores about the same on the truth, and an
+accuracy far above the self-check means the model's own sample is noisier than
+the world (the protocol then rewards the noise).
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from typing import NamedTuple
 import numpy as np
 
 METRICS = ("accuracy", "mrr", "normalized_recall", "edit_distance", "iou")
+SELF_METRICS = ("self_accuracy", "self_mrr")
 
 
 class RankMetrics(NamedTuple):

@@ -28,6 +28,7 @@ import numpy as np
 from symworld.evaluation.candidates import Candidates, assemble, distractors
 from symworld.evaluation.metrics import (
     METRICS,
+    SELF_METRICS,
     RankMetrics,
     changed_iou,
     edit_distance,
@@ -190,10 +191,14 @@ def evaluate_models(
     mutators: Sequence[Mutator] | None = None,
     primary: str | None = None,
     suite: str = "",
+    self_check: bool = False,
 ) -> EvaluationReport:
-    """Evaluate world models on a scenario suite (see the module docstring)."""
+    """Evaluate world models on a scenario suite (see the module docstring).
+    ``self_check`` adds :data:`~symworld.evaluation.metrics.SELF_METRICS` (one more
+    draw and ranking per model and transition)."""
     if trials < 1:
         raise ValueError("trials must be at least 1")
+    metrics = METRICS + SELF_METRICS if self_check else METRICS
     mutators = tuple(mutators) if mutators is not None else default_mutators()
     scorers = {name: Scorer(model, schema) for name, model in models.items()}
     width = len(mutators) + 2
@@ -213,7 +218,7 @@ def evaluate_models(
         key = jax.random.fold_in(jax.random.fold_in(root, trial), index)
         transitions = run_scenario(env, scenario, key)
         counts[scenario.name] = len(transitions)
-        sums = {name: dict.fromkeys(METRICS, 0.0) for name in models}
+        sums = {name: dict.fromkeys(metrics, 0.0) for name in models}
         for step, (state, action, following) in enumerate(transitions):
             previous = np.asarray(schema.encode(state))
             truth = np.asarray(schema.encode(following))
@@ -242,6 +247,28 @@ def evaluate_models(
                     "edit_distance": edit_distance(sample, truth),
                     "iou": changed_iou(previous, sample, truth),
                 }
+                if self_check:
+                    stand_in, _ = scorer.predict(
+                        jax.random.fold_in(sample_key, 1), state, action
+                    )
+                    kept = [
+                        (source, d)
+                        for source, d in made
+                        if not np.array_equal(d, stand_in)
+                    ]
+                    own, _, _ = scorer.rank(
+                        context,
+                        state,
+                        action,
+                        stand_in,
+                        sample,
+                        kept,
+                        np.random.default_rng([seed, trial, index, step, 2]),
+                        width,
+                        compared=compared,
+                    )
+                    values["self_accuracy"] = own.accuracy
+                    values["self_mrr"] = own.reciprocal_rank
                 for metric, value in values.items():
                     sums[name][metric] += value
         for name in models:
@@ -254,25 +281,25 @@ def evaluate_models(
         scenario_results = {}
         for scenario in scenarios:
             rows = per_trial[name][scenario.name]
-            table = np.array([[row[m] for m in METRICS] for row in rows])
+            table = np.array([[row[m] for m in metrics] for row in rows])
             scenario_results[scenario.name] = {
                 "mechanic": scenario.mechanic,
                 "variant": scenario.variant,
-                "mean": dict(zip(METRICS, table.mean(0).tolist(), strict=True)),
-                "std": dict(zip(METRICS, table.std(0).tolist(), strict=True)),
+                "mean": dict(zip(metrics, table.mean(0).tolist(), strict=True)),
+                "std": dict(zip(metrics, table.std(0).tolist(), strict=True)),
                 "trials": rows,
                 "transitions": counts.get(scenario.name, 0),
                 "changes": bool(changes[scenario.name]),
             }
         means = np.array(
-            [[r["mean"][m] for m in METRICS] for r in scenario_results.values()]
+            [[r["mean"][m] for m in metrics] for r in scenario_results.values()]
         )
         stds = np.array(
-            [[r["std"][m] for m in METRICS] for r in scenario_results.values()]
+            [[r["std"][m] for m in metrics] for r in scenario_results.values()]
         )
         results[name] = ModelResult(
-            dict(zip(METRICS, means.mean(0).tolist(), strict=True)),
-            dict(zip(METRICS, stds.mean(0).tolist(), strict=True)),
+            dict(zip(metrics, means.mean(0).tolist(), strict=True)),
+            dict(zip(metrics, stds.mean(0).tolist(), strict=True)),
             scenario_results,
         )
     return EvaluationReport(

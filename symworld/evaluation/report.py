@@ -9,7 +9,6 @@ import os
 import tempfile
 from pathlib import Path
 
-from symworld.evaluation.metrics import METRICS
 from symworld.evaluation.protocol import EvaluationReport
 
 SHORT = {
@@ -18,6 +17,8 @@ SHORT = {
     "normalized_recall": "recall",
     "edit_distance": "edit",
     "iou": "iou",
+    "self_accuracy": "selfacc",
+    "self_mrr": "selfmrr",
 }
 
 
@@ -25,9 +26,10 @@ def format_table(report: EvaluationReport) -> str:
     """A fixed-width table: one row per scenario (primary model, with the null
     model's accuracy beside it), then the suite means of every model."""
     main = report.models[report.primary]
+    metrics = tuple(main.mean)
     names = list(main.scenarios)
     width = max([len(n) for n in names] + [12])
-    header = f"{'scenario':<{width}} " + " ".join(f"{SHORT[m]:>7}" for m in METRICS)
+    header = f"{'scenario':<{width}} " + " ".join(f"{SHORT[m]:>7}" for m in metrics)
     has_null = "null" in report.models
     if has_null:
         header += f" {'null acc':>9}"
@@ -35,7 +37,7 @@ def format_table(report: EvaluationReport) -> str:
     for name in names:
         entry = main.scenarios[name]
         row = f"{name:<{width}} " + " ".join(
-            f"{entry['mean'][m]:7.3f}" for m in METRICS
+            f"{entry['mean'][m]:7.3f}" for m in metrics
         )
         if has_null:
             row += f" {report.models['null'].scenarios[name]['mean']['accuracy']:9.3f}"
@@ -44,11 +46,11 @@ def format_table(report: EvaluationReport) -> str:
     for model_name, result in report.models.items():
         label = f"mean [{model_name}]"
         lines.append(
-            f"{label:<{width}} " + " ".join(f"{result.mean[m]:7.3f}" for m in METRICS)
+            f"{label:<{width}} " + " ".join(f"{result.mean[m]:7.3f}" for m in metrics)
         )
     lines.append(
         f"{'std [' + report.primary + ']':<{width}} "
-        + " ".join(f"{main.std[m]:7.3f}" for m in METRICS)
+        + " ".join(f"{main.std[m]:7.3f}" for m in metrics)
     )
     return "\n".join(lines)
 
@@ -59,12 +61,13 @@ def to_csv(report: EvaluationReport) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["model", "scenario", "metric", "mean", "std"])
     for model_name, result in report.models.items():
-        for metric in METRICS:
+        metrics = tuple(result.mean)
+        for metric in metrics:
             writer.writerow(
                 [model_name, "*", metric, result.mean[metric], result.std[metric]]
             )
         for name, entry in result.scenarios.items():
-            for metric in METRICS:
+            for metric in metrics:
                 writer.writerow(
                     [
                         model_name,

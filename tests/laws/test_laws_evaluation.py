@@ -134,6 +134,13 @@ def test_laws_fit_and_evaluate_commands(tmp_path, capsys):
     assert report["scenarios"]["toggle_flip_on/success"]["accuracy"] == 1.0
     assert report["mean"]["accuracy"] > report["baselines"]["null"]["accuracy"]
     assert (out / "evaluation.csv").read_text().startswith("model,scenario,metric")
+    args = ["evaluate", str(out), "--scenarios", "switches", "--trials", "1"]
+    assert main([*args, "--self-check", "--json"]) == 0
+    checked = json.loads(capsys.readouterr().out)
+    assert checked["scenarios"]["toggle_flip_on/success"]["self_accuracy"] == 1.0
+    assert main([*args, "--self-check"]) == 0
+    assert "selfacc" in capsys.readouterr().out.splitlines()[0]
+    assert ",self_mrr," in (out / "evaluation.csv").read_text()
 
 
 def test_laws_law_files_need_trust(tmp_path, capsys):

@@ -71,3 +71,54 @@ def test_laws_deterministic_switch_accuracy_is_one(
         assert entry["mean"]["accuracy"] == 1.0, name
         assert entry["mean"]["mrr"] == 1.0, name
     assert report.models["null"].mean["accuracy"] == 0.0
+
+
+def test_laws_self_check_of_a_calibrated_model(switches_env, switches_schema):
+    from symworld.laws import switches as switch_laws
+    from symworld.programs import LawModel
+
+    correct = {
+        "toggle_flips",
+        "toggle_holds",
+        "coin_is_random",
+        "fixed_is_static",
+        "clock_ticks",
+    }
+    laws = [law for law in switch_laws.library() if law.name in correct]
+    layout = LawModel.build(laws, switches_schema).layout
+    model = LawModel.from_values(
+        layout,
+        {
+            "weights": [12.0] * len(laws),
+            "persistence": [0.999] * 4,
+            "coin_is_random/heads": 0.5,
+        },
+    )
+    wanted = {"toggle_flip_on/success", "coin_redraw/only"}
+    suite = [s for s in load_suite("switches") if s.name in wanted]
+    report = evaluate_models(
+        {"laws": model, "null": NullModel()},
+        switches_env,
+        switches_schema,
+        suite,
+        trials=10,
+        seed=0,
+        mutators=mutators_for("symworld/Switches-v0"),
+        primary="laws",
+        self_check=True,
+    )
+    scenarios = report.models["laws"].scenarios
+    # Deterministic: a second draw is the truth, exactly as the first.
+    assert scenarios["toggle_flip_on/success"]["mean"]["self_accuracy"] == 1.0
+    # A fair coin: the coin distractor is the other face with the clock ticked,
+    # exactly as likely as either draw. Draws that agree (half the time) tie with
+    # it two to one, draws that differ one to two, and ties go to the shuffle:
+    # 0.5 expected (100 draws, s.e. 0.05). The truth, drawn by the same coin, is
+    # ranked as the model's own world is.
+    coin = scenarios["coin_redraw/only"]["mean"]
+    assert abs(coin["self_accuracy"] - 0.5) < 0.15
+    assert abs(coin["accuracy"] - 0.5) < 0.15
+    # The null model's draw is the current state, and so is its second draw.
+    null = report.models["null"].scenarios["coin_redraw/only"]["mean"]
+    assert null["self_accuracy"] == 1.0
+    assert set(report.models["laws"].mean) >= {"self_accuracy", "self_mrr"}
