@@ -64,3 +64,21 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     with atomic_open(path, "w", encoding="utf-8") as handle:
         handle.write(text)
+
+
+def write_atomic(
+    path: str | os.PathLike, data: str | bytes, *, parents: bool = True
+) -> Path:
+    """Write ``data`` (text exactly as given, no newline translation, or bytes) to
+    ``path`` atomically (see :func:`atomic_path`); ``parents`` creates missing
+    parent folders first. Returns the path."""
+    target = Path(path)
+    if parents:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, bytes):
+        with atomic_open(target, "wb") as handle:
+            handle.write(data)
+    else:
+        with atomic_open(target, "w", newline="") as handle:
+            handle.write(data)
+    return target

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from symworld.atomic import write_atomic
 from symworld.envs.crafter_oo.state import CrafterState, ObjectTable, PlayerState
 
 FORMAT = "symworld.crafter_oo.state/1"
@@ -132,18 +132,8 @@ def state_from_json(text: str) -> CrafterState:
 
 
 def save_state(state: CrafterState, path: str | os.PathLike) -> None:
-    """Write the state as JSON to ``path`` atomically (temp file + rename)."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w") as file:
-            file.write(state_to_json(state))
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    """Write the state as JSON to ``path`` atomically (the folder must exist)."""
+    write_atomic(path, state_to_json(state), parents=False)
 
 
 def load_state(path: str | os.PathLike) -> CrafterState:

@@ -10,8 +10,6 @@ model.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from symworld.alrnn.models import ALRNN, PLRNN, LatentModel, ShallowPLRNN, build_model
+from symworld.atomic import write_atomic
 
 
 def model_config(model: LatentModel) -> tuple[str, dict[str, Any]]:
@@ -46,20 +45,8 @@ def model_config(model: LatentModel) -> tuple[str, dict[str, Any]]:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    """Write ``data`` to ``path`` atomically (:func:`symworld.atomic.write_atomic`)."""
+    write_atomic(path, data)
 
 
 def json_safe(value: Any) -> Any:

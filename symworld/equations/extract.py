@@ -32,11 +32,11 @@ from typing import Any
 
 import numpy as np
 
+from symworld.atomic import write_atomic
 from symworld.equations.frontier import (
     Equation,
     ParetoFront,
     hall_of_fame_filename,
-    write_atomic,
 )
 from symworld.equations.model import EquationModel, save_model
 from symworld.equations.sparse import CandidateLibrary, SparseRegressor

@@ -28,7 +28,6 @@ import io
 import math
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -41,6 +40,7 @@ from sympy.parsing.sympy_parser import (
     standard_transformations,
 )
 
+from symworld.atomic import write_atomic
 from symworld.equations.operators import SYMPY_FUNCTIONS
 
 MODEL_SELECTIONS = ("best", "accuracy", "score")
@@ -401,22 +401,6 @@ def parse_equation(text: str, variable_names: Sequence[str] | None = None) -> sp
     if not isinstance(expr, sp.Expr):
         raise ValueError(f"equation {text!r} is not an expression")
     return expr
-
-
-def write_atomic(path: str | os.PathLike, text: str) -> Path:
-    """Write `text` to `path` through a temporary file and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 def write_hall_of_fame(front: Iterable[Equation], path: str | os.PathLike) -> Path:

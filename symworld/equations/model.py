@@ -33,7 +33,8 @@ import jax.numpy as jnp
 import numpy as np
 import sympy
 
-from symworld.equations.frontier import parse_equation, write_atomic
+from symworld.atomic import write_atomic
+from symworld.equations.frontier import parse_equation
 from symworld.worldmodel import WorldModel
 
 KINDS = ("derivative", "delta", "next")

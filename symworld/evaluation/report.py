@@ -5,10 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from symworld.atomic import write_atomic
 from symworld.evaluation.protocol import EvaluationReport
 
 SHORT = {
@@ -80,23 +79,8 @@ def to_csv(report: EvaluationReport) -> str:
     return buffer.getvalue()
 
 
-def write_text(path: str | Path, text: str) -> None:
-    """Write a file atomically (temporary file, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-
-
 def write_report(report: EvaluationReport, directory: str | Path) -> None:
     """Write ``evaluation.json`` and ``evaluation.csv`` into ``directory``."""
     directory = Path(directory)
-    write_text(directory / "evaluation.json", json.dumps(report.to_json(), indent=2))
-    write_text(directory / "evaluation.csv", to_csv(report))
+    write_atomic(directory / "evaluation.json", json.dumps(report.to_json(), indent=2))
+    write_atomic(directory / "evaluation.csv", to_csv(report))

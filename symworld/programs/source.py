@@ -23,11 +23,11 @@ import importlib.util
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from symworld.atomic import write_atomic
 from symworld.programs.law import Law
 from symworld.programs.layout import Layout
 from symworld.programs.model import LawModel
@@ -96,18 +96,8 @@ def load_library(reference: dict[str, str], trusted: Iterable[str] = ()) -> list
 
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:
-    """Write JSON atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w") as stream:
-            json.dump(payload, stream, indent=2)
-            stream.write("\n")
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    """Write JSON atomically (missing parent folders are created)."""
+    write_atomic(path, json.dumps(payload, indent=2) + "\n")
 
 
 def save_model(
