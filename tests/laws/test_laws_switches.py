@@ -13,6 +13,20 @@ from symworld.evaluation.scenarios import load_suite, mutators_for
 from symworld.laws import switches as switch_laws
 
 
+def _evaluate(model, env, schema, suite, **options):
+    """The law model beside the null model on ``suite``, seed 0."""
+    return evaluate_models(
+        {"laws": model, "null": NullModel()},
+        env,
+        schema,
+        suite,
+        seed=0,
+        mutators=mutators_for("symworld/Switches-v0"),
+        primary="laws",
+        **options,
+    )
+
+
 def test_laws_weights_separate_correct_from_wrong(switches_fit):
     fitted, result = switches_fit
     weights = fitted.weight_table()
@@ -57,16 +71,7 @@ def test_laws_deterministic_switch_accuracy_is_one(
 ):
     fitted, _ = switches_fit
     suite = [s for s in load_suite("switches") if s.mechanic.startswith("toggle")]
-    report = evaluate_models(
-        {"laws": fitted, "null": NullModel()},
-        switches_env,
-        switches_schema,
-        suite,
-        trials=2,
-        seed=0,
-        mutators=mutators_for("symworld/Switches-v0"),
-        primary="laws",
-    )
+    report = _evaluate(fitted, switches_env, switches_schema, suite, trials=2)
     for name, entry in report.models["laws"].scenarios.items():
         assert entry["mean"]["accuracy"] == 1.0, name
         assert entry["mean"]["mrr"] == 1.0, name
@@ -96,16 +101,8 @@ def test_laws_self_check_of_a_calibrated_model(switches_env, switches_schema):
     )
     wanted = {"toggle_flip_on/success", "coin_redraw/only"}
     suite = [s for s in load_suite("switches") if s.name in wanted]
-    report = evaluate_models(
-        {"laws": model, "null": NullModel()},
-        switches_env,
-        switches_schema,
-        suite,
-        trials=10,
-        seed=0,
-        mutators=mutators_for("symworld/Switches-v0"),
-        primary="laws",
-        self_check=True,
+    report = _evaluate(
+        model, switches_env, switches_schema, suite, trials=10, self_check=True
     )
     scenarios = report.models["laws"].scenarios
     # Deterministic: a second draw is the truth, exactly as the first.
