@@ -110,6 +110,10 @@ def run(args: argparse.Namespace) -> int:
         "learning_rate": args.learning_rate,
         "final_loss": float(result.losses[-1]) if result.losses.size else None,
         "seconds": round(seconds, 2),
+        "law_support": {
+            law.name: int(count)
+            for law, count in zip(fitted.laws, result.law_support, strict=True)
+        },
     }
     path = save_model(fitted, args.out, reference, info)
     summary = {
@@ -124,8 +128,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"fitted {len(laws)} laws on {count} transitions in {seconds:.1f} s")
         width = max(len(name) for name in summary["weights"])
+        support = summary["law_support"]
         for name, weight in summary["weights"].items():
-            print(f"  {name:<{width}}  weight {weight:8.3f}")
+            print(
+                f"  {name:<{width}}  weight {weight:8.3f}  "
+                f"active on {support[name]} transitions"
+            )
         for name, value in summary["parameters"].items():
             print(f"  {name}: {value}")
         print(f"wrote {path}")

@@ -77,7 +77,8 @@ class CompiledTransitions(NamedTuple):
     per attribute: ``kept`` (K,), ``changed`` (K,), ``changed_log_others`` scalar
     (sum of ``-log(D - 1)`` over changed uncovered sites). ``slot_count`` (Q,)
     float32: how many identical covered slots each slot stands for (``None``: one
-    each; see :func:`sufficient_statistics`).
+    each; see :func:`sufficient_statistics`). ``law_support`` (L,) int64: on how
+    many of the ``T`` transitions each law was active on at least one site.
 
     Compiled once and passed to jitted code as an argument (not a constant).
     """
@@ -99,6 +100,7 @@ class CompiledTransitions(NamedTuple):
     changed: np.ndarray
     changed_log_others: float
     slot_count: np.ndarray | None = None
+    law_support: np.ndarray | None = None
 
 
 PAIR_TABLE_BYTES = 1 << 29
@@ -189,6 +191,11 @@ def compile_transitions(
     values = np.concatenate(parts["values"]).astype(np.int64)
     offset = np.concatenate(parts["offset"]).astype(np.float32)
     support = layout.support
+    pair_law = layout.pair_law[pair].astype(np.int64)
+    num_laws = len(layout.laws)
+    law_support = np.bincount(
+        np.unique(t * num_laws + pair_law) % num_laws, minlength=num_laws
+    ).astype(np.int64)
 
     # Covered slots (transition, site).
     slot_key = t * schema.num_sites + site
@@ -232,7 +239,7 @@ def compile_transitions(
 
     return CompiledTransitions(
         num_transitions=num_transitions,
-        law=layout.pair_law[pair].astype(np.int32),
+        law=pair_law.astype(np.int32),
         slot=slot.astype(np.int32),
         domain=site_size[site].astype(np.int32),
         components=layout.pair_components[pair].astype(np.int32),
@@ -247,6 +254,7 @@ def compile_transitions(
         kept=kept.astype(np.float32),
         changed=changed.astype(np.float32),
         changed_log_others=changed_log_others,
+        law_support=law_support,
     )
 
 
@@ -392,6 +400,7 @@ def sufficient_statistics(
         changed=data.changed,
         changed_log_others=data.changed_log_others,
         slot_count=padded(count[keep].astype(np.float32), pad_slots, 0.0),
+        law_support=data.law_support,
     )
 
 
@@ -574,12 +583,15 @@ class FitResult(NamedTuple):
     - ``losses``: float32 ``(steps,)`` the objective per step (empty for NUTS).
     - ``method``: ``"map"``, ``"svi"`` or ``"nuts"``.
     - ``samples``: posterior draws per site for NUTS/SVI, else ``None``.
+    - ``law_support``: int64 ``(L,)`` transitions on which each law was active
+      (set by :meth:`LawModel.fit`; ``None`` from :func:`fit` alone).
     """
 
     values: dict[str, np.ndarray]
     losses: np.ndarray
     method: str
     samples: dict[str, np.ndarray] | None
+    law_support: np.ndarray | None = None
 
 
 def fit(

@@ -193,7 +193,21 @@ class LawModel(WorldModel):
         fitted = LawModel.from_values(
             self.layout, result.values, epsilon=priors.epsilon
         )
-        return fitted, result
+        never = [
+            law.name
+            for law, count in zip(self.laws, data.law_support, strict=True)
+            if count == 0
+        ]
+        if never:
+            logger.warning(
+                "%d of %d laws were never active on the %d transitions, so the "
+                "data say nothing about them (their weights stay near 0): %s",
+                len(never),
+                len(self.laws),
+                data.num_transitions,
+                ", ".join(never),
+            )
+        return fitted, result._replace(law_support=data.law_support)
 
     # -- prediction -----------------------------------------------------------------
     def pooled(self, state: PyTree, action: jax.Array) -> Pooled:

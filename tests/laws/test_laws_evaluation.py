@@ -105,6 +105,11 @@ def test_laws_fit_and_evaluate_commands(tmp_path, capsys):
     )
     fitted = json.loads(capsys.readouterr().out)
     assert fitted["transitions"] == 400
+    # Every switches law applies on every transition but the flip-only ones.
+    support = fitted["law_support"]
+    assert support["coin_is_random"] == support["clock_ticks"] == 400
+    assert 0 < support["toggle_flips"] < 400
+    assert support["toggle_flips"] + support["toggle_holds"] == 400
     saved = json.loads((out / "model.json").read_text())
     assert saved["format"] == "symworld.law-model" and saved["version"] == 1
     assert saved["library"] == {"module": "symworld.laws.switches"}

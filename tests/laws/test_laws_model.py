@@ -140,6 +140,10 @@ def test_laws_compiled_transitions_do_not_depend_on_the_chunk(
     assert PAIR_TABLE_BYTES // 72 > 2048
     whole = compile_transitions(model.layout, states, actions, encoded)
     pieces = compile_transitions(model.layout, states, actions, encoded, chunk=37)
+    # Spread and Coin always apply; Flip when the action is 1.
+    count = len(actions)
+    flips = int(np.sum(np.asarray(actions) == 1))
+    assert whole.law_support.tolist() == [count, flips, count]
     for name, value in whole._asdict().items():
         other = getattr(pieces, name)
         if isinstance(value, np.ndarray | jax.Array):
@@ -275,3 +279,17 @@ def test_laws_data_from_another_environment_is_rejected(switches_schema):
     }
     with pytest.raises(ValueError, match="'toggle' row 1 holds 2"):
         switches_schema.encode_columns(columns)
+
+
+def test_laws_fit_names_laws_the_data_never_activate(
+    switches_schema, switches_data, caplog
+):
+    states, actions, following = switches_data
+    keep = np.flatnonzero(np.asarray(actions) == 0)[:200]
+    part = jax.tree_util.tree_map(lambda x: x[keep], (states, actions, following))
+    model = LawModel.build([Spread(), Flip()], switches_schema)
+    with caplog.at_level("WARNING", logger="symworld.programs.model"):
+        _, result = model.fit(*part, key=jax.random.key(0), steps=5)
+    assert result.law_support.tolist() == [200, 0]
+    assert "1 of 2 laws were never active on the 200 transitions" in caplog.text
+    assert caplog.text.rstrip().endswith("flip")
