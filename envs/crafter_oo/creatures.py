@@ -17,17 +17,14 @@ How the loop is kept cheap (the object updates are most of a step's cost):
   the object (its move target, the cell an arrow flies into, a plant's neighbours,
   the cell a skeleton shoots into), so each visit gathers that square of the
   occupant and material maps once, edits it in registers and scatters it back;
-- inside the loop the object table is one ``int32[N, 11]`` matrix (the fields of
-  :class:`~symworld.envs.crafter_oo.state.ObjectTable` as columns, plus a "moved
-  this step" flag), so a visit reads and writes its object with one row gather and
-  one row scatter;
+- the loop carries the object table as it is stored (a struct of arrays), so
+  entering and leaving the loop copies nothing;
 - free slots are tracked as a bit mask of ``N / 32`` words, so the lowest free slot
   for a new arrow costs a few word operations instead of a scan of the table;
 - arrow damage to objects is a scatter-add (clamped at 0 after the loop; every
   reader only compares health with 0, so the clamp changes nothing it sees), the
-  player's health is carried as a scalar, and the chunks entered by moving or new
-  objects are marked once after the loop (an object that moves or is created during
-  the loop is never removed later in the same loop).
+  player's health is carried as a scalar, and the chunk an object moves into (or a
+  new arrow appears in) is marked seen by the visit itself.
 """
 
 from __future__ import annotations
@@ -39,7 +36,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from symworld.envs.crafter_oo import grid, rules
+from symworld.envs.crafter_oo import grid, rules, table
 from symworld.envs.crafter_oo.state import (
     EMPTY,
     PLAYER_OCCUPANT,
@@ -49,10 +46,6 @@ from symworld.envs.crafter_oo.state import (
 
 BLOCK = 16  # slots visited per scan block
 NUM_UNIFORMS = 5
-
-# Columns of the working table inside the loop.
-ALIVE, KIND, X, Y, HEALTH, COOLDOWN, RELOAD, GROWN, FACING, ORDER, MOVED = range(11)
-NUM_COLUMNS = 11
 
 OUTSIDE = -3  # occupant read off the map: neither empty nor an object
 # The 3 x 3 square around an object, x-major; window index of offset (dx, dy) is
@@ -79,73 +72,26 @@ def _place(window: jax.Array, step: jax.Array, value, when: jax.Array) -> jax.Ar
     return jnp.where(hit, jnp.asarray(value, window.dtype), window)
 
 
-def _pack(objects: ObjectTable) -> jax.Array:
-    """The object table as the loop's ``int32[N, 11]`` working matrix."""
-    columns = [
-        objects.alive,
-        objects.kind,
-        objects.pos[:, 0],
-        objects.pos[:, 1],
-        objects.health,
-        objects.cooldown,
-        objects.reload,
-        objects.grown,
-        objects.facing,
-        objects.order,
-        jnp.zeros_like(objects.alive),
-    ]
-    return jnp.stack([c.astype(jnp.int32) for c in columns], -1)
+def _row(objects: ObjectTable, slot: jax.Array) -> ObjectTable:
+    """The fields of one slot (scalars; ``pos`` is ``int32[2]``)."""
+    return jax.tree.map(lambda field: field[slot], objects)
 
 
-def _unpack(table: jax.Array) -> ObjectTable:
-    return ObjectTable(
-        alive=table[:, ALIVE] > 0,
-        kind=table[:, KIND].astype(jnp.int8),
-        pos=table[:, X : Y + 1],
-        health=jnp.maximum(table[:, HEALTH], 0),
-        cooldown=table[:, COOLDOWN],
-        reload=table[:, RELOAD],
-        grown=table[:, GROWN],
-        facing=table[:, FACING],
-        order=table[:, ORDER],
+def _write(objects: ObjectTable, slot: jax.Array, row: ObjectTable) -> ObjectTable:
+    """``objects`` with ``row`` written into ``slot`` (nothing if ``slot`` is
+    ``capacity``)."""
+    return jax.tree.map(
+        lambda field, value: field.at[slot].set(value.astype(field.dtype), mode="drop"),
+        objects,
+        row,
     )
-
-
-def _free_words(alive: jax.Array) -> jax.Array:
-    """``uint32[ceil(N / 32)]``: bit ``i`` of word ``w`` is set iff slot 32 w + i
-    is free."""
-    capacity = alive.shape[0]
-    words = -(-capacity // 32)
-    free = jnp.zeros(words * 32, bool).at[:capacity].set(~alive)
-    bits = jnp.left_shift(jnp.uint32(1), jnp.arange(32, dtype=jnp.uint32))
-    return jnp.where(free.reshape(words, 32), bits, jnp.uint32(0)).sum(
-        -1, dtype=jnp.uint32
-    )
-
-
-def _lowest_free(words: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """(lowest free slot, whether there is one) from the free-slot bit mask."""
-    nonzero = words != 0
-    word_index = jnp.argmax(nonzero)
-    word = jnp.where(jnp.arange(words.shape[0]) == word_index, words, 0).sum(
-        dtype=jnp.uint32
-    )
-    lowest_bit = word & (~word + jnp.uint32(1))
-    bit = 31 - jax.lax.clz(lowest_bit).astype(jnp.int32)
-    return word_index.astype(jnp.int32) * 32 + bit, jnp.any(nonzero)
-
-
-def _flip(words: jax.Array, slot: jax.Array, free: bool, when: jax.Array) -> jax.Array:
-    """Mark ``slot`` free (or taken) in the bit mask where ``when``."""
-    bit = jnp.left_shift(jnp.uint32(1), (slot % 32).astype(jnp.uint32))
-    hit = (jnp.arange(words.shape[0]) == slot // 32) & when
-    return jnp.where(hit, words | bit if free else words & ~bit, words)
 
 
 class _Carry(NamedTuple):
-    table: jax.Array  # int32[N, 11]
+    objects: ObjectTable  # health may go below 0 (clamped after the loop)
     occupant: jax.Array  # int16[64, 64]
     material: jax.Array  # uint8[64, 64]
+    chunk_seen: jax.Array  # bool[6, 6]
     free: jax.Array  # uint32[N / 32]
     player_health: jax.Array  # int32
     next_order: jax.Array  # int32
@@ -165,12 +111,12 @@ def _visit(
 
     ``u``: float32[5] in [0, 1); ``random_direction``: int32 in [0, 4).
     """
-    table = carry.table
-    capacity = table.shape[0]
-    row = table[slot]
-    kind = row[KIND]
-    pos = row[X : Y + 1]
-    health = row[HEALTH]
+    objects = carry.objects
+    capacity = objects.capacity
+    row = _row(objects, slot)
+    kind = row.kind.astype(jnp.int32)
+    pos = row.pos
+    health = row.health
     is_cow = active & (kind == rules.COW)
     is_zombie = active & (kind == rules.ZOMBIE)
     is_skeleton = active & (kind == rules.SKELETON)
@@ -242,7 +188,7 @@ def _visit(
         flee_step,
         jnp.where(approaches, approach_step, jnp.where(wanders, random_step, zero)),
     )
-    arrow_step = grid.DIRECTIONS[row[FACING]]
+    arrow_step = grid.DIRECTIONS[row.facing]
     step = jnp.where(
         is_cow,
         jnp.where(u[0] < rules.COW_MOVE_PROBABILITY, random_step, zero),
@@ -285,7 +231,7 @@ def _visit(
     near = is_zombie & (
         grid.distance(new_pos, player_pos) <= rules.ZOMBIE_ATTACK_DISTANCE
     )
-    cooldown = row[COOLDOWN]
+    cooldown = row.cooldown
     attacks = near & (cooldown <= 0)
     new_cooldown = jnp.where(
         near, jnp.where(cooldown > 0, cooldown - 1, rules.ZOMBIE_COOLDOWN), cooldown
@@ -296,7 +242,7 @@ def _visit(
 
     # Plant: grow, get eaten by a neighbouring creature.
     neighbours = occupants[NEIGHBOURS]  # [4]
-    neighbour_kind = table[jnp.clip(neighbours, 0, capacity - 1), KIND]
+    neighbour_kind = objects.kind[jnp.clip(neighbours, 0, capacity - 1)]
     eaten = is_plant & jnp.any(
         (neighbours >= 0) & grid.is_in(neighbour_kind, rules.PLANT_EATERS)
     )
@@ -315,26 +261,8 @@ def _visit(
     occupants = occupants.at[CENTER].set(jnp.where(leaves, EMPTY, occupants[CENTER]))
     occupants = _place(occupants, step, slot, moves)
     removed = dies | arrow_hits | arrow_blocked | plant_dies
-    reload = jnp.where(is_skeleton, jnp.maximum(row[RELOAD] - 1, 0), row[RELOAD])
-    new_row = (
-        row.at[ALIVE]
-        .set(jnp.where(removed, 0, row[ALIVE]))
-        .at[X]
-        .set(new_pos[0])
-        .at[Y]
-        .set(new_pos[1])
-        .at[HEALTH]
-        .set(jnp.where(is_plant, plant_health, health))
-        .at[COOLDOWN]
-        .set(jnp.where(is_zombie, new_cooldown, cooldown))
-        .at[RELOAD]
-        .set(reload)
-        .at[GROWN]
-        .set(row[GROWN] + is_plant.astype(jnp.int32))
-        .at[MOVED]
-        .set(row[MOVED] | moves.astype(jnp.int32))
-    )
-    free = _flip(carry.free, slot, True, removed)
+    reload = jnp.where(is_skeleton, jnp.maximum(row.reload - 1, 0), row.reload)
+    free = table.flip_slot(carry.free, slot, True, removed)
 
     # Skeleton: shoot an arrow into the free cell toward the player (the arrow takes
     # the lowest free slot, which may be the shooter's own if it just died).
@@ -346,48 +274,62 @@ def _visit(
         & jnp.any(aim != 0)
         & free_cell(aim, rules.ARROW_WALKABLE)
     )
-    new_row = new_row.at[RELOAD].set(jnp.where(fires, rules.SKELETON_RELOAD, reload))
-    arrow_slot, has_room = _lowest_free(free)
+    arrow_slot, has_room = table.lowest_free(free)
     create = fires & has_room
-    free = _flip(free, arrow_slot, False, create)
+    free = table.flip_slot(free, arrow_slot, False, create)
     occupants = _place(occupants, aim, arrow_slot, create)
     arrow_pos = pos + aim
-    arrow_row = jnp.stack(
-        [
-            jnp.int32(1),
-            jnp.int32(rules.ARROW),
-            arrow_pos[0],
-            arrow_pos[1],
-            jnp.int32(rules.INITIAL_HEALTH[rules.ARROW]),
-            jnp.int32(0),
-            # the original code path sets the shooter's slot's reload after the
-            # arrow is made; when the arrow took that slot, the arrow gets it
-            jnp.where(arrow_slot == slot, rules.SKELETON_RELOAD, 0).astype(jnp.int32),
-            jnp.int32(0),
-            grid.direction_index(aim),
-            carry.next_order,
-            jnp.int32(0),
-        ]
+    new_row = ObjectTable(
+        alive=row.alive & ~removed,
+        kind=row.kind,
+        pos=new_pos,
+        health=jnp.where(is_plant, plant_health, health),
+        cooldown=jnp.where(is_zombie, new_cooldown, cooldown),
+        reload=jnp.where(fires, rules.SKELETON_RELOAD, reload),
+        grown=row.grown + is_plant.astype(jnp.int32),
+        facing=row.facing,
+        order=row.order,
     )
-
-    table = table.at[jnp.where(active, slot, capacity)].set(new_row, mode="drop")
-    table = table.at[jnp.where(create, arrow_slot, capacity)].set(
-        arrow_row, mode="drop"
+    arrow_row = ObjectTable(
+        alive=jnp.bool_(True),
+        kind=jnp.int8(rules.ARROW),
+        pos=arrow_pos,
+        health=jnp.int32(rules.INITIAL_HEALTH[rules.ARROW]),
+        cooldown=jnp.int32(0),
+        # the original code path sets the shooter's slot's reload after the
+        # arrow is made; when the arrow took that slot, the arrow gets it
+        reload=jnp.where(arrow_slot == slot, rules.SKELETON_RELOAD, 0),
+        grown=jnp.int32(0),
+        facing=grid.direction_index(aim),
+        order=carry.next_order,
     )
-    table = table.at[jnp.where(hits_object, ahead_occupant, capacity), HEALTH].add(
-        -rules.ARROW_DAMAGE, mode="drop"
+    objects = _write(objects, jnp.where(active, slot, capacity), new_row)
+    objects = _write(objects, jnp.where(create, arrow_slot, capacity), arrow_row)
+    objects = dataclasses.replace(
+        objects,
+        health=objects.health.at[jnp.where(hits_object, ahead_occupant, capacity)].add(
+            -rules.ARROW_DAMAGE, mode="drop"
+        ),
     )
     occupant = carry.occupant.at[xs, ys].set(
         occupants.astype(carry.occupant.dtype), mode="drop"
     )
+    # The chunk entered by a moving object or holding a new arrow is now seen (a
+    # skeleton that shoots does not move).
+    entered = jnp.where(moves, new_pos, arrow_pos)
+    cx, cy = grid.chunk_of(entered)
+    chunk_seen = carry.chunk_seen.at[
+        jnp.where(moves | create, cx, rules.NUM_CHUNKS[0]), cy
+    ].set(True, mode="drop")
     ahead = pos + arrow_step
     material = carry.material.at[
         jnp.where(breaks, ahead[0], rules.AREA[0]), ahead[1]
     ].set(jnp.uint8(rules.PATH), mode="drop")
     return _Carry(
-        table=table,
+        objects=objects,
         occupant=occupant,
         material=material,
+        chunk_seen=chunk_seen,
         free=free,
         player_health=player_health,
         next_order=carry.next_order + create.astype(jnp.int32),
@@ -484,10 +426,11 @@ def _update_objects_batch(
         return start + BLOCK, carry
 
     carry = _Carry(
-        table=jax.vmap(_pack)(objects),
+        objects=objects,
         occupant=states.occupant,
         material=states.material,
-        free=jax.vmap(_free_words)(objects.alive),
+        chunk_seen=states.chunk_seen,
+        free=jax.vmap(table.free_words)(objects.alive),
         player_health=states.player.inventory[:, rules.HEALTH],
         next_order=states.next_order,
         overflow=states.overflow,
@@ -495,26 +438,19 @@ def _update_objects_batch(
     _, carry = jax.lax.while_loop(
         lambda loop: loop[0] < count.max(), block, (jnp.int32(0), carry)
     )
-    return jax.vmap(_finish)(states, carry, first_new)
+    return jax.vmap(_finish)(states, carry)
 
 
-def _finish(state: CrafterState, carry: _Carry, first_new: jax.Array) -> CrafterState:
+def _finish(state: CrafterState, carry: _Carry) -> CrafterState:
     """Write the loop's carry back into the state (one game)."""
-    # Chunks entered by a moving object or holding a new arrow are now seen.
-    table = carry.table
-    entered = (table[:, ALIVE] > 0) & (
-        (table[:, MOVED] > 0) | (table[:, ORDER] >= first_new)
-    )
-    cx, cy = grid.chunk_of(table[:, X : Y + 1])
-    chunk_seen = state.chunk_seen.at[
-        jnp.where(entered, cx, rules.NUM_CHUNKS[0]), cy
-    ].set(True, mode="drop")
     return dataclasses.replace(
         state,
-        objects=_unpack(table),
+        objects=dataclasses.replace(
+            carry.objects, health=jnp.maximum(carry.objects.health, 0)
+        ),
         occupant=carry.occupant,
         material=carry.material,
-        chunk_seen=chunk_seen,
+        chunk_seen=carry.chunk_seen,
         next_order=carry.next_order,
         overflow=carry.overflow,
         player=dataclasses.replace(

@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from symworld.envs.crafter_oo import balance, creatures, grid, rules
+from symworld.envs.crafter_oo import balance, creatures, grid, rules, table
 from symworld.envs.crafter_oo.state import with_occupancy
 
 
@@ -34,12 +34,14 @@ def test_spawn_cell_is_the_kth_material_cell_in_x_major_order():
     material = rng.choice(
         np.array([rules.GRASS, rules.SAND, rules.PATH], np.uint8), size=rules.AREA
     )
-    padded, rows = jax.jit(balance.spawn_rows)(jnp.asarray(material))
+    rows = jax.jit(balance.spawn_rows)(jnp.asarray(material))
     grass_rows = rows[0]  # zombies spawn on grass
     space = np.asarray(grass_rows.sum(-1))
     pick = (rng.random(balance.NUM_CHUNKS) * space).astype(np.int32)
     pos = np.asarray(
-        jax.jit(balance._kth_cell)(padded, grass_rows, jnp.int32(rules.GRASS), pick)
+        jax.jit(balance._kth_cell)(
+            jnp.asarray(material), grass_rows, jnp.int32(rules.GRASS), pick
+        )
     )
     for chunk in range(balance.NUM_CHUNKS):
         cx, cy = divmod(chunk, balance.CY)
@@ -58,10 +60,10 @@ def test_free_slot_mask_finds_the_lowest_free_slot():
 
     @jax.jit
     def lowest_two(alive):
-        words = creatures._free_words(alive)
-        slot, has_room = creatures._lowest_free(words)
-        taken = creatures._flip(words, slot, False, jnp.bool_(True))
-        return slot, has_room, creatures._lowest_free(taken)[0]
+        words = table.free_words(alive)
+        slot, has_room = table.lowest_free(words)
+        taken = table.flip_slot(words, slot, False, jnp.bool_(True))
+        return slot, has_room, table.lowest_free(taken)[0]
 
     for capacity in (40, 256):
         for _ in range(20):
