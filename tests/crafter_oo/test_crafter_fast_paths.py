@@ -77,13 +77,18 @@ def test_free_slot_mask_finds_the_lowest_free_slot():
                 assert int(next_slot) == free[1]
 
 
-@pytest.mark.parametrize("stamp_base", [0, 2**30])
-def test_update_order_sorts_by_creation_stamp(stamp_base):
-    """The packed-key sort and its argsort fallback (huge stamps) agree with NumPy."""
+@pytest.mark.parametrize(
+    ("stamp_base", "density"), [(0, 0.4), (2**30, 0.4), (0, 0.08), (2**30, 0.08)]
+)
+def test_update_order_sorts_by_creation_stamp(stamp_base, density):
+    """The packed-key sort, its argsort fallback (huge stamps) and the sort of a
+    few eligible objects taken from a bit mask (at most ``FEW`` per game) agree
+    with NumPy."""
     rng = np.random.default_rng(3)
     capacity = 256
     order = stamp_base + rng.permutation(5000)[:capacity]
-    eligible = rng.random((3, capacity)) < 0.4
+    eligible = rng.random((3, capacity)) < density
+    assert (eligible.sum(-1).max() <= creatures.FEW) == (density < 0.1)
     queue = np.asarray(
         jax.jit(creatures._creation_order)(
             jnp.asarray(eligible), jnp.asarray(np.broadcast_to(order, (3, capacity)))
