@@ -112,7 +112,8 @@ class _Outcome(NamedTuple):
     arrow: ObjectTable  # a new arrow's fields
     arrow_slot: jax.Array  # int32
     hit: jax.Array  # int32, slot whose health drops by the arrow damage
-    occupants: jax.Array  # int32[9], the square after the visit
+    cells: jax.Array  # int32[3, 2], cells whose occupant changed (x = 64: none)
+    occupants: jax.Array  # int32[3], their new occupants
     broken: jax.Array  # int32[2], cell turned to path (x = 64: none)
     entered: jax.Array  # int32[2], chunk now seen (x = 6: none)
     free: jax.Array
@@ -154,13 +155,11 @@ def _write(
     carry: _Carry,
     game: jax.Array,
     slot: jax.Array,
-    origin: jax.Array,
     active: jax.Array,
     out: _Outcome,
 ) -> _Carry:
     """``carry`` with the outcomes of the lanes (``game``: ``int32[C]``, distinct;
-    a game index of ``B`` writes nothing; ``origin``: ``int32[C, 2]``, where each
-    object was when its lane was read)."""
+    a game index of ``B`` writes nothing)."""
     capacity = carry.objects.capacity
 
     # The object's row and the new arrow's in one scatter per field (an arrow that
@@ -179,12 +178,11 @@ def _write(
         objects,
         health=objects.health.at[game, out.hit].add(-rules.ARROW_DAMAGE, mode="drop"),
     )
-    xs, ys = _window_cells(origin)
     return _Carry(
         objects=objects,
-        occupant=carry.occupant.at[game[:, None], xs, ys].set(
-            out.occupants.astype(carry.occupant.dtype), mode="drop"
-        ),
+        occupant=carry.occupant.at[
+            game[:, None], out.cells[..., 0], out.cells[..., 1]
+        ].set(out.occupants.astype(carry.occupant.dtype), mode="drop"),
         material=carry.material.at[game, out.broken[:, 0], out.broken[:, 1]].set(
             jnp.uint8(rules.PATH), mode="drop"
         ),
@@ -393,13 +391,20 @@ def _decide(
     # The chunk entered by a moving object or holding a new arrow is now seen (a
     # skeleton that shoots does not move).
     cx, cy = grid.chunk_of(jnp.where(moves, new_pos, arrow_pos))
+    # The occupant map changes in at most three cells: the object's own (it left),
+    # its move target and the cell of a new arrow (a move and a shot exclude each
+    # other, and neither is the object's own cell).
+    offsets = jnp.stack([zero, step, aim])
+    indices = (offsets[:, 0] + 1) * 3 + (offsets[:, 1] + 1)
+    changed = jnp.stack([leaves, moves, create])
     ahead = pos + arrow_step
     return _Outcome(
         row=new_row,
         arrow=arrow_row,
         arrow_slot=jnp.where(create, arrow_slot, capacity),
         hit=jnp.where(hits_object, ahead_occupant, capacity),
-        occupants=occupants,
+        cells=jnp.where(changed[:, None], pos + offsets, rules.AREA[0]),
+        occupants=occupants[indices],
         broken=jnp.stack([jnp.where(breaks, ahead[0], rules.AREA[0]), ahead[1]]),
         entered=jnp.stack([jnp.where(moves | create, cx, rules.NUM_CHUNKS[0]), cy]),
         free=free,
@@ -552,7 +557,7 @@ def _update_objects_batch(
                 player_pos.at[game].get(mode="clip"),
                 states.player.sleeping.at[game].get(mode="clip"),
             )
-            return chunk + 1, _write(carry, game, slot, lane.row.pos, active, out)
+            return chunk + 1, _write(carry, game, slot, active, out)
 
         chunk, carry = jax.lax.while_loop(
             lambda loop: loop[0] < ends[last], visit, (chunk, carry)
