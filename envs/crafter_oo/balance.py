@@ -7,9 +7,13 @@ the material with the class's probability if ``n < int(min)``, or else despawn a
 uniformly random one with the class's probability if ``n > int(max)``; a spawn on an
 occupied or too-close cell and a despawn of a too-close creature do nothing.
 
-Chunks are disjoint, so each class is handled for all 36 chunks at once; classes are
-processed one after the other, so a cow never spawns on a zombie spawned in the same
-balance. New creatures get creation stamps in the order chunk (x-major), then class.
+Chunks are disjoint, so each class is handled for all 36 chunks at once. What a class
+decides from its own members and draws (counts, targets, the spawn cell, the despawn
+victim) does not depend on the other classes, so it is computed for the three classes
+together (one scatter over the table for all of them); what does depend on them, the
+emptiness of the spawn cell and the free slots the new creatures take, is applied
+class after class, so a cow never spawns on a zombie spawned in the same balance.
+New creatures get creation stamps in the order chunk (x-major), then class.
 """
 
 from __future__ import annotations
@@ -20,13 +24,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from symworld.envs.crafter_oo import grid, rules
-from symworld.envs.crafter_oo.state import EMPTY, CrafterState
+from symworld.envs.crafter_oo import grid, rules, table
+from symworld.envs.crafter_oo.state import EMPTY, CrafterState, ObjectTable
 
 CX, CY = rules.NUM_CHUNKS
 SX, SY = rules.CHUNK_SIZE
 NUM_CHUNKS = CX * CY
-PADDED = (CX * SX, CY * SY)  # 72 x 72
 
 
 def _integer_targets() -> tuple[np.ndarray, np.ndarray]:
@@ -65,192 +68,216 @@ _DESPAWN_PROBABILITY = np.array(
 _MIN_SPACE = np.array(
     [rules.ZOMBIE_MIN_SPACE, rules.SKELETON_MIN_SPACE, rules.COW_MIN_SPACE], np.int32
 )
-_HEALTH = np.array([rules.INITIAL_HEALTH[k] for k in rules.BALANCE_ORDER], np.int32)
 # int(max target) per class and step: zombie int(3.5 - 3L), skeleton 2, cow int(1.5 + L)
 _HIGH = jnp.stack([ZOMBIE_LIMIT, jnp.full_like(ZOMBIE_LIMIT, 2), COW_LIMIT])
 
 
-def spawn_rows(material: jax.Array) -> tuple[jax.Array, jax.Array]:
+def spawn_rows(material: jax.Array) -> jax.Array:
     """Per chunk, how many cells of each class's spawn material each row holds.
 
-    **Returns:** ``(padded uint8[72, 72], rows int32[3, 36, 12])``: the material
-    map padded with 0 to whole chunks, and for each class (``BALANCE_ORDER``),
-    chunk (x-major) and row (x within the chunk) the number of spawn-material
-    cells of that row.
+    **Returns:** ``int32[3, 36, 12]``: for each class (``BALANCE_ORDER``), chunk
+    (x-major) and row (x within the chunk) the number of spawn-material cells of
+    that row (rows past the map's edge hold 0).
     """
-    padded = jnp.zeros(PADDED, jnp.uint8)
-    padded = padded.at[: rules.AREA[0], : rules.AREA[1]].set(material)
+    width, height = rules.AREA
+    whole = (height // SY) * SY  # cells of a row that lie in whole chunks
     rows = {}
     for value in sorted(set(_SPAWN_MATERIAL.tolist())):
-        cells = (padded == value).reshape(CX, SX, CY, SY)
+        cells = (material == value).astype(jnp.int32)
+        parts = [cells[:, :whole].reshape(width, whole // SY, SY).sum(-1)]
+        if whole < height:
+            parts.append(cells[:, whole:].sum(-1, keepdims=True))
+        per_chunk_column = jnp.concatenate(parts, -1)  # [64, CY]
+        per_chunk_column = jnp.pad(per_chunk_column, ((0, CX * SX - width), (0, 0)))
         rows[value] = (
-            cells.sum(-1, dtype=jnp.int32).transpose(0, 2, 1).reshape(NUM_CHUNKS, SX)
+            per_chunk_column.reshape(CX, SX, CY)
+            .transpose(0, 2, 1)
+            .reshape(NUM_CHUNKS, SX)
         )
-    return padded, jnp.stack([rows[value] for value in _SPAWN_MATERIAL.tolist()])
+    return jnp.stack([rows[value] for value in _SPAWN_MATERIAL.tolist()])
 
 
 def _kth_cell(
-    padded: jax.Array, row_count: jax.Array, value: jax.Array, pick: jax.Array
+    material: jax.Array, row_count: jax.Array, value: jax.Array, pick: jax.Array
 ) -> jax.Array:
     """Position ``int32[36, 2]`` of the ``pick``-th (from 0) cell of material
     ``value`` in each chunk, counting x-major within the chunk.
 
-    ``row_count``: int32[36, 12] (:func:`spawn_rows`); ``pick``: int32[36]. The row
-    is found from the row counts, then the cell within that one row, so no
-    per-cell work is done over whole chunks. A chunk with at most ``pick`` such
-    cells gives its first cell (the caller does not spawn there).
+    ``row_count``: int32[36, 12] (one class of :func:`spawn_rows`); ``pick``:
+    int32[36]. The row is found from the row counts, then the cell within that one
+    row, so no per-cell work is done over whole chunks. A chunk with at most
+    ``pick`` such cells gives its first cell (the caller does not spawn there).
     """
     row_end = grid.prefix_sum(row_count)  # [36, 12]
     row = jnp.argmax(row_end > pick[:, None], -1)
     chosen = jnp.arange(SX) == row[:, None]
     before = jnp.where(chosen, row_end - row_count, 0).sum(-1)
     chunk = jnp.arange(NUM_CHUNKS)
-    x = (chunk // CY) * SX + row  # [36]
+    x = (chunk // CY) * SX + row  # [36]; on the map (a chosen row holds cells)
     ys = (chunk % CY)[:, None] * SY + jnp.arange(SY)  # [36, 12]
-    in_row = padded[x[:, None], ys] == value
+    in_row = (ys < rules.AREA[1]) & (
+        material[
+            jnp.minimum(x, rules.AREA[0] - 1)[:, None],
+            jnp.minimum(ys, rules.AREA[1] - 1),
+        ]
+        == value
+    )
     later = grid.prefix_sum(in_row) > (pick - before)[:, None]
     y = ys[:, 0] + jnp.argmax(in_row & later, -1)
     return jnp.stack([x, y], -1).astype(jnp.int32)
 
 
-def _lowest_free_slots(alive: jax.Array, count: int) -> jax.Array:
-    """The ``count`` lowest free slots in increasing order, ``capacity`` past the
-    last one (one single-key sort; ``jnp.nonzero`` needs a long cumulative sum)."""
-    capacity = alive.shape[0]
-    slots = jnp.arange(capacity, dtype=jnp.int32)
-    ordered = jnp.sort(jnp.where(alive, capacity, slots))
-    return jnp.concatenate([ordered, jnp.full(count, capacity, jnp.int32)])[:count]
+def _lowest_free_slots(alive: jax.Array, count: jax.Array) -> jax.Array:
+    """The ``count`` lowest free slots in increasing order in ``int32[36]``, then
+    ``capacity`` (also where the table has no more room).
 
-
-def _balance_class(
-    state: CrafterState,
-    klass: jax.Array,
-    key: jax.Array,
-    padded: jax.Array,
-    row_count: jax.Array,
-) -> CrafterState:
-    """Balance one class (index into ``rules.BALANCE_ORDER``) in every chunk.
-
-    ``padded`` and ``row_count`` (this class's rows) come from :func:`spawn_rows`
-    (balancing never changes materials).
+    Taken one at a time from the free-slot bit mask (a balance spawns a few
+    creatures, so this is cheaper than sorting the table).
     """
-    kind = jnp.asarray(_KINDS)[klass]
-    objects = state.objects
-    player_pos = state.player.pos
+    capacity = alive.shape[0]
 
-    # Count creatures of the class and spawn-material cells per chunk.
+    def take(loop):
+        index, words, slots = loop
+        slot, has_room = table.lowest_free(words)
+        slots = slots.at[index].set(jnp.where(has_room, slot, capacity))
+        return index + 1, table.flip_slot(words, slot, False, has_room), slots
+
+    _, _, slots = jax.lax.while_loop(
+        lambda loop: loop[0] < count,
+        take,
+        (
+            jnp.int32(0),
+            table.free_words(alive),
+            jnp.full(NUM_CHUNKS, capacity, jnp.int32),
+        ),
+    )
+    return slots
+
+
+def balance(state: CrafterState, key: jax.Array) -> CrafterState:
+    """One balancing pass over every seen chunk (zombies, skeletons, cows)."""
+    objects = state.objects
+    capacity = objects.capacity
+    player_pos = state.player.pos
+    kinds = jnp.asarray(_KINDS)
+    num_classes = len(rules.BALANCE_ORDER)
+
+    def draws(class_key):
+        spawn_key, despawn_key, cell_key, victim_key = jax.random.split(class_key, 4)
+        return (
+            jax.random.uniform(spawn_key, (NUM_CHUNKS,)),
+            jax.random.uniform(despawn_key, (NUM_CHUNKS,)),
+            jax.random.uniform(cell_key, (NUM_CHUNKS,)),
+            jax.random.uniform(victim_key, (capacity,)),
+        )
+
+    spawn_u, despawn_u, cell_u, scores = jax.vmap(draws)(
+        jax.random.split(key, num_classes)
+    )
+
+    # Creatures of each class per chunk: one index (class, chunk) per object.
     cx, cy = grid.chunk_of(objects.pos)
-    member = objects.alive & (objects.kind == kind)
-    chunk = jnp.where(member, cx * CY + cy, NUM_CHUNKS)
-    count = jnp.zeros(NUM_CHUNKS + 1, jnp.int32).at[chunk].add(1)[:NUM_CHUNKS]
-    space = row_count.sum(-1)
+    member = objects.alive[None] & (objects.kind[None] == kinds[:, None])  # [3, N]
+    klass = jnp.argmax(member, 0)
+    index = jnp.where(
+        member.any(0), klass * NUM_CHUNKS + cx * CY + cy, num_classes * NUM_CHUNKS
+    )
+    bins = num_classes * NUM_CHUNKS + 1
+    count = jnp.zeros(bins, jnp.int32).at[index].add(1)[:-1]
+    count = count.reshape(num_classes, NUM_CHUNKS)
+    rows = spawn_rows(state.material)
+    space = rows.sum(-1)  # [3, 36]
 
     # Targets: int(min) and int(max) as the original truncates them.
-    high = _HIGH[klass, daylight_index(state.step)]
-    low_value = jnp.where(kind == rules.ZOMBIE, high, 1)
-    low = jnp.where(space < jnp.asarray(_MIN_SPACE)[klass], 0, low_value)
-
-    spawn_key, despawn_key, cell_key, victim_key = jax.random.split(key, 4)
+    high = _HIGH[:, daylight_index(state.step)][:, None]  # [3, 1]
+    low_value = jnp.where(kinds[:, None] == rules.ZOMBIE, high, 1)
+    low = jnp.where(space < jnp.asarray(_MIN_SPACE)[:, None], 0, low_value)
     seen = state.chunk_seen.reshape(-1)
     wants_spawn = (
-        seen
-        & (count < low)
-        & (
-            jax.random.uniform(spawn_key, (NUM_CHUNKS,))
-            < jnp.asarray(_SPAWN_PROBABILITY)[klass]
-        )
+        seen & (count < low) & (spawn_u < jnp.asarray(_SPAWN_PROBABILITY)[:, None])
     )
     wants_despawn = (
         seen
         & ~wants_spawn
         & (count > high)
-        & (
-            jax.random.uniform(despawn_key, (NUM_CHUNKS,))
-            < jnp.asarray(_DESPAWN_PROBABILITY)[klass]
-        )
+        & (despawn_u < jnp.asarray(_DESPAWN_PROBABILITY)[:, None])
     )
 
     # Spawn: the k-th cell of the material, k uniform in [0, S).
-    pick = jax.random.uniform(cell_key, (NUM_CHUNKS,)) * space
-    pick = jnp.floor(pick).astype(jnp.int32)
-    pos = _kth_cell(padded, row_count, jnp.asarray(_SPAWN_MATERIAL)[klass], pick)
-    empty = grid.occupant_at(state.occupant, pos) == EMPTY
-    far = grid.distance(pos, player_pos) >= jnp.asarray(_SPAWN_DISTANCE)[klass]
-    spawns = wants_spawn & (space > 0) & empty & far
+    pick = jnp.floor(cell_u * space).astype(jnp.int32)
+    pos = jax.vmap(_kth_cell, in_axes=(None, 0, 0, 0))(
+        state.material, rows, jnp.asarray(_SPAWN_MATERIAL), pick
+    )  # [3, 36, 2]
+    far = grid.distance(pos, player_pos) >= jnp.asarray(_SPAWN_DISTANCE)[:, None]
 
     # Despawn: a uniformly random member of the class in the chunk.
-    scores = jax.random.uniform(victim_key, (objects.capacity,))
-    best = jnp.full(NUM_CHUNKS + 1, -1.0).at[chunk].max(jnp.where(member, scores, -1.0))
-    victim_of = jnp.where(member & (scores == best[chunk]), chunk, NUM_CHUNKS)
+    score = jnp.take_along_axis(scores, klass[None], 0)[0]
+    best = jnp.full(bins, -1.0).at[index].max(score)
+    victim_of = jnp.where(score == best[index], index, bins - 1)
     victim = (
-        jnp.full(NUM_CHUNKS + 1, -1, jnp.int32)
+        jnp.full(bins, -1, jnp.int32)
         .at[victim_of]
-        .set(jnp.arange(objects.capacity, dtype=jnp.int32))[:NUM_CHUNKS]
+        .set(jnp.arange(capacity, dtype=jnp.int32))[:-1]
+        .reshape(num_classes, NUM_CHUNKS)
     )
-    victim_slot = jnp.clip(victim, 0, objects.capacity - 1)
+    victim_slot = jnp.clip(victim, 0, capacity - 1)
+    victim_pos = objects.pos[victim_slot]  # [3, 36, 2]
     victim_far = (
-        grid.distance(objects.pos[victim_slot], player_pos)
-        >= jnp.asarray(_DESPAWN_DISTANCE)[klass]
+        grid.distance(victim_pos, player_pos) >= jnp.asarray(_DESPAWN_DISTANCE)[:, None]
     )
     despawns = wants_despawn & (victim >= 0) & victim_far
 
-    removed = (
-        jnp.zeros(objects.capacity + 1, bool)
-        .at[jnp.where(despawns, victim_slot, objects.capacity)]
-        .set(True)[: objects.capacity]
-    )
-    gone = objects.pos[victim_slot]
-    occupant = state.occupant.at[
-        jnp.where(despawns, gone[:, 0], rules.AREA[0]), gone[:, 1]
-    ].set(EMPTY, mode="drop")
-    alive = objects.alive & ~removed
-
-    # Spawned creatures take the lowest free slots, chunk by chunk.
-    free = _lowest_free_slots(alive, NUM_CHUNKS)
-    rank = grid.prefix_sum(spawns) - 1
-    slot = jnp.where(spawns, free[jnp.clip(rank, 0, NUM_CHUNKS - 1)], objects.capacity)
-    created = spawns & (slot < objects.capacity)
-    slot = jnp.where(created, slot, objects.capacity)
-    order = state.next_order + jnp.arange(NUM_CHUNKS, dtype=jnp.int32) * 3 + klass
-
-    def put(array, values):
-        return array.at[slot].set(values.astype(array.dtype), mode="drop")
-
+    # Apply class after class: spawn cells must be empty of earlier spawns, and new
+    # creatures take the lowest slots left free by earlier classes and despawns.
+    occupant, overflow = state.occupant, state.overflow
     zeros = jnp.zeros(NUM_CHUNKS, jnp.int32)
-    objects = dataclasses.replace(
-        objects,
-        alive=put(alive, jnp.ones(NUM_CHUNKS, bool)),
-        kind=put(objects.kind, jnp.full(NUM_CHUNKS, kind)),
-        pos=put(objects.pos, pos),
-        health=put(objects.health, jnp.full(NUM_CHUNKS, jnp.asarray(_HEALTH)[klass])),
-        cooldown=put(objects.cooldown, zeros),
-        reload=put(objects.reload, zeros),
-        grown=put(objects.grown, zeros),
-        facing=put(objects.facing, zeros),
-        order=put(objects.order, order),
-    )
-    occupant = occupant.at[jnp.where(created, pos[:, 0], rules.AREA[0]), pos[:, 1]].set(
-        slot.astype(jnp.int16), mode="drop"
-    )
+    for k, kind in enumerate(rules.BALANCE_ORDER):
+        spawns = (
+            wants_spawn[k]
+            & (space[k] > 0)
+            & (grid.occupant_at(occupant, pos[k]) == EMPTY)
+            & far[k]
+        )
+        gone = jnp.where(despawns[k], victim_slot[k], capacity)
+        objects = dataclasses.replace(
+            objects, alive=objects.alive.at[gone].set(False, mode="drop")
+        )
+        occupant = occupant.at[
+            jnp.where(despawns[k], victim_pos[k, :, 0], rules.AREA[0]),
+            victim_pos[k, :, 1],
+        ].set(EMPTY, mode="drop")
+
+        # Spawned creatures take the lowest free slots, chunk by chunk.
+        free = _lowest_free_slots(objects.alive, spawns.sum())
+        rank = grid.prefix_sum(spawns) - 1
+        slot = jnp.where(spawns, free[jnp.clip(rank, 0, NUM_CHUNKS - 1)], capacity)
+        created = spawns & (slot < capacity)
+        order = state.next_order + jnp.arange(NUM_CHUNKS, dtype=jnp.int32) * 3 + k
+
+        def put(array, values, slot=slot):
+            return array.at[slot].set(values.astype(array.dtype), mode="drop")
+
+        objects = ObjectTable(
+            alive=put(objects.alive, jnp.ones(NUM_CHUNKS, bool)),
+            kind=put(objects.kind, jnp.full(NUM_CHUNKS, kind)),
+            pos=put(objects.pos, pos[k]),
+            health=put(
+                objects.health, jnp.full(NUM_CHUNKS, rules.INITIAL_HEALTH[kind])
+            ),
+            cooldown=put(objects.cooldown, zeros),
+            reload=put(objects.reload, zeros),
+            grown=put(objects.grown, zeros),
+            facing=put(objects.facing, zeros),
+            order=put(objects.order, order),
+        )
+        occupant = occupant.at[
+            jnp.where(created, pos[k, :, 0], rules.AREA[0]), pos[k, :, 1]
+        ].set(slot.astype(jnp.int16), mode="drop")
+        overflow = overflow + (spawns & ~created).sum().astype(jnp.int32)
     return dataclasses.replace(
         state,
         objects=objects,
         occupant=occupant,
-        overflow=state.overflow + (spawns & ~created).sum().astype(jnp.int32),
-    )
-
-
-def balance(state: CrafterState, key: jax.Array) -> CrafterState:
-    """One balancing pass over every seen chunk (zombies, skeletons, cows)."""
-    classes = jnp.arange(len(rules.BALANCE_ORDER), dtype=jnp.int32)
-    keys = jax.random.split(key, len(rules.BALANCE_ORDER))
-    padded, rows = spawn_rows(state.material)
-
-    def one(state, inputs):
-        klass, class_key, row_count = inputs
-        return _balance_class(state, klass, class_key, padded, row_count), None
-
-    state, _ = jax.lax.scan(one, state, (classes, keys, rows))
-    return dataclasses.replace(
-        state, next_order=state.next_order + NUM_CHUNKS * len(rules.BALANCE_ORDER)
+        overflow=overflow,
+        next_order=state.next_order + NUM_CHUNKS * num_classes,
     )
