@@ -108,7 +108,7 @@ SEARCH_SPREAD = 4  # actions tried on a thing that cost one try when searching
 NEAR_APPEAL = 15.0  # a novel pair this much cheaper than its appeal is taken first
 WORKING_BONUS = 12.0  # steps worth of a new target for an action that changed cells
 REST_RADIUS = 12  # no creature that ever hurt may be this close (L1) to rest
-PROVEN_HARMS = 2  # harms close by before a kind's habitat counts as exposed
+PROVEN_HARMS = 1  # harms next to the player before a kind's habitat counts as exposed
 REPRODUCE_SUPPORT = SearchSettings.min_support  # a new change is repeated this often
 REPRODUCE_FAILS = 5  # failed repeats (items held, pair tried) before giving up
 
@@ -285,8 +285,8 @@ class _GridExplorer:
             lambda: np.zeros(num_actions, np.int64)
         )
         self.pair_tries: Counter = Counter()
-        # (holding, action, on the ground) -> tries
-        self.holding_tries: Counter = Counter()
+        # (action, on the ground) -> the most of each item held at its tries
+        self.holding_peak: dict[tuple, tuple] = {}
         self.current_holding: tuple = ()
         self.topping_up: int | None = None  # the vital being restored
         self.effects: Counter = Counter()  # tries of a pair that gained an item
@@ -560,20 +560,37 @@ class _GridExplorer:
         )
         px, py = view["pos"]
         close = {
-            kind
-            for _, x, y, kind in view["objects"]
-            if abs(x - px) + abs(y - py) <= HARM_REACH
+            kind for _, x, y, kind in view["objects"] if abs(x - px) + abs(y - py) <= 2
         }
         for kind in close:
             self.presence[kind] += 1
-            self.harm_kinds[kind] += int(hurt)
         if hurt:
+            for kind in self._blamed(view, following):
+                self.harm_kinds[kind] += 1
             self.harm_spots.append((int(self.uses.sum()), px, py))
             self.shelter = None
         grid = view["grid"]
         for _, x, y, kind in view["objects"]:
             if self.proven(kind):
                 self.habitat[int(grid[x, y])] += 1
+
+    def _blamed(self, view: dict, following: np.ndarray) -> set:
+        """Kinds blamed for a harm: those next to the player after the step
+        (a creature moves, then strikes), else those within
+        :data:`HARM_REACH` before it (a missile gone with its hit)."""
+        after = self.read(following)
+        nx, ny = after["pos"]
+        blamed = {
+            kind for _, x, y, kind in after["objects"] if abs(x - nx) + abs(y - ny) <= 1
+        }
+        if blamed:
+            return blamed
+        px, py = view["pos"]
+        return {
+            kind
+            for _, x, y, kind in view["objects"]
+            if abs(x - px) + abs(y - py) <= HARM_REACH
+        }
 
     def _learn_cells(
         self,
@@ -674,12 +691,20 @@ class _GridExplorer:
         action on the same kind of target, first near the cell where it worked
         (then farther with each failure), after re-gathering the items it spent
         from the pairs that gained them."""
+        costs = self._den_costs()  # keep a den's seal on top of what it spends
+        reserve = min(
+            costs, key=lambda c: (sum(c.values()), sorted(c.items())), default={}
+        )
         for signature in sorted(self.discoveries, key=repr):
             record = self.discoveries[signature]
             if record.count >= REPRODUCE_SUPPORT or record.fails >= REPRODUCE_FAILS:
                 continue
             action, target = record.pair
-            short = [s for s, c in sorted(record.cost.items()) if encoded[s] < c]
+            short = [
+                s
+                for s, c in sorted(record.cost.items())
+                if encoded[s] < c + reserve.get(s, 0)
+            ]
             if not short:
                 masks = {target: self._near(target, view, record)}
                 plan = self._plan(
@@ -881,7 +906,9 @@ class _GridExplorer:
             if away is not None:
                 return away, "flee"
 
-        # fight a harmful object standing next to the player
+        # fight a harmful object standing next to the player; approach one
+        # presumed harmful (to learn what it does) only when it is alone
+        alone = sum(d <= ALERT_RADIUS for d, *_ in threats) == 1
         for gap, _, x, y, kind in threats:
             step = (x - pos[0], y - pos[1])
             if (
@@ -890,6 +917,7 @@ class _GridExplorer:
                 and not raised
                 and not weak
                 and not self.proven(kind)  # a proven threat is avoided, not sought
+                and alone
             ):
                 goal = self._beside((x, y), distance, directions)
                 if goal is not None:
@@ -940,9 +968,9 @@ class _GridExplorer:
             )
             lost = fraction <= CRITICAL_VITAL and not direct and not rest
             desperate |= lost  # no known way up: seek novelty, do not hide
-            if not rest and not direct and not lost:  # a hinted, untried rest
-                started = {a for _, a in self.mode_starts}
-                rest = sorted(self.rest_hints - started)
+            if not rest and not direct and fraction <= CRITICAL_VITAL:
+                started = {a for _, a in self.mode_starts}  # a hinted, untried
+                rest = sorted(self.rest_hints - started)  # rest, as a last resort
             searching |= fraction < LOW_VITAL and not direct and not rest
             calm = not alerted and not any(
                 d <= REST_RADIUS and self.harm_kinds[k] > 0 for d, *_, k in threats
@@ -951,7 +979,9 @@ class _GridExplorer:
                 return self._den_step(
                     encoded, view, distance, facing, directions
                 ), "den"
-            if fraction <= REST_VITAL and rest and calm:
+            # without a den, rest in the open only when it cannot wait longer
+            outdoors = CRITICAL_VITAL if self.harm_kinds.total() else REST_VITAL
+            if fraction <= outdoors and rest and calm:
                 goal = self._shelter_cell(view, distance, directions)
                 if goal is None or goal == pos:
                     return rest[0], "rest"
@@ -1065,6 +1095,15 @@ class _GridExplorer:
             and all(encoded[s] > 0 for s in needs)
         ]
 
+    def _known_closed(self, grid: np.ndarray) -> np.ndarray:
+        """Cells of values that blocked a move of the player (a value never
+        tried may let creatures through) or that it built (it cannot stand
+        there), except hazards."""
+        built = [value for value, _, _ in self.builds.values()]
+        values = [v for v, n in self.blocked.items() if n] + built
+        values = [v for v in values if v not in self.walkable]
+        return np.isin(grid, values) & ~np.isin(grid, self.hazards)
+
     def _sealed(self, view: dict) -> bool:
         den = self.den
         if den is None or view["pos"] not in (den.inner, den.outer):
@@ -1097,6 +1136,7 @@ class _GridExplorer:
             tuple(self.directions()),
             radius=DEN_RADIUS,
             exit_wall=not reopens,
+            closed=self._known_closed(grid) | diggable,
         )
         if den is None:
             return False
@@ -1227,14 +1267,29 @@ class _GridExplorer:
         rate = self.effects[(action, target)] / max(tries, 1)
         unproven = 0.0
         if action not in self.working and action not in self.moving():
-            # never made anything: try it once per holding first, wherever it
-            # is cheapest
-            ground = self.ground(target)
-            if not self.holding_tries[(self.current_holding, action, ground)]:
+            # never made anything: try it again, wherever it is cheapest, when
+            # more of something is held than at any earlier try on this side
+            peak = self.holding_peak.get((action, self.ground(target)))
+            holding = self.current_holding
+            if (
+                peak is None
+                or len(peak) != len(holding)
+                or any(h > p for h, p in zip(holding, peak))
+            ):
                 unproven = UNPROVEN_BONUS + FRESH_BONUS
-            else:  # what the holding allows, a new kind of target rarely does
-                fresh = 0.0
+            built = {value for value, _, _ in self.builds.values()}
+            if target[0] != "c" or target[1] not in built:
+                fresh = 0.0  # new kinds of things matter little; what it built may
         return fresh + unproven + PRODUCTIVE_BONUS * rate
+
+    def count_try(self, holding: tuple, action: int, target: tuple) -> None:
+        """Count a try of ``action`` on ``target`` under ``holding``."""
+        self.tries[(holding, target)][action] += 1
+        key = (action, self.ground(target))
+        peak = self.holding_peak.get(key)
+        if peak is not None and len(peak) == len(holding):
+            holding = tuple(max(h, p) for h, p in zip(holding, peak))
+        self.holding_peak[key] = holding
 
     def _high(self, site: int) -> int:
         return self.layout.inventory_high[self.layout.inventory.index(site)] or 1
@@ -1491,9 +1546,7 @@ def explore(
         if grid is not None:
             target = grid.target_of(view, encoded, action)
             if not grid.in_mode(encoded):
-                grid.tries[(grid.holding(encoded), target)][action] += 1
-                key = (grid.holding(encoded), action, grid.ground(target))
-                grid.holding_tries[key] += 1
+                grid.count_try(grid.holding(encoded), action, target)
             grid.observe(encoded, action, float(reward), next_encoded, view, target)
         states.append(state)
         actions.append(action)

@@ -42,6 +42,7 @@ def find_den(
     *,
     radius: int,
     exit_wall: bool = False,
+    closed: np.ndarray | None = None,
 ) -> Den | None:
     """The den whose gate is nearest (at most ``radius`` steps away), or ``None``.
 
@@ -58,8 +59,11 @@ def find_den(
     one must be closed (not open; a diggable wall still blocks walkers). With
     ``exit_wall`` (the gate, once built, cannot be dug open again), at least one
     of these walls must be diggable, so that the player can leave through it.
+    ``closed`` (bool ``(W, H)``): the cells known to block walkers, when a cell
+    that is not open may still let creatures through (a value never tried);
+    default: every cell that is not open.
     """
-    walled = ~open_cells
+    walled = ~open_cells if closed is None else closed
     room = open_cells | diggable
     reached = (distance != UNREACHED) & (distance <= radius)
     best: tuple[int, tuple[int, int], tuple[int, int]] | None = None
