@@ -540,7 +540,7 @@ class _GridExplorer:
             self.working.add(action)
         if engaged:
             self._discover(encoded, action, following, target, moved)
-        for site in self.vitals:
+        for site in layout.inventory:  # a vital may be recognised only later
             delta = int(following[site] - encoded[site])
             if delta > 0:
                 self.rises[(site, action, target)] += delta

@@ -79,3 +79,46 @@ def test_induction_den_out_of_reach_is_not_chosen():
     assert _den(rows, (1, 1), radius=6) == Den(
         inner=(6, 4), outer=(6, 3), gate=(6, 2), step=(0, -1)
     )
+
+
+def test_induction_den_with_a_gate_that_stays_shut_needs_a_way_out():
+    # the build sealing the gate cannot be dug open: the den must have a
+    # diggable wall to leave through (here the cell behind the inner one)
+    shut = [
+        "#######",
+        "#.....#",
+        "#.....#",
+        "###.###",
+        "###.###",
+        "#######",
+    ]
+    with_exit = shut[:5] + ["###d###"]
+    for rows, expected in ((shut, None), (with_exit, (3, 4))):
+        open_cells, diggable = _read(rows)
+        distance = distances(open_cells, (1, 1), STEPS)
+        den = find_den(
+            open_cells, diggable, open_cells, distance, STEPS, radius=30, exit_wall=True
+        )
+        assert (den and den.inner) == expected
+
+
+def test_induction_den_walls_must_be_known_to_block():
+    # "?" is a value the player never tried: not open to it, but creatures may
+    # walk there, so a corridor walled by it is no den unless it counts as closed
+    rows = [
+        "#######",
+        "#.....#",
+        "#.....#",
+        "###.###",
+        "###.?##",
+        "#######",
+    ]
+    open_cells, diggable = _read(rows)
+    distance = distances(open_cells, (1, 1), STEPS)
+    text = np.array([list(row) for row in rows]).T
+    known = text == "#"
+    assert find_den(open_cells, diggable, open_cells, distance, STEPS, radius=30)
+    den = find_den(
+        open_cells, diggable, open_cells, distance, STEPS, radius=30, closed=known
+    )
+    assert den is None
