@@ -21,11 +21,11 @@ measured). Learnt online, from the data of this life:
   (an action that moves the player by the same step in at least 90% of the
   moves it causes); which grid values the player can stand on;
 - the object table's *kind* column (a small column that never changes while an
-  object lives), *harmful kinds* (those within two cells when health fell) and
+  object lives), *harmful kinds* (those next to the player when health fell) and
   the *attack* action (the one that lowered a faced object's ``entity.health``);
-- *vitals*: inventory sites that fall even on steps where the player only
-  moved (food, drink, energy, health in Crafter), and the *health* vital (the
-  one that falls when the reward is negative); a vital's *satisfiers*: the
+- *vitals*: inventory sites that fall even on steps of a moving action
+  (food, drink, energy, health in Crafter), and the *health* vital (the one
+  that falls when the reward is negative); a vital's *satisfiers*: the
   (action, targeted thing) pairs after which it rose, and *rest* actions — an
   action that switched on a two-valued site without moving the player, during
   which the vital kept rising (sleeping); while such a mode is on, nothing
