@@ -21,11 +21,11 @@ measured). Learnt online, from the data of this life:
   (an action that moves the player by the same step in at least 90% of the
   moves it causes); which grid values the player can stand on;
 - the object table's *kind* column (a small column that never changes while an
-  object lives), *harmful kinds* (those within two cells when health fell) and
+  object lives), *harmful kinds* (those next to the player when health fell) and
   the *attack* action (the one that lowered a faced object's ``entity.health``);
-- *vitals*: inventory sites that fall even on steps where the player only
-  moved (food, drink, energy, health in Crafter), and the *health* vital (the
-  one that falls when the reward is negative); a vital's *satisfiers*: the
+- *vitals*: inventory sites that fall even on steps of a moving action
+  (food, drink, energy, health in Crafter), and the *health* vital (the one
+  that falls when the reward is negative); a vital's *satisfiers*: the
   (action, targeted thing) pairs after which it rose, and *rest* actions — an
   action that switched on a two-valued site without moving the player, during
   which the vital kept rising (sleeping); while such a mode is on, nothing
@@ -90,7 +90,8 @@ PRODUCTIVE_BONUS = 25.0  # steps worth of a pair that always changed something
 SHELTER_RADIUS = 40  # steps the explorer walks at most to a place to rest
 HABITAT_RADIUS = 6  # cells around a resting place where creatures are counted
 MAX_OUTSIDE = 40  # steps without a reachable target before a random walk
-HARM_RATE = 0.03  # harms per step close by that make a kind harmful
+HARM_REACH = 3  # cells (L1) an object may stand from the player before it hurts
+HARM_RATE = 0.03  # harms per step within reach that make a kind harmful
 TRUST_PRESENCE = 20  # steps close by before a kind may be judged harmless
 ALERT_RADIUS = 8  # a harmful object this close (L1) raises the alert
 ALERT_STEPS = 30  # steps the alert lasts: wait in shelter, do not rest
@@ -103,8 +104,11 @@ FLEE_HEALTH = 0.5  # at or below this fraction of health, close threats are fled
 DEN_RADIUS = 30  # steps the explorer walks at most to a den
 DEN_PATIENCE = 60  # steps to reach and seal a den before giving it up
 UNPROVEN_BONUS = 8.0  # steps worth of an action that never changed anything
+SEARCH_SPREAD = 4  # actions tried on a thing that cost one try when searching
+NEAR_APPEAL = 15.0  # a novel pair this much cheaper than its appeal is taken first
+WORKING_BONUS = 12.0  # steps worth of a new target for an action that changed cells
 REST_RADIUS = 12  # no creature that ever hurt may be this close (L1) to rest
-PROVEN_HARMS = 2  # harms close by before a kind's habitat counts as exposed
+PROVEN_HARMS = 1  # harms next to the player before a kind's habitat counts as exposed
 REPRODUCE_SUPPORT = SearchSettings.min_support  # a new change is repeated this often
 REPRODUCE_FAILS = 5  # failed repeats (items held, pair tried) before giving up
 
@@ -281,8 +285,8 @@ class _GridExplorer:
             lambda: np.zeros(num_actions, np.int64)
         )
         self.pair_tries: Counter = Counter()
-        # (holding, action, on the ground) -> tries
-        self.holding_tries: Counter = Counter()
+        # (action, on the ground) -> the most of each item held at its tries
+        self.holding_peak: dict[tuple, tuple] = {}
         self.current_holding: tuple = ()
         self.topping_up: int | None = None  # the vital being restored
         self.effects: Counter = Counter()  # tries of a pair that gained an item
@@ -302,6 +306,8 @@ class _GridExplorer:
         self.builds: dict[int, tuple[int, dict[int, int], set]] = {}
         self.digs: dict[tuple[int, int], tuple[int, set]] = {}
         self.changes = np.zeros(num_actions, np.int64)  # uses that changed anything
+        self.drifting: set[int] = set()  # inventory sites that changed on walks
+        self.working: set[int] = set()  # actions that gained an item or changed a cell
         self.den: Den | None = None
         self.denning = False  # heading to a den or sealed in it
         self.den_steps = 0  # steps spent reaching and sealing the den
@@ -381,7 +387,9 @@ class _GridExplorer:
                 continue
             if len(values) < 2:
                 continue
-            key = (len(values), -start)
+            # fewest changes first (a timer that ticks only near the player
+            # changes rarely, but it changes), then the most values
+            key = (-self.kind_changes[start], len(values), -start)
             if best is None or key > best[0]:
                 best = (key, start, name)
         if best is not None and best[1] != self.kind:
@@ -419,11 +427,12 @@ class _GridExplorer:
         return view
 
     def items(self) -> list[int]:
-        """Inventory sites that are not vitals (nor the health)."""
+        """Inventory sites that are not vitals (nor the health), nor changed
+        by themselves (on a step the player walked: health regained)."""
         return [
             s
             for s in self.layout.inventory
-            if s not in self.vitals and s != self.health
+            if s not in self.vitals and s != self.health and s not in self.drifting
         ]
 
     def holding(self, encoded: np.ndarray) -> tuple:
@@ -475,6 +484,10 @@ class _GridExplorer:
         if 0 <= nx < shape[0] and 0 <= ny < shape[1]:
             self.walkable.add(int(following[start + nx * shape[1] + ny]))
         self._infer_facing()
+        if moved or action in self.moving():  # the action spent nothing on purpose
+            for site in layout.inventory:
+                if following[site] != encoded[site]:
+                    self.drifting.add(site)
         self._learn_cells(encoded, action, following, target, moved)
         # objects: kind column, attacks
         if layout.objects is not None:
@@ -482,12 +495,20 @@ class _GridExplorer:
             alive = (encoded[alive_start : alive_start + count] != 0) & (
                 following[alive_start : alive_start + count] != 0
             )
+            # the same object: alive on both sides and at most one cell moved
+            # (a slot reused within one step usually jumps)
+            where = layout.objects[2]
+            jump = np.abs(
+                following[where : where + 2 * count].reshape(count, 2)
+                - encoded[where : where + 2 * count].reshape(count, 2)
+            ).sum(axis=1)
+            same = alive & (jump <= 1)
             for column, _, _ in layout.kind_candidates:
-                before = encoded[column : column + count][alive]
-                after = following[column : column + count][alive]
+                before = encoded[column : column + count][same]
+                after = following[column : column + count][same]
                 self.kind_changes[column] += int(np.sum(before != after))
                 self.kind_values[column].update(before.tolist())
-                self.kind_seen[column] += int(alive.sum())
+                self.kind_seen[column] += int(same.sum())
             if self.uses.sum() % 25 == 0:
                 self._infer_kind()
             if layout.object_health is not None and target[0] == "o":
@@ -502,9 +523,10 @@ class _GridExplorer:
                     if alive[slot]:
                         self.progress = (action, slot)
         # vitals, health, satisfiers, rest modes
+        walking = moved or action in self.moving()  # spends nothing on purpose
         for site in layout.inventory:
             delta = int(following[site] - encoded[site])
-            if delta < 0 and moved:
+            if delta < 0 and walking:
                 self.vitals.add(site)
             if delta < 0 and reward < 0:
                 self.harm_by_site[site] += 1
@@ -512,15 +534,13 @@ class _GridExplorer:
             self.health = self.harm_by_site.most_common(1)[0][0]
         engaged = not self.in_mode(encoded)  # the action was the player's
         self.pair_tries[(action, target)] += int(engaged)
-        gained = any(
-            following[site] > encoded[site]
-            for site in layout.inventory
-            if site not in self.vitals
-        )
+        gained = any(following[site] > encoded[site] for site in self.items())
         self.effects[(action, target)] += int(gained and engaged)
+        if gained and engaged:
+            self.working.add(action)
         if engaged:
             self._discover(encoded, action, following, target, moved)
-        for site in self.vitals:
+        for site in layout.inventory:  # a vital may be recognised only later
             delta = int(following[site] - encoded[site])
             if delta > 0:
                 self.rises[(site, action, target)] += delta
@@ -544,14 +564,33 @@ class _GridExplorer:
         }
         for kind in close:
             self.presence[kind] += 1
-            self.harm_kinds[kind] += int(hurt)
         if hurt:
+            for kind in self._blamed(view, following):
+                self.harm_kinds[kind] += 1
             self.harm_spots.append((int(self.uses.sum()), px, py))
             self.shelter = None
         grid = view["grid"]
         for _, x, y, kind in view["objects"]:
             if self.proven(kind):
                 self.habitat[int(grid[x, y])] += 1
+
+    def _blamed(self, view: dict, following: np.ndarray) -> set:
+        """Kinds blamed for a harm: those next to the player after the step
+        (a creature moves, then strikes), else those within
+        :data:`HARM_REACH` before it (a missile gone with its hit)."""
+        after = self.read(following)
+        nx, ny = after["pos"]
+        blamed = {
+            kind for _, x, y, kind in after["objects"] if abs(x - nx) + abs(y - ny) <= 1
+        }
+        if blamed:
+            return blamed
+        px, py = view["pos"]
+        return {
+            kind
+            for _, x, y, kind in view["objects"]
+            if abs(x - px) + abs(y - py) <= HARM_REACH
+        }
 
     def _learn_cells(
         self,
@@ -573,6 +612,7 @@ class _GridExplorer:
         if cell:
             before, after = cell
             changed = True
+            self.working.add(action)
             held = {s for s in items if encoded[s] > 0}
             if before in self.walkable and after not in self.walkable:
                 cost = self._spent(encoded, following)
@@ -651,12 +691,20 @@ class _GridExplorer:
         action on the same kind of target, first near the cell where it worked
         (then farther with each failure), after re-gathering the items it spent
         from the pairs that gained them."""
+        costs = self._den_costs()  # keep a den's seal on top of what it spends
+        reserve = min(
+            costs, key=lambda c: (sum(c.values()), sorted(c.items())), default={}
+        )
         for signature in sorted(self.discoveries, key=repr):
             record = self.discoveries[signature]
             if record.count >= REPRODUCE_SUPPORT or record.fails >= REPRODUCE_FAILS:
                 continue
             action, target = record.pair
-            short = [s for s, c in sorted(record.cost.items()) if encoded[s] < c]
+            short = [
+                s
+                for s, c in sorted(record.cost.items())
+                if encoded[s] < c + reserve.get(s, 0)
+            ]
             if not short:
                 masks = {target: self._near(target, view, record)}
                 plan = self._plan(
@@ -679,6 +727,27 @@ class _GridExplorer:
                 return plan
         return None
 
+    def _supply(
+        self,
+        encoded: np.ndarray,
+        view: dict,
+        distance: np.ndarray,
+        facing: tuple[int, int] | None,
+        directions: dict[tuple[int, int], int],
+    ) -> int | None:
+        """The next step of gathering the items of the cheapest known build,
+        when none is affordable (a den cannot be sealed without one), from the
+        pairs that ever gained them."""
+        costs = self._den_costs()
+        if not costs or self._den_tools(encoded) is not None:
+            return None
+        short = min(
+            (sorted(s for s, c in cost.items() if encoded[s] < c) for cost in costs),
+            key=lambda missing: (len(missing), missing),
+        )
+        pairs = sorted({(a, t, 0.0) for site in short for a, t in self.sources[site]})
+        return self._plan(pairs, view, distance, facing, directions)
+
     def _near(self, target: tuple, view: dict, record: _Discovery) -> np.ndarray:
         """Cells of ``target`` within ``record.fails`` cells (Chebyshev) of the
         cell where the discovery happened; anywhere when there are none or after
@@ -690,6 +759,10 @@ class _GridExplorer:
         x, y = record.cell
         near = mask & (np.maximum(abs(xs - x), abs(ys - y)) <= record.fails)
         return near if near.any() else mask
+
+    def works(self, action: int) -> bool:
+        """A non-moving action that changed a targeted cell or gained an item."""
+        return action in self.working and action not in self.moving()
 
     def ground(self, target: tuple) -> bool:
         """Whether a target is a cell of a value the player can stand on."""
@@ -833,7 +906,9 @@ class _GridExplorer:
             if away is not None:
                 return away, "flee"
 
-        # fight a harmful object standing next to the player
+        # fight a harmful object standing next to the player; approach one
+        # presumed harmful (to learn what it does) only when it is alone
+        alone = sum(d <= ALERT_RADIUS for d, *_ in threats) == 1
         for gap, _, x, y, kind in threats:
             step = (x - pos[0], y - pos[1])
             if (
@@ -841,6 +916,8 @@ class _GridExplorer:
                 and step not in directions
                 and not raised
                 and not weak
+                and not self.proven(kind)  # a proven threat is avoided, not sought
+                and alone
             ):
                 goal = self._beside((x, y), distance, directions)
                 if goal is not None:
@@ -861,6 +938,7 @@ class _GridExplorer:
         # drives: the lowest vital that is low and has a way up
         alerted = self.alert > 0
         desperate = False
+        searching = False  # a low vital with no known way up: new things first
         self.alert = max(self.alert - 1, 0)
         vitals = sorted(
             self.vitals,
@@ -890,9 +968,10 @@ class _GridExplorer:
             )
             lost = fraction <= CRITICAL_VITAL and not direct and not rest
             desperate |= lost  # no known way up: seek novelty, do not hide
-            if not rest and not direct and not lost:  # a hinted, untried rest
-                started = {a for _, a in self.mode_starts}
-                rest = sorted(self.rest_hints - started)
+            if not rest and not direct and fraction <= CRITICAL_VITAL:
+                started = {a for _, a in self.mode_starts}  # a hinted, untried
+                rest = sorted(self.rest_hints - started)  # rest, as a last resort
+            searching |= fraction < LOW_VITAL and not direct and not rest
             calm = not alerted and not any(
                 d <= REST_RADIUS and self.harm_kinds[k] > 0 for d, *_, k in threats
             )
@@ -900,7 +979,9 @@ class _GridExplorer:
                 return self._den_step(
                     encoded, view, distance, facing, directions
                 ), "den"
-            if fraction <= REST_VITAL and rest and calm:
+            # without a den, rest in the open only when it cannot wait longer
+            outdoors = CRITICAL_VITAL if self.harm_kinds.total() else REST_VITAL
+            if fraction <= outdoors and rest and calm:
                 goal = self._shelter_cell(view, distance, directions)
                 if goal is None or goal == pos:
                     return rest[0], "rest"
@@ -912,6 +993,9 @@ class _GridExplorer:
                 action = self._den_step(encoded, view, distance, facing, directions)
                 if action is not None:
                     return action, "den"
+            plan = self._supply(encoded, view, distance, facing, directions)
+            if plan is not None:  # gather what seals a den
+                return plan, "supply"
             goal = self._shelter_cell(view, distance, directions)
             if goal is not None and goal != pos:
                 return self._toward(distance, goal, directions), "hide"
@@ -926,12 +1010,6 @@ class _GridExplorer:
             return next(iter(directions.values())), "hide"
         self.shelter = None
 
-        # repeat a new kind of change until a law of it has its support
-        plan = self._reproduce(encoded, view, distance, facing, directions)
-        if plan is not None:
-            return plan, "reproduce"
-
-        # novelty, then the least-tried pair against distance
         rest_actions = self._rest_actions()
         candidates = []
         for target in self._targets(view):
@@ -943,6 +1021,35 @@ class _GridExplorer:
                     continue
                 candidates.append((action, target, float(counts[action])))
         novel = [c for c in candidates if c[2] == 0]
+        if searching:  # pairs never tried, on the least tried things first
+            known = Counter(t for (_, t), n in self.pair_tries.items() if n)
+            novel = [
+                (a, t, known[t] / SEARCH_SPREAD)
+                for a, t, _ in novel
+                if not self.pair_tries[(a, t)]
+            ] or novel
+
+        # a pair never tried in this life, at hand, comes first (a new table:
+        # craft at it now, before the reproduce drive spends the items)
+        fresh = [c for c in novel if not self.pair_tries[(c[0], c[1])]]
+        if fresh:
+            plan = self._plan(
+                fresh, view, distance, facing, directions, limit=-NEAR_APPEAL
+            )
+            if plan is not None:
+                return plan, "novel"
+
+        # keep the items a den's seal costs
+        plan = self._supply(encoded, view, distance, facing, directions)
+        if plan is not None:
+            return plan, "supply"
+
+        # repeat a new kind of change until a law of it has its support
+        plan = self._reproduce(encoded, view, distance, facing, directions)
+        if plan is not None:
+            return plan, "reproduce"
+
+        # novelty, then the least-tried pair against distance
         if novel:
             plan = self._plan(novel, view, distance, facing, directions)
             if plan is not None:
@@ -959,15 +1066,24 @@ class _GridExplorer:
         return int(self.rng.integers(self.num_actions)), "wander"
 
     # -- the den (see symworld.induction.shelter) ------------------------------------
-    def _den_tools(self, encoded: np.ndarray) -> tuple[int, int, set] | None:
-        """An affordable build whose value the player can also dig open again:
-        (build action, built value, values it builds on)."""
-        for action, (value, cost, sources) in sorted(self.builds.items()):
-            if all(encoded[s] >= c for s, c in cost.items()) and self._digs_of(
-                value, encoded
-            ):
-                return action, value, sources
-        return None
+    def _den_tools(self, encoded: np.ndarray) -> tuple[int, int, set, bool] | None:
+        """An affordable build to seal a den with: (build action, built value,
+        values it builds on, whether the player can dig the built value open
+        again). A build it can dig open comes first; one it cannot serves a den
+        with a diggable wall (the way out)."""
+        affordable = [
+            (not self._digs_of(value, encoded), action, value, sources)
+            for action, (value, cost, sources) in sorted(self.builds.items())
+            if all(encoded[s] >= c for s, c in cost.items())
+        ]
+        if not affordable:
+            return None
+        shut, action, value, sources = min(affordable, key=lambda t: t[:2])
+        return action, value, sources, not shut
+
+    def _den_costs(self) -> list[dict[int, int]]:
+        """The item costs of the known builds (a den's seal)."""
+        return [cost for _, (_, cost, _) in sorted(self.builds.items())]
 
     def _digs_of(self, value: int, encoded: np.ndarray) -> list[int]:
         """Actions that dig ``value`` open with the items held now."""
@@ -978,6 +1094,15 @@ class _GridExplorer:
             and not self.blocked[after]
             and all(encoded[s] > 0 for s in needs)
         ]
+
+    def _known_closed(self, grid: np.ndarray) -> np.ndarray:
+        """Cells of values that blocked a move of the player (a value never
+        tried may let creatures through) or that it built (it cannot stand
+        there), except hazards."""
+        built = [value for value, _, _ in self.builds.values()]
+        values = [v for v, n in self.blocked.items() if n] + built
+        values = [v for v in values if v not in self.walkable]
+        return np.isin(grid, values) & ~np.isin(grid, self.hazards)
 
     def _sealed(self, view: dict) -> bool:
         den = self.den
@@ -994,7 +1119,7 @@ class _GridExplorer:
         tools = self._den_tools(encoded)
         if tools is None:
             return False
-        _, _, sources = tools
+        _, _, sources, reopens = tools
         grid = view["grid"]
         values = np.unique(grid)
         diggable = np.isin(
@@ -1010,6 +1135,8 @@ class _GridExplorer:
             distance,
             tuple(self.directions()),
             radius=DEN_RADIUS,
+            exit_wall=not reopens,
+            closed=self._known_closed(grid) | diggable,
         )
         if den is None:
             return False
@@ -1052,6 +1179,21 @@ class _GridExplorer:
             if pos == den.outer and facing == s and dig:
                 self.denning = False
                 return dig[0]
+            if not dig:  # a gate it cannot open: leave through a diggable wall
+                for step, mover in directions.items():
+                    wall = (pos[0] + step[0], pos[1] + step[1])
+                    if wall in (den.inner, den.outer, den.gate):
+                        continue
+                    if not (
+                        0 <= wall[0] < grid.shape[0] and 0 <= wall[1] < grid.shape[1]
+                    ):
+                        continue
+                    way = self._digs_of(int(grid[wall]), encoded)
+                    if way and int(grid[wall]) not in self.hazards:
+                        if facing != step:
+                            return mover  # a blocked move turns the player
+                        self.denning = False
+                        return way[0]
             return directions[s] if pos == den.inner else directions[back]
         tools = self._den_tools(encoded)
         self.den_steps += 1
@@ -1062,7 +1204,7 @@ class _GridExplorer:
         ):
             self.denning = False
             return None
-        build, _, sources = tools
+        build, _, sources, _ = tools
 
         def open_cell(cell: tuple[int, int]) -> bool:
             return int(grid[cell]) in self.walkable
@@ -1113,19 +1255,41 @@ class _GridExplorer:
 
     def _appeal(self, action: int, target: tuple) -> float:
         """Steps of walking a try is worth beyond its tries: a pair never tried
-        in this life, an action that never changed anything (more when not yet
-        tried under the current holding on this side: ground the player stands
-        on, or anything else), and a pair that has often gained an item."""
+        in this life (more for an action that changed cells or gained items
+        elsewhere), an action that never changed anything when not yet tried
+        under the current holding on this side (ground the player stands on, or
+        anything else; once tried there, a new target adds nothing), and a pair
+        that has often gained an item."""
         tries = self.pair_tries[(action, target)]
         fresh = FRESH_BONUS if not tries else 0.0
+        if not tries and self.works(action):  # a working action on a new target
+            fresh += WORKING_BONUS
         rate = self.effects[(action, target)] / max(tries, 1)
         unproven = 0.0
-        if not self.changes[action]:  # never changed anything: try it once per
-            unproven = UNPROVEN_BONUS  # holding first, wherever it is cheapest
-            ground = self.ground(target)
-            if not self.holding_tries[(self.current_holding, action, ground)]:
-                unproven += FRESH_BONUS
+        if action not in self.working and action not in self.moving():
+            # never made anything: try it again, wherever it is cheapest, when
+            # more of something is held than at any earlier try on this side
+            peak = self.holding_peak.get((action, self.ground(target)))
+            holding = self.current_holding
+            if (
+                peak is None
+                or len(peak) != len(holding)
+                or any(h > p for h, p in zip(holding, peak))
+            ):
+                unproven = UNPROVEN_BONUS + FRESH_BONUS
+            built = {value for value, _, _ in self.builds.values()}
+            if target[0] != "c" or target[1] not in built:
+                fresh = 0.0  # new kinds of things matter little; what it built may
         return fresh + unproven + PRODUCTIVE_BONUS * rate
+
+    def count_try(self, holding: tuple, action: int, target: tuple) -> None:
+        """Count a try of ``action`` on ``target`` under ``holding``."""
+        self.tries[(holding, target)][action] += 1
+        key = (action, self.ground(target))
+        peak = self.holding_peak.get(key)
+        if peak is not None and len(peak) == len(holding):
+            holding = tuple(max(h, p) for h, p in zip(holding, peak))
+        self.holding_peak[key] = holding
 
     def _high(self, site: int) -> int:
         return self.layout.inventory_high[self.layout.inventory.index(site)] or 1
@@ -1156,10 +1320,12 @@ class _GridExplorer:
         facing: tuple[int, int] | None,
         directions: dict[tuple[int, int], int],
         masks: dict[tuple, np.ndarray] | None = None,
+        limit: float | None = None,
     ) -> int | None:
         """The first action towards the cheapest (action, target) pair; the cost
-        is the walk plus :data:`TRY_COST` per earlier try (``masks``: the cells
-        of a target to consider, when not all of them)."""
+        is the walk plus :data:`TRY_COST` per earlier try minus its appeal
+        (``masks``: the cells of a target to consider, when not all of them;
+        ``limit``: ``None`` when the cheapest costs more)."""
         pos = view["pos"]
         grid = view["grid"]
         moving = self.moving()
@@ -1213,7 +1379,7 @@ class _GridExplorer:
                 if best is None or cost < best[0]:
                     goal = np.unravel_index(index, grid.shape)
                     best = (cost, action, (int(goal[0]), int(goal[1]), mover))
-        if best is None:
+        if best is None or (limit is not None and best[0] > limit):
             return None
         _, action, where = best
         if where is None:
@@ -1380,9 +1546,7 @@ def explore(
         if grid is not None:
             target = grid.target_of(view, encoded, action)
             if not grid.in_mode(encoded):
-                grid.tries[(grid.holding(encoded), target)][action] += 1
-                key = (grid.holding(encoded), action, grid.ground(target))
-                grid.holding_tries[key] += 1
+                grid.count_try(grid.holding(encoded), action, target)
             grid.observe(encoded, action, float(reward), next_encoded, view, target)
         states.append(state)
         actions.append(action)

@@ -41,6 +41,8 @@ def find_den(
     steps: tuple[tuple[int, int], ...],
     *,
     radius: int,
+    exit_wall: bool = False,
+    closed: np.ndarray | None = None,
 ) -> Den | None:
     """The den whose gate is nearest (at most ``radius`` steps away), or ``None``.
 
@@ -54,9 +56,14 @@ def find_den(
     - ``steps``: the four unit steps of the grid.
 
     Every side cell of the inner and outer cells and the cell behind the inner
-    one must be closed (not open; a diggable wall still blocks walkers).
+    one must be closed (not open; a diggable wall still blocks walkers). With
+    ``exit_wall`` (the gate, once built, cannot be dug open again), at least one
+    of these walls must be diggable, so that the player can leave through it.
+    ``closed`` (bool ``(W, H)``): the cells known to block walkers, when a cell
+    that is not open may still let creatures through (a value never tried);
+    default: every cell that is not open.
     """
-    walled = ~open_cells
+    walled = ~open_cells if closed is None else closed
     room = open_cells | diggable
     reached = (distance != UNREACHED) & (distance <= radius)
     best: tuple[int, tuple[int, int], tuple[int, int]] | None = None
@@ -66,9 +73,16 @@ def find_den(
         ok = gate_ok & reached
         ok &= shift(room, -dx, -dy) & shift(room, -2 * dx, -2 * dy)
         ok &= shift(walled, -3 * dx, -3 * dy, True)
+        walls = [(-3 * dx, -3 * dy)]
         for ex, ey in sides:
             ok &= shift(walled, ex - dx, ey - dy, True)
             ok &= shift(walled, ex - 2 * dx, ey - 2 * dy, True)
+            walls += [(ex - dx, ey - dy), (ex - 2 * dx, ey - 2 * dy)]
+        if exit_wall:
+            way_out = np.zeros_like(ok)
+            for wx, wy in walls:
+                way_out |= shift(diggable, wx, wy)
+            ok &= way_out
         if not ok.any():
             continue
         costs = np.where(ok, distance, np.iinfo(np.int32).max)

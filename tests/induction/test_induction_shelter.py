@@ -9,6 +9,14 @@ from symworld.induction.navigation import distances
 from symworld.induction.shelter import Den, find_den
 
 STEPS = ((-1, 0), (1, 0), (0, -1), (0, 1))
+CORRIDOR = [  # a two-cell dead end below an open room
+    "#######",
+    "#.....#",
+    "#.....#",
+    "###.###",
+    "###.###",
+    "#######",
+]
 
 
 def _read(rows: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -17,23 +25,19 @@ def _read(rows: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return text == ".", text == "d"
 
 
-def _den(rows: list[str], start: tuple[int, int], radius: int = 30) -> Den | None:
+def _den(
+    rows: list[str], start: tuple[int, int], radius: int = 30, **options
+) -> Den | None:
     open_cells, diggable = _read(rows)
     distance = distances(open_cells, start, STEPS)
-    return find_den(open_cells, diggable, open_cells, distance, STEPS, radius=radius)
+    return find_den(
+        open_cells, diggable, open_cells, distance, STEPS, radius=radius, **options
+    )
 
 
 def test_induction_den_in_a_dead_end_corridor():
-    rows = [
-        "#######",
-        "#.....#",
-        "#.....#",
-        "###.###",
-        "###.###",
-        "#######",
-    ]
     # corridor cells (3, 3) and (3, 4); the gate is (3, 2), entered moving down
-    den = _den(rows, (1, 1))
+    den = _den(CORRIDOR, (1, 1))
     assert den == Den(inner=(3, 4), outer=(3, 3), gate=(3, 2), step=(0, -1))
 
 
@@ -79,3 +83,30 @@ def test_induction_den_out_of_reach_is_not_chosen():
     assert _den(rows, (1, 1), radius=6) == Den(
         inner=(6, 4), outer=(6, 3), gate=(6, 2), step=(0, -1)
     )
+
+
+def test_induction_den_with_a_gate_that_stays_shut_needs_a_way_out():
+    # the build sealing the gate cannot be dug open: the den must have a
+    # diggable wall to leave through (here the cell behind the inner one)
+    shut = CORRIDOR
+    with_exit = shut[:5] + ["###d###"]
+    assert _den(shut, (1, 1)) is not None  # a gate it can dig open again
+    assert _den(shut, (1, 1), exit_wall=True) is None
+    den = _den(with_exit, (1, 1), exit_wall=True)
+    assert den == Den(inner=(3, 4), outer=(3, 3), gate=(3, 2), step=(0, -1))
+
+
+def test_induction_den_walls_must_be_known_to_block():
+    # "?" is a value the player never tried: not open to it, but creatures may
+    # walk there, so a corridor walled by it is no den unless it counts as closed
+    rows = [
+        "#######",
+        "#.....#",
+        "#.....#",
+        "###.###",
+        "###.?##",
+        "#######",
+    ]
+    known = np.array([list(row) for row in rows]).T == "#"
+    assert _den(rows, (1, 1)) is not None
+    assert _den(rows, (1, 1), closed=known) is None
