@@ -47,7 +47,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from symworld.programs.layout import Layout, normalise
+from symworld.programs.layout import Layout, law_blocks
 from symworld.programs.pooling import reliability
 
 PyTree = Any
@@ -161,37 +161,28 @@ def evaluate_blocks(
 ) -> list[BlockPairs]:
     """Run every law once on one transition: one :class:`BlockPairs` per layout
     block, in block order."""
-    schema = layout.schema
     r_law = reliability(weights, epsilon)
     out = []
-    for law_index, law in enumerate(layout.laws):
-        applies = jnp.asarray(law.precondition(state, action)).astype(bool)
-        effect = law.effect(state, action)
-        for attribute_name, distribution in effect.items():
-            block = layout.blocks[len(out)]
-            values, offset, site, where = normalise(
-                law, schema, attribute_name, distribution
+    for part in law_blocks(layout, state, action):
+        attribute = layout.schema.attributes[part.block.attribute]
+        offset = part.log_offset
+        components = part.block.components
+        if components.size and (components >= 0).any():
+            learned = jnp.where(
+                components >= 0,
+                log_components[np.clip(components, 0, None)],
+                0.0,
+            ).sum(-1)
+            offset = offset + learned
+        out.append(
+            BlockPairs(
+                part.active,
+                part.site.astype(jnp.int32),
+                (part.values - attribute.low).astype(jnp.int32),
+                offset.astype(jnp.float32),
+                r_law[part.law],
             )
-            attribute = schema.attributes[block.attribute]
-            components = block.components
-            if components.size and (components >= 0).any():
-                learned = jnp.where(
-                    components >= 0,
-                    log_components[np.clip(components, 0, None)],
-                    0.0,
-                ).sum(-1)
-                offset = offset + learned
-            active = applies & where & (site >= 0) & (site < attribute.size)
-            values = jnp.clip(values, attribute.low, attribute.high) - attribute.low
-            out.append(
-                BlockPairs(
-                    active,
-                    jnp.clip(site, 0, attribute.size - 1).astype(jnp.int32),
-                    values.astype(jnp.int32),
-                    offset.astype(jnp.float32),
-                    r_law[law_index],
-                )
-            )
+        )
     return out
 
 

@@ -261,32 +261,63 @@ class Pairs(NamedTuple):
     log_offset: jax.Array
 
 
-def evaluate_pairs(layout: Layout, state: PyTree, action: jax.Array) -> Pairs:
-    """Run every law on one transition (jnp; vmap and jit freely)."""
+class LawBlock(NamedTuple):
+    """One law's prediction for one attribute on one transition (``B`` sites, ``S``
+    support entries of its block).
+
+    - ``law``: the law's index; ``block``: the layout :class:`Block`.
+    - ``active``: bool ``(B,)`` precondition, the effect's mask and a site on the map.
+    - ``site``: int ``(B,)`` the attribute's local site index (clipped).
+    - ``values``: ``(B, S)`` support values clipped to the attribute's domain.
+    - ``log_offset``: float ``(B, S)`` the fixed log-probability parts.
+    """
+
+    law: int
+    block: Block
+    active: jax.Array
+    site: jax.Array
+    values: jax.Array
+    log_offset: jax.Array
+
+
+def law_blocks(layout: Layout, state: PyTree, action: jax.Array) -> list[LawBlock]:
+    """Run every law once on one transition: one :class:`LawBlock` per layout
+    block, in block order (jnp; vmap and jit freely)."""
     schema = layout.schema
-    offsets = schema.offsets
-    actives, sites, values, log_offsets = [], [], [], []
-    block_position = 0
-    for law in layout.laws:
+    out: list[LawBlock] = []
+    for law_index, law in enumerate(layout.laws):
         applies = jnp.asarray(law.precondition(state, action)).astype(bool)
         effect = law.effect(state, action)
         for attribute_name, distribution in effect.items():
-            block = layout.blocks[block_position]
-            block_position += 1
+            block = layout.blocks[len(out)]
             value, offset, site, where = normalise(
                 law, schema, attribute_name, distribution
             )
             attribute = schema[attribute_name]
-            pad = layout.support - block.support
-            value = jnp.clip(value, attribute.low, attribute.high)
-            value = jnp.pad(value, ((0, 0), (0, pad)), constant_values=attribute.low)
-            offset = jnp.pad(offset, ((0, 0), (0, pad)), constant_values=-jnp.inf)
-            actives.append(applies & where & (site >= 0) & (site < attribute.size))
-            sites.append(
-                jnp.clip(site, 0, attribute.size - 1) + offsets[block.attribute]
+            out.append(
+                LawBlock(
+                    law_index,
+                    block,
+                    applies & where & (site >= 0) & (site < attribute.size),
+                    jnp.clip(site, 0, attribute.size - 1),
+                    jnp.clip(value, attribute.low, attribute.high),
+                    offset,
+                )
             )
-            values.append(value)
-            log_offsets.append(offset)
+    return out
+
+
+def evaluate_pairs(layout: Layout, state: PyTree, action: jax.Array) -> Pairs:
+    """Run every law on one transition (jnp; vmap and jit freely)."""
+    schema = layout.schema
+    actives, sites, values, log_offsets = [], [], [], []
+    for part in law_blocks(layout, state, action):
+        attribute = schema.attributes[part.block.attribute]
+        pad = ((0, 0), (0, layout.support - part.block.support))
+        actives.append(part.active)
+        sites.append(part.site + schema.offsets[part.block.attribute])
+        values.append(jnp.pad(part.values, pad, constant_values=attribute.low))
+        log_offsets.append(jnp.pad(part.log_offset, pad, constant_values=-jnp.inf))
     if not actives:
         return Pairs(
             jnp.zeros((0,), bool),
