@@ -153,6 +153,10 @@ def main() -> None:
         "--model", default=None, help="score a model saved with --save (no fit)"
     )
     args = parser.parse_args()
+    if args.held_out is not None and args.held_out < 1:
+        parser.error("--held-out must be at least 1")
+    if args.persistence is not None and not 0.0 < args.persistence < 1.0:
+        parser.error("--persistence must lie strictly between 0 and 1")
 
     start = time.perf_counter()
     cpu = time.process_time()
