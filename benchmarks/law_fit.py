@@ -250,7 +250,7 @@ def main() -> None:
     candidates_j = jnp.asarray(candidates)
 
     def with_laws(state, action, candidates):
-        table = model.site_table(state, action)
+        table = model.site_table(state, action, batch_axis="transition")
         return score_candidates(layout, table, persistence, candidates, args.budget)
 
     whole = jax.jit(
@@ -280,7 +280,7 @@ def main() -> None:
         )
 
     start = time.perf_counter()
-    score = jax.jit(jax.vmap(with_laws))
+    score = jax.jit(jax.vmap(with_laws, axis_name="transition"))
     jax.block_until_ready(score(score_states, score_actions, candidates_j))
     score_compile = time.perf_counter() - start
     result, fast_scores, elapsed, elapsed_cpu = timed_scoring(
@@ -292,7 +292,12 @@ def main() -> None:
     differing = np.asarray(result.differing)
 
     # The same scoring with the laws already run and the site tables built.
-    build_tables = jax.jit(jax.vmap(lambda s, a: model.site_table(s, a)))
+    build_tables = jax.jit(
+        jax.vmap(
+            lambda s, a: model.site_table(s, a, batch_axis="transition"),
+            axis_name="transition",
+        )
+    )
     tables = jax.block_until_ready(build_tables(score_states, score_actions))
     only_scoring = jax.jit(
         jax.vmap(

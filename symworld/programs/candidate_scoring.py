@@ -45,6 +45,7 @@ from symworld.programs.layout import Layout
 from symworld.programs.pooling import BIG
 
 DEFAULT_BUDGET = 64  # differing sites scored per candidate by the fast path
+COVERED_SITES = 256  # covered sites whose reference terms are looked up directly
 WORD = 32  # sites per bit word when listing differences
 ROW_TERMS = ("reliable", "floor", "normaliser", "grouped", "rest")
 
@@ -137,6 +138,8 @@ def site_table(
     persistence: jax.Array,
     state: jax.Array,
     reference: jax.Array,
+    covered: int = COVERED_SITES,
+    batch_axis: str | None = None,
 ) -> SiteTable:
     """Build the :class:`SiteTable` of one transition.
 
@@ -147,6 +150,12 @@ def site_table(
     - ``persistence``: float32 ``(K,)`` the model's persistence probabilities.
     - ``state``, ``reference``: int32 ``(N,)`` encoded current state and
       reference next state.
+    - ``covered``: how many covered sites (some active law speaks about them)
+      the reference's pooled look-ups are listed for; the table is the same for
+      any value, a transition with more only costs a pass over every site.
+    - ``batch_axis``: the ``axis_name`` of the ``vmap`` this runs under, if any
+      (see :func:`_reference_log_probs`; without it, under ``vmap``, every member
+      pays for the pass over every site).
     """
     schema = layout.schema
     offsets = schema.offsets
@@ -218,9 +227,8 @@ def site_table(
         cell_key=cell_key,
         cell_log_prob=cell_log_prob,
     )
-    every = jnp.arange(schema.num_sites, dtype=jnp.int32)
-    reference_log_prob = site_log_probs(
-        layout, table, persistence, every, table.reference
+    reference_log_prob = _reference_log_probs(
+        layout, table, persistence, covered, batch_axis
     )
     possible = jnp.isfinite(reference_log_prob)
     return table._replace(
@@ -228,6 +236,50 @@ def site_table(
         reference_total=jnp.sum(jnp.where(possible, reference_log_prob, 0.0)),
         reference_impossible=jnp.sum(~possible).astype(jnp.int32),
     )
+
+
+def _reference_log_probs(
+    layout: Layout,
+    table: SiteTable,
+    persistence: jax.Array,
+    covered: int,
+    batch_axis: str | None,
+) -> jax.Array:
+    """float32 ``(N,)``: ``log p_s(ref_s)`` at every site.
+
+    Sites no active law speaks about take the persistence default, elementwise.
+    The pooled look-ups run only at the covered sites, listed (in order) up to
+    ``covered`` of them; a transition with more computes every site the same way
+    in a ``lax.cond`` branch. Under ``vmap`` a per-member condition would turn
+    that branch into a select run for every member; with ``batch_axis`` (the
+    ``axis_name`` of the enclosing ``vmap``) the condition is whether any member
+    has more, which stays a true branch."""
+    constants = _constants(layout)
+    num_sites = table.state.shape[0]
+    low = jnp.asarray(constants.low)
+    size = jnp.asarray(constants.size)
+    rho = persistence[jnp.asarray(constants.attribute)]
+    persistent = persistence_log_probs(
+        size, rho, table.state - low, table.reference - low
+    )
+    is_covered = table.site_row >= 0
+    overflow = (jnp.sum(is_covered) > covered).astype(jnp.int32)
+    if batch_axis is not None:
+        overflow = jax.lax.psum(overflow, batch_axis)
+
+    def listed(table):
+        (sites,) = jnp.nonzero(is_covered, size=covered, fill_value=num_sites)
+        inside = jnp.minimum(sites, num_sites - 1)
+        pooled = site_log_probs(
+            layout, table, persistence, inside, table.reference[inside]
+        )
+        return persistent.at[sites].set(pooled, mode="drop")
+
+    def every(table):
+        sites = jnp.arange(num_sites, dtype=jnp.int32)
+        return site_log_probs(layout, table, persistence, sites, table.reference)
+
+    return jax.lax.cond(overflow > 0, every, listed, table)
 
 
 def site_log_probs(

@@ -295,11 +295,18 @@ class LawModel(WorldModel):
         return jax.lax.map(one, (candidates, fast.exact, fast.log_prob))
 
     def site_table(
-        self, state: PyTree, action: PyTree, reference: jax.Array | None = None
+        self,
+        state: PyTree,
+        action: PyTree,
+        reference: jax.Array | None = None,
+        *,
+        batch_axis: str | None = None,
     ) -> SiteTable:
         """The per-transition :class:`~symworld.programs.candidate_scoring.
         SiteTable` (the laws run once); ``reference`` is an encoded next state
-        int32 ``(N,)``, by default the current state."""
+        int32 ``(N,)``, by default the current state. Under ``vmap``, pass its
+        ``axis_name`` as ``batch_axis`` (see
+        :func:`~symworld.programs.candidate_scoring.site_table`)."""
         encoded = self.schema.encode(state)
         return site_table(
             self.layout,
@@ -307,6 +314,7 @@ class LawModel(WorldModel):
             self.persistence,
             encoded,
             encoded if reference is None else reference,
+            batch_axis=batch_axis,
         )
 
     def _scorer(self, state: PyTree, action: PyTree) -> Scorer:

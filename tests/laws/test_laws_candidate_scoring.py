@@ -212,6 +212,57 @@ def test_laws_candidate_scores_from_another_reference_and_impossible_values(grid
     np.testing.assert_allclose(np.asarray(scores.log_prob), expected, rtol=1e-5)
 
 
+def test_laws_site_table_reference_terms_do_not_depend_on_the_covered_list(grid):
+    """The reference terms are looked up at the listed covered sites only; a
+    batch where one member covers more sites than listed (action 0: drift and
+    paint cover every tile) and one fewer (action 2: flicker alone, 3 sites)
+    gives, under ``vmap``, the terms of every site computed directly."""
+    model, schema, _, _ = grid
+    state = _state()
+    encoded = schema.encode(state)
+    first = {a.name: schema.offsets[k] for k, a in enumerate(schema.attributes)}
+    # Tiles 0 and 1, a lamp and the clock change; tile 2 takes a value outside
+    # its domain (0..5), an impossible term every member must count.
+    changed = [first["tiles"] + t for t in (0, 1, 2)] + [first["lamps"], first["clock"]]
+    reference = encoded.at[jnp.asarray(changed)].set(jnp.asarray([5, 4, 9, 1, 7]))
+    actions = jnp.asarray([0, 2, 1], jnp.int32)
+
+    def table(action, covered, batch_axis):
+        return cs.site_table(
+            model.layout,
+            model._scorer(state, action),
+            model.persistence,
+            encoded,
+            reference,
+            covered,
+            batch_axis,
+        )
+
+    every = jnp.arange(schema.num_sites, dtype=jnp.int32)
+    for covered, batch_axis in [(2, "t"), (8, "t"), (8, None), (256, "t")]:
+        tables = jax.jit(
+            jax.vmap(lambda a, c=covered, b=batch_axis: table(a, c, b), axis_name="t")
+        )(actions)
+        assert np.asarray(tables.site_row >= 0).sum(axis=1).tolist() == [
+            TILES + 3,
+            3,
+            TILES + 3,
+        ]
+        for member, action in enumerate(np.asarray(actions)):
+            one = jax.tree_util.tree_map(lambda x, m=member: x[m], tables)
+            direct = cs.site_log_probs(
+                model.layout, one, model.persistence, every, one.reference
+            )
+            # Equal up to one float32 step (the two are compiled differently).
+            np.testing.assert_allclose(
+                np.asarray(one.reference_log_prob),
+                np.asarray(direct),
+                rtol=3e-7,
+                err_msg=f"action {action}, {covered} listed",
+            )
+            assert int(one.reference_impossible) == 1
+
+
 @pytest.mark.parametrize("count", [0, 1, 31, 32, 33, 64, 65, 500])
 def test_laws_differences_list_the_differing_sites_in_order(count):
     rng = np.random.default_rng(count)
