@@ -4,7 +4,12 @@ Three kinds of world model share one interface (:class:`symworld.WorldModel`): l
 composed in a numpyro program, symbolic equations, and almost-linear RNNs.
 """
 
-import symworld.envs  # noqa: E402,F401  (registers the gymnasium environments)
+# ruff: noqa: E402
+from symworld._source_tree import map_source_tree
+
+map_source_tree(__file__)  # python run from a checkout's root: see _source_tree
+
+import symworld.envs  # noqa: F401  (registers the gymnasium environments)
 from symworld._version import __version__
 from symworld.trajectory import Trajectory, TrajectoryFileError, Transitions
 from symworld.worldmodel import EnvModel, WorldModel
