@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -120,6 +123,12 @@ def encode_series(
         checkpoint_dir=None if out is None else out / "checkpoint",
         resume=out is not None,
     )
+    if result.diverged and result.best_epoch < 0:
+        raise ValueError(
+            f"training {result.message} before any evaluation, so there is no "
+            "trained model to keep (try a smaller learning rate)"
+        )
+    logger.info("trained in %.1f s", result.seconds)
     model = result.best_model
     report = encode_report(
         model,
@@ -140,7 +149,6 @@ def encode_series(
         training_message=result.message,
         epochs_completed=result.epochs_completed,
         final_loss=float(result.losses[-1]) if len(result.losses) else None,
-        training_seconds=round(result.seconds, 2),
         mean=mean.tolist(),
         std=std.tolist(),
         latent=latent,
@@ -171,9 +179,22 @@ def equations_text(model: ALRNN, symbols: list[str]) -> str:
 
 
 def _write_outputs(out: Path, model, report, test, config, plots: bool) -> None:
+    """Write the outputs into a staging folder inside ``out`` and move them in
+    only when every one was written, so a failure leaves none of them behind (the
+    resumable ``checkpoint/`` is written during training)."""
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".encode-", dir=out))
+    try:
+        _write_all(staging, model, report, test, config, plots)
+        for item in sorted(staging.iterdir()):
+            os.replace(item, out / item.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_all(out: Path, model, report, test, config, plots: bool) -> None:
     from symworld.alrnn import plots as figures
 
-    out.mkdir(parents=True, exist_ok=True)
     save_model(model, out / "model")
     atomic_write_json(out / "report.json", report)
     used = list(report.get("region_shares", {}))

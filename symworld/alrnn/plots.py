@@ -1,7 +1,7 @@
 """Figures of an AL-RNN reconstruction (matplotlib, Agg backend, files only).
 
 - :func:`plot_attractor_overlay`: true and generated trajectories in the first two or
-  three observed coordinates, side by side.
+  three observed coordinates, side by side (a single coordinate against time).
 - :func:`plot_subregions`: the generated trajectory coloured by subregion symbol.
 - :func:`plot_symbol_graph`: the transition graph, node size by time share, edge
   width by transition probability.
@@ -24,15 +24,16 @@ def _axes3d(figure, position: int, dims: int):
     return figure.add_subplot(1, 2, position, projection="3d" if dims >= 3 else None)
 
 
+def _coordinates(points: np.ndarray, steps: np.ndarray) -> list[np.ndarray]:
+    """The first three columns of ``points`` ``(T, N)``; a single column is drawn
+    against its time steps ``(T,)``."""
+    if points.shape[1] == 1:
+        return [steps, points[:, 0]]
+    return [points[:, d] for d in range(min(points.shape[1], 3))]
+
+
 def _draw(ax, points: np.ndarray, **kwargs) -> None:
-    if points.shape[1] >= 3:
-        ax.plot(points[:, 0], points[:, 1], points[:, 2], **kwargs)
-    else:
-        ax.plot(
-            points[:, 0],
-            points[:, 1] if points.shape[1] > 1 else points[:, 0],
-            **kwargs,
-        )
+    ax.plot(*_coordinates(points, np.arange(points.shape[0])), **kwargs)
 
 
 def _save(figure, path: str | Path) -> Path:
@@ -78,9 +79,10 @@ def plot_subregions(
     dims = min(generated.shape[1], 3)
     figure = plt.figure(figsize=(6, 5))
     ax = figure.add_subplot(1, 1, 1, projection="3d" if dims >= 3 else None)
+    steps = np.arange(generated.shape[0])
     for index, symbol in enumerate(sorted(set(symbols))):
         mask = np.array([s == symbol for s in symbols])
-        coords = [generated[mask, d] for d in range(dims)]
+        coords = _coordinates(generated[mask], steps[mask])
         ax.scatter(*coords, s=0.5, color=f"C{index}", label=f"region {symbol}")
     ax.legend(markerscale=10)
     ax.set_title("subregions of the free run")

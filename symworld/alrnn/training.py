@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import json
 import logging
 import time
@@ -469,6 +470,18 @@ def _save_checkpoint(
     checkpoints.atomic_write_json(directory / "checkpoint.json", meta)
 
 
+def data_fingerprint(data: np.ndarray, validation: np.ndarray) -> dict[str, Any]:
+    """Shapes and SHA-256 of the float32 training and validation series, so that a
+    checkpoint is only resumed on the data it was trained on."""
+    digest = hashlib.sha256()
+    for part in (data, validation):
+        digest.update(np.ascontiguousarray(part, dtype=np.float32).tobytes())
+    return {
+        "shapes": [list(np.shape(data)), list(np.shape(validation))],
+        "sha256": digest.hexdigest(),
+    }
+
+
 def train(
     data: np.ndarray,
     *,
@@ -543,16 +556,23 @@ def train(
         "model_kind": model_kind,
         "model_config": model_config,
         "training_config": dataclasses.asdict(config),
+        "data": data_fingerprint(data, validation),
     }
 
     directory = Path(checkpoint_dir) if checkpoint_dir is not None else None
     if directory is not None and resume and (directory / "checkpoint.json").exists():
         meta = json.loads((directory / "checkpoint.json").read_text())
-        for name in ("model_kind", "model_config", "training_config"):
+        for name in ("model_kind", "model_config", "training_config", "data"):
             if meta.get(name) != json.loads(json.dumps(meta_base[name])):
+                what = (
+                    "was trained on other data (training or validation series)"
+                    if name == "data"
+                    else f"has another {name}"
+                )
                 raise ValueError(
-                    f"{directory / 'checkpoint.json'}: {name} differs from this run; "
-                    "resume needs the same configuration"
+                    f"{directory / 'checkpoint.json'}: this checkpoint {what} than "
+                    f"this run; resuming needs the same data and configuration "
+                    f"(write to another folder, or remove {directory})"
                 )
         with np.load(directory / "checkpoint.npz", allow_pickle=False) as arrays:
             source = str(directory / "checkpoint.npz")

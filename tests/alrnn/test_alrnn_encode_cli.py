@@ -105,3 +105,52 @@ def test_encode_text_and_errors(lorenz_file, tmp_path, capsys):
     assert "no state column" in capsys.readouterr().err
     assert main(["encode", str(npy), "--latent", "2", "--out", str(tmp_path)]) == 1
     assert "smaller than" in capsys.readouterr().err
+
+
+def test_encode_never_resumes_a_checkpoint_of_other_data(lorenz_file, tmp_path, capsys):
+    """A second run into the same folder resumes only on the same series: on another
+    one it fails, names the checkpoint, and leaves the first run's outputs as they
+    were (found by the breaker: the Rössler run reused the Lorenz model)."""
+    npy, _ = lorenz_file
+    out = tmp_path / "run"
+    command = ["encode", str(npy), *ARGS, "--out", str(out), "--no-plots", "--json"]
+    assert main(command) == 0
+    first = (out / "report.json").read_bytes()
+    model = (out / "model.npz").read_bytes()
+    # The same data again resumes (nothing left to train) and writes the same bytes.
+    assert main(command) == 0
+    assert (out / "report.json").read_bytes() == first
+    assert (out / "model.npz").read_bytes() == model
+    other = tmp_path / "other.npy"
+    np.save(other, np.load(npy)[::-1].copy())
+    capsys.readouterr()
+    assert main(["encode", str(other), *ARGS, "--out", str(out), "--no-plots"]) != 0
+    error = capsys.readouterr().err
+    assert "checkpoint.json" in error and "other data" in error
+    assert (out / "report.json").read_bytes() == first
+    assert (out / "model.npz").read_bytes() == model
+
+
+def test_encode_one_column_series_draws_its_figures(lorenz_file, tmp_path):
+    npy, _ = lorenz_file
+    single = tmp_path / "x.npy"
+    np.save(single, np.load(npy)[:, 0])
+    out = tmp_path / "single"
+    arguments = [a if a != "6" else "4" for a in ARGS]
+    assert main(["encode", str(single), *arguments, "--out", str(out)]) == 0
+    report = json.loads((out / "report.json").read_text())
+    names = {p.name for p in out.iterdir()}
+    assert {"model.json", "model.npz", "report.json", "equations.txt"} <= names
+    if report["finite"]:
+        assert {"attractor.png", "subregions.png", "graph.png"} <= names
+    assert not [n for n in names if n.startswith(".encode-")]
+
+
+def test_encode_diverging_before_any_evaluation_writes_no_model(
+    lorenz_file, tmp_path, capsys
+):
+    npy, _ = lorenz_file
+    out = tmp_path / "diverged"
+    assert main(["encode", str(npy), *ARGS, "--lr", "1e6", "--out", str(out)]) != 0
+    assert "diverged" in capsys.readouterr().err
+    assert not (out / "model.json").exists() and not (out / "report.json").exists()
