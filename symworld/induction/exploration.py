@@ -21,7 +21,8 @@ measured). Learnt online, from the data of this life:
   (an action that moves the player by the same step in at least 90% of the
   moves it causes); which grid values the player can stand on;
 - the object table's *kind* column (a small column that never changes while an
-  object lives), *harmful kinds* (those next to the player when health fell) and
+  object lives), *harmful kinds* (those next to the player when health fell,
+  per step they stood next to it) and
   the *attack* action (the one that lowered a faced object's ``entity.health``);
 - *vitals*: inventory sites that fall even on steps of a moving action
   (food, drink, energy, health in Crafter), and the *health* vital (the one
@@ -36,8 +37,11 @@ measured). Learnt online, from the data of this life:
 
 Each step, in order: keep resting while a rest mode lasts; stay in, seal or
 leave a den (:mod:`symworld.induction.shelter`: a two-cell dead end sealed by a
-build that can be dug open again) when heading for one; when weak, step away
-from close threats; fight a harmful object standing next to the player; when a
+build that can be dug open again; sealed in, an untried hinted rest is tried
+when a vital nothing restores is critical) when heading for one; when weak,
+step away from close threats unless a vital it can restore is critical; fight
+a harmful object standing next to the player (the kind that hurt most first;
+a faced object is not worn down further while a proven threat is adjacent); when a
 vital is low, walk to the nearest place where a satisfier applies and use it
 until it is nearly full (for a rest action: in a den, or in a sheltered cell —
 few walkable neighbours, few cells where harmful creatures were seen — when no
@@ -847,7 +851,7 @@ class _GridExplorer:
         for site in self.vitals:
             if site == self.health:
                 continue
-            direct = [t for _, t in self._satisfiers(site) if t[0] != "c" or t[1] >= 0]
+            direct = self._direct(site)
             rest = [a for a in self._rest_actions() if site in self._rest_vitals(a)]
             if encoded[site] <= CRITICAL_VITAL * self._high(site) and not (
                 direct or rest
@@ -857,6 +861,10 @@ class _GridExplorer:
 
     def _rest_actions(self) -> set[int]:
         return {a for _, a in self.mode_starts if self._rest_vitals(a)}
+
+    def _direct(self, site: int) -> list[tuple[int, tuple]]:
+        """Satisfiers of ``site`` other than on a cell of a negative value."""
+        return [(a, t) for a, t in self._satisfiers(site) if t[0] != "c" or t[1] >= 0]
 
     def _satisfiers(self, site: int) -> list[tuple[int, tuple]]:
         found = []
@@ -985,9 +993,7 @@ class _GridExplorer:
             fraction = encoded[site] / self._high(site)
             if site == self.health:
                 continue
-            direct = [
-                (a, t) for a, t in self._satisfiers(site) if t[0] != "c" or t[1] >= 0
-            ]
+            direct = self._direct(site)
             low = CRITICAL_VITAL if alerted else LOW_VITAL
             if site == self.topping_up and not alerted:
                 low = SATED_VITAL  # keep at it until the vital is nearly full
