@@ -21,7 +21,8 @@ measured). Learnt online, from the data of this life:
   (an action that moves the player by the same step in at least 90% of the
   moves it causes); which grid values the player can stand on;
 - the object table's *kind* column (a small column that never changes while an
-  object lives), *harmful kinds* (those next to the player when health fell) and
+  object lives), *harmful kinds* (those next to the player when health fell,
+  per step they stood next to it) and
   the *attack* action (the one that lowered a faced object's ``entity.health``);
 - *vitals*: inventory sites that fall even on steps of a moving action
   (food, drink, energy, health in Crafter), and the *health* vital (the one
@@ -36,8 +37,11 @@ measured). Learnt online, from the data of this life:
 
 Each step, in order: keep resting while a rest mode lasts; stay in, seal or
 leave a den (:mod:`symworld.induction.shelter`: a two-cell dead end sealed by a
-build that can be dug open again) when heading for one; when weak, step away
-from close threats; fight a harmful object standing next to the player; when a
+build that can be dug open again; sealed in, an untried hinted rest is tried
+when a vital nothing restores is critical) when heading for one; when weak,
+step away from close threats unless a vital it can restore is critical; fight
+a harmful object standing next to the player (the kind that hurt most first;
+a faced object is not worn down further while a proven threat is adjacent); when a
 vital is low, walk to the nearest place where a satisfier applies and use it
 until it is nearly full (for a rest action: in a den, or in a sheltered cell —
 few walkable neighbours, few cells where harmful creatures were seen — when no
@@ -91,8 +95,8 @@ SHELTER_RADIUS = 40  # steps the explorer walks at most to a place to rest
 HABITAT_RADIUS = 6  # cells around a resting place where creatures are counted
 MAX_OUTSIDE = 40  # steps without a reachable target before a random walk
 HARM_REACH = 3  # cells (L1) an object may stand from the player before it hurts
-HARM_RATE = 0.03  # harms per step within reach that make a kind harmful
-TRUST_PRESENCE = 20  # steps close by before a kind may be judged harmless
+HARM_RATE = 0.03  # harms per step next to the player that make a kind harmful
+TRUST_PRESENCE = 20  # steps next to the player before a kind may be judged harmless
 ALERT_RADIUS = 8  # a harmful object this close (L1) raises the alert
 ALERT_STEPS = 30  # steps the alert lasts: wait in shelter, do not rest
 HARM_MEMORY = 150  # steps a place where the player was hurt is avoided
@@ -559,10 +563,7 @@ class _GridExplorer:
             and all(encoded[s] > 0 for s in self.vitals if s != self.health)
         )
         px, py = view["pos"]
-        close = {
-            kind for _, x, y, kind in view["objects"] if abs(x - px) + abs(y - py) <= 2
-        }
-        for kind in close:
+        for kind in self._adjacent(following):  # where a harm would be blamed
             self.presence[kind] += 1
         if hurt:
             for kind in self._blamed(view, following):
@@ -578,11 +579,7 @@ class _GridExplorer:
         """Kinds blamed for a harm: those next to the player after the step
         (a creature moves, then strikes), else those within
         :data:`HARM_REACH` before it (a missile gone with its hit)."""
-        after = self.read(following)
-        nx, ny = after["pos"]
-        blamed = {
-            kind for _, x, y, kind in after["objects"] if abs(x - nx) + abs(y - ny) <= 1
-        }
+        blamed = self._adjacent(following)
         if blamed:
             return blamed
         px, py = view["pos"]
@@ -590,6 +587,14 @@ class _GridExplorer:
             kind
             for _, x, y, kind in view["objects"]
             if abs(x - px) + abs(y - py) <= HARM_REACH
+        }
+
+    def _adjacent(self, following: np.ndarray) -> set:
+        """Kinds of the objects next to the player (L1 at most 1) in ``following``."""
+        after = self.read(following)
+        nx, ny = after["pos"]
+        return {
+            kind for _, x, y, kind in after["objects"] if abs(x - nx) + abs(y - ny) <= 1
         }
 
     def _learn_cells(
@@ -805,10 +810,15 @@ class _GridExplorer:
                 best = (int(distance[x, y]), (x, y))
         return None if best is None else best[1]
 
+    def _harm_rate(self, kind: int) -> float:
+        """Harms per step the kind stood next to the player."""
+        return self.harm_kinds[kind] / max(self.presence[kind], 1)
+
     def harmful(self, kind: int) -> bool:
-        """A kind is harmful while it has stood within two cells on fewer than
-        :data:`TRUST_PRESENCE` steps, and afterwards when health fell on at
-        least :data:`HARM_RATE` of those steps."""
+        """A kind is harmful while it has stood next to the player (after the
+        step, where a harm is blamed on it) on fewer than :data:`TRUST_PRESENCE`
+        steps, and afterwards when health fell on at least :data:`HARM_RATE` of
+        those steps."""
         if self.presence[kind] < TRUST_PRESENCE:
             return True  # not yet known: presumed harmful
         return self.harm_kinds[kind] >= HARM_RATE * self.presence[kind]
@@ -834,8 +844,27 @@ class _GridExplorer:
                     found.add(site)
         return sorted(found)
 
+    def _last_resort(self, encoded: np.ndarray) -> list[int]:
+        """Hinted rest actions never tried, when some vital is critical with no
+        known satisfier or rest (a rest tried as a last resort)."""
+        started = {a for _, a in self.mode_starts}
+        for site in self.vitals:
+            if site == self.health:
+                continue
+            direct = self._direct(site)
+            rest = [a for a in self._rest_actions() if site in self._rest_vitals(a)]
+            if encoded[site] <= CRITICAL_VITAL * self._high(site) and not (
+                direct or rest
+            ):
+                return sorted(self.rest_hints - started)
+        return []
+
     def _rest_actions(self) -> set[int]:
         return {a for _, a in self.mode_starts if self._rest_vitals(a)}
+
+    def _direct(self, site: int) -> list[tuple[int, tuple]]:
+        """Satisfiers of ``site`` other than on a cell of a negative value."""
+        return [(a, t) for a, t in self._satisfiers(site) if t[0] != "c" or t[1] >= 0]
 
     def _satisfiers(self, site: int) -> list[tuple[int, tuple]]:
         found = []
@@ -884,8 +913,13 @@ class _GridExplorer:
                 self.alert = max(self.alert - 1, 0)
                 return action, "den"
 
-        # keep doing what wears a faced object down (a cow takes several hits)
-        if self.progress is not None:
+        # keep doing what wears a faced object down (a cow takes several hits),
+        # unless a proven threat other than it stands next to the player
+        menaced = any(
+            d <= 1 and self.proven(k) and slot != (self.progress or (None, None))[1]
+            for d, slot, *_, k in threats
+        )
+        if self.progress is not None and not menaced:
             action, slot = self.progress
             self.progress = None
             for other, x, y, _ in view["objects"]:
@@ -901,7 +935,14 @@ class _GridExplorer:
         close = [
             (x, y) for d, _, x, y, k in threats if d <= ALERT_RADIUS and self.proven(k)
         ]
-        if weak and close and not any(d <= 1 for d, *_ in threats):
+        # (not while a vital it knows how to restore is critical: that drains
+        # health whatever it flees)
+        starving = any(
+            encoded[v] <= CRITICAL_VITAL * self._high(v) and self._satisfiers(v)
+            for v in self.vitals
+            if v != self.health
+        )
+        if weak and close and not starving and not any(d <= 1 for d, *_ in threats):
             away = self._flee(pos, close, passable, directions)
             if away is not None:
                 return away, "flee"
@@ -909,7 +950,11 @@ class _GridExplorer:
         # fight a harmful object standing next to the player; approach one
         # presumed harmful (to learn what it does) only when it is alone
         alone = sum(d <= ALERT_RADIUS for d, *_ in threats) == 1
-        for gap, _, x, y, kind in threats:
+        self.progress = None
+        # the nearest first; among equally near, the kind that hurt most often
+        for gap, _, x, y, kind in sorted(
+            threats, key=lambda t: (t[0], -self._harm_rate(t[4]), t[1])
+        ):
             step = (x - pos[0], y - pos[1])
             if (
                 gap <= ENGAGE_RADIUS
@@ -948,9 +993,7 @@ class _GridExplorer:
             fraction = encoded[site] / self._high(site)
             if site == self.health:
                 continue
-            direct = [
-                (a, t) for a, t in self._satisfiers(site) if t[0] != "c" or t[1] >= 0
-            ]
+            direct = self._direct(site)
             low = CRITICAL_VITAL if alerted else LOW_VITAL
             if site == self.topping_up and not alerted:
                 low = SATED_VITAL  # keep at it until the vital is nearly full
@@ -969,8 +1012,7 @@ class _GridExplorer:
             lost = fraction <= CRITICAL_VITAL and not direct and not rest
             desperate |= lost  # no known way up: seek novelty, do not hide
             if not rest and not direct and fraction <= CRITICAL_VITAL:
-                started = {a for _, a in self.mode_starts}  # a hinted, untried
-                rest = sorted(self.rest_hints - started)  # rest, as a last resort
+                rest = self._last_resort(encoded)
             searching |= fraction < LOW_VITAL and not direct and not rest
             calm = not alerted and not any(
                 d <= REST_RADIUS and self.harm_kinds[k] > 0 for d, *_, k in threats
@@ -1173,6 +1215,10 @@ class _GridExplorer:
             )
             if rest and not needy:
                 return rest[0]
+            if not rest:  # sealed in: the safest place for a hinted rest never tried
+                hinted = self._last_resort(encoded)
+                if hinted:
+                    return hinted[0]
             if self.alert > 0 and not needy:
                 return self.idle_action()
             dig = self._digs_of(int(grid[den.gate]), encoded)

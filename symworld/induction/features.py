@@ -61,12 +61,16 @@ class Feature:
     - ``words``: the fact in words, for docstrings and reports.
     - ``source``: a jnp expression over ``state`` and ``action`` (bool scalar).
     - ``family``: a key of :data:`FAMILY_COST` (what kind of fact it is).
+    - ``site``, ``threshold``: for a threshold ``site >= threshold`` on one
+      flat site of the encoded state, which site and value (else ``None``).
     """
 
     name: str
     words: str
     source: str
     family: str = "site"
+    site: int | None = None
+    threshold: int | None = None
 
     @property
     def cost(self) -> float:
@@ -238,9 +242,29 @@ def site_features(
                         f"{label} is at least {int(value)}",
                         f"{expression} >= {int(value)}",
                         family,
+                        site=int(offsets[k] + local),
+                        threshold=int(value),
                     )
                 )
     return features
+
+
+def spent(
+    features: Sequence[Feature], encoded: np.ndarray, next_encoded: np.ndarray
+) -> np.ndarray:
+    """bool ``(T, F)``: feature ``site >= v`` (``v >= 1``) holds and its site
+    fell by exactly ``v`` on the transition (the step spent ``v`` of it).
+    ``encoded``, ``next_encoded``: int ``(T, N)`` encoded states."""
+    out = np.zeros((encoded.shape[0], len(features)), bool)
+    for j, feature in enumerate(features):
+        if feature.site is None or feature.threshold is None or feature.threshold < 1:
+            continue
+        before = encoded[:, feature.site].astype(np.int64)
+        after = next_encoded[:, feature.site].astype(np.int64)
+        out[:, j] = (before >= feature.threshold) & (
+            before - after == feature.threshold
+        )
+    return out
 
 
 def build_features(
@@ -268,6 +292,24 @@ def build_features(
                     f"target_is_{value}",
                     f"the targeted cell of {geometry.grid_label} holds {value}",
                     f"{geometry.target_value_source()} == {value}",
+                    "target",
+                )
+            )
+        # the values the player stood on: a cell it could enter (or build on)
+        centre = f"cell_value({geometry.grid_expression}, {geometry.position_source()})"
+        stood = [
+            int(v)
+            for v in np.unique(evaluate([centre], geometry, states, actions)[:, 0])
+        ]
+        if len(stood) >= 2:
+            listed = ", ".join(str(v) for v in stood)
+            features.append(
+                Feature(
+                    "target_stood_on",
+                    f"the targeted cell of {geometry.grid_label} holds a value the "
+                    f"player stood on ({listed})",
+                    f"jnp.isin({geometry.target_value_source()}, "
+                    f"jnp.asarray([{listed}]))",
                     "target",
                 )
             )

@@ -23,7 +23,7 @@ import jax
 import numpy as np
 
 from symworld.induction.changes import ChangeSet, detect_changes
-from symworld.induction.features import build_features, evaluate, namespace
+from symworld.induction.features import build_features, evaluate, namespace, spent
 from symworld.induction.geometry import Geometry, leaf_expression
 from symworld.induction.proposer import ProposalContext, Proposer
 from symworld.induction.search import Candidate, RuleSearch, SearchSettings, Target
@@ -173,7 +173,9 @@ def induce(
         len(features),
     )
 
-    search = RuleSearch(features, matrix, settings.search)
+    search = RuleSearch(
+        features, matrix, settings.search, spent(features, encoded, next_encoded)
+    )
     least = settings.search.min_support
     candidates: list[Candidate] = []
     for target, site in _targets(schema, geometry, encoded, changes, least):

@@ -201,10 +201,20 @@ class RuleSearch:
     """
 
     def __init__(
-        self, features: Sequence[Feature], matrix: np.ndarray, settings: SearchSettings
+        self,
+        features: Sequence[Feature],
+        matrix: np.ndarray,
+        settings: SearchSettings,
+        spent: np.ndarray | None = None,
     ):
         self.features = list(features)
         self.matrix = np.asarray(matrix).astype(bool)
+        self.spent = (
+            np.zeros_like(self.matrix) if spent is None else np.asarray(spent, bool)
+        )
+        self.action_columns = [
+            i for i, f in enumerate(self.features) if f.family == "action"
+        ]
         self.settings = settings
         self.index = {f.name: i for i, f in enumerate(self.features)}
         self.costs = np.asarray([f.cost for f in self.features], float)
@@ -245,12 +255,33 @@ class RuleSearch:
         return effects
 
     # -- step 2: sequential covering --------------------------------------------------
+    def spending(self, positives: np.ndarray) -> list[Literal]:
+        """Thresholds ``site >= v`` that one action's changes all spent: on
+        every positive transition (at least ``min_support``, all with the same
+        action) the site fell by exactly ``v``. An action cannot spend what is
+        not held, so such a literal is part of the precondition (at most
+        ``max_literals - 1`` of them, leaving room for the action)."""
+        if int(positives.sum()) < self.settings.min_support:
+            return []
+        rows = self.matrix[positives]
+        if not rows[:, self.action_columns].all(axis=0).any():
+            return []
+        columns = np.flatnonzero(self.spent[positives].all(axis=0))
+        return [
+            Literal(self.features[j])
+            for j in columns[: max(self.settings.max_literals - 1, 0)]
+        ]
+
     def _grow(
-        self, holds: np.ndarray, remaining: np.ndarray, base: np.ndarray
+        self,
+        holds: np.ndarray,
+        remaining: np.ndarray,
+        base: np.ndarray,
+        start: Sequence[Literal] = (),
     ) -> tuple[list[Literal], np.ndarray] | None:
         least = self.settings.min_support
-        literals: list[Literal] = []
-        cond = base.copy()
+        literals: list[Literal] = list(start)
+        cond = base & self.mask(literals)
         for _ in range(self.settings.max_literals + 1):
             matched = int(cond.sum())
             positive = int((holds & cond).sum())
@@ -293,12 +324,17 @@ class RuleSearch:
         return int(min(tied, key=lambda i: (self.costs[i % len(self.features)], i)))
 
     def _cheapen(
-        self, holds: np.ndarray, remaining: np.ndarray, literals: list[Literal]
+        self,
+        holds: np.ndarray,
+        remaining: np.ndarray,
+        literals: list[Literal],
+        fixed: int = 0,
     ) -> list[Literal]:
         """Trade literals for cheaper ones (:data:`FAMILY_COST`) while the rule
         still explains every remaining change it explained, at no lower precision:
         drop a literal, or replace it by a cheaper feature or negation. The most
-        expensive literals are tried first; the cheapest valid choice wins."""
+        expensive literals are tried first; the cheapest valid choice wins. The
+        first ``fixed`` literals (spent items, :meth:`spending`) are kept."""
         count = len(self.features)
         costs = np.concatenate([self.costs, self.costs])
 
@@ -313,7 +349,8 @@ class RuleSearch:
         while changed:
             changed = False
             order = sorted(
-                range(len(literals)), key=lambda i: (-literals[i].feature.cost, i)
+                range(fixed, len(literals)),
+                key=lambda i: (-literals[i].feature.cost, i),
             )
             for i in order:
                 rest = literals[:i] + literals[i + 1 :]
@@ -440,10 +477,11 @@ class RuleSearch:
             for _ in range(self.settings.max_rules):
                 if remaining.sum() < self.settings.min_support:
                     break
-                grown = self._grow(holds, remaining, np.ones_like(holds))
+                seeds = self.spending(remaining)
+                grown = self._grow(holds, remaining, np.ones_like(holds), seeds)
                 if grown is None:
                     break
-                literals = self._cheapen(holds, remaining, grown[0])
+                literals = self._cheapen(holds, remaining, grown[0], len(seeds))
                 cond = self.mask(literals)
                 matched = int(cond.sum())
                 held = int((holds & cond).sum())

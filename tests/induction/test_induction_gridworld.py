@@ -4,6 +4,8 @@ placement, movement and blocking from the schema's roles."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -11,6 +13,7 @@ import pytest
 from conftest import COLLECT, PLACE, STEPS, TABLE
 
 from symworld.induction import InductionSettings, induce, load_module_text
+from symworld.induction.features import build_features, evaluate
 from symworld.programs.data import random_transitions
 
 
@@ -96,3 +99,30 @@ def test_induction_grid_docstrings_state_support(grid_induced):
     for law in load_module_text(grid_induced.module).library():
         doc = type(law).__doc__
         assert "Precondition:" in doc and "Effect:" in doc and "Support:" in doc
+
+
+def test_induction_grid_feature_target_stood_on(grid_data, grid_induced):
+    """The feature "the targeted cell holds a value the player stood on" lists
+    the values under the player in the data and holds exactly where the
+    targeted cell has one of them (here the player also stands on a painted 5
+    in the first 100 states)."""
+    env, schema, batch = grid_data
+    states = batch.states
+    rows = np.arange(100)
+    pos = np.asarray(states.pos)
+    grid = np.asarray(states.grid).copy()
+    grid[rows, pos[rows, 0], pos[rows, 1]] = 5
+    states = dataclasses.replace(states, grid=jnp.asarray(grid))
+    geometry = grid_induced.geometry
+    encoded = np.asarray(jax.vmap(schema.encode)(states))
+    features = build_features(
+        schema, geometry, states, np.asarray(batch.actions), encoded, 6
+    )
+    (stood,) = [f for f in features if f.name == "target_stood_on"]
+    assert stood.family == "target" and stood.words.endswith("(1, 5)")
+    column = evaluate([stood.source], geometry, states, batch.actions)[:, 0]
+    targets = evaluate(
+        [geometry.target_value_source()], geometry, states, batch.actions
+    )[:, 0]
+    assert column.tolist() == np.isin(targets, [1, 5]).tolist()
+    assert 0 < column.sum() < column.size

@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from symworld.induction.changes import KINDS, detect_changes
-from symworld.induction.features import Feature
+from symworld.induction.features import Feature, spent
 from symworld.induction.search import RuleSearch, SearchSettings, Target
 from symworld.induction.vocabulary import (
     cell_index,
@@ -200,3 +200,63 @@ def test_induction_search_trades_a_position_for_action_and_targeted_cell():
         ("target_water", True),
     ]
     assert law.held == law.matched == law.explained == int(drink.sum())
+
+
+def _bench_world(seed: int = 0):
+    """A toy build: action 2 turns the faced open cell into a bench (tile 5) and
+    spends 2 sticks. A counter (``counter_ge_4``) happens to be high on every
+    build and on no failed press of action 2: with few builds it explains them as
+    well as the sticks do, with fewer literals."""
+    rng = np.random.default_rng(seed)
+    total = 240
+    action = rng.integers(0, 3, total)
+    sticks = rng.integers(0, 5, total)
+    open_cell = rng.random(total) < 0.7
+    build = (action == 2) & (sticks >= 2) & open_cell
+    counter = np.where(build, 5, np.where(action == 2, 1, rng.integers(0, 6, total)))
+    after = sticks - 2 * build
+    tile, tile_after = np.zeros(total, np.int64), np.where(build, 5, 0)
+    columns = {
+        "act_0": (action == 0, "action", None, None),
+        "act_1": (action == 1, "action", None, None),
+        "act_2": (action == 2, "action", None, None),
+        "sticks_ge_1": (sticks >= 1, "site", 0, 1),
+        "sticks_ge_2": (sticks >= 2, "site", 0, 2),
+        "counter_ge_4": (counter >= 4, "site", 1, 4),
+        "target_open": (open_cell, "target", None, None),
+    }
+    features = [
+        Feature(name, name, name, family, site=site, threshold=value)
+        for name, (_, family, site, value) in columns.items()
+    ]
+    matrix = np.stack([c[0] for c in columns.values()], 1)
+    encoded = np.stack([sticks, counter], 1)
+    next_encoded = np.stack([after, counter], 1)
+    return features, matrix, encoded, next_encoded, tile, tile_after, build
+
+
+def test_induction_spent_items_enter_the_precondition():
+    """The build spends 2 sticks on every build, so ``sticks >= 2`` is part of
+    its precondition and the counter (a coincidence of few builds) is not."""
+    features, matrix, encoded, next_encoded, tile, tile_after, build = _bench_world()
+    assert int(build.sum()) >= 3
+    used = spent(features, encoded, next_encoded)
+    names = [f.name for f in features]
+    assert used[:, names.index("sticks_ge_2")].tolist() == build.tolist()
+    assert not used[:, names.index("sticks_ge_1")].any()  # fell by 2, not 1
+    assert not used[:, names.index("counter_ge_4")].any()
+    target = Target("bench", "bench", "grid", None, "tile", 0, 5)
+    search = RuleSearch(features, matrix, SearchSettings(), used)
+    (law,) = search.laws_for(target, tile, tile_after)
+    assert law.effect.kind == "set" and law.effect.value == 5
+    assert [(l.feature.name, l.positive) for l in law.literals] == [
+        ("sticks_ge_2", True),
+        ("act_2", True),
+        ("target_open", True),
+    ]
+    assert law.held == law.matched == law.explained == int(build.sum())
+    # without the spent items the shorter, coincidental condition wins
+    (plain,) = RuleSearch(features, matrix, SearchSettings()).laws_for(
+        target, tile, tile_after
+    )
+    assert "counter_ge_4" in [l.feature.name for l in plain.literals]
