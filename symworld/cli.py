@@ -84,9 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    from symworld.compile_cache import enable_compile_cache
     from symworld.progress import set_progress_enabled
 
     set_progress_enabled(not args.quiet)
+    enable_compile_cache()
     try:
         return int(args.func(args) or 0)
     except BrokenPipeError:

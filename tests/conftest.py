@@ -3,6 +3,9 @@
 import os
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
+# The command line caches compiled programs in the user's cache folder; tests that
+# run it in-process must not write there (tests/crafter_oo has its own cache).
+os.environ.setdefault("SYMWORLD_COMPILE_CACHE", "off")
 
 from hypothesis import settings  # noqa: E402
 
