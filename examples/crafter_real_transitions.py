@@ -15,7 +15,8 @@ library with the game's own probabilities and every weight at 8 (no fitting).
 second draw of the model ranked as the truth): the accuracy an exact model would
 reach under the protocol. ``--held-out N`` scores only the last ``N`` transitions;
 ``--persistence P`` sets every persistence default of the law models to ``P``
-before scoring.
+before scoring. The summary also gives each model's ``discrimination`` accuracy and
+MRR: the truth ranked among the distractors only, without the model's own sample.
 ``--explain`` prints, for each held-out transition the fitted model ranks wrongly,
 the candidate that won and the sites where it differs from the truth. ``--save DIR``
 keeps the fitted model; ``--model DIR`` scores a saved one instead of fitting. Run::
@@ -44,6 +45,7 @@ from symworld.envs.crafter_oo import CrafterOO
 from symworld.envs.crafter_oo.crafter_recording import CrafterRecording, record_crafter
 from symworld.evaluation.baselines import NullModel
 from symworld.evaluation.candidates import distractors
+from symworld.evaluation.metrics import discrimination_metrics
 from symworld.evaluation.protocol import Scorer
 from symworld.laws import crafter_oo
 from symworld.programs import LawModel
@@ -230,6 +232,7 @@ def main() -> None:
     width = len(mutators) + 2
     sums = {name: np.zeros(2) for name in scorers}
     selfs = {name: np.zeros(2) for name in scorers}
+    discriminated = {name: np.zeros(2) for name in scorers}
     explained = next((n for n in ("laws", "oracle", "transfer") if n in models), None)
     count = 0
     first = cut if args.held_out is None else max(cut, steps - args.held_out)
@@ -248,6 +251,10 @@ def main() -> None:
                 context, state, action, truth, sample, made, order_rng, width
             )
             sums[name] += (ranking.accuracy, ranking.reciprocal_rank)
+            apart = discrimination_metrics(
+                scores, candidates.is_truth, candidates.sources
+            )
+            discriminated[name] += (apart.accuracy, apart.reciprocal_rank)
             if args.self_check and isinstance(scorer.model, LawModel):
                 selfs[name] += self_ranking(
                     scorer,
@@ -287,6 +294,10 @@ def main() -> None:
             name: {"accuracy": s[0] / count, "mrr": s[1] / count}
             for name, s in sums.items()
         },
+    }
+    summary["discrimination"] = {
+        name: {"accuracy": s[0] / count, "mrr": s[1] / count}
+        for name, s in discriminated.items()
     }
     if args.self_check:
         summary["self_check"] = {

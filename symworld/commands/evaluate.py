@@ -45,6 +45,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="also rank a second draw of each model as the truth (self_accuracy, "
         "self_mrr: what the model would score in a world that is the model)",
     )
+    parser.add_argument(
+        "--discrimination",
+        action="store_true",
+        help="also rank the truth among the distractors only, without the model's "
+        "own sample (discrimination_accuracy, discrimination_mrr)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(func=run)
 
@@ -79,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         primary="laws",
         suite=suite_name,
         self_check=args.self_check,
+        discrimination=args.discrimination,
     )
     write_report(report, args.directory)
     if args.json:

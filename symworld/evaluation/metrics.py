@@ -22,6 +22,16 @@ put in the truth's place. They are what the model would score in a world that is
 exactly the model: a calibrated model scores about the same on the truth, and an
 accuracy far above the self-check means the model's own sample is noisier than
 the world (the protocol then rewards the noise).
+
+Discrimination metrics (optional, ``discrimination=True``):
+``discrimination_accuracy`` and ``discrimination_mrr`` rank the truth among the
+distractors only, leaving the model's own sample out (the same scores, no extra
+draw). They ask whether the model tells what happened from what could not have
+happened. With its sample among the candidates (OneLife's protocol), a calibrated
+model of a stochastic world loses to its own draws whenever they are more likely
+than the truth; without it, it is not penalised for that. (They can also be lower
+than the plain ones: a sample equal to the truth counts as the truth there, and
+may win a tie that a distractor wins here.)
 """
 
 from __future__ import annotations
@@ -32,6 +42,7 @@ import numpy as np
 
 METRICS = ("accuracy", "mrr", "normalized_recall", "edit_distance", "iou")
 SELF_METRICS = ("self_accuracy", "self_mrr")
+DISCRIMINATION_METRICS = ("discrimination_accuracy", "discrimination_mrr")
 
 
 class RankMetrics(NamedTuple):
@@ -57,6 +68,15 @@ def rank_metrics(scores: np.ndarray, is_truth: np.ndarray) -> RankMetrics:
     best = int(ranks[is_truth].min())
     recall = 1.0 if count == 1 else 1.0 - (best - 1) / (count - 1)
     return RankMetrics(accuracy, 1.0 / best, recall, best)
+
+
+def discrimination_metrics(
+    scores: np.ndarray, is_truth: np.ndarray, sources: tuple[str, ...]
+) -> RankMetrics:
+    """:func:`rank_metrics` of the candidates other than the model's own sample
+    (``sources`` names each candidate's origin, ``"sample"`` for the sample)."""
+    keep = np.asarray([source != "sample" for source in sources])
+    return rank_metrics(np.asarray(scores)[keep], np.asarray(is_truth)[keep])
 
 
 def edit_distance(predicted: np.ndarray, truth: np.ndarray) -> float:

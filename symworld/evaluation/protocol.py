@@ -27,10 +27,12 @@ import numpy as np
 
 from symworld.evaluation.candidates import Candidates, assemble, distractors
 from symworld.evaluation.metrics import (
+    DISCRIMINATION_METRICS,
     METRICS,
     SELF_METRICS,
     RankMetrics,
     changed_iou,
+    discrimination_metrics,
     edit_distance,
     rank_metrics,
 )
@@ -192,13 +194,17 @@ def evaluate_models(
     primary: str | None = None,
     suite: str = "",
     self_check: bool = False,
+    discrimination: bool = False,
 ) -> EvaluationReport:
     """Evaluate world models on a scenario suite (see the module docstring).
     ``self_check`` adds :data:`~symworld.evaluation.metrics.SELF_METRICS` (one more
-    draw and ranking per model and transition)."""
+    draw and ranking per model and transition); ``discrimination`` adds
+    :data:`~symworld.evaluation.metrics.DISCRIMINATION_METRICS` (the truth ranked
+    among the distractors only, from the same scores)."""
     if trials < 1:
         raise ValueError("trials must be at least 1")
-    metrics = METRICS + SELF_METRICS if self_check else METRICS
+    metrics = METRICS + (SELF_METRICS if self_check else ())
+    metrics += DISCRIMINATION_METRICS if discrimination else ()
     mutators = tuple(mutators) if mutators is not None else default_mutators()
     scorers = {name: Scorer(model, schema) for name, model in models.items()}
     width = len(mutators) + 2
@@ -229,7 +235,7 @@ def evaluate_models(
             for name, scorer in scorers.items():
                 sample, context = scorer.predict(sample_key, state, action)
                 order_rng = np.random.default_rng([seed, trial, index, step, 1])
-                ranking, _, _ = scorer.rank(
+                ranking, candidates, scores = scorer.rank(
                     context,
                     state,
                     action,
@@ -247,6 +253,12 @@ def evaluate_models(
                     "edit_distance": edit_distance(sample, truth),
                     "iou": changed_iou(previous, sample, truth),
                 }
+                if discrimination:
+                    apart = discrimination_metrics(
+                        scores, candidates.is_truth, candidates.sources
+                    )
+                    values["discrimination_accuracy"] = apart.accuracy
+                    values["discrimination_mrr"] = apart.reciprocal_rank
                 if self_check:
                     stand_in, _ = scorer.predict(
                         jax.random.fold_in(sample_key, 1), state, action

@@ -8,7 +8,12 @@ import numpy as np
 import pytest
 
 from symworld.evaluation.candidates import assemble
-from symworld.evaluation.metrics import changed_iou, edit_distance, rank_metrics
+from symworld.evaluation.metrics import (
+    changed_iou,
+    discrimination_metrics,
+    edit_distance,
+    rank_metrics,
+)
 from symworld.evaluation.mutators import ShiftMutator, SpawnDespawnMutator
 from symworld.evaluation.scenarios import Scenario, check_suite, constant_policy
 from symworld.programs import Schema
@@ -29,6 +34,21 @@ def test_laws_rank_metrics_by_hand():
     assert rank_metrics(np.array([1.0]), np.array([True])).normalized_recall == 1.0
     with pytest.raises(ValueError):
         rank_metrics(np.array([1.0]), np.array([False]))
+
+
+def test_laws_discrimination_metrics_leave_the_sample_out():
+    # The model's own sample outscores the truth: rank 2 with it, rank 1 without.
+    scores = np.array([-0.5, -1.0, -4.0])
+    is_truth = np.array([0, 1, 0], bool)
+    sources = ("sample", "truth", "wrong_tool")
+    assert rank_metrics(scores, is_truth)[:2] == (0.0, 0.5)
+    assert discrimination_metrics(scores, is_truth, sources) == (1.0, 1.0, 1.0, 1)
+    # A distractor above the truth still counts; a sample equal to the truth is
+    # left out too, and the truth itself still decides.
+    scores = np.array([-3.0, -1.0, -1.0, -2.0])
+    is_truth = np.array([1, 1, 0, 0], bool)
+    sources = ("truth", "sample", "moved", "wrong_tool")
+    assert discrimination_metrics(scores, is_truth, sources) == (0.0, 1 / 3, 0.0, 3)
 
 
 def test_laws_fidelity_metrics_by_hand():

@@ -102,7 +102,13 @@ def test_laws_self_check_of_a_calibrated_model(switches_env, switches_schema):
     wanted = {"toggle_flip_on/success", "coin_redraw/only"}
     suite = [s for s in load_suite("switches") if s.name in wanted]
     report = _evaluate(
-        model, switches_env, switches_schema, suite, trials=10, self_check=True
+        model,
+        switches_env,
+        switches_schema,
+        suite,
+        trials=10,
+        self_check=True,
+        discrimination=True,
     )
     scenarios = report.models["laws"].scenarios
     # Deterministic: a second draw is the truth, exactly as the first.
@@ -119,3 +125,10 @@ def test_laws_self_check_of_a_calibrated_model(switches_env, switches_schema):
     null = report.models["null"].scenarios["coin_redraw/only"]["mean"]
     assert null["self_accuracy"] == 1.0
     assert set(report.models["laws"].mean) >= {"self_accuracy", "self_mrr"}
+    # Without the model's own sample, the truth of the deterministic scenario is
+    # the only likely candidate; the coin's truth ties with the other face (the
+    # coin distractor) and the shuffle decides: 0.5 expected, MRR 0.75.
+    toggle = scenarios["toggle_flip_on/success"]["mean"]
+    assert toggle["discrimination_accuracy"] == toggle["discrimination_mrr"] == 1.0
+    assert abs(coin["discrimination_accuracy"] - 0.5) < 0.15
+    assert abs(coin["discrimination_mrr"] - 0.75) < 0.08
