@@ -18,6 +18,8 @@ SHORT = {
     "iou": "iou",
     "self_accuracy": "selfacc",
     "self_mrr": "selfmrr",
+    "discrimination_accuracy": "discacc",
+    "discrimination_mrr": "discmrr",
 }
 
 

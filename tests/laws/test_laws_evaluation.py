@@ -166,6 +166,11 @@ def test_laws_fit_and_evaluate_commands(tmp_path, capsys):
     assert main([*args, "--self-check"]) == 0
     assert "selfacc" in capsys.readouterr().out.splitlines()[0]
     assert ",self_mrr," in (out / "evaluation.csv").read_text()
+    assert main([*args, "--discrimination", "--json"]) == 0
+    apart = json.loads(capsys.readouterr().out)["scenarios"]["toggle_flip_on/success"]
+    assert apart["discrimination_accuracy"] == apart["discrimination_mrr"] == 1.0
+    assert main([*args, "--discrimination"]) == 0
+    assert "discacc" in capsys.readouterr().out.splitlines()[0]
 
 
 def test_laws_law_files_need_trust(tmp_path, capsys):
