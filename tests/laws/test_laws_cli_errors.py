@@ -97,6 +97,14 @@ def test_laws_cli_plan_with_a_model_of_another_env(
         f"symworld plan: error: {folder / 'model.json'} is a law model of "
         "symworld/Switches-v0, and this task needs a model of symworld/CrafterOO-v0\n"
     )
+    from symworld.equations.model import EquationModel, save_model
+
+    save_model(EquationModel({"x": "-x"}, ["x"], kind="derivative", dt=0.1), tmp_path)
+    assert main([*argv[:1], str(tmp_path), *argv[2:]]) == 1
+    assert capsys.readouterr().err == (
+        f"symworld plan: error: {tmp_path / 'model.json'} holds an equation model, "
+        "and this task needs a law model of symworld/CrafterOO-v0\n"
+    )
 
 
 def test_laws_cli_fit_same_seed_same_file(tmp_path, capsys):
