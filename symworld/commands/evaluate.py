@@ -34,7 +34,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="PATH",
-        help="allow importing the model's law file (it is Python code)",
+        help="allow importing the model's law file, or its law module outside "
+        "symworld.laws (it is Python code)",
     )
     parser.add_argument(
         "--with-true", action="store_true", help="also score the true dynamics"
@@ -60,12 +61,10 @@ def run(args: argparse.Namespace) -> int:
     from symworld.evaluation.protocol import evaluate_models
     from symworld.evaluation.report import format_table, write_report
     from symworld.evaluation.scenarios import load_suite
-    from symworld.programs.environments import law_environment
-    from symworld.programs.source import load_model, read_model_file
+    from symworld.programs.source import load_model, model_environment
     from symworld.worldmodel import EnvModel
 
-    payload = read_model_file(args.directory)
-    environment = law_environment(payload["env_id"])
+    environment = model_environment(args.directory)
     env = environment.env()
     schema = environment.schema(env)
     model = load_model(args.directory, trusted=args.trust_law_file, schema=schema)
@@ -81,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         suite,
         trials=args.trials,
         seed=args.seed,
-        mutators=environment_mutators(payload["env_id"]),
+        mutators=environment_mutators(environment.env_id),
         primary="laws",
         suite=suite_name,
         self_check=args.self_check,

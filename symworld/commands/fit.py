@@ -13,11 +13,36 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import time
 
 import jax
 
 from symworld.commands.output import print_json
+
+logger = logging.getLogger(__name__)
+
+
+def _at_least_one(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    return value
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -48,7 +73,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="PATH",
-        help="allow importing this law file (it is Python code); repeatable",
+        help="allow importing this law file, or a law module outside "
+        "symworld.laws (it is Python code); repeatable",
     )
     source = laws.add_mutually_exclusive_group(required=True)
     source.add_argument(
@@ -61,10 +87,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--method", choices=["map", "svi", "nuts"], default="map", help="inference"
     )
     laws.add_argument(
-        "--iterations", type=int, default=1000, help="optimiser steps (MAP/SVI)"
+        "--iterations",
+        type=_at_least_one,
+        default=1000,
+        help="optimiser steps (MAP/SVI), at least 1",
     )
     laws.add_argument(
-        "--learning-rate", type=float, default=0.05, help="Adam step size (MAP/SVI)"
+        "--learning-rate",
+        type=_positive,
+        default=0.05,
+        help="Adam step size (MAP/SVI), > 0",
     )
     laws.add_argument("--json", action="store_true", help="print a JSON summary")
     laws.set_defaults(func=run)
@@ -109,17 +141,19 @@ def run(args: argparse.Namespace) -> int:
         "iterations": args.iterations,
         "learning_rate": args.learning_rate,
         "final_loss": float(result.losses[-1]) if result.losses.size else None,
-        "seconds": round(seconds, 2),
         "law_support": {
             law.name: int(count)
             for law, count in zip(fitted.laws, result.law_support, strict=True)
         },
     }
+    # model.json holds no timings, so the same command and seed write the same file
     path = save_model(fitted, args.out, reference, info)
+    logger.info("fitted %d laws in %.2f s", len(laws), seconds)
     summary = {
         "out": str(path),
         "env": args.env,
         **info,
+        "seconds": round(seconds, 2),
         "weights": fitted.weight_table(),
         "parameters": fitted.parameter_table(),
     }

@@ -55,9 +55,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def _crafter(args) -> dict:
     from symworld.planning.crafter.evaluate import evaluate_goal
-    from symworld.planning.models import load_planning_model
+    from symworld.planning.models import CRAFTER_OO, load_planning_model
 
-    model = load_planning_model(args.model_dir)
+    model = load_planning_model(args.model_dir, env_id=CRAFTER_OO)
     report = evaluate_goal(
         model,
         args.task,

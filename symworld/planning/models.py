@@ -39,9 +39,14 @@ class NullModel(WorldModel):
 
 
 def load_planning_model(
-    path: str | Path, *, derive_occupancy: bool = True
+    path: str | Path, *, derive_occupancy: bool = True, env_id: str | None = None
 ) -> WorldModel:
-    """The world model stored in ``path`` (see the module docstring)."""
+    """The world model stored in ``path`` (see the module docstring).
+
+    With ``env_id`` (e.g. ``"symworld/CrafterOO-v0"``), a model of another
+    environment (a law model fitted on another env, or an equation model) raises
+    ``ValueError`` naming both.
+    """
     if str(path) == "null":
         return NullModel()
     if str(path) == "true":
@@ -58,6 +63,11 @@ def load_planning_model(
         if "equations" in content:
             from symworld.equations.model import load_model
 
+            if env_id is not None:
+                raise ValueError(
+                    f"{model_file} holds an equation model, and this task needs a "
+                    f"law model of {env_id}"
+                )
             return load_model(folder)
     if not model_file.exists():
         raise ValueError(f"{str(folder)!r} holds no model.json: not a model directory")
@@ -68,6 +78,15 @@ def load_planning_model(
             f"{str(folder)!r} holds no equation model, and law models are not "
             f"available in this installation ({error})"
         ) from None
+    if env_id is not None:
+        from symworld.programs.source import read_model_file
+
+        fitted_on = read_model_file(folder)["env_id"]
+        if fitted_on != env_id:
+            raise ValueError(
+                f"{model_file} is a law model of {fitted_on}, and this task needs a "
+                f"model of {env_id}"
+            )
     model = load_law_model(folder)
     if derive_occupancy and model.schema.env_id == CRAFTER_OO:
         from symworld.planning.crafter.occupancy import DerivedOccupancy

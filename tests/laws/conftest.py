@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import jax
 import pytest
 
@@ -42,3 +44,14 @@ def switches_fit(switches_schema, switches_data):
         learning_rate=0.1,
     )
     return fitted, result
+
+
+@pytest.fixture(scope="session")
+def unfitted_switches_json(tmp_path_factory, switches_schema) -> dict:
+    """model.json of an unfitted switches model (weights 1, persistence 0.9)."""
+    from symworld.programs.source import library_reference, save_model
+
+    folder = tmp_path_factory.mktemp("unfitted_switches")
+    model = LawModel.build(switch_laws.library(), switches_schema)
+    save_model(model, folder, library_reference("switches"))
+    return json.loads((folder / "model.json").read_text())

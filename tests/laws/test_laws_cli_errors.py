@@ -1,0 +1,121 @@
+"""Command-line errors of the law commands: a bad model.json, a bad law library, a
+bad fit flag or a model of another environment exits non-zero with one line naming
+the file and the field (no traceback); the same fit command writes the same file."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from symworld.cli import main
+
+
+def write_model(folder, payload):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "model.json").write_text(json.dumps(payload))
+    return folder
+
+
+def test_laws_cli_evaluate_names_file_and_field(
+    tmp_path, capsys, unfitted_switches_json
+):
+    payload = json.loads(json.dumps(unfitted_switches_json))
+    payload["laws"][2]["weight"] = -5
+    folder = write_model(tmp_path / "neg", payload)
+    assert main(["evaluate", str(folder), "--trials", "1"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"symworld evaluate: error: {folder / 'model.json'}: laws[2].weight (law "
+        "coin_is_random): -5 is not a non-negative finite number\n"
+    )
+    assert captured.out == ""
+
+
+def test_laws_cli_evaluate_refuses_untrusted_module(
+    tmp_path, capsys, unfitted_switches_json
+):
+    payload = dict(unfitted_switches_json, library={"module": "this"})
+    folder = write_model(tmp_path / "this", payload)
+    assert main(["evaluate", str(folder), "--trials", "1"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""  # `import this` would print the Zen of Python
+    assert f"{folder / 'model.json'}: library: module 'this'" in captured.err
+    assert "--trust-law-file this" in captured.err
+
+
+def test_laws_cli_fit_bad_library_names_the_file(tmp_path, capsys):
+    law_file = tmp_path / "not_laws.py"
+    law_file.write_text("LAWS = [1, 'a']\n")
+    argv = ["fit", "laws", "--env", "symworld/Switches-v0", "--steps", "5"]
+    argv += ["--laws", str(law_file), "--trust-law-file", str(law_file)]
+    assert main([*argv, "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        f"symworld fit: error: law file {law_file.resolve()}: LAWS[0] is 1 (int), "
+        "not a symworld.programs.Law instance\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_laws_cli_fit_unknown_library(tmp_path, capsys):
+    argv = ["fit", "laws", "--env", "symworld/Switches-v0", "--steps", "5"]
+    assert main([*argv, "--laws", "nosuch", "--out", str(tmp_path / "o")]) == 1
+    assert "--laws: there is no built-in law library 'symworld.laws.nosuch'" in (
+        capsys.readouterr().err
+    )
+
+
+@pytest.mark.parametrize(
+    "flag, value, message",
+    [
+        ("--iterations", "0", "argument --iterations: must be at least 1, got 0"),
+        ("--iterations", "-5", "argument --iterations: must be at least 1, got -5"),
+        ("--learning-rate", "-1", "argument --learning-rate: must be a finite number"),
+        ("--learning-rate", "0", "argument --learning-rate: must be a finite number"),
+        ("--learning-rate", "inf", "argument --learning-rate: must be a finite"),
+    ],
+)
+def test_laws_cli_fit_rejects_bad_optimiser_flags(
+    tmp_path, capsys, flag, value, message
+):
+    argv = ["fit", "laws", "--env", "symworld/Switches-v0", "--steps", "5"]
+    with pytest.raises(SystemExit) as exit_info:
+        main([*argv, flag, value, "--out", str(tmp_path / "o")])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_laws_cli_plan_with_a_model_of_another_env(
+    tmp_path, capsys, unfitted_switches_json
+):
+    folder = write_model(tmp_path / "sw", unfitted_switches_json)
+    argv = ["plan", str(folder), "--task", "collect_wood", "--episodes", "1"]
+    assert main(argv) == 1
+    assert capsys.readouterr().err == (
+        f"symworld plan: error: {folder / 'model.json'} is a law model of "
+        "symworld/Switches-v0, and this task needs a model of symworld/CrafterOO-v0\n"
+    )
+    from symworld.equations.model import EquationModel, save_model
+
+    save_model(EquationModel({"x": "-x"}, ["x"], kind="derivative", dt=0.1), tmp_path)
+    assert main([*argv[:1], str(tmp_path), *argv[2:]]) == 1
+    assert capsys.readouterr().err == (
+        f"symworld plan: error: {tmp_path / 'model.json'} holds an equation model, "
+        "and this task needs a law model of symworld/CrafterOO-v0\n"
+    )
+
+
+def test_laws_cli_fit_same_seed_same_file(tmp_path, capsys):
+    argv = ["-q", "fit", "laws", "--env", "symworld/Switches-v0", "--steps", "40"]
+    argv += ["--seed", "3", "--iterations", "20", "--json"]
+    assert main([*argv, "--out", str(tmp_path / "a")]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["seconds"] >= 0  # the timing is reported, not saved
+    assert main([*argv, "--out", str(tmp_path / "b")]) == 0
+    first = (tmp_path / "a" / "model.json").read_bytes()
+    assert first == (tmp_path / "b" / "model.json").read_bytes()
+    fit = json.loads(first)["fit"]
+    assert "seconds" not in fit
+    assert (fit["transitions"], fit["seed"], fit["iterations"]) == (40, 3, 20)
