@@ -138,6 +138,14 @@ def _parse_column(
                 row=int(line_of[index]),
                 column=name,
             ) from None
+        if math.isinf(value) and lowered.lstrip("+-") not in ("inf", "infinity"):
+            raise TrajectoryFileError(
+                "non-finite",
+                f"{word} overflows float64 (beyond ±{np.finfo(np.float64).max:.4g})",
+                path=path,
+                row=int(line_of[index]),
+                column=name,
+            )
         integers = False
         parsed.append(value)
     if integers:

@@ -117,3 +117,14 @@ def test_extract_warns_about_renames_and_stores_original_names(tmp_path, caplog)
     model = json.loads((out / "model.json").read_text())
     assert model["state_names"] == ["a_b_2", "a_b"]
     assert model["columns"] == {"a_b_2": "a b", "a_b": "a_b"}
+
+
+def test_a_csv_cell_that_overflows_float64_is_named_as_written(tmp_path):
+    path = tmp_path / "o.csv"
+    path.write_text("x,y\n1,2\n3,1e400\n5,inf\n")
+    with pytest.raises(TrajectoryFileError) as info:
+        read_trajectory(path, drop_nonfinite=True)
+    assert info.value.code == "non-finite" and info.value.row == 3
+    assert "1e400 overflows float64" in str(info.value)
+    path.write_text("x,y\n1,2\n3,4\n5,-Infinity\n")
+    assert read_trajectory(path, drop_nonfinite=True).num_rows == 2
