@@ -136,3 +136,15 @@ def add_drop_nonfinite(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="drop rows holding NaN or infinite values instead of failing",
     )
+
+
+def refuse_csv_state(env_id: str, path: str | Path, flag: str = "--out") -> None:
+    """Raise ``ValueError`` if ``path`` is a CSV file: the full state of a law
+    environment cannot be written as CSV (checked before any work is done)."""
+    if Path(path).suffix.lower() == ".csv":
+        raise ValueError(
+            f"{flag} {path}: the state of {env_id} cannot be written as CSV (it has "
+            "per-row arrays or an attribute named like a reserved CSV column, e.g. "
+            "'time'); write .npz or .parquet, which fit laws --data and induce "
+            "--data read"
+        )

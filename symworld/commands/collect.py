@@ -12,7 +12,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from symworld.commands.arguments import add_force, add_seed, refuse_overwrite
+from symworld.commands.arguments import (
+    add_force,
+    add_seed,
+    refuse_csv_state,
+    refuse_overwrite,
+)
 from symworld.commands.output import print_json, print_written
 from symworld.rollouts import collect
 from symworld.trajectory_io import SUFFIXES, write_trajectory
@@ -59,13 +64,13 @@ def _record(env_id: str, asked: str, out: Path) -> str:
     record = asked
     if asked == "auto":
         record = "state" if env_id in ENVIRONMENTS else "observation"
-    if record == "state" and out.suffix.lower() == ".csv":
-        raise ValueError(
-            f"--out {out}: the state of {env_id} cannot be written as CSV (it has "
-            "per-row arrays or an attribute named like a reserved CSV column, e.g. "
-            "'time'); write .npz or .parquet, which fit laws --data and induce "
-            "--data read, or pass --record observation for a CSV of observations"
-        )
+    if record == "state":
+        try:
+            refuse_csv_state(env_id, out)
+        except ValueError as error:
+            raise ValueError(
+                f"{error}, or pass --record observation for a CSV of observations"
+            ) from None
     return record
 
 

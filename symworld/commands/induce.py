@@ -23,6 +23,7 @@ from symworld.commands.arguments import (
     add_drop_nonfinite,
     add_force,
     add_seed,
+    refuse_csv_state,
     refuse_file_as_folder,
     refuse_overwrite,
 )
@@ -110,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
     refuse_overwrite([out, weights_dir / "model.json"], args.force)
     if args.save_trajectory:
         refuse_overwrite([args.save_trajectory], args.force, "--save-trajectory")
+        refuse_csv_state(args.env, args.save_trajectory, "--save-trajectory")
     environment = law_environment(args.env)
     env = environment.env()
     schema = environment.schema(env)

@@ -176,3 +176,40 @@ def test_collect_switches_then_fit_laws_from_the_file(tmp_path, capsys, suffix):
     # a second fit into the same folder is refused without --force
     assert main(fit) == 1
     assert "model.json: already exists; pass --force" in capsys.readouterr().err
+
+
+def test_collect_switches_then_induce_from_the_file(tmp_path, capsys):
+    data = tmp_path / "sw.npz"
+    argv = ["collect", "symworld/Switches-v0", "--steps", "60", "--out", str(data)]
+    assert main([*argv, "-q"]) == 0
+    out = tmp_path / "laws.py"
+    induce = ["induce", "--env", "symworld/Switches-v0", "--data", str(data)]
+    assert main([*induce, "--out", str(out), "--iterations", "20", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["transitions"] == 60
+    # the clock ticks by one every step: induction finds that law from the file
+    assert "time_plus_1" in [law["name"] for law in summary["laws"]]
+    assert out.is_file() and (tmp_path / "laws_model" / "model.json").is_file()
+
+
+def test_induce_refuses_a_csv_save_trajectory_before_exploring(tmp_path, capsys):
+    argv = ["induce", "--env", "symworld/Switches-v0", "--steps", "5"]
+    argv += ["--out", str(tmp_path / "l.py"), "--save-trajectory"]
+    assert main([*argv, str(tmp_path / "life.csv")]) == 1
+    assert "cannot be written as CSV" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_collect_crafter_state_is_read_by_the_law_data_reader(tmp_path):
+    from symworld.programs.data import transitions_from_file
+    from symworld.programs.environments import law_environment
+
+    data = tmp_path / "cr.parquet"
+    argv = ["collect", "symworld/CrafterOO-v0", "--steps", "5", "--out", str(data)]
+    assert main([*argv, "-q"]) == 0
+    environment = law_environment("symworld/CrafterOO-v0")
+    batch = transitions_from_file(str(data), environment.schema())
+    assert batch.actions.shape == (5,)
+    assert batch.states.occupant.shape == (5, 64, 64)
+    assert np.array_equal(batch.next_states.step, batch.states.step + 1)
