@@ -74,6 +74,7 @@ def main() -> None:
             str(args.iterations),
             "--out",
             str(out),
+            "--force",  # a rerun replaces the model written before
         ]
     )
     # The MAP fit sets each persistence default to its closed-form mode

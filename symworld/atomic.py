@@ -24,9 +24,15 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         raise FileNotFoundError(f"{target}: folder {folder} does not exist")
     if target.is_dir():
         raise IsADirectoryError(f"{target}: is a directory, not a file")
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=folder
-    )
+    try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".tmp", dir=folder
+        )
+    except OSError as error:
+        # name the file asked for, not the temporary one beside it
+        raise OSError(
+            error.errno, f"cannot write here ({error.strerror})", str(target)
+        ) from None
     os.close(handle)
     temporary_path = Path(temporary)
     # mkstemp creates 0600; give the file the mode a plain open() would (or keep the

@@ -53,12 +53,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="more log output (-vv: debug)",
     )
     verbosity.add_argument(
-        "-q", "--quiet", action="store_true", help="only errors; no progress bars"
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="only errors: no progress bars, no 'wrote ...' lines",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(name).add_parser(subparsers)
+    from symworld.commands.arguments import add_verbosity, non_negative_int
+
+    for command in subparsers.choices.values():
+        add_verbosity(command)
+        _seed_type(command, non_negative_int)
     return parser
+
+
+def _seed_type(parser: argparse.ArgumentParser, seed_type) -> None:
+    """Give every ``--seed`` (also of nested subcommands) the same type."""
+    for action in parser._actions:
+        if "--seed" in action.option_strings:
+            action.type = seed_type
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _seed_type(child, seed_type)
 
 
 def configure_logging(verbose: int, quiet: bool) -> None:
@@ -95,9 +113,18 @@ def main(argv: list[str] | None = None) -> int:
         # the reader of stdout went away (``| head``): stop quietly
         sys.stderr.close()
         return 0
-    except (CommandError, ValueError, FileNotFoundError, OSError) as error:
-        print(f"symworld {args.command}: error: {error}", file=sys.stderr)
+    except (CommandError, ValueError, OSError) as error:
+        print(f"symworld {args.command}: error: {_describe(error)}", file=sys.stderr)
         return 1
+
+
+def _describe(error: Exception) -> str:
+    """The message of ``error``; an errno error names its path and what is wrong."""
+    if not isinstance(error, OSError) or error.strerror is None:
+        return str(error)
+    if error.filename is None:
+        return error.strerror
+    return f"{error.filename}: {error.strerror}"
 
 
 if __name__ == "__main__":

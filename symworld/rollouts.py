@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import gymnasium
+import jax
 import numpy as np
 from gymnasium import spaces
 
@@ -170,6 +171,7 @@ def collect(
     seed: int = 0,
     policy: Policy | None = None,
     env_kwargs: dict[str, Any] | None = None,
+    record: str = "observation",
 ) -> Trajectory:
     """Run ``policy`` in ``env`` and record the trajectory.
 
@@ -185,6 +187,10 @@ def collect(
     - ``seed``: seeds ``reset`` and the default random policy.
     - ``policy``: a callable from observation to action (for a vector env: batched
       observations to batched actions); default uniform random actions.
+    - ``record``: ``"observation"`` (default) records what the policy sees;
+      ``"state"`` records the full state of a symworld functional env
+      (``env.unwrapped.state``, flattened to columns such as ``player.pos``), which
+      is what ``fit laws --data`` and ``induce --data`` read. Single envs only.
 
     **Returns:** the :class:`Trajectory`; ``metadata`` holds ``env_id`` and ``seed``.
     """
@@ -192,6 +198,8 @@ def collect(
         raise ValueError("give exactly one of steps= or episodes=")
     if (steps is not None and steps < 1) or (episodes is not None and episodes < 1):
         raise ValueError("steps and episodes must be at least 1")
+    if record not in ("observation", "state"):
+        raise ValueError(f"record must be 'observation' or 'state', got {record!r}")
     made = isinstance(env, str)
     if made:
         env_id = env
@@ -201,20 +209,39 @@ def collect(
             raise ValueError(f"cannot make environment {env_id!r}: {error}") from None
     try:
         if isinstance(env, gymnasium.vector.VectorEnv):
+            if record == "state":
+                raise ValueError("record='state' needs a single env, not a vector env")
             return _collect_vector(env, steps, episodes, seed, policy)
-        return _collect_single(env, steps, episodes, seed, policy)
+        return _collect_single(env, steps, episodes, seed, policy, record)
     finally:
         if made:
             env.close()
 
 
-def _collect_single(env, steps, episodes, seed, policy) -> Trajectory:
+def _state_columns(env: Any) -> dict[str, Any]:
+    """The flattened functional state of a symworld gymnasium shell."""
+    state = getattr(env.unwrapped, "state", None)
+    if state is None or not hasattr(env.unwrapped, "functional"):
+        raise ValueError(
+            f"record='state' needs a symworld functional env; {_name_of(env)} has "
+            "no functional state"
+        )
+    return flatten_tree(jax.tree_util.tree_map(np.array, state))
+
+
+def _collect_single(env, steps, episodes, seed, policy, record) -> Trajectory:
     name = _name_of(env)
     declared = getattr(env.unwrapped, "observation_names", None)
     names = observation_names(name, env.observation_space, declared)
     policy = policy or RandomPolicy(env.action_space, seed)
     observation, _ = env.reset(seed=seed)
-    recorded = [_EpisodeRecorder(_observation_columns(observation, names))]
+
+    def columns(observation):
+        if record == "state":
+            return _state_columns(env)
+        return _observation_columns(observation, names)
+
+    recorded = [_EpisodeRecorder(columns(observation))]
     total = steps if steps is not None else None
     done_episodes = 0
     bar = progress(itertools.count(), total=total, desc=f"collect {name or 'env'}")
@@ -228,7 +255,7 @@ def _collect_single(env, steps, episodes, seed, policy) -> Trajectory:
             reward,
             terminated,
             truncated,
-            _observation_columns(observation, names),
+            columns(observation),
         )
         if terminated or truncated:
             done_episodes += 1
@@ -237,8 +264,13 @@ def _collect_single(env, steps, episodes, seed, policy) -> Trajectory:
             observation, _ = env.reset()
             if steps is not None and count + 1 >= steps:
                 break
-            recorded.append(_EpisodeRecorder(_observation_columns(observation, names)))
-    metadata = {"env_id": name, "seed": seed, "source": "symworld.rollouts.collect"}
+            recorded.append(_EpisodeRecorder(columns(observation)))
+    metadata = {
+        "env_id": name,
+        "seed": seed,
+        "source": "symworld.rollouts.collect",
+        "record": record,
+    }
     logger.info(
         "collected %d transitions in %d episodes from %s",
         sum(e.transitions for e in recorded),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from symworld.commands.arguments import add_seed
 from symworld.commands.output import print_json
 from symworld.demo import run_demo
 
@@ -15,7 +16,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Collect rollouts, fit and evaluate world models, extract "
         "equations, encode dynamics and plan, each on small built-in defaults.",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    add_seed(parser)
     parser.add_argument(
         "--only",
         nargs="*",

@@ -20,6 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+from symworld.commands.arguments import add_columns, add_drop_nonfinite, add_seed
+from symworld.commands.output import print_written
+
 logger = logging.getLogger(__name__)
 
 
@@ -39,12 +42,11 @@ def add_parser(subparsers) -> None:
         "--relu", type=int, default=2, help="rectified units P (default 2)"
     )
     parser.add_argument("--epochs", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=0)
+    add_seed(parser)
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument(
-        "--state", nargs="+", default=None, help="state columns to use (default: all)"
-    )
+    add_columns(parser, "--state", "state columns to use (default: all)")
+    add_drop_nonfinite(parser)
     parser.add_argument("--interval", type=int, default=16, help="forcing interval tau")
     parser.add_argument(
         "--alpha",
@@ -100,8 +102,29 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def load_series(path: Path, state: list[str] | None) -> np.ndarray:
-    """``(T, N)`` float64 from a trajectory file (longest episode) or a ``.npy``."""
+def load_series(
+    path: Path, state: list[str] | None, drop_nonfinite: bool = False
+) -> np.ndarray:
+    """``(T, N)`` float64 from a trajectory file (longest episode) or a ``.npy``.
+
+    Raises ``ValueError`` naming the file and column (and row) of a NaN/±inf value
+    (unless ``drop_nonfinite`` drops such rows) or of a constant column."""
+    values, names = _series(path, state, drop_nonfinite)
+    if len(names) != values.shape[1]:
+        names = [f"column {index}" for index in range(values.shape[1])]
+    for index, name in enumerate(names):
+        column = values[:, index]
+        if len(column) and np.all(column == column[0]):
+            raise ValueError(
+                f"{path}: {name} is constant (every row is {column[0]!r}); it carries "
+                "no dynamics to encode: leave it out with --state"
+            )
+    return values
+
+
+def _series(
+    path: Path, state: list[str] | None, drop_nonfinite: bool
+) -> tuple[np.ndarray, list[str]]:
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
     if path.suffix == ".npy":
@@ -117,10 +140,27 @@ def load_series(path: Path, state: list[str] | None) -> np.ndarray:
             raise ValueError(
                 f"{path}: expected a numeric (T, N) array, got {values.shape}"
             )
-        return values.astype(np.float64)
+        values = values.astype(np.float64)
+        bad = ~np.isfinite(values).all(axis=1)
+        if bad.any() and drop_nonfinite:
+            logger.warning(
+                "%s: dropped %d of %d rows holding NaN or infinite values",
+                path,
+                int(bad.sum()),
+                len(values),
+            )
+            values = values[~bad]
+        elif bad.any():
+            row = int(np.argmax(bad))
+            column = int(np.argmax(~np.isfinite(values[row])))
+            raise ValueError(
+                f"{path}: row {row}, column {column}: value {values[row, column]} is "
+                "NaN or infinite (pass --drop-nonfinite to drop such rows)"
+            )
+        return values, [f"column {index}" for index in range(values.shape[1])]
     from symworld.trajectory_io import read_trajectory
 
-    trajectory = read_trajectory(path)
+    trajectory = read_trajectory(path, drop_nonfinite=drop_nonfinite)
     ids, counts = np.unique(trajectory.episode, return_counts=True)
     longest = ids[np.argmax(counts)]
     if len(ids) > 1:
@@ -133,7 +173,8 @@ def load_series(path: Path, state: list[str] | None) -> np.ndarray:
                 f"{path}: no state column(s) {missing}; "
                 f"available: {sorted(trajectory.state)}"
             )
-    return trajectory.state_matrix(state)
+    names = list(trajectory.state) if state is None else list(state)
+    return trajectory.state_matrix(state), [f"column {name!r}" for name in names]
 
 
 def format_report(report: dict) -> list[str]:
@@ -190,7 +231,7 @@ def run(args: argparse.Namespace) -> int:
     from symworld.alrnn.encoding import encode_series
     from symworld.alrnn.training import TrainingConfig
 
-    series = load_series(args.file, args.state)
+    series = load_series(args.file, args.state, args.drop_nonfinite)
     if args.relu > args.latent or args.relu < 0:
         raise ValueError(
             f"--relu must lie in [0, --latent={args.latent}], got {args.relu}"
@@ -231,5 +272,5 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(json_safe(encoding.report), indent=1, allow_nan=False))
     else:
         print("\n".join(format_report(encoding.report)))
-        print(f"written to {args.out}")
+        print_written(args, f"written to {args.out}")
     return 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 
+from symworld.commands.arguments import add_seed
 from symworld.commands.output import print_json
 
 
@@ -28,7 +29,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--scenarios", default=None, help="scenario suite (default: the env's suite)"
     )
     parser.add_argument("--trials", type=int, default=5, help="seeded trials (5)")
-    parser.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    add_seed(parser)
     parser.add_argument(
         "--trust-law-file",
         action="append",

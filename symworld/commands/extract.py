@@ -11,9 +11,18 @@ prints ``{"equations": {"<variable>": "<sympy string>", ...}, ...}`` on stdout.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from symworld.cli import CommandError
-from symworld.commands.output import format_table, print_json
+from symworld.commands.arguments import (
+    add_columns,
+    add_drop_nonfinite,
+    add_force,
+    add_seed,
+    refuse_file_as_folder,
+    refuse_overwrite,
+)
+from symworld.commands.output import format_table, print_json, print_written
 from symworld.equations.extract import ENGINES, SELECTIONS, Extraction, extract
 from symworld.trajectory_io import read_trajectory
 
@@ -48,14 +57,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "(x[t+1] - x[t] = f(x[t], u[t])).",
     )
     parser.add_argument("file", help="trajectory file (.csv, .npz, .parquet)")
-    parser.add_argument("--state", help="state columns, comma-separated")
-    parser.add_argument("--action", help="action columns, comma-separated")
+    add_columns(parser, "--state", "state columns (default: all)")
+    add_columns(parser, "--action", "action columns (default: all)")
     parser.add_argument("--time", help="time column (default: t or time)")
     parser.add_argument(
         "--target", choices=["derivative", "next"], default="derivative"
     )
     parser.add_argument("--engine", choices=ENGINES, default="jax")
-    parser.add_argument("--seed", type=int, default=0)
+    add_seed(parser)
+    add_drop_nonfinite(parser)
     parser.add_argument(
         "--selection",
         choices=SELECTIONS,
@@ -98,6 +108,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--niterations", type=int, help="JAX/PySR engine: iterations of the search"
     )
     parser.add_argument("--out", help="directory for hall of fame, result and model")
+    add_force(parser)
     parser.add_argument("--json", action="store_true", help="print a JSON result")
     parser.set_defaults(func=run)
 
@@ -122,8 +133,18 @@ def _extract(trajectory, args: argparse.Namespace, options: dict) -> Extraction:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.out:
+        refuse_file_as_folder(args.out)
+        refuse_overwrite(
+            [Path(args.out) / name for name in ("model.json", "result.json")],
+            args.force,
+        )
     trajectory = read_trajectory(
-        args.file, state=args.state, action=args.action, time=args.time
+        args.file,
+        state=args.state,
+        action=args.action,
+        time=args.time,
+        drop_nonfinite=args.drop_nonfinite,
     )
     options: dict = {}
     if args.engine != "sparse":
@@ -134,6 +155,8 @@ def run(args: argparse.Namespace) -> int:
         result = _extract(trajectory, args, options)
     except ImportError as error:  # an engine whose package is missing (PySR)
         raise CommandError(str(error)) from None
+    except ValueError as error:  # name the file the bad data came from
+        raise CommandError(f"{args.file}: {error}") from None
     written = result.write(args.out) if args.out else []
     if args.json:
         payload = result.to_dict()
@@ -164,6 +187,5 @@ def run(args: argparse.Namespace) -> int:
         ]
         print(format_table(["", "complexity", "loss", "score", "equation"], rows))
     if written:
-        print()
-        print(f"wrote {', '.join(str(path) for path in written)}")
+        print_written(args, f"\nwrote {', '.join(str(path) for path in written)}")
     return 0

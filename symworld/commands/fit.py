@@ -15,10 +15,18 @@ from __future__ import annotations
 import argparse
 import logging
 import time
+from pathlib import Path
 
 import jax
 
-from symworld.commands.output import print_json
+from symworld.commands.arguments import (
+    add_drop_nonfinite,
+    add_force,
+    add_seed,
+    refuse_file_as_folder,
+    refuse_overwrite,
+)
+from symworld.commands.output import print_json, print_written
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +89,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--steps", type=int, help="collect this many random-policy steps"
     )
     source.add_argument("--data", help="trajectory file (.csv, .npz, .parquet)")
-    laws.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    add_drop_nonfinite(laws)
+    add_seed(laws)
     laws.add_argument("--out", required=True, help="output directory")
+    add_force(laws)
     laws.add_argument(
         "--method", choices=["map", "svi", "nuts"], default="map", help="inference"
     )
@@ -110,6 +120,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.steps is not None and args.steps < 1:
         raise ValueError("--steps must be at least 1")
+    refuse_file_as_folder(args.out)
+    refuse_overwrite([Path(args.out) / "model.json"], args.force)
     environment = law_environment(args.env)
     env = environment.env()
     schema = environment.schema(env)
@@ -118,7 +130,9 @@ def run(args: argparse.Namespace) -> int:
 
     start = time.perf_counter()
     if args.data is not None:
-        batch = transitions_from_file(args.data, schema)
+        batch = transitions_from_file(
+            args.data, schema, drop_nonfinite=args.drop_nonfinite
+        )
     else:
         batch = random_transitions(env, args.steps, args.seed)
     count = int(batch.actions.shape[0])
@@ -170,5 +184,5 @@ def run(args: argparse.Namespace) -> int:
             )
         for name, value in summary["parameters"].items():
             print(f"  {name}: {value}")
-        print(f"wrote {path}")
+        print_written(args, f"wrote {path}")
     return 0

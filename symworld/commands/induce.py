@@ -19,7 +19,15 @@ import argparse
 import time
 from pathlib import Path
 
-from symworld.commands.output import format_table, print_json
+from symworld.commands.arguments import (
+    add_drop_nonfinite,
+    add_force,
+    add_seed,
+    refuse_csv_state,
+    refuse_file_as_folder,
+    refuse_overwrite,
+)
+from symworld.commands.output import format_table, print_json, print_written
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -42,8 +50,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="explore one life of this many steps (default 2000)",
     )
     source.add_argument("--data", help="trajectory file (.csv, .npz, .parquet)")
-    parser.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    add_drop_nonfinite(parser)
+    add_seed(parser)
     parser.add_argument("--out", required=True, help="law module to write (FILE.py)")
+    add_force(parser)
     parser.add_argument(
         "--weights",
         default=None,
@@ -59,13 +69,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--min-support",
         type=int,
         default=3,
-        help="changes a law must explain (default 3)",
+        help="changes a law must explain, at least 1 (default 3)",
     )
     parser.add_argument(
         "--min-precision",
         type=float,
         default=0.95,
-        help="precision of a deterministic law (default 0.95)",
+        help="precision of a deterministic law, in (0, 1] (default 0.95)",
     )
     parser.add_argument(
         "--iterations",
@@ -90,12 +100,26 @@ def run(args: argparse.Namespace) -> int:
     steps = 2000 if args.steps is None and args.data is None else args.steps
     if steps is not None and steps < 1:
         raise ValueError("--steps must be at least 1")
+    if args.min_support < 1:
+        raise ValueError(f"--min-support must be at least 1, got {args.min_support}")
+    if not 0.0 < args.min_precision <= 1.0:
+        raise ValueError(f"--min-precision must be in (0, 1], got {args.min_precision}")
+    weights_dir = (
+        Path(args.weights) if args.weights else out.with_name(out.stem + "_model")
+    )
+    refuse_file_as_folder(weights_dir, "--weights")
+    refuse_overwrite([out, weights_dir / "model.json"], args.force)
+    if args.save_trajectory:
+        refuse_overwrite([args.save_trajectory], args.force, "--save-trajectory")
+        refuse_csv_state(args.env, args.save_trajectory, "--save-trajectory")
     environment = law_environment(args.env)
     env = environment.env()
     schema = environment.schema(env)
     start = time.perf_counter()
     if args.data is not None:
-        batch = transitions_from_file(args.data, schema)
+        batch = transitions_from_file(
+            args.data, schema, drop_nonfinite=args.drop_nonfinite
+        )
         states, actions, next_states = batch.states, batch.actions, batch.next_states
         origin = f"the trajectory file {Path(args.data).name}"
         died = None
@@ -131,9 +155,6 @@ def run(args: argparse.Namespace) -> int:
     with atomic_open(out) as stream:
         stream.write(result.module)
     seconds = time.perf_counter() - start
-    weights_dir = (
-        Path(args.weights) if args.weights else out.with_name(out.stem + "_model")
-    )
     info = {
         "method": "map",
         "transitions": int(len(actions)),
@@ -179,5 +200,5 @@ def run(args: argparse.Namespace) -> int:
         print(
             format_table(("law", "matched", "explained", "gain (nats)", "weight"), rows)
         )
-        print(f"wrote {out} and {path}")
+        print_written(args, f"wrote {out} and {path}")
     return 0

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from symworld.commands.arguments import add_columns
 from symworld.commands.output import format_table, print_json
 from symworld.trajectory import Trajectory
 from symworld.trajectory_io import read_trajectory
@@ -20,8 +21,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "and columns with their ranges. Exits 1 with the error if it is invalid.",
     )
     parser.add_argument("file", help="a .csv, .npz or .parquet trajectory file")
-    parser.add_argument("--state", help="comma-separated state columns")
-    parser.add_argument("--action", help="comma-separated action columns")
+    add_columns(parser, "--state", "state columns (default: from the file)")
+    add_columns(parser, "--action", "action columns (default: from the file)")
     parser.add_argument("--time", help="the time column (default: t or time)")
     parser.add_argument(
         "--drop-nonfinite",

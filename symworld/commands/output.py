@@ -44,3 +44,9 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     return str(value)
+
+
+def print_written(args: Any, message: str) -> None:
+    """Print a ``wrote ...`` line on stdout unless ``-q`` was given."""
+    if not getattr(args, "quiet", False):
+        print(message)

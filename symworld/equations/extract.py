@@ -153,17 +153,22 @@ class Extraction:
         paths.append(
             write_atomic(directory / "result.json", json.dumps(record, indent=2) + "\n")
         )
-        paths.append(save_model(self.model, directory))
+        paths.append(save_model(self.model, directory, columns=self.symbols))
         paths.append(directory / "equations.txt")
         return paths
 
 
 def symbol_names(columns: Sequence[str]) -> list[str]:
     """Valid, distinct Python identifiers for column names (``action.0`` ->
-    ``action_0``); names that already are identifiers are kept."""
-    used: set[str] = set()
+    ``action_0``); names that already are identifiers are kept, and a renamed
+    column never takes such a name (``a b`` beside ``a_b`` becomes ``a_b_2``)."""
+    kept = {c for c in columns if _is_symbol(c)}
+    used = set(kept)
     out = []
     for column in columns:
+        if column in kept:
+            out.append(column)
+            continue
         name = re.sub(r"\W", "_", column)
         if not name or name[0].isdigit():
             name = "v_" + name
@@ -176,6 +181,15 @@ def symbol_names(columns: Sequence[str]) -> list[str]:
         used.add(name)
         out.append(name)
     return out
+
+
+def _is_symbol(name: str) -> bool:
+    """True for a name :func:`symbol_names` keeps as it is."""
+    return (
+        re.fullmatch(r"\w+", name) is not None
+        and not name[0].isdigit()
+        and not keyword.iskeyword(name)
+    )
 
 
 def make_regressor(engine: str, seed: int, options: Mapping[str, Any] | None = None):
@@ -298,6 +312,12 @@ def fit_targets(
     """Fit prepared :class:`RegressionTargets` (see :func:`extract`)."""
     columns = targets.input_names
     symbols = symbol_names(columns)
+    renamed = {c: s for c, s in zip(columns, symbols, strict=True) if c != s}
+    if renamed:
+        logger.warning(
+            "columns renamed to valid, distinct symbols: %s",
+            ", ".join(f"{c!r} -> {s}" for c, s in renamed.items()),
+        )
     state_symbols = symbols[: len(targets.state_names)]
     action_symbols = symbols[len(targets.state_names) :]
     if model_selection not in SELECTIONS:

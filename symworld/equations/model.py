@@ -253,12 +253,22 @@ class EquationModel(WorldModel):
         )
 
 
-def save_model(model: EquationModel, directory: str | Path) -> Path:
+def save_model(
+    model: EquationModel,
+    directory: str | Path,
+    columns: Mapping[str, str] | None = None,
+) -> Path:
     """Write ``model.json`` and ``equations.txt`` into ``directory`` (atomically,
-    each file through a temporary file). Returns the JSON path."""
+    each file through a temporary file). Returns the JSON path.
+
+    ``columns`` maps the model's symbols to the data columns they came from; when
+    any differ (a column renamed to a valid symbol) the map is stored as
+    ``"columns"``, which :func:`load_model` does not need."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     record = model.to_dict()
+    if columns and any(symbol != name for symbol, name in columns.items()):
+        record["columns"] = dict(columns)
     text = "\n".join(model.describe()) + "\n"
     noise = ", ".join(
         f"{n}: {s:.6g}"

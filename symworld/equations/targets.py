@@ -85,6 +85,10 @@ def _names(columns: Mapping[str, np.ndarray], wanted, kind: str) -> list[str]:
     return list(wanted)
 
 
+# Above this magnitude a squared residual overflows float64 (sqrt(1.8e308) ~ 1.3e154).
+LARGEST_MAGNITUDE = 1e150
+
+
 def _check_columns(matrix: np.ndarray, names: Sequence[str]) -> None:
     for index, name in enumerate(names):
         column = matrix[:, index]
@@ -98,10 +102,19 @@ def _check_columns(matrix: np.ndarray, names: Sequence[str]) -> None:
             )
         if column.size and np.all(column == column[0]):
             value = float(column[0])
+            used = "sample" if column.size == 1 else "samples"
             raise TargetError(
-                f"column {name!r} is constant (every row is {value!r}); it carries "
-                f"no information for equation discovery: leave it out of the state "
-                f"and action columns"
+                f"column {name!r} is constant over the {column.size} {used} used "
+                f"(every one is {value!r}); it carries no information for equation "
+                f"discovery: leave it out of the state and action columns"
+                + (" or give more rows" if column.size < 3 else "")
+            )
+        largest = float(np.max(np.abs(column))) if column.size else 0.0
+        if largest > LARGEST_MAGNITUDE:
+            raise TargetError(
+                f"column {name!r} holds values up to {largest:.3g}: beyond "
+                f"{LARGEST_MAGNITUDE:g} their squares overflow float64 and no "
+                f"equation can be fitted; rescale the column first"
             )
 
 

@@ -57,10 +57,14 @@ def random_transitions(
     return TransitionBatch(states, actions.astype(jnp.int32), following)
 
 
-def transitions_from_file(path: str, schema: Schema) -> TransitionBatch:
+def transitions_from_file(
+    path: str, schema: Schema, *, drop_nonfinite: bool = False
+) -> TransitionBatch:
     """Read a trajectory file and check it belongs to ``schema``'s environment.
 
-    Raises ``ValueError`` naming the mismatch for data of another environment.
+    ``drop_nonfinite`` drops rows holding NaN or ±inf instead of failing (see
+    :func:`~symworld.trajectory_io.read_trajectory`). Raises ``ValueError`` naming
+    the mismatch for data of another environment.
     """
     try:
         from symworld.trajectory_io import read_trajectory
@@ -68,7 +72,7 @@ def transitions_from_file(path: str, schema: Schema) -> TransitionBatch:
         raise ValueError(
             "reading trajectory files needs symworld.trajectory_io"
         ) from error
-    trajectory = read_trajectory(path)
+    trajectory = read_trajectory(path, drop_nonfinite=drop_nonfinite)
     env_id = trajectory.metadata.get("env_id") or trajectory.metadata.get("env")
     if env_id is not None and env_id != schema.env_id:
         raise ValueError(

@@ -60,6 +60,14 @@ def stored_table(
     special: dict[str, np.ndarray] = {}
     for physical, values in stored.items():
         name, reserved = stored_name(physical, schema is not None)
+        if np.asarray(values).dtype.kind == "c":
+            raise TrajectoryFileError(
+                "non-numeric",
+                f"dtype {np.asarray(values).dtype} holds complex numbers; store the "
+                "real and imaginary parts as two columns",
+                path=path,
+                column=name,
+            )
         (special if reserved else columns)[name] = values
     lengths = {name: len(values) for name, values in stored.items()}
     if len(set(lengths.values())) > 1:

@@ -99,6 +99,12 @@ def _parse_column(
         raise TrajectoryFileError(
             "non-numeric", "empty cell", path=path, row=int(line_of[row]), column=name
         )
+
+    def _cell_error(code: str, message: str, index: int) -> TrajectoryFileError:
+        return TrajectoryFileError(
+            code, message, path=path, row=int(line_of[index]), column=name
+        )
+
     integers = True
     parsed: list[float | int] = []
     for index, text in enumerate(texts):
@@ -117,12 +123,8 @@ def _parse_column(
                 pass
             else:
                 if not INT64_MIN <= number <= INT64_MAX:
-                    raise TrajectoryFileError(
-                        "non-numeric",
-                        f"{word} is outside the int64 range",
-                        path=path,
-                        row=int(line_of[index]),
-                        column=name,
+                    raise _cell_error(
+                        "non-numeric", f"{word} is outside the int64 range", index
                     )
                 parsed.append(number)
                 continue
@@ -131,13 +133,13 @@ def _parse_column(
                 raise ValueError(word)
             value = float(word)
         except ValueError:
-            raise TrajectoryFileError(
-                "non-numeric",
-                f"{word!r} is not a number",
-                path=path,
-                row=int(line_of[index]),
-                column=name,
-            ) from None
+            message = f"{word!r} is not a number"
+            raise _cell_error("non-numeric", message, index) from None
+        if math.isinf(value) and lowered.lstrip("+-") not in ("inf", "infinity"):
+            largest = np.finfo(np.float64).max
+            raise _cell_error(
+                "non-finite", f"{word} overflows float64 (beyond ±{largest:.4g})", index
+            )
         integers = False
         parsed.append(value)
     if integers:

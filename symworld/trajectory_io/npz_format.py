@@ -25,6 +25,14 @@ def read_npz_table(path: Path) -> RawTable:
     """Load an NPZ file's columns (``allow_pickle=False``)."""
     if path.stat().st_size == 0:
         raise TrajectoryFileError("empty-file", "the file is empty", path=path)
+    if not zipfile.is_zipfile(path):
+        # np.load would try it as a pickled object and advise allow_pickle
+        raise TrajectoryFileError(
+            "corrupt-file",
+            "not an NPZ archive (an .npz file is a zip archive of .npy arrays, as "
+            "numpy.savez writes)",
+            path=path,
+        )
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}

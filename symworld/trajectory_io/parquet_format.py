@@ -28,13 +28,21 @@ def read_parquet_table(path: Path) -> RawTable:
     if path.stat().st_size == 0:
         raise TrajectoryFileError("empty-file", "the file is empty", path=path)
     try:
+        names = pq.read_schema(path).names
+    except (pa.ArrowException, OSError, ValueError) as error:
+        raise _unreadable(path, error) from None
+    duplicated = sorted({name for name in names if names.count(name) > 1})
+    if duplicated:
+        raise TrajectoryFileError(
+            "duplicate-column",
+            f"the column names {duplicated} appear more than once",
+            path=path,
+            column=duplicated[0],
+        )
+    try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError, ValueError) as error:
-        raise TrajectoryFileError(
-            "corrupt-file",
-            f"not a readable Parquet file ({type(error).__name__}: {error})",
-            path=path,
-        ) from None
+        raise _unreadable(path, error) from None
     stored = (table.schema.metadata or {}).get(METADATA_KEY)
     schema = None if stored is None else parse_schema(stored, path)
     shapes = (schema or {}).get("shapes", {})
@@ -54,6 +62,14 @@ def read_parquet_table(path: Path) -> RawTable:
         for physical in table.column_names
     }
     return stored_table(columns, path, schema)
+
+
+def _unreadable(path: Path, error: Exception) -> TrajectoryFileError:
+    return TrajectoryFileError(
+        "corrupt-file",
+        f"not a readable Parquet file ({type(error).__name__}: {error})",
+        path=path,
+    )
 
 
 def _column_values(column: pa.ChunkedArray, name: str, shapes: dict, path: Path):

@@ -1,0 +1,150 @@
+"""Arguments that several subcommands share, so each means the same everywhere.
+
+- ``--seed``: a non-negative integer (:func:`add_seed`).
+- ``--state``: column names, given as ``x,y,z`` or ``x y z`` or both
+  (:func:`add_columns`).
+- ``--force``: replace an existing output (:func:`add_force`, :func:`refuse_overwrite`).
+- ``-q``/``-v``: accepted after the subcommand as well as before it
+  (:func:`add_verbosity`).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+
+def non_negative_int(text: str) -> int:
+    """An ``argparse`` type: an integer ``>= 0``."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a non-negative integer, got {text!r}"
+        ) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a non-negative integer, got {text!r}"
+        )
+    return value
+
+
+def add_seed(parser: argparse.ArgumentParser, default: int = 0) -> None:
+    """``--seed``: a non-negative integer; argparse names ``--seed`` in its errors."""
+    parser.add_argument(
+        "--seed",
+        type=non_negative_int,
+        default=default,
+        help=f"seed, a non-negative integer (default {default})",
+    )
+
+
+class _ColumnList(argparse.Action):
+    """Collect column names given as ``a,b``, ``a b`` or a mix into one list."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        names = [name.strip() for text in values for name in text.split(",")]
+        names = [name for name in names if name]
+        if not names:
+            parser.error(f"argument {option_string}: expected column names")
+        setattr(namespace, self.dest, names)
+
+
+def add_columns(
+    parser: argparse.ArgumentParser, flag: str, what: str, default: Any = None
+) -> None:
+    """A ``flag`` taking column names as ``x,y`` or ``x y`` (a list, or ``default``)."""
+    parser.add_argument(
+        flag,
+        nargs="+",
+        action=_ColumnList,
+        default=default,
+        metavar="NAME",
+        help=f"{what}: names separated by commas or spaces (x,y or x y)",
+    )
+
+
+def add_force(parser: argparse.ArgumentParser) -> None:
+    """``--force``: replace an existing output instead of refusing."""
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing output (default: refuse to overwrite)",
+    )
+
+
+def refuse_overwrite(
+    paths: Sequence[str | Path], force: bool, flag: str = "--out"
+) -> None:
+    """Raise ``ValueError`` naming the first of ``paths`` that exists, unless
+    ``force``; a folder where a file is wanted is refused even with ``force``."""
+    for path in map(Path, paths):
+        if path.is_dir():
+            raise ValueError(f"{flag} {path}: is a directory, not a file")
+        if path.exists() and not force:
+            raise ValueError(
+                f"{flag} {path}: already exists; pass --force to replace it or "
+                "choose another path"
+            )
+
+
+def refuse_file_as_folder(path: str | Path, flag: str = "--out") -> None:
+    """Raise ``ValueError`` if ``path`` (an output folder) or a parent is a file."""
+    for folder in [Path(path), *Path(path).parents]:
+        if folder.exists() and not folder.is_dir():
+            raise ValueError(f"{flag} {path}: {folder} is a file, not a folder")
+
+
+def add_verbosity(parser: argparse.ArgumentParser) -> None:
+    """``-q``/``-v`` on a subcommand's parser (and on its own subcommands).
+
+    The defaults are suppressed, so a flag given before the subcommand is kept when
+    none is given after it."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=argparse.SUPPRESS,
+        help="more log output (-vv: debug)",
+    )
+    group.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="only errors: no progress bars, no 'wrote ...' lines",
+    )
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                add_verbosity(child)
+
+
+def add_drop_nonfinite(parser: argparse.ArgumentParser) -> None:
+    """``--drop-nonfinite``: drop rows holding NaN or ±inf when reading the data."""
+    parser.add_argument(
+        "--drop-nonfinite",
+        action="store_true",
+        help="drop rows holding NaN or infinite values instead of failing",
+    )
+
+
+def refuse_csv_state(env_id: str, path: str | Path, flag: str = "--out") -> None:
+    """Raise ``ValueError`` if ``path`` is a CSV file: the full state of a law
+    environment cannot be written as CSV (checked before any work is done)."""
+    if Path(path).suffix.lower() == ".csv":
+        raise ValueError(
+            f"{flag} {path}: the state of {env_id} cannot be written as CSV (it has "
+            "per-row arrays or an attribute named like a reserved CSV column, e.g. "
+            "'time'); write .npz or .parquet, which fit laws --data and induce "
+            "--data read"
+        )
