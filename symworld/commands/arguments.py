@@ -1,6 +1,7 @@
 """Arguments that several subcommands share, so each means the same everywhere.
 
-- ``--seed``: a non-negative integer (:func:`add_seed`).
+- ``--seed``: a non-negative integer (:func:`add_seed`); counts and rates that must
+  be positive: :func:`positive_int`, :func:`positive_float`.
 - ``--state``: column names, given as ``x,y,z`` or ``x y z`` or both
   (:func:`add_columns`).
 - ``--force``: replace an existing output (:func:`add_force`, :func:`refuse_overwrite`).
@@ -28,6 +29,28 @@ def non_negative_int(text: str) -> int:
         raise argparse.ArgumentTypeError(
             f"expected a non-negative integer, got {text!r}"
         )
+    return value
+
+
+def positive_int(text: str) -> int:
+    """An ``argparse`` type: an integer ``>= 1``."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """An ``argparse`` type: a finite number ``> 0``."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
     return value
 
 

@@ -23,34 +23,14 @@ from symworld.commands.arguments import (
     add_drop_nonfinite,
     add_force,
     add_seed,
+    positive_float,
+    positive_int,
     refuse_file_as_folder,
     refuse_overwrite,
 )
 from symworld.commands.output import print_json, print_written
 
 logger = logging.getLogger(__name__)
-
-
-def _at_least_one(text: str) -> int:
-    """argparse type: an integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _positive(text: str) -> float:
-    """argparse type: a finite number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
-    return value
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -98,13 +78,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     laws.add_argument(
         "--iterations",
-        type=_at_least_one,
+        type=positive_int,
         default=1000,
         help="optimiser steps (MAP/SVI), at least 1",
     )
     laws.add_argument(
         "--learning-rate",
-        type=_positive,
+        type=positive_float,
         default=0.05,
         help="Adam step size (MAP/SVI), > 0",
     )

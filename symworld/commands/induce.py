@@ -23,6 +23,7 @@ from symworld.commands.arguments import (
     add_drop_nonfinite,
     add_force,
     add_seed,
+    positive_int,
     refuse_csv_state,
     refuse_file_as_folder,
     refuse_overwrite,
@@ -67,7 +68,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--min-support",
-        type=int,
+        type=positive_int,
         default=3,
         help="changes a law must explain, at least 1 (default 3)",
     )
@@ -79,7 +80,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--iterations",
-        type=int,
+        type=positive_int,
         default=500,
         help="optimiser steps of the law-model fit (default 500)",
     )
@@ -100,8 +101,6 @@ def run(args: argparse.Namespace) -> int:
     steps = 2000 if args.steps is None and args.data is None else args.steps
     if steps is not None and steps < 1:
         raise ValueError("--steps must be at least 1")
-    if args.min_support < 1:
-        raise ValueError(f"--min-support must be at least 1, got {args.min_support}")
     if not 0.0 < args.min_precision <= 1.0:
         raise ValueError(f"--min-precision must be in (0, 1], got {args.min_precision}")
     weights_dir = (

@@ -131,7 +131,6 @@ def test_an_errno_error_names_the_asked_path_not_a_temporary_file(capsys):
         ("--min-precision", "2", "--min-precision must be in (0, 1], got 2.0"),
         ("--min-precision", "0", "--min-precision must be in (0, 1], got 0.0"),
         ("--min-precision", "nan", "--min-precision must be in (0, 1], got nan"),
-        ("--min-support", "0", "--min-support must be at least 1, got 0"),
     ],
 )
 def test_induce_rejects_out_of_range_search_settings(
@@ -141,6 +140,17 @@ def test_induce_rejects_out_of_range_search_settings(
     argv = ["induce", "--env", "symworld/Switches-v0", "--steps", "5"]
     assert main([*argv, "--out", str(out), flag, value]) == 1
     assert message in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("flag", ["--min-support", "--iterations"])
+def test_induce_rejects_counts_below_one_at_the_flag(tmp_path, capsys, flag):
+    out = tmp_path / "laws.py"
+    argv = ["induce", "--env", "symworld/Switches-v0", "--steps", "5"]
+    with pytest.raises(SystemExit) as stopped:
+        main([*argv, "--out", str(out), flag, "0"])
+    assert stopped.value.code == 2
+    assert f"argument {flag}: must be at least 1, got 0" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
 
