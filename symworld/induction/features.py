@@ -12,8 +12,10 @@ and from what the data show, never from an environment's own names:
   (``player.position``) and facing (``player.facing``): the material of the
   cell an action targets, and the materials in the 3x3 window around the player;
 - where it tags an object table (``entity.alive``, ``entity.kind``,
-  ``entity.position``): distance bands to the nearest living object of each kind
-  and whether an object stands on the targeted cell.
+  ``entity.position``): distance bands to the nearest living object of each kind,
+  whether an object stands on the targeted cell, and equalities and thresholds
+  of the small columns of that object (``objects.health of the object on the
+  targeted cell is at least 2``).
 
 Each :class:`Feature` carries a jnp source expression over ``state`` and
 ``action``; the inducer evaluates exactly the expressions it later writes into
@@ -47,6 +49,7 @@ FAMILY_COST = {
     "target": 1.0,  # the targeted cell or the object on it
     "window": 2.0,  # values around the player
     "objects": 2.0,  # distance bands to objects
+    "target_object": 2.0,  # a column of the object on the targeted cell
     "site": 3.0,  # vitals, counters, flags, inventory counts
     "position": 4.0,  # absolute coordinates (role ``player.position``)
 }
@@ -126,6 +129,8 @@ def namespace(geometry: Geometry) -> dict[str, Any]:
                 "window_contains",
                 "nearest_distance",
                 "object_at",
+                "object_slot",
+                "object_value",
             )
         }
     )
@@ -188,6 +193,63 @@ def _unique_values(column: np.ndarray) -> np.ndarray:
     return np.unique(column)
 
 
+def value_features(
+    values: np.ndarray,
+    expression: str,
+    label: str,
+    slug: str,
+    *,
+    family: str = "site",
+    two_valued: bool = False,
+    site: int | None = None,
+) -> list[Feature]:
+    """Equality and threshold features of one value (source ``expression``)
+    from its observed ``values`` (sorted, unique): ``value == v`` for a small
+    set of values (one literal when ``two_valued`` or two values were seen) and
+    ``value >= v`` otherwise (``site``: the flat site, for spent items)."""
+    if values.size < 2:
+        return []
+    if two_valued or values.size == 2:
+        value = int(values[-1])
+        return [
+            Feature(
+                f"{slug}_is_{value}",
+                f"{label} is {value}",
+                f"{expression} == {value}",
+                family,
+            )
+        ]
+    features = []
+    if values.size <= MAX_EQUALITIES:
+        for value in values:
+            features.append(
+                Feature(
+                    f"{slug}_is_{int(value)}",
+                    f"{label} is {int(value)}",
+                    f"{expression} == {int(value)}",
+                    family,
+                )
+            )
+    thresholds = values[1:]
+    if thresholds.size > MAX_THRESHOLDS:
+        keep = set(thresholds[:4].tolist()) | set(thresholds[-4:].tolist())
+        picks = np.quantile(thresholds, np.linspace(0, 1, MAX_THRESHOLDS - 8))
+        keep |= {int(thresholds[np.argmin(np.abs(thresholds - p))]) for p in picks}
+        thresholds = np.asarray(sorted(keep))
+    for value in thresholds:
+        features.append(
+            Feature(
+                f"{slug}_ge_{int(value)}",
+                f"{label} is at least {int(value)}",
+                f"{expression} >= {int(value)}",
+                family,
+                site=site,
+                threshold=None if site is None else int(value),
+            )
+        )
+    return features
+
+
 def site_features(
     schema: Schema, geometry: Geometry, encoded: np.ndarray
 ) -> list[Feature]:
@@ -199,53 +261,50 @@ def site_features(
             continue
         for local in range(attribute.size):
             column = encoded[:, offsets[k] + local]
-            values = _unique_values(column)
-            if values.size < 2:
-                continue
-            expression = geometry.site_expression(attribute, local)
-            family = "position" if attribute.role in POSITION_ROLES else "site"
-            label = geometry.site_label(attribute, local)
-            slug = geometry.site_slug(attribute, local)
-            if attribute.domain_size == 2 or values.size == 2:
-                value = int(values[-1])
-                features.append(
-                    Feature(
-                        f"{slug}_is_{value}",
-                        f"{label} is {value}",
-                        f"{expression} == {value}",
-                        family,
-                    )
-                )
-                continue
-            if values.size <= MAX_EQUALITIES:
-                for value in values:
-                    features.append(
-                        Feature(
-                            f"{slug}_is_{int(value)}",
-                            f"{label} is {int(value)}",
-                            f"{expression} == {int(value)}",
-                            family,
-                        )
-                    )
-            thresholds = values[1:]
-            if thresholds.size > MAX_THRESHOLDS:
-                keep = set(thresholds[:4].tolist()) | set(thresholds[-4:].tolist())
-                picks = np.quantile(thresholds, np.linspace(0, 1, MAX_THRESHOLDS - 8))
-                keep |= {
-                    int(thresholds[np.argmin(np.abs(thresholds - p))]) for p in picks
-                }
-                thresholds = np.asarray(sorted(keep))
-            for value in thresholds:
-                features.append(
-                    Feature(
-                        f"{slug}_ge_{int(value)}",
-                        f"{label} is at least {int(value)}",
-                        f"{expression} >= {int(value)}",
-                        family,
-                        site=int(offsets[k] + local),
-                        threshold=int(value),
-                    )
-                )
+            features += value_features(
+                _unique_values(column),
+                geometry.site_expression(attribute, local),
+                geometry.site_label(attribute, local),
+                geometry.site_slug(attribute, local),
+                family="position" if attribute.role in POSITION_ROLES else "site",
+                two_valued=attribute.domain_size == 2,
+                site=int(offsets[k] + local),
+            )
+    return features
+
+
+def target_object_features(
+    geometry: Geometry, states: Any, actions: np.ndarray
+) -> list[Feature]:
+    """Equality and threshold features of the columns of the object on the
+    targeted cell (``geometry.object_columns``), each guarded by "an object
+    stands on the targeted cell" so that its negation means "no object there,
+    or the value is below"."""
+    guard = geometry.object_on_target_source(None)
+    columns = [c for c in geometry.object_columns if c != geometry.alive_name]
+    if not columns:
+        return []
+    values = evaluate(
+        [guard, *(geometry.object_value_source(c) for c in columns)],
+        geometry,
+        states,
+        actions,
+    )
+    on_target = values[:, 0].astype(bool)
+    features = []
+    for j, column in enumerate(columns):
+        attribute = geometry.schema[column]
+        features += [
+            dataclasses.replace(f, source=f"{guard} & ({f.source})")
+            for f in value_features(
+                np.unique(values[on_target, j + 1]),
+                geometry.object_value_source(column),
+                f"{column} of the object on the targeted cell",
+                "target_" + column.replace(".", "_"),
+                family="target_object",
+                two_valued=attribute.domain_size == 2,
+            )
+        ]
     return features
 
 
@@ -357,4 +416,6 @@ def build_features(
                         "target",
                     )
                 )
+        if geometry.has_grid:
+            features += target_object_features(geometry, states, actions)
     return features

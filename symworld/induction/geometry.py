@@ -11,9 +11,14 @@ Roles read (any may be absent; the matching features are then left out):
 ``map``             a 2-D grid attribute ``[x, y]`` (the first one is used)
 ``entity.alive``    an object table's alive mask ``(N,)``
 ``entity.kind``     the table's kind column ``(N,)`` (if untagged: the small
-                    column that never changes while an object lives)
+                    column that (almost) never changes while an object lives,
+                    with the most values)
 ``entity.position`` the table's position ``(N, 2)`` or two ``(N,)`` columns
 ==================  ==========================================================
+
+The table's other ``(N,)`` columns with at most :data:`OBJECT_COLUMN_DOMAIN`
+values (health, timers, flags) are read at the row of the object on the targeted
+cell (``object_columns``).
 
 Nothing here knows an environment's names: the facing offsets and the action
 offsets are *measured* — the facing value seen after each one-cell move gives
@@ -35,6 +40,11 @@ from symworld.programs.attributes import Attribute, Schema
 
 PyTree = Any
 SMALL_ATTRIBUTE = 32
+# object-table columns with at most this many values (vitals, timers, flags; not
+# identifiers or clocks) get features and laws about the object on the targeted
+# cell
+OBJECT_COLUMN_DOMAIN = 64
+KIND_SLIP = 0.001  # changes per living object tolerated in an inferred kind column
 
 
 def leaf_expression(template: PyTree, dotted: str, root: str = "state") -> str:
@@ -75,10 +85,12 @@ class Geometry:
     facing_offsets: tuple[tuple[int, int], ...] = ()
     action_offsets: tuple[tuple[int, int], ...] = ()
     alive: str | None = None
+    alive_name: str | None = None
     kind: str | None = None
     kind_name: str | None = None
     object_xs: str | None = None
     object_ys: str | None = None
+    object_columns: tuple[str, ...] = ()
 
     # -- construction ---------------------------------------------------------------
     @classmethod
@@ -124,11 +136,18 @@ class Geometry:
 
         alive = _roles(schema, "entity.alive")
         kind = _roles(schema, "entity.kind")
-        if alive and not kind:
-            kind = _infer_kind(schema, encoded, next_encoded, alive[0])
         object_position = _roles(schema, "entity.position")
+        if alive and not kind:
+            kind = _infer_kind(
+                schema,
+                encoded,
+                next_encoded,
+                alive[0],
+                object_position[0] if object_position else None,
+            )
         if alive and object_position:
             fields["alive"] = leaf_expression(template, alive[0][1].name)
+            fields["alive_name"] = alive[0][1].name
             if kind:
                 fields["kind"] = leaf_expression(template, kind[0][1].name)
                 fields["kind_name"] = kind[0][1].name
@@ -145,6 +164,15 @@ class Geometry:
                 fields["object_ys"] = leaf_expression(
                     template, object_position[1][1].name
                 )
+            kind_name = kind[0][1].name if kind else None
+            fields["object_columns"] = tuple(
+                a.name
+                for a in schema.attributes
+                if a.shape == alive[0][1].shape
+                and a.role != "entity.position"
+                and a.name != kind_name
+                and 2 <= a.domain_size <= OBJECT_COLUMN_DOMAIN
+            )
 
         if "position_sites" in fields:
             sx, sy = fields["position_sites"]
@@ -268,10 +296,30 @@ class Geometry:
             f"{self.object_xs}, {self.object_ys}, {self.position_source()})"
         )
 
-    def object_on_target_source(self, kind: int | None) -> str:
-        mask = self.alive if kind is None else f"{self.alive} & ({self.kind} == {kind})"
+    def object_on_target_source(self, kind: int | tuple[int, ...] | None) -> str:
+        """Source of "an object (of ``kind``, or of one of the kinds listed)
+        stands on the targeted cell"."""
+        if kind is None:
+            mask = self.alive
+        elif isinstance(kind, tuple):
+            listed = ", ".join(str(k) for k in kind)
+            mask = f"{self.alive} & jnp.isin({self.kind}, jnp.asarray([{listed}]))"
+        else:
+            mask = f"{self.alive} & ({self.kind} == {kind})"
         where = f"{self.object_xs}, {self.object_ys}"
         return f"object_at({mask}, {where}, {self.target_source()})"
+
+    def object_slot_source(self) -> str:
+        """Source of the row (int32 ``(1,)``) of the object on the targeted cell."""
+        where = f"{self.alive}, {self.object_xs}, {self.object_ys}"
+        return f"object_slot({where}, {self.target_source()})"
+
+    def object_value_source(self, column: str, root: str = "state") -> str:
+        """Source of ``column`` (an object-table attribute name) at the row of the
+        object on the targeted cell of ``state``; ``root="next_state"`` reads the
+        same row after the step."""
+        expression = leaf_expression(self.schema.template, column, root)
+        return f"{expression}[{self.object_slot_source()}[0]]"
 
     def object_kinds(self, states: PyTree) -> list[int | None]:
         """Kinds of the living objects seen in ``states`` (``[None]``, any
@@ -329,16 +377,28 @@ def _infer_kind(
     encoded: np.ndarray,
     next_encoded: np.ndarray,
     alive: tuple[int, Attribute],
+    position: tuple[int, Attribute] | None = None,
 ) -> list[tuple[int, Attribute]]:
-    """An untagged column of the object table that never changes while an
-    object lives and takes at least two values among living objects (the most
-    values wins): the kind column, when no role tags it."""
+    """An untagged column of the object table that (almost) never changes while
+    an object lives and takes at least two values among living objects (the most
+    values wins, then the fewest changes): the kind column, when no role tags it.
+
+    An object "lives on" when its row is alive before and after the step and,
+    where an ``(N, 2)`` position column is given, it moved at most one cell (a
+    row freed and reused by a new object within one step usually jumps); changes
+    on at most :data:`KIND_SLIP` of such rows are tolerated."""
     offsets = schema.offsets
     start = int(offsets[alive[0]])
     count = alive[1].size
     living = (encoded[:, start : start + count] != 0) & (
         next_encoded[:, start : start + count] != 0
     )
+    if position is not None and position[1].shape == (count, 2):
+        where = slice(int(offsets[position[0]]), int(offsets[position[0]]) + 2 * count)
+        before = encoded[:, where].reshape(-1, count, 2).astype(np.int64)
+        after = next_encoded[:, where].reshape(-1, count, 2).astype(np.int64)
+        living &= np.abs(after - before).sum(axis=2) <= 1
+    seen = max(int(living.sum()), 1)
     best = None
     for k, attribute in enumerate(schema.attributes):
         if attribute.shape != alive[1].shape or attribute.role:
@@ -347,11 +407,13 @@ def _infer_kind(
             continue
         column = slice(int(offsets[k]), int(offsets[k]) + count)
         before = encoded[:, column][living]
-        if np.any(before != next_encoded[:, column][living]):
+        changes = int(np.sum(before != next_encoded[:, column][living]))
+        if changes > KIND_SLIP * seen:
             continue
         values = np.unique(before).size
-        if values >= 2 and (best is None or values > best[0]):
-            best = (values, k, attribute)
+        key = (values, -changes)
+        if values >= 2 and (best is None or key > best[0]):
+            best = (key, k, attribute)
     return [] if best is None else [(best[1], best[2])]
 
 

@@ -23,7 +23,14 @@ import jax
 import numpy as np
 
 from symworld.induction.changes import ChangeSet, detect_changes
-from symworld.induction.features import build_features, evaluate, namespace, spent
+from symworld.induction.features import (
+    Feature,
+    Literal,
+    build_features,
+    evaluate,
+    namespace,
+    spent,
+)
 from symworld.induction.geometry import Geometry, leaf_expression
 from symworld.induction.proposer import ProposalContext, Proposer
 from symworld.induction.search import Candidate, RuleSearch, SearchSettings, Target
@@ -127,6 +134,89 @@ def _targets(
     return targets
 
 
+def _object_targets(
+    geometry: Geometry,
+    states: PyTree,
+    actions: np.ndarray,
+    next_states: PyTree,
+    least: int,
+) -> list[tuple[Target, np.ndarray, np.ndarray]]:
+    """The columns of the object on the targeted cell that changed at least
+    ``least`` times, each with its values before and after the step (int
+    ``(T,)``; equal where no object stands there). Each law of such a target
+    starts with "an object of a kind whose column changed stands on the targeted
+    cell" (the effect is stated only for the kinds it was seen on) and writes
+    that object's row."""
+    columns = geometry.object_columns
+    kind = [] if geometry.kind is None else [geometry.kind_name]
+    values = evaluate(
+        [
+            geometry.object_on_target_source(None),
+            *(geometry.object_value_source(c) for c in (*kind, *columns)),
+            *(geometry.object_value_source(c, "next_state") for c in columns),
+        ],
+        geometry,
+        states,
+        actions,
+        next_states=next_states,
+    )
+    on_target = values[:, 0].astype(bool)
+    kinds = values[:, 1] if kind else None
+    before = values[:, 1 + len(kind) : 1 + len(kind) + len(columns)]
+    after = values[:, 1 + len(kind) + len(columns) :]
+    out = []
+    for j, column in enumerate(columns):
+        current = before[:, j]
+        following = np.where(on_target, after[:, j], current)
+        changed = current != following
+        if int(np.sum(changed)) < least:
+            continue
+        guard = _kind_guard(
+            geometry, None if kinds is None else np.unique(kinds[changed])
+        )
+        attribute = geometry.schema[column]
+        target = Target(
+            slug="target_" + column.replace(".", "_"),
+            label=f"{column} of the object on the targeted cell",
+            attribute=column,
+            site=None,
+            current=geometry.object_value_source(column),
+            low=attribute.low,
+            high=attribute.high,
+            sites=geometry.object_slot_source(),
+            requires=(Literal(guard),),
+        )
+        out.append((target, current, following))
+    return out
+
+
+def _kind_guard(geometry: Geometry, kinds: np.ndarray | None) -> Feature:
+    """The feature "an object (of these kinds) stands on the targeted cell"."""
+    if kinds is None:
+        return Feature(
+            "object_on_target",
+            "an object stands on the targeted cell",
+            geometry.object_on_target_source(None),
+            "target",
+        )
+    if kinds.size == 1:
+        kind = int(kinds[0])
+        return Feature(
+            f"kind_{kind}_on_target",
+            f"an object of kind {kind} stands on the targeted cell",
+            geometry.object_on_target_source(kind),
+            "target",
+        )
+    listed = tuple(int(k) for k in kinds)
+    return Feature(
+        "kind_" + "_".join(str(k) for k in listed) + "_on_target",
+        f"an object of kind {' or '.join(str(k) for k in listed)} stands on the "
+        "targeted cell",
+        geometry.object_on_target_source(listed),
+        "target",
+    )
+
+
 def induce(
     schema: Schema,
     states: PyTree,
@@ -163,6 +253,16 @@ def induce(
     changes = detect_changes(schema, encoded, next_encoded)
     geometry = Geometry.infer(schema, encoded, next_encoded, actions, num_actions)
     features = build_features(schema, geometry, states, actions, encoded, num_actions)
+    least = settings.search.min_support
+    object_targets = []
+    if geometry.has_grid and geometry.has_objects:
+        object_targets = _object_targets(geometry, states, actions, next_states, least)
+        known = {f.name for f in features}
+        for target, _, _ in object_targets:
+            guard = target.requires[0].feature
+            if guard.name not in known:
+                features.append(guard)
+                known.add(guard.name)
     matrix = evaluate([f.source for f in features], geometry, states, actions).astype(
         bool
     )
@@ -176,7 +276,6 @@ def induce(
     search = RuleSearch(
         features, matrix, settings.search, spent(features, encoded, next_encoded)
     )
-    least = settings.search.min_support
     candidates: list[Candidate] = []
     for target, site in _targets(schema, geometry, encoded, changes, least):
         found = search.laws_for(target, encoded[:, site], next_encoded[:, site])
@@ -205,6 +304,10 @@ def induce(
         )
         found = search.laws_for(cell, values[:, 0], values[:, 1])
         logger.info("target %s: %d laws", cell.label, len(found))
+        candidates += found
+    for target, current, following in object_targets:
+        found = search.laws_for(target, current, following)
+        logger.info("target %s: %d laws", target.label, len(found))
         candidates += found
 
     static = None

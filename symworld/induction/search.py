@@ -16,6 +16,10 @@ For one *target* (a site, or the grid cell an action targets) the search
    changes at no lower precision, and ties between equally good literals go to
    the cheaper family, so a law names what the action targets rather than where
    the player happened to stand;
+   A target may *require* literals (the columns of the object on the targeted
+   cell exist only where an object stands there): every precondition starts
+   with them, and with the action when all the changes it explains came with
+   one action (an effect on what the action is aimed at);
 3. keeps a minimal, non-conflicting set of these rules by greedy set cover over
    the observed changes, each rule paying its penalty ``penalty`` in
    log-likelihood against the frame default (nothing changes unless a law says
@@ -77,6 +81,11 @@ class Target:
       (``None`` for the grid cell an action targets).
     - ``current``: jnp source of the value before the step.
     - ``low``, ``high``: the domain.
+    - ``sites``: jnp source of the flat sites written (``None``: ``site``, or the
+      targeted grid cell); e.g. the row of the object on the targeted cell.
+    - ``requires``: literals every precondition starts with (they do not count
+      against ``max_literals``), e.g. "an object stands on the targeted cell"
+      for a target that only exists when it does.
     """
 
     slug: str
@@ -86,6 +95,8 @@ class Target:
     current: str
     low: int
     high: int
+    sites: str | None = None
+    requires: tuple[Literal, ...] = ()
 
     @property
     def domain_size(self) -> int:
@@ -272,22 +283,35 @@ class RuleSearch:
             for j in columns[: max(self.settings.max_literals - 1, 0)]
         ]
 
+    def acting(self, positives: np.ndarray) -> list[Literal]:
+        """The action literal when every positive transition (at least
+        ``min_support``) took the same action: a target with required literals
+        is what the action is aimed at (the object on the targeted cell), and an
+        effect on it that only ever followed one action is that action's."""
+        if int(positives.sum()) < self.settings.min_support:
+            return []
+        rows = self.matrix[positives][:, self.action_columns]
+        shared = np.flatnonzero(rows.all(axis=0))
+        return [Literal(self.features[self.action_columns[j]]) for j in shared[:1]]
+
     def _grow(
         self,
         holds: np.ndarray,
         remaining: np.ndarray,
         base: np.ndarray,
         start: Sequence[Literal] = (),
+        limit: int | None = None,
     ) -> tuple[list[Literal], np.ndarray] | None:
         least = self.settings.min_support
+        limit = self.settings.max_literals if limit is None else limit
         literals: list[Literal] = list(start)
         cond = base & self.mask(literals)
-        for _ in range(self.settings.max_literals + 1):
+        for _ in range(limit + 1):
             matched = int(cond.sum())
             positive = int((holds & cond).sum())
             if matched and positive / matched >= self.settings.min_precision:
-                return self._refine(holds, remaining, literals, cond)
-            if len(literals) == self.settings.max_literals or positive == 0:
+                return self._refine(holds, remaining, literals, cond, limit)
+            if len(literals) >= limit or positive == 0:
                 return None
             sub = self.matrix[cond]
             h = holds[cond]
@@ -329,12 +353,15 @@ class RuleSearch:
         remaining: np.ndarray,
         literals: list[Literal],
         fixed: int = 0,
+        limit: int | None = None,
     ) -> list[Literal]:
         """Trade literals for cheaper ones (:data:`FAMILY_COST`) while the rule
         still explains every remaining change it explained, at no lower precision:
         drop a literal, or replace it by a cheaper feature or negation. The most
         expensive literals are tried first; the cheapest valid choice wins. The
-        first ``fixed`` literals (spent items, :meth:`spending`) are kept."""
+        first ``fixed`` literals (required ones and spent items,
+        :meth:`spending`) are kept; a rule has at most ``limit`` literals."""
+        limit = self.settings.max_literals if limit is None else limit
         count = len(self.features)
         costs = np.concatenate([self.costs, self.costs])
 
@@ -376,7 +403,7 @@ class RuleSearch:
                         )
                     )
                     chosen = [Literal(self.features[pick % count], pick < count)]
-                elif len(literals) < self.settings.max_literals:
+                elif len(literals) < limit:
                     chosen = self._cheaper_pair(
                         both, base, holds, remaining, covered, precision, literals[i]
                     )
@@ -436,12 +463,14 @@ class RuleSearch:
         remaining: np.ndarray,
         literals: list[Literal],
         cond: np.ndarray,
+        limit: int | None = None,
     ) -> tuple[list[Literal], np.ndarray]:
         """Add literals that keep every remaining positive and raise precision
         (free refinements: a precise enough rule is made exact where the data
         allow it at no loss of coverage)."""
         count = len(self.features)
-        while len(literals) < self.settings.max_literals:
+        limit = self.settings.max_literals if limit is None else limit
+        while len(literals) < limit:
             matched = int(cond.sum())
             positive = int((holds & cond).sum())
             if positive == matched:
@@ -471,17 +500,20 @@ class RuleSearch:
             changed[mask], target.domain_size, self.rate
         )
         candidates = []
+        required = list(target.requires)
+        limit = self.settings.max_literals + len(required)
         for effect in self.effects(target, current, following):
             holds = effect.predict(target, current) == following
             remaining = holds & changed
             for _ in range(self.settings.max_rules):
                 if remaining.sum() < self.settings.min_support:
                     break
-                seeds = self.spending(remaining)
-                grown = self._grow(holds, remaining, np.ones_like(holds), seeds)
+                acted = self.acting(remaining) if required else []
+                seeds = required + acted + self.spending(remaining)
+                grown = self._grow(holds, remaining, np.ones_like(holds), seeds, limit)
                 if grown is None:
                     break
-                literals = self._cheapen(holds, remaining, grown[0], len(seeds))
+                literals = self._cheapen(holds, remaining, grown[0], len(seeds), limit)
                 cond = self.mask(literals)
                 matched = int(cond.sum())
                 held = int((holds & cond).sum())
@@ -582,8 +614,8 @@ class RuleSearch:
             gain -= self.penalty * len(values)
             return gain, values, tuple(frequency[v] / total for v in values)
 
-        literals: list[Literal] = []
-        cond = base.copy()
+        literals: list[Literal] = list(target.requires)
+        cond = base & self.mask(literals)
         best = score(cond)
         count = len(self.features)
         literal_cost = math.log(2 * max(count, 1))  # nats to name one literal

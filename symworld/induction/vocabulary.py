@@ -3,7 +3,9 @@
 These are the only functions a generated law module imports besides
 :mod:`symworld.programs`; all are written with ``jax.numpy`` on one transition so
 the law model can vmap and compile them. Cells are ``(x, y)`` int32 pairs indexing
-a 2-D grid ``grid[x, y]``; cells outside the grid are clipped to its border.
+a 2-D grid ``grid[x, y]``; cells outside the grid are clipped to its border. An
+object table is read through its alive mask and position columns ``xs``, ``ys``
+(each ``(N,)``).
 """
 
 from __future__ import annotations
@@ -83,3 +85,21 @@ def object_at(
 ) -> jax.Array:
     """Bool scalar: some row where ``mask`` holds sits at ``cell``."""
     return jnp.any(mask & (xs == cell[0]) & (ys == cell[1]))
+
+
+def object_slot(
+    mask: jax.Array, xs: jax.Array, ys: jax.Array, cell: jax.Array
+) -> jax.Array:
+    """int32 ``(1,)``: the first row of an object table where ``mask`` holds and
+    the object sits at ``cell`` (row 0 when there is none; guard with
+    :func:`object_at`)."""
+    here = mask & (xs == cell[0]) & (ys == cell[1])
+    return jnp.reshape(jnp.argmax(here), (1,)).astype(jnp.int32)
+
+
+def object_value(
+    column: jax.Array, mask: jax.Array, xs: jax.Array, ys: jax.Array, cell: jax.Array
+) -> jax.Array:
+    """The value of an object-table ``column`` ``(N,)`` at the row of the object
+    at ``cell`` (see :func:`object_slot`)."""
+    return column[object_slot(mask, xs, ys, cell)[0]]

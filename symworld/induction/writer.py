@@ -77,6 +77,8 @@ def effect_words(candidate: Candidate) -> str:
 
 
 def _sites(target: Target, geometry: Geometry) -> str:
+    if target.sites is not None:
+        return f", sites={target.sites}"
     if target.site is None:
         return f", sites={geometry.target_index_source()}"
     attribute = geometry.schema[target.attribute]
@@ -168,6 +170,8 @@ def render_module(
         "    cell_value,",
         "    nearest_distance,",
         "    object_at,",
+        "    object_slot,",
+        "    object_value,",
         "    target_cell,",
         "    window_contains,",
         ")",
