@@ -48,8 +48,16 @@ def _best(function, *args, repeats: int) -> tuple[float, float]:
     return 1e3 * wall, 1e3 * cpu
 
 
+def random_step(states, key, params):
+    """One ``step_batch`` with uniformly random actions drawn from ``key``."""
+    batch = states.step.shape[0]
+    action_key, step_key = jax.random.split(key)
+    actions = jax.random.randint(action_key, (batch,), 0, rules.NUM_ACTIONS)
+    return step_batch(states, actions, jax.random.split(step_key, batch), params)
+
+
 def played(batch: int, warmup: int):
-    """``batch`` worlds after ``warmup`` random steps, and a step function."""
+    """``batch`` worlds after ``warmup`` random steps, and the parameters."""
     env = CrafterOO()
     params = env.default_params
     states = jax.jit(jax.vmap(env.reset))(jax.random.split(jax.random.key(0), batch))
@@ -57,12 +65,7 @@ def played(batch: int, warmup: int):
     @jax.jit
     def play(states, key):
         def body(states, key):
-            action_key, step_key = jax.random.split(key)
-            actions = jax.random.randint(action_key, (batch,), 0, rules.NUM_ACTIONS)
-            states, _ = step_batch(
-                states, actions, jax.random.split(step_key, batch), params
-            )
-            return states, None
+            return random_step(states, key, params)[0], None
 
         return jax.lax.scan(body, states, jax.random.split(key, warmup))[0]
 
@@ -88,11 +91,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def rollout(states, key):
         def body(states, key):
-            action_key, step_key = jax.random.split(key)
-            actions = jax.random.randint(action_key, (batch,), 0, rules.NUM_ACTIONS)
-            states, info = step_batch(
-                states, actions, jax.random.split(step_key, batch), params
-            )
+            states, info = random_step(states, key, params)
             obs = jax.vmap(observe)(states)
             return states, info["reward"].sum() + obs["inventory"].sum()
 
