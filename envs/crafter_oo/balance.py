@@ -242,10 +242,6 @@ def balance(state: CrafterState, key: jax.Array) -> CrafterState:
         objects = dataclasses.replace(
             objects, alive=objects.alive.at[gone].set(False, mode="drop")
         )
-        occupant = occupant.at[
-            jnp.where(despawns[k], victim_pos[k, :, 0], rules.AREA[0]),
-            victim_pos[k, :, 1],
-        ].set(EMPTY, mode="drop")
 
         # Spawned creatures take the lowest free slots, chunk by chunk.
         free = _lowest_free_slots(objects.alive, spawns.sum())
@@ -270,9 +266,24 @@ def balance(state: CrafterState, key: jax.Array) -> CrafterState:
             facing=put(objects.facing, zeros),
             order=put(objects.order, order),
         )
+        # The despawned creatures' cells empty and the new ones' cells taken, in
+        # one scatter (the cells differ: a spawn cell was empty, a victim's was
+        # not) that depends on the read of the spawn cells above, so XLA writes
+        # the map in place instead of copying it.
         occupant = occupant.at[
-            jnp.where(created, pos[k, :, 0], rules.AREA[0]), pos[k, :, 1]
-        ].set(slot.astype(jnp.int16), mode="drop")
+            jnp.concatenate(
+                [
+                    jnp.where(despawns[k], victim_pos[k, :, 0], rules.AREA[0]),
+                    jnp.where(created, pos[k, :, 0], rules.AREA[0]),
+                ]
+            ),
+            jnp.concatenate([victim_pos[k, :, 1], pos[k, :, 1]]),
+        ].set(
+            jnp.concatenate(
+                [jnp.full(NUM_CHUNKS, EMPTY, jnp.int16), slot.astype(jnp.int16)]
+            ),
+            mode="drop",
+        )
         overflow = overflow + (spawns & ~created).sum().astype(jnp.int32)
     return dataclasses.replace(
         state,

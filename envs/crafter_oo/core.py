@@ -18,6 +18,7 @@ from symworld.envs.crafter_oo.player import update_player
 from symworld.envs.crafter_oo.state import (
     CrafterParams,
     CrafterState,
+    ObjectTable,
     daylight_table,
     default_params,
 )
@@ -81,6 +82,16 @@ def advance(
     return state, info
 
 
+def _balanced_fields(state: CrafterState) -> dict[str, jax.Array | ObjectTable]:
+    """The fields of ``state`` that :func:`balance.balance` changes."""
+    return {
+        "objects": state.objects,
+        "occupant": state.occupant,
+        "overflow": state.overflow,
+        "next_order": state.next_order,
+    }
+
+
 def step_batch(
     states: CrafterState,
     actions: jax.Array,
@@ -116,10 +127,13 @@ def step_batch(
         safe = jnp.clip(index, 0, num - 1)
         subset = jax.tree.map(lambda leaf: leaf[safe], states)
         subset = jax.vmap(balance.balance)(subset, balance_keys[safe])
-        states = jax.tree.map(
-            lambda leaf, new: leaf.at[index].set(new, mode="drop"), states, subset
+        # Balancing changes only these fields; only they are written back.
+        changed = jax.tree.map(
+            lambda leaf, new: leaf.at[index].set(new, mode="drop"),
+            _balanced_fields(states),
+            _balanced_fields(subset),
         )
-        return start + chunk, states
+        return start + chunk, dataclasses.replace(states, **changed)
 
     _, states = jax.lax.while_loop(
         lambda loop: loop[0] < total, balance_chunk, (jnp.int32(0), states)

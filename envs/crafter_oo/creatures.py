@@ -66,6 +66,21 @@ CENTER = 4
 NEIGHBOURS = np.array([(dx + 1) * 3 + (dy + 1) for dx, dy in rules.DIRECTIONS])
 
 
+def _computed_once(value: jax.Array) -> jax.Array:
+    """``value`` unchanged, but computed once rather than inside each consumer.
+
+    XLA on a CPU fuses a cheap elementwise value into every fusion that reads it
+    and computes it again there (an ``optimization_barrier`` is removed before
+    fusion, a reduction over an axis of length 1 is simplified away); a reduction
+    is never duplicated, so summing the value with a zero makes it a buffer
+    computed once.
+    """
+    pair = jnp.stack([value, jnp.zeros_like(value)], -1)
+    if value.dtype == bool:
+        return jnp.any(pair, -1)
+    return jnp.sum(pair, -1, dtype=value.dtype)
+
+
 def _window_index(step: jax.Array) -> jax.Array:
     """Window index of a step ``int32[2]`` with entries in {-1, 0, 1}."""
     return (step[0] + 1) * 3 + (step[1] + 1)
@@ -274,16 +289,18 @@ def _decide(
         jnp.where(approaches, approach_step, jnp.where(wanders, random_step, zero)),
     )
     arrow_step = grid.DIRECTIONS[row.facing]
-    step = jnp.where(
-        is_cow,
-        jnp.where(u[0] < rules.COW_MOVE_PROBABILITY, random_step, zero),
+    step = _computed_once(
         jnp.where(
-            is_zombie,
-            zombie_step,
+            is_cow,
+            jnp.where(u[0] < rules.COW_MOVE_PROBABILITY, random_step, zero),
             jnp.where(
-                is_skeleton, skeleton_step, jnp.where(is_arrow, arrow_step, zero)
+                is_zombie,
+                zombie_step,
+                jnp.where(
+                    is_skeleton, skeleton_step, jnp.where(is_arrow, arrow_step, zero)
+                ),
             ),
-        ),
+        )
     )
 
     # Arrow: hit whatever is ahead, or stop at a wall (breaking tables and furnaces).
@@ -294,6 +311,10 @@ def _decide(
         is_arrow & ~arrow_hits & ~grid.is_in(ahead_material, rules.ARROW_WALKABLE)
     )
     breaks = arrow_blocked & grid.is_in(ahead_material, rules.ARROW_BREAKS)
+    arrow_hits, arrow_blocked = (
+        _computed_once(arrow_hits),
+        _computed_once(arrow_blocked),
+    )
 
     # Execute the move (dead creatures do not move).
     target_material = _pick(materials, step)
@@ -310,6 +331,7 @@ def _decide(
         & (_pick(occupants, step) == EMPTY)
         & walkable_target
     )
+    moves = _computed_once(moves)
     new_pos = jnp.where(moves, pos + step, pos)
 
     # Zombie attack after moving.
@@ -360,7 +382,7 @@ def _decide(
         & free_cell(aim, rules.ARROW_WALKABLE)
     )
     arrow_slot, has_room = table.lowest_free(free)
-    create = fires & has_room
+    create = _computed_once(fires & has_room)
     free = table.flip_slot(free, arrow_slot, False, create)
     occupants = _place(occupants, aim, arrow_slot, create)
     arrow_pos = pos + aim
@@ -546,7 +568,8 @@ def _update_objects_batch(
             game = jax.lax.dynamic_slice(games, (start,), (lanes,))
             active = start + jnp.arange(lanes) < active_games[level]
             slot = queue.at[game, level].get(mode="clip")
-            lane = _read(carry, game, slot)
+            game, active, slot = (_computed_once(v) for v in (game, active, slot))
+            lane = jax.tree.map(_computed_once, _read(carry, game, slot))
             offset = level - first
             out = decide(
                 lane,

@@ -120,24 +120,32 @@ def update_player(
     action = jnp.where(player.sleeping & ~rested, rules.SLEEP, action)
     sleeping = player.sleeping & ~wakes
 
-    target = player.pos + grid.DIRECTIONS[player.facing]
-    target_material = grid.material_at(material, target)
-    target_occupant = grid.occupant_at(occupant, target)
-    target_has_object = target_occupant != EMPTY
-
     # Move: always turn; step if the cell is on the map, empty and walkable.
     is_move = (action >= rules.MOVE_LEFT) & (action <= rules.MOVE_DOWN)
     facing = jnp.where(is_move, action - rules.MOVE_LEFT, player.facing)
-    step_target = player.pos + grid.DIRECTIONS[facing]
+    # The faced cell (for do and place) and the cell a move goes to, read from the
+    # maps in one gather each: the writes to the maps below then depend on every
+    # read of them, so XLA updates the maps in place instead of copying them.
+    target, step_target = (
+        player.pos + grid.DIRECTIONS[jnp.stack([player.facing, facing])]
+    )
+    materials = grid.material_at(material, jnp.stack([target, step_target]))
+    occupants = grid.occupant_at(occupant, jnp.stack([target, step_target]))
+    target_material, target_occupant = materials[0], occupants[0]
+    target_has_object = target_occupant != EMPTY
     can_step = (
         grid.inside(step_target)
-        & (grid.occupant_at(occupant, step_target) == EMPTY)
-        & grid.is_in(grid.material_at(material, step_target), rules.PLAYER_WALKABLE)
+        & (occupants[1] == EMPTY)
+        & grid.is_in(materials[1], rules.PLAYER_WALKABLE)
     )
     moved = is_move & can_step
     pos = jnp.where(moved, step_target, player.pos)
-    occupant = occupant.at[player.pos[0], player.pos[1]].set(EMPTY)
-    occupant = occupant.at[pos[0], pos[1]].set(PLAYER_OCCUPANT)
+    # The cell left (only when the player moved) and the player's cell, in one
+    # scatter that depends on the reads above.
+    occupant = occupant.at[
+        jnp.stack([jnp.where(moved, player.pos[0], rules.AREA[0]), pos[0]]),
+        jnp.stack([player.pos[1], pos[1]]),
+    ].set(jnp.array([EMPTY, PLAYER_OCCUPANT], occupant.dtype), mode="drop")
     cx, cy = grid.chunk_of(pos)
     chunk_seen = state.chunk_seen.at[cx, cy].set(True)
     on_lava = is_move & (grid.material_at(material, pos) == rules.LAVA)
