@@ -17,41 +17,33 @@ from pathlib import Path
 from typing import Any
 
 
+def _bounded(text: str, convert: type, least: float, strict: bool, what: str):
+    """``text`` read by ``convert`` (``int`` or ``float``), finite and at least
+    (``strict``: above) ``least``; an :class:`argparse.ArgumentTypeError` naming
+    ``what`` was expected otherwise (argparse adds the flag)."""
+    try:
+        value = convert(text)
+    except ValueError:
+        value = None
+    ok = value is not None and (value > least if strict else value >= least)
+    if not ok or not abs(value) < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+    return value
+
+
 def non_negative_int(text: str) -> int:
     """An ``argparse`` type: an integer ``>= 0``."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a non-negative integer, got {text!r}"
-        ) from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(
-            f"expected a non-negative integer, got {text!r}"
-        )
-    return value
+    return _bounded(text, int, 0, False, "a non-negative integer")
 
 
 def positive_int(text: str) -> int:
     """An ``argparse`` type: an integer ``>= 1``."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+    return _bounded(text, int, 1, False, "an integer of at least 1")
 
 
 def positive_float(text: str) -> float:
     """An ``argparse`` type: a finite number ``> 0``."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
-    return value
+    return _bounded(text, float, 0.0, True, "a finite number above 0")
 
 
 def add_seed(parser: argparse.ArgumentParser, default: int = 0) -> None:

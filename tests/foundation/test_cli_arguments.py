@@ -150,7 +150,8 @@ def test_induce_rejects_counts_below_one_at_the_flag(tmp_path, capsys, flag):
     with pytest.raises(SystemExit) as stopped:
         main([*argv, "--out", str(out), flag, "0"])
     assert stopped.value.code == 2
-    assert f"argument {flag}: must be at least 1, got 0" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"argument {flag}: expected an integer of at least 1, got '0'" in err
     assert list(tmp_path.iterdir()) == []
 
 

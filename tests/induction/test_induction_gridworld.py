@@ -10,25 +10,17 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from conftest import COLLECT, PLACE, STEPS, TABLE
+from toy_grid import COLLECT, PLACE, STEPS, TABLE
 
-from symworld.induction import InductionSettings, induce, load_module_text
+from symworld.induction import load_module_text
 from symworld.induction.features import build_features, evaluate
 from symworld.programs.data import random_transitions
 
 
 @pytest.fixture(scope="module")
-def grid_induced(grid_data):
+def grid_induced(grid_data, induce_unfitted):
     env, schema, batch = grid_data
-    return induce(
-        schema,
-        batch.states,
-        batch.actions,
-        batch.next_states,
-        num_actions=6,
-        seed=0,
-        settings=InductionSettings(fit=False),
-    )
+    return induce_unfitted(schema, batch)
 
 
 def test_induction_grid_geometry_is_measured(grid_induced):

@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from symworld.induction import InductionSettings, induce, load_module_text
+from symworld.induction import load_module_text
 from symworld.programs import Schema
 from symworld.programs.data import random_transitions
 
@@ -107,24 +107,12 @@ def pasture_schema(env: Pasture) -> Schema:
     )
 
 
-def _induce(schema, batch):
-    return induce(
-        schema,
-        batch.states,
-        batch.actions,
-        batch.next_states,
-        num_actions=6,
-        seed=0,
-        settings=InductionSettings(fit=False),
-    )
-
-
 @pytest.fixture(scope="module")
-def pasture():
+def pasture(induce_unfitted):
     env = Pasture()
     schema = pasture_schema(env)
     batch = random_transitions(env, 1500, 5)
-    return env, schema, batch, _induce(schema, batch)
+    return env, schema, batch, induce_unfitted(schema, batch)
 
 
 def _by_target(result, attribute):
@@ -189,9 +177,9 @@ def test_induction_targeted_object_laws_predict_fresh_transitions(pasture):
         assert values[rows].tolist() == truth[rows, sites[rows]].tolist()
 
 
-def test_induction_targeted_object_module_is_deterministic(pasture):
+def test_induction_targeted_object_module_is_deterministic(pasture, induce_unfitted):
     _, schema, batch, result = pasture
-    assert _induce(schema, batch).module == result.module
+    assert induce_unfitted(schema, batch).module == result.module
 
 
 @jax.tree_util.register_dataclass

@@ -69,11 +69,12 @@ def test_laws_cli_fit_unknown_library(tmp_path, capsys):
 @pytest.mark.parametrize(
     "flag, value, message",
     [
-        ("--iterations", "0", "argument --iterations: must be at least 1, got 0"),
-        ("--iterations", "-5", "argument --iterations: must be at least 1, got -5"),
-        ("--learning-rate", "-1", "argument --learning-rate: must be a finite number"),
-        ("--learning-rate", "0", "argument --learning-rate: must be a finite number"),
-        ("--learning-rate", "inf", "argument --learning-rate: must be a finite"),
+        ("--iterations", "0", "--iterations: expected an integer of at least 1"),
+        ("--iterations", "-5", "--iterations: expected an integer of at least 1"),
+        ("--iterations", "2.5", "--iterations: expected an integer of at least 1"),
+        ("--learning-rate", "-1", "--learning-rate: expected a finite number above 0"),
+        ("--learning-rate", "0", "--learning-rate: expected a finite number above 0"),
+        ("--learning-rate", "inf", "--learning-rate: expected a finite number above"),
     ],
 )
 def test_laws_cli_fit_rejects_bad_optimiser_flags(
