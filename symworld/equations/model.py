@@ -63,6 +63,14 @@ def _check_names(state_names: Sequence[str], action_names: Sequence[str]) -> Non
         raise ValueError(f"{shared} are both state_names and action_names")
 
 
+def _check_shape(label: str, value: jax.Array, size: int) -> None:
+    if value.shape != (size,):
+        raise ValueError(
+            f"{label} must have shape ({size},), one value per state variable, got "
+            f"shape {value.shape}; vmap over a batch"
+        )
+
+
 def _noise_std(noise_std: Sequence[float] | jax.Array | None, size: int) -> jax.Array:
     """``(size,)`` noise from ``None`` (the floor) or ``size`` finite values >= 0."""
     if noise_std is None:
@@ -195,8 +203,10 @@ class EquationModel(WorldModel):
         return self._function(jnp.concatenate([state, action]))
 
     def mean(self, state: jax.Array, action: jax.Array) -> jax.Array:
-        """The predicted next state ``(S,)`` (no noise)."""
+        """The predicted next state ``(S,)`` (no noise) of one ``(S,)`` state; use
+        ``jax.vmap`` or :func:`~symworld.worldmodel.batch_sample` for a batch."""
         state = jnp.asarray(state, dtype=jnp.result_type(float))
+        _check_shape("state", state, len(self.state_names))
         if self.kind == "next":
             return self.rhs(state, action)
         if self.kind == "delta":
@@ -222,7 +232,9 @@ class EquationModel(WorldModel):
     ) -> jax.Array:
         mean = self.mean(state, action)
         std = self.noise_std.astype(mean.dtype)
-        z = (jnp.asarray(next_state, mean.dtype) - mean) / std
+        next_state = jnp.asarray(next_state, mean.dtype)
+        _check_shape("next_state", next_state, len(self.state_names))
+        z = (next_state - mean) / std
         return jnp.sum(-0.5 * z**2 - jnp.log(std) - 0.5 * math.log(2 * math.pi))
 
     # -- fitting the noise ----------------------------------------------------

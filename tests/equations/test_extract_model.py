@@ -125,3 +125,7 @@ def test_extract_model_rejects_clashing_names_and_wrong_action_size():
     assert float(model.mean(jnp.ones(1), 2.0)[0]) == 2.0
     with pytest.raises(ValueError, match=r"action has 2 value\(s\) but the model"):
         model.mean(jnp.ones(1), jnp.ones(2))
+    with pytest.raises(ValueError, match=r"state must have shape \(1,\).*\(3,\)"):
+        model.mean(jnp.ones(3), 1.0)
+    with pytest.raises(ValueError, match=r"next_state must have shape \(1,\)"):
+        model.log_prob(jnp.ones(1), 1.0, jnp.ones(2))
