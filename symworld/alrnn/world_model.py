@@ -21,6 +21,11 @@ from symworld.alrnn.models import LatentModel
 from symworld.worldmodel import PyTree, WorldModel
 
 
+def _check_shape(label: str, value: jax.Array, size: int) -> None:
+    if value.shape != (size,):
+        raise ValueError(f"{label} must have shape ({size},), got shape {value.shape}")
+
+
 class ALRNNModel(WorldModel):
     """A :class:`~symworld.alrnn.models.LatentModel` as a world model.
 
@@ -41,20 +46,31 @@ class ALRNNModel(WorldModel):
 
     def initial_state(self, observation: jax.Array) -> jax.Array:
         """Latent state ``(M,)`` inferred from one observation ``(N,)``."""
-        return self.latent_model.init_state(jnp.asarray(observation, jnp.float32))
+        observation = jnp.asarray(observation, jnp.float32)
+        _check_shape("observation", observation, self.latent_model.num_observed)
+        return self.latent_model.init_state(observation)
 
     def observe(self, state: jax.Array) -> jax.Array:
         """The observation ``(..., N)`` of latent states ``(..., M)``."""
         return self.latent_model.readout(state)
 
     def sample(self, key: jax.Array, state: PyTree, action: PyTree) -> PyTree:
-        mean = self.latent_model.step(state)
+        mean = self._step(state)
         if self.noise_std == 0.0:
             return mean
         return mean + self.noise_std * jax.random.normal(key, mean.shape, mean.dtype)
 
+    def _step(self, state: jax.Array) -> jax.Array:
+        if jnp.shape(state) != (self.latent_model.num_latent,):
+            raise ValueError(
+                f"state must be a latent vector of shape "
+                f"({self.latent_model.num_latent},), got shape {jnp.shape(state)}; "
+                "map an observation to one with initial_state"
+            )
+        return self.latent_model.step(state)
+
     def log_prob(self, state: PyTree, action: PyTree, next_state: PyTree) -> jax.Array:
-        mean = self.latent_model.step(state)
+        mean = self._step(state)
         if self.noise_std == 0.0:
             exact = jnp.all(next_state == mean)
             return jnp.where(exact, 0.0, -jnp.inf).astype(jnp.float32)

@@ -132,3 +132,7 @@ def test_world_model_rejects_bad_noise_and_rolls_out_action_free(models):
         model.rollout(key, z, None)
     with pytest.raises(ValueError, match="steps=4 but actions have length 5"):
         model.rollout(key, z, jnp.zeros((5, 0)), steps=4)
+    with pytest.raises(ValueError, match=r"latent vector of shape \(6,\).*\(3,\)"):
+        model.sample(key, jnp.ones(3), None)
+    with pytest.raises(ValueError, match=r"observation must have shape \(3,\)"):
+        model.initial_state(jnp.ones(5))
