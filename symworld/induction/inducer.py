@@ -234,12 +234,10 @@ def induce(
         static=static,
     )
     names = law_names(candidates) + (["static_attributes"] if static else [])
-    fitted = None
-    rejected: list[RejectedProposal] = []
-    extra: list[tuple[str, str]] = []
-    if proposers:
-        base = fit_set(
-            load_module_text(module).library(),
+
+    def fit_laws(laws: Sequence[Law]) -> FittedSet:
+        return fit_set(
+            laws,
             schema,
             states,
             actions,
@@ -247,6 +245,12 @@ def induce(
             seed=seed,
             steps=settings.fit_steps,
         )
+
+    fitted = None
+    rejected: list[RejectedProposal] = []
+    extra: list[tuple[str, str]] = []
+    if proposers:
+        base = fit_laws(load_module_text(module).library())
         context = ProposalContext(
             schema=schema,
             env_id=schema.env_id,
@@ -265,18 +269,12 @@ def induce(
                         raise ValueError(
                             f"law name {law.name!r} is already in the library"
                         )
-                    trial = fit_set(
+                    trial = fit_laws(
                         [
                             *load_module_text(module).library(),
                             *_laws(extra, geometry),
                             law,
-                        ],
-                        schema,
-                        states,
-                        actions,
-                        next_states,
-                        seed=seed,
-                        steps=settings.fit_steps,
+                        ]
                     )
                 except Exception as error:  # a proposal is untrusted code
                     reason = f"{type(error).__name__}: {error}"
@@ -311,15 +309,7 @@ def induce(
         )
         fitted = base
     if settings.fit and fitted is None:
-        fitted = fit_set(
-            load_module_text(module).library(),
-            schema,
-            states,
-            actions,
-            next_states,
-            seed=seed,
-            steps=settings.fit_steps,
-        )
+        fitted = fit_laws(load_module_text(module).library())
     weights = fitted.model.weight_table() if fitted is not None else {}
     laws = load_module_text(module).library()
     summaries = []
