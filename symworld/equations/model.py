@@ -53,6 +53,39 @@ def _compile(expressions: Sequence[sympy.Expr], names: Sequence[str]):
     return evaluate
 
 
+def _check_names(state_names: Sequence[str], action_names: Sequence[str]) -> None:
+    for label, names in (("state_names", state_names), ("action_names", action_names)):
+        repeated = sorted({n for n in names if list(names).count(n) > 1})
+        if repeated:
+            raise ValueError(f"{label} repeats {repeated}")
+    shared = sorted(set(state_names) & set(action_names))
+    if shared:
+        raise ValueError(f"{shared} are both state_names and action_names")
+
+
+def _check_shape(label: str, value: jax.Array, size: int) -> None:
+    if value.shape != (size,):
+        raise ValueError(
+            f"{label} must have shape ({size},), one value per state variable, got "
+            f"shape {value.shape}; vmap over a batch"
+        )
+
+
+def _noise_std(noise_std: Sequence[float] | jax.Array | None, size: int) -> jax.Array:
+    """``(size,)`` noise from ``None`` (the floor) or ``size`` finite values >= 0."""
+    if noise_std is None:
+        return jnp.full(size, MIN_NOISE_STD)
+    values = np.asarray(noise_std, dtype=float)
+    if values.shape != (size,):
+        raise ValueError(
+            f"noise_std must have shape ({size},), one per state variable; "
+            f"got shape {values.shape}"
+        )
+    if not np.all(np.isfinite(values)) or np.any(values < 0):
+        raise ValueError(f"noise_std must be finite and >= 0, got {values.tolist()}")
+    return jnp.maximum(jnp.asarray(values), MIN_NOISE_STD)
+
+
 class EquationModel(WorldModel):
     """Symbolic equations with Gaussian noise as a :class:`WorldModel`.
 
@@ -91,6 +124,7 @@ class EquationModel(WorldModel):
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
         names = list(state_names) + list(action_names)
+        _check_names(state_names, action_names)
         missing = [name for name in state_names if name not in equations]
         if missing:
             raise ValueError(f"no equation for state variable(s) {missing}")
@@ -118,20 +152,17 @@ class EquationModel(WorldModel):
                     f"state nor action variables {names}"
                 )
             parsed.append(expression)
-        if not dt > 0:
-            raise ValueError(f"dt must be positive, got {dt}")
+        if not (math.isfinite(dt) and dt > 0):
+            raise ValueError(f"dt must be finite and positive, got {dt}")
+        if isinstance(substeps, bool) or int(substeps) != substeps or substeps < 1:
+            raise ValueError(f"substeps must be an integer >= 1, got {substeps}")
         self.expressions = tuple(sympy.sstr(e) for e in parsed)
         self.state_names = tuple(state_names)
         self.action_names = tuple(action_names)
         self.kind = kind
         self.dt = float(dt)
         self.substeps = int(substeps)
-        std = (
-            jnp.full(len(state_names), MIN_NOISE_STD)
-            if noise_std is None
-            else jnp.maximum(jnp.asarray(noise_std, dtype=float), MIN_NOISE_STD)
-        )
-        self.noise_std = std
+        self.noise_std = _noise_std(noise_std, len(state_names))
         self._function = _compile(parsed, names)
 
     # -- equations -------------------------------------------------------------
@@ -159,13 +190,23 @@ class EquationModel(WorldModel):
     # -- dynamics --------------------------------------------------------------
 
     def rhs(self, state: jax.Array, action: jax.Array) -> jax.Array:
-        """The equations' value ``f(x, u)``: ``(S,)``."""
+        """The equations' value ``f(x, u)``: ``(S,)``.
+
+        ``action`` holds one value per action name (``(A,)``, or a scalar when
+        ``A == 1``); any other size raises ``ValueError``."""
         action = jnp.reshape(jnp.asarray(action, state.dtype), (-1,))
+        if action.shape[0] != len(self.action_names):
+            raise ValueError(
+                f"action has {action.shape[0]} value(s) but the model has "
+                f"{len(self.action_names)} action(s) {list(self.action_names)}"
+            )
         return self._function(jnp.concatenate([state, action]))
 
     def mean(self, state: jax.Array, action: jax.Array) -> jax.Array:
-        """The predicted next state ``(S,)`` (no noise)."""
+        """The predicted next state ``(S,)`` (no noise) of one ``(S,)`` state; use
+        ``jax.vmap`` or :func:`~symworld.worldmodel.batch_sample` for a batch."""
         state = jnp.asarray(state, dtype=jnp.result_type(float))
+        _check_shape("state", state, len(self.state_names))
         if self.kind == "next":
             return self.rhs(state, action)
         if self.kind == "delta":
@@ -191,7 +232,9 @@ class EquationModel(WorldModel):
     ) -> jax.Array:
         mean = self.mean(state, action)
         std = self.noise_std.astype(mean.dtype)
-        z = (jnp.asarray(next_state, mean.dtype) - mean) / std
+        next_state = jnp.asarray(next_state, mean.dtype)
+        _check_shape("next_state", next_state, len(self.state_names))
+        z = (next_state - mean) / std
         return jnp.sum(-0.5 * z**2 - jnp.log(std) - 0.5 * math.log(2 * math.pi))
 
     # -- fitting the noise ----------------------------------------------------

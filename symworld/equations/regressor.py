@@ -40,6 +40,7 @@ from symworld.equations.frontier import (
     write_hall_of_fame,
 )
 from symworld.equations.operators import SYMPY_FUNCTIONS, resolve_operators
+from symworld.equations.search import check_budget
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +135,7 @@ class SymbolicRegressor:
     ):
         if engine not in ENGINES:
             raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+        check_budget(niterations, timeout_in_seconds, seed)
         self.engine = engine
         self.binary_operators = tuple(binary_operators)
         self.unary_operators = tuple(unary_operators)
@@ -259,6 +261,11 @@ class SymbolicRegressor:
     def _pick(self, front: ParetoFront, index: int | None) -> Equation:
         if index is None:
             return front.select(self.model_selection)
+        if not -len(front) <= index < len(front):
+            raise IndexError(
+                f"index {index} is out of range: the front has {len(front)} "
+                f"equations (index 0..{len(front) - 1}, or negative from the end)"
+            )
         return front[index]
 
     def get_best(self, index: int | None = None):
@@ -369,8 +376,8 @@ def validate_data(X, y, variable_names=None):
     spread = np.ptp(X, axis=0)
     for j in np.flatnonzero(spread == 0):
         raise ValueError(
-            f"input column {names[j]!r} is constant ({X[0, j]!r}); it carries no "
-            "information — drop it (constants are found by the search)"
+            f"input column {names[j]!r} is constant ({float(X[0, j])!r}); it "
+            "carries no information — drop it (constants are found by the search)"
         )
     return X, Y, names
 

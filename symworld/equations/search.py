@@ -78,6 +78,24 @@ logger = logging.getLogger(__name__)
 Program = tuple[tuple[int, float], ...]  # postfix (token code, constant value) pairs
 
 
+def check_budget(niterations: int, timeout_in_seconds: float | None, seed: int) -> None:
+    """Raise ``ValueError`` naming the option unless ``niterations`` is an integer
+    >= 1, ``timeout_in_seconds`` is None or >= 0 (0: stop after one generation)
+    and ``seed`` is an integer >= 0."""
+    if not _is_int(niterations) or niterations < 1:
+        raise ValueError(f"niterations must be an integer >= 1, got {niterations!r}")
+    if timeout_in_seconds is not None and not timeout_in_seconds >= 0:
+        raise ValueError(
+            f"timeout_in_seconds must be None or >= 0, got {timeout_in_seconds!r}"
+        )
+    if not _is_int(seed) or seed < 0:
+        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
 @dataclass(frozen=True)
 class SearchOptions:
     """Options of :func:`search` (PySR's names where PySR has the option).
@@ -146,6 +164,7 @@ class SearchOptions:
             raise ValueError(
                 "maxsize must be >= 1, populations >= 1 and population_size >= 4"
             )
+        check_budget(self.niterations, self.timeout_in_seconds, self.seed)
         ops = resolve_operators(
             tuple(self.binary_operators) + tuple(self.unary_operators)
         )
@@ -561,7 +580,10 @@ def search(
     kinds = [k for k in weights if weights[k] > 0]
     probs = np.cumsum([weights[k] for k in kinds])
     probs /= probs[-1]  # cumulative: a mutation is drawn by searchsorted
-    scale = np.maximum(np.var(Y, axis=0), 1e-300)
+    # losses are compared relative to the target's variance; a constant target
+    # (variance 0) is compared in its own units
+    variance = np.var(Y, axis=0)
+    scale = np.where(variance > 0, variance, 1.0)
 
     stop_reason = "niterations"
     generation = 0
@@ -584,8 +606,10 @@ def search(
             freq[o] = 0.9 * freq[o] + 0.1 * counts[: options.maxsize + 1]
             share = freq[o] / freq[o].sum()
             for i in range(islands):
+                with np.errstate(over="ignore"):  # a huge ratio saturates to inf
+                    relative = losses[o, i] / scale[o]
                 cost = (
-                    np.log(np.maximum(losses[o, i] / scale[o], 1e-30))
+                    np.log(np.maximum(relative, 1e-30))
                     + options.adaptive_parsimony_scaling * share[size_of[i]]
                     + options.parsimony * size_of[i]
                 )

@@ -29,6 +29,7 @@ from symworld.induction.proposer import (
     Proposal,
     ProposalContext,
     Proposer,
+    RejectedProposal,
 )
 from symworld.induction.search import SearchSettings
 
@@ -43,6 +44,7 @@ __all__ = [
     "Proposal",
     "ProposalContext",
     "Proposer",
+    "RejectedProposal",
     "SearchSettings",
     "detect_changes",
     "explore",

@@ -32,7 +32,12 @@ from symworld.induction.features import (
     spent,
 )
 from symworld.induction.geometry import Geometry, leaf_expression
-from symworld.induction.proposer import ProposalContext, Proposer
+from symworld.induction.proposer import (
+    Proposal,
+    ProposalContext,
+    Proposer,
+    RejectedProposal,
+)
 from symworld.induction.search import Candidate, RuleSearch, SearchSettings, Target
 from symworld.induction.selection import FittedSet, fit_set
 from symworld.induction.writer import StaticLaw, law_names, render_module
@@ -80,7 +85,8 @@ class InductionResult:
     - ``fitted``: the law-model fit of the library (``None`` without ``fit``).
     - ``changes``: the detected changes; ``geometry``: the spatial conventions.
     - ``num_features``, ``num_candidates``: sizes of the search.
-    - ``rejected_proposals``: proposals that did not pay for themselves.
+    - ``rejected_proposals``: one :class:`RejectedProposal` (law name, reason)
+      per proposal that was broken or did not pay for itself.
     """
 
     module: str
@@ -90,7 +96,7 @@ class InductionResult:
     geometry: Geometry
     num_features: int
     num_candidates: int
-    rejected_proposals: list[str]
+    rejected_proposals: list[RejectedProposal]
 
 
 def load_module_text(
@@ -331,12 +337,10 @@ def induce(
         static=static,
     )
     names = law_names(candidates) + (["static_attributes"] if static else [])
-    fitted = None
-    rejected: list[str] = []
-    extra: list[tuple[str, str]] = []
-    if proposers:
-        base = fit_set(
-            load_module_text(module).library(),
+
+    def fit_laws(laws: Sequence[Law]) -> FittedSet:
+        return fit_set(
+            laws,
             schema,
             states,
             actions,
@@ -344,6 +348,12 @@ def induce(
             seed=seed,
             steps=settings.fit_steps,
         )
+
+    fitted = None
+    rejected: list[RejectedProposal] = []
+    extra: list[tuple[str, str]] = []
+    if proposers:
+        base = fit_laws(load_module_text(module).library())
         context = ProposalContext(
             schema=schema,
             env_id=schema.env_id,
@@ -354,17 +364,26 @@ def induce(
             transitions=(states, actions, next_states),
         )
         for proposer in proposers:
-            for proposal in proposer.propose(context):
-                law, class_name = _proposed_law(proposal.source, geometry)
-                trial = fit_set(
-                    [*load_module_text(module).library(), *_laws(extra, geometry), law],
-                    schema,
-                    states,
-                    actions,
-                    next_states,
-                    seed=seed,
-                    steps=settings.fit_steps,
-                )
+            for label, proposal in _proposals(proposer, context, rejected):
+                try:
+                    law, class_name = _proposed_law(proposal, geometry)
+                    label = law.name or label
+                    if law.name in names:
+                        raise ValueError(
+                            f"law name {law.name!r} is already in the library"
+                        )
+                    trial = fit_laws(
+                        [
+                            *load_module_text(module).library(),
+                            *_laws(extra, geometry),
+                            law,
+                        ]
+                    )
+                except Exception as error:  # a proposal is untrusted code
+                    reason = f"{type(error).__name__}: {error}"
+                    logger.warning("rejected proposal %s: %s", label, reason)
+                    rejected.append(RejectedProposal(label, reason))
+                    continue
                 if trial.score > base.score:
                     logger.info(
                         "kept proposed law %s (%.1f > %.1f)",
@@ -376,7 +395,12 @@ def induce(
                     names.append(law.name)
                     base = trial
                 else:
-                    rejected.append(law.name)
+                    reason = (
+                        "did not improve the penalised likelihood "
+                        f"({trial.score:.1f} <= {base.score:.1f})"
+                    )
+                    logger.info("rejected proposed law %s: %s", law.name, reason)
+                    rejected.append(RejectedProposal(law.name, reason))
         module = render_module(
             candidates,
             geometry,
@@ -388,15 +412,7 @@ def induce(
         )
         fitted = base
     if settings.fit and fitted is None:
-        fitted = fit_set(
-            load_module_text(module).library(),
-            schema,
-            states,
-            actions,
-            next_states,
-            seed=seed,
-            steps=settings.fit_steps,
-        )
+        fitted = fit_laws(load_module_text(module).library())
     weights = fitted.model.weight_table() if fitted is not None else {}
     laws = load_module_text(module).library()
     summaries = []
@@ -442,13 +458,42 @@ def induce(
     )
 
 
-def _proposed_law(source: str, geometry: Geometry) -> tuple[Law, str]:
-    tree = ast.parse(source)
+def _proposals(
+    proposer: Proposer,
+    context: ProposalContext,
+    rejected: list[RejectedProposal],
+) -> list[tuple[str, Proposal]]:
+    """The proposer's well-formed proposals, each with a label for reports
+    (``"<proposer name> #<index>"``); a proposer that raises, or an item that
+    is not a :class:`Proposal`, goes to ``rejected`` with its reason."""
+    name = getattr(proposer, "name", type(proposer).__name__)
+    try:
+        proposals = list(proposer.propose(context))
+    except Exception as error:  # a proposer is untrusted code
+        reason = f"propose() raised {type(error).__name__}: {error}"
+        logger.warning("rejected proposer %s: %s", name, reason)
+        rejected.append(RejectedProposal(str(name), reason))
+        return []
+    good = []
+    for index, proposal in enumerate(proposals):
+        label = f"{name} #{index}"
+        if isinstance(proposal, Proposal):
+            good.append((label, proposal))
+            continue
+        reason = f"expected a Proposal, got {type(proposal).__name__}"
+        logger.warning("rejected proposal %s: %s", label, reason)
+        rejected.append(RejectedProposal(label, reason))
+    return good
+
+
+def _proposed_law(proposal: Proposal, geometry: Geometry) -> tuple[Law, str]:
+    source = proposal.source
+    tree = ast.parse(source, "<proposed law>")
     classes = [node.name for node in tree.body if isinstance(node, ast.ClassDef)]
     if len(classes) != 1:
         raise ValueError(f"a proposal must define exactly one class; got {classes}")
     scope = _law_scope(geometry)
-    exec(compile(source, "<proposed law>", "exec"), scope)  # noqa: S102 - see proposer.py
+    exec(compile(tree, "<proposed law>", "exec"), scope)  # noqa: S102 - see proposer.py
     law = scope[classes[0]]()
     if not isinstance(law, Law):
         raise ValueError(f"proposed class {classes[0]} is not a Law")
@@ -456,7 +501,7 @@ def _proposed_law(source: str, geometry: Geometry) -> tuple[Law, str]:
 
 
 def _laws(extra: Sequence[tuple[str, str]], geometry: Geometry) -> list[Law]:
-    return [_proposed_law(text, geometry)[0] for _, text in extra]
+    return [_proposed_law(Proposal(text), geometry)[0] for _, text in extra]
 
 
 def _law_scope(geometry: Geometry) -> dict[str, Any]:

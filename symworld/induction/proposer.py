@@ -8,7 +8,9 @@ law module provides (``jnp``, the :mod:`symworld.induction.vocabulary` helpers,
 ``Law``, ``Probability``, ``Simplex``, ``categorical``, ``change``, ``point`` and
 the module constants). Every proposal goes through the same selection as the
 searched laws: it is kept only if adding it to the law model improves the
-penalised likelihood.
+penalised likelihood. A broken proposal (a syntax error, a law that raises or
+writes values outside an attribute's range, a name already in the library, more
+or fewer than one class) is rejected with its reason and the run carries on.
 
 symworld contains no network code and no language-model client: a user who
 wants an LLM proposer writes one (calling whatever service they choose) and
@@ -32,6 +34,17 @@ class Proposal:
     """One proposed law: ``source`` is the text of one ``class ...(Law)`` block."""
 
     source: str
+
+
+@dataclasses.dataclass(frozen=True)
+class RejectedProposal:
+    """A proposal :func:`~symworld.induction.induce` did not keep: ``name`` is
+    the law's name (or ``"<proposer> #<index>"`` when no law could be built from
+    it) and ``reason`` says why (the error it raised, or the scores when it did
+    not improve the penalised likelihood)."""
+
+    name: str
+    reason: str
 
 
 @dataclasses.dataclass(frozen=True)

@@ -115,3 +115,24 @@ def test_world_model_interface(models):
     assert float(noisy.log_prob(z, 0, jnp.asarray(point))) == pytest.approx(
         expected, rel=1e-5
     )
+
+
+def test_world_model_rejects_bad_noise_and_rolls_out_action_free(models):
+    alrnn = models[0]
+    for bad in (float("nan"), float("inf"), -0.1):
+        with pytest.raises(ValueError, match="noise_std must be finite and >= 0"):
+            ALRNNModel(alrnn, noise_std=bad)
+    model = ALRNNModel(alrnn, noise_std=0.2)
+    z = model.initial_state(jnp.array([0.5, -0.5, 0.2]))
+    key = jax.random.PRNGKey(3)
+    by_steps = model.rollout(key, z, None, steps=5)
+    assert by_steps.shape == (5, 6)
+    np.testing.assert_array_equal(by_steps, model.rollout(key, z, jnp.zeros((5, 0))))
+    with pytest.raises(ValueError, match="action-free; give steps=T"):
+        model.rollout(key, z, None)
+    with pytest.raises(ValueError, match="steps=4 but actions have length 5"):
+        model.rollout(key, z, jnp.zeros((5, 0)), steps=4)
+    with pytest.raises(ValueError, match=r"latent vector of shape \(6,\).*\(3,\)"):
+        model.sample(key, jnp.ones(3), None)
+    with pytest.raises(ValueError, match=r"observation must have shape \(3,\)"):
+        model.initial_state(jnp.ones(5))

@@ -94,3 +94,38 @@ def test_extract_model_files_round_trip(tmp_path, lorenz_model):
     (tmp_path / "model.json").write_text("{not json")
     with pytest.raises(ValueError, match="not valid JSON"):
         load_model(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"noise_std": [float("nan")]}, "noise_std must be finite and >= 0"),
+        ({"noise_std": [-1.0]}, "noise_std must be finite and >= 0"),
+        ({"noise_std": [0.1, 0.2, 0.3]}, r"noise_std must have shape \(1,\)"),
+        ({"dt": float("inf")}, "dt must be finite and positive, got inf"),
+        ({"dt": float("nan")}, "dt must be finite and positive, got nan"),
+        ({"substeps": 0}, "substeps must be an integer >= 1, got 0"),
+        ({"substeps": -2}, "substeps must be an integer >= 1, got -2"),
+        ({"substeps": 1.5}, "substeps must be an integer >= 1, got 1.5"),
+    ],
+)
+def test_extract_model_rejects_bad_settings(settings, message):
+    with pytest.raises(ValueError, match=message):
+        EquationModel({"x": "-x + u"}, ["x"], ["u"], **settings)
+
+
+def test_extract_model_rejects_clashing_names_and_wrong_action_size():
+    with pytest.raises(ValueError, match=r"state_names repeats \['x'\]"):
+        EquationModel({"x": "-x"}, ["x", "x"])
+    with pytest.raises(ValueError, match=r"action_names repeats \['u'\]"):
+        EquationModel({"x": "-x"}, ["x"], ["u", "u"])
+    with pytest.raises(ValueError, match=r"\['x'\] are both state_names and action"):
+        EquationModel({"x": "-x"}, ["x"], ["x"])
+    model = EquationModel({"x": "-x + u"}, ["x"], ["u"], kind="delta")
+    assert float(model.mean(jnp.ones(1), 2.0)[0]) == 2.0
+    with pytest.raises(ValueError, match=r"action has 2 value\(s\) but the model"):
+        model.mean(jnp.ones(1), jnp.ones(2))
+    with pytest.raises(ValueError, match=r"state must have shape \(1,\).*\(3,\)"):
+        model.mean(jnp.ones(3), 1.0)
+    with pytest.raises(ValueError, match=r"next_state must have shape \(1,\)"):
+        model.log_prob(jnp.ones(1), 1.0, jnp.ones(2))

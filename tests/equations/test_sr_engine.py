@@ -122,6 +122,21 @@ def test_same_seed_same_hall_of_fame(gravity_data):
     ]
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_constant_target_is_found_without_overflow_warnings():
+    X = np.random.default_rng(0).uniform(1, 3, size=(100, 2))
+    options = SearchOptions(niterations=8, progress=False, seed=0)
+    for value in (3.0, 0.0):
+        best = search(X, np.full(100, value), None, options)[0].front.select("best")
+        assert best.complexity == 1 and best.loss < 1e-12
+        assert float(best.sympy) == pytest.approx(value, abs=1e-8)
+
+
+def test_search_options_reject_a_negative_seed():
+    with pytest.raises(ValueError, match="seed must be an integer >= 0, got -1"):
+        SearchOptions(seed=-1)
+
+
 def test_time_budget_stops_the_search(gravity_data):
     X, y = gravity_data
     result = search(

@@ -43,7 +43,7 @@ X = RNG.uniform(1, 2, size=(50, 3))
             np.column_stack([X[:, :2], np.full(50, 3.0)]),
             X[:, 0],
             None,
-            "input column 'x2' is constant",
+            r"input column 'x2' is constant \(3\.0\);",
         ),
         (X, X[:, 0], ["a", "b"], "expected 3 variable names"),
         (X, X[:, 0], ["a", "a", "b"], "unique"),
@@ -64,6 +64,23 @@ def test_bad_options():
         SymbolicRegressor(unary_operators=["sinc"])
     with pytest.raises(RuntimeError, match="not fitted"):
         SymbolicRegressor().sympy()
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ({"niterations": 0}, "niterations must be an integer >= 1, got 0"),
+        ({"niterations": -1}, "niterations must be an integer >= 1, got -1"),
+        ({"niterations": 2.5}, "niterations must be an integer >= 1, got 2.5"),
+        ({"timeout_in_seconds": -5}, "timeout_in_seconds must be None or >= 0"),
+        ({"timeout_in_seconds": float("nan")}, "timeout_in_seconds must be None"),
+        ({"seed": -1}, "seed must be an integer >= 0, got -1"),
+        ({"seed": None}, "seed must be an integer >= 0, got None"),
+    ],
+)
+def test_bad_budget_options_name_the_option(option, message):
+    with pytest.raises(ValueError, match=message):
+        SymbolicRegressor(**option)
 
 
 def _front(*rows, names=("x0", "x1", "x2")):
@@ -115,6 +132,9 @@ def test_result_api_and_files(fake_sparse, tmp_path):
     assert model.sympy(index=0) == x0
     assert model.latex() == "2 x_{0} + x_{1}"
     np.testing.assert_allclose(model.predict(X), y)
+    np.testing.assert_allclose(model.predict(X, index=-1), y)
+    with pytest.raises(IndexError, match=r"index 3 is out of range.*3 equations"):
+        model.predict(X, index=3)
     np.testing.assert_allclose(np.asarray(model.jax()(X)), y, rtol=1e-6)
     with pytest.raises(ValueError, match=r"shape \(n, 3\)"):
         model.predict(X[:, :2])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jax
 import pytest
 
 from symworld.induction import (
@@ -55,5 +56,75 @@ def test_induction_proposals_are_selected(switches_life):
     )
     names = [law.name for law in load_module_text(result.module).library()]
     assert "coin_copies_toggle" not in names
-    assert result.rejected_proposals == ["coin_copies_toggle"]
+    assert [r.name for r in result.rejected_proposals] == ["coin_copies_toggle"]
+    assert "did not improve" in result.rejected_proposals[0].reason
     assert len(names) == 4
+
+
+class _StringProposer:
+    name = "strings"
+
+    def propose(self, context):
+        return ["class A(Law): pass"]
+
+
+class _RaisingProposer:
+    name = "raising"
+
+    def propose(self, context):
+        raise RuntimeError("service down")
+
+
+def test_induction_broken_proposals_are_rejected_with_reasons(switches_life):
+    env, schema, life = switches_life
+    n = 60
+    states, actions, next_states = (
+        jax.tree_util.tree_map(lambda x: x[:n], t)
+        for t in (life.states, life.actions, life.next_states)
+    )
+    broken = (
+        "class MyLaw(Law): ...",
+        "class Broken(Law:\n  pass",
+        GOOD.replace("return {", "return 1 / 0 or {"),
+        GOOD.replace("point(state.toggle)", "point(state.toggle + 7)"),
+        GOOD.replace("toggle_holds_on_noop", "time_plus_1"),
+        GOOD + GOOD.replace("ToggleHoldsOnNoop", "Other"),
+    )
+    result = induce(
+        schema,
+        states,
+        actions,
+        next_states,
+        num_actions=2,
+        seed=0,
+        settings=InductionSettings(fit_steps=5),
+        proposers=[
+            FixedProposer(broken, name="test"),
+            _StringProposer(),
+            _RaisingProposer(),
+        ],
+    )
+    rejected = [(r.name, r.reason) for r in result.rejected_proposals]
+    assert [name for name, _ in rejected] == [
+        "test #0",
+        "test #1",
+        "toggle_holds_on_noop",
+        "toggle_holds_on_noop",
+        "time_plus_1",
+        "test #5",
+        "strings #0",
+        "raising",
+    ], rejected
+    reasons = [reason for _, reason in rejected]
+    assert reasons[0] == "LawError: law 'MyLaw': has no name"
+    assert reasons[1].startswith("SyntaxError")
+    assert "effect raised ZeroDivisionError" in reasons[2]
+    assert "predicts the value 7, outside the domain 0..1" in reasons[3]
+    assert reasons[4] == (
+        "ValueError: law name 'time_plus_1' is already in the library"
+    )
+    assert "exactly one class" in reasons[5]
+    assert reasons[6] == "expected a Proposal, got str"
+    assert reasons[7] == "propose() raised RuntimeError: service down"
+    names = [law.name for law in load_module_text(result.module).library()]
+    assert "toggle_holds_on_noop" not in names
