@@ -19,6 +19,7 @@ from symworld.commands.arguments import (
     add_drop_nonfinite,
     add_force,
     add_seed,
+    positive_int,
     refuse_file_as_folder,
     refuse_overwrite,
 )
@@ -105,7 +106,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "(default: known bounds, e.g. Pendulum theta_dot=8; 'none' keeps all)",
     )
     parser.add_argument(
-        "--niterations", type=int, help="JAX/PySR engine: iterations of the search"
+        "--niterations",
+        type=positive_int,
+        help="JAX/PySR engine: iterations of the search",
     )
     parser.add_argument("--out", help="directory for hall of fame, result and model")
     add_force(parser)

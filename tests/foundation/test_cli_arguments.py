@@ -224,3 +224,12 @@ def test_collect_crafter_state_is_read_by_the_law_data_reader(tmp_path):
     assert batch.actions.shape == (5,)
     assert batch.states.occupant.shape == (5, 64, 64)
     assert np.array_equal(batch.next_states.step, batch.states.step + 1)
+
+
+def test_extract_rejects_zero_iterations_at_the_flag(tmp_path, capsys):
+    """The search's own check would be reported as a fault of the data file."""
+    with pytest.raises(SystemExit) as stopped:
+        main(["extract", str(tmp_path / "any.csv"), "--niterations", "0"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --niterations: expected an integer of at least 1" in err
