@@ -117,7 +117,8 @@ def _fixed_values(probabilities: Sequence[Any]) -> list[np.ndarray] | None:
     learnable or traced (checked later on the model's outputs)."""
     values = []
     for probability in probabilities:
-        if isinstance(probability, ProbabilityTerm | jax.core.Tracer):
+        leaves = jax.tree_util.tree_leaves(probability)
+        if any(isinstance(x, ProbabilityTerm | jax.core.Tracer) for x in leaves):
             return None
         values.append(np.asarray(probability, np.float64))
     return values
