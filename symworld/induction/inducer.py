@@ -43,6 +43,7 @@ from symworld.induction.selection import FittedSet, fit_set
 from symworld.induction.writer import StaticLaw, law_names, render_module
 from symworld.programs import Law
 from symworld.programs.attributes import Schema
+from symworld.programs.transition_inputs import checked_transitions
 
 logger = logging.getLogger(__name__)
 
@@ -248,10 +249,15 @@ def induce(
     **Returns:** an :class:`InductionResult`; its ``module`` is deterministic
     for the same data and settings.
     """
-    actions = np.asarray(actions).astype(np.int32)
+    if isinstance(next_states, np.ndarray | jax.Array):
+        raise ValueError(
+            "next_states: induce takes a state pytree with leading axis T, not "
+            "encoded next states"
+        )
+    states, actions, next_states = checked_transitions(
+        schema, states, actions, next_states
+    )
     total = int(actions.shape[0])
-    if total == 0:
-        raise ValueError("no transitions to induce laws from")
     num_actions = int(num_actions if num_actions is not None else actions.max() + 1)
     encode = jax.jit(jax.vmap(schema.encode))
     encoded = np.asarray(encode(states))

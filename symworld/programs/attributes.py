@@ -248,15 +248,9 @@ class Schema:
                 )
             values = column.astype(np.float64) * attribute.scale
             values = np.round(values).astype(np.int64).reshape(batch, -1)
-            bad = (values < attribute.low) | (values > attribute.high)
-            if bad.any():
-                row = int(np.argwhere(bad)[0, 0])
-                value = int(values[bad][0])
-                raise ValueError(
-                    f"data does not match environment {self.env_id}: attribute "
-                    f"{attribute.name!r} row {row} holds {value}, outside its domain "
-                    f"{attribute.low}..{attribute.high}"
-                )
+            check_domain(
+                attribute, values, f"data does not match environment {self.env_id}"
+            )
             parts.append(values.astype(np.int32))
         return np.concatenate(parts, axis=1)
 
@@ -274,6 +268,20 @@ class Schema:
             }
             for a in self.attributes
         ]
+
+
+def check_domain(attribute: Attribute, values: np.ndarray, context: str) -> None:
+    """Raise ``ValueError`` naming the attribute, row and value when a site of
+    ``values`` (integers ``(B, sites)``, one row per state) lies outside the
+    attribute's domain; ``context`` starts the message."""
+    bad = (values < attribute.low) | (values > attribute.high)
+    if bad.any():
+        row, column = (int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(
+            f"{context}: attribute {attribute.name!r} row {row} holds "
+            f"{int(values[row, column])}, outside its domain "
+            f"{attribute.low}..{attribute.high}"
+        )
 
 
 def site_names(schema: Schema, sites: Sequence[int]) -> list[str]:

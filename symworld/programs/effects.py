@@ -30,6 +30,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -107,6 +108,43 @@ class Distribution:
         return tuple(term.components for term in self.probabilities)
 
 
+PROBABILITY_TOLERANCE = 1e-3
+"""How far fixed probabilities may stray from ``0..1`` and their sum from 1."""
+
+
+def _fixed_values(probabilities: Sequence[Any]) -> list[np.ndarray] | None:
+    """Concrete fixed probabilities as float64 arrays; ``None`` when any is
+    learnable or traced (checked later on the model's outputs)."""
+    values = []
+    for probability in probabilities:
+        leaves = jax.tree_util.tree_leaves(probability)
+        if any(isinstance(x, ProbabilityTerm | jax.core.Tracer) for x in leaves):
+            return None
+        values.append(np.asarray(probability, np.float64))
+    return values
+
+
+def _check_fixed(probabilities: Sequence[Any], what: str) -> None:
+    values = _fixed_values(probabilities)
+    if values is None:
+        return
+    for value in values:
+        if np.any(np.isnan(value)):
+            raise ValueError(f"{what}: a probability is NaN")
+        if np.any(value < -PROBABILITY_TOLERANCE):
+            raise ValueError(f"{what}: probability {value.min():g} is negative")
+        if np.any(value > 1 + PROBABILITY_TOLERANCE):
+            raise ValueError(f"{what}: probability {value.max():g} exceeds 1")
+    if len(values) > 1:
+        total = np.sum(np.broadcast_arrays(*values), axis=0)
+        worst = np.max(np.abs(total - 1.0))
+        if worst > PROBABILITY_TOLERANCE:
+            raise ValueError(
+                f"{what}: the probabilities sum to "
+                f"{np.ravel(total)[np.argmax(np.abs(total - 1.0))]:g}, not 1"
+            )
+
+
 def _term(probability: Any) -> ProbabilityTerm:
     if isinstance(probability, ProbabilityTerm):
         return probability
@@ -127,6 +165,7 @@ def categorical(
         raise ValueError("a categorical needs at least one support value")
     if probabilities is None:
         probabilities = [1.0 / len(support)] * len(support)
+    _check_fixed(probabilities, "categorical")
     probabilities = tuple(_term(p) for p in probabilities)
     if len(probabilities) != len(support):
         raise ValueError(
@@ -167,6 +206,7 @@ def bernoulli(
     probability: Any, *, where: ArrayLike | None = None, sites: ArrayLike | None = None
 ) -> Distribution:
     """1 with ``probability`` (a number, array or learnable probability), else 0."""
+    _check_fixed([probability], "bernoulli")
     term = _term(probability)
     if isinstance(term, LearnedProbability):
         off = 1 - term

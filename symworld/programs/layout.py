@@ -72,6 +72,7 @@ class Layout:
         component_names: list[str] = []
         for index, law in enumerate(self.laws):
             for parameter in law.parameters:
+                _check_parameter(law, parameter)
                 self.parameters.append((index, parameter))
                 component_names.extend(parameter.component_names(law.name))
         self.component_names = tuple(component_names)
@@ -145,6 +146,38 @@ class Layout:
             )
 
 
+def _check_parameter(law: Law, parameter: Probability | Simplex) -> None:
+    """Reject a parameter whose prior or initial value numpyro cannot use."""
+    if isinstance(parameter, Probability):
+        a, b = (float(x) for x in parameter.prior)
+        if not (np.isfinite(a) and np.isfinite(b) and a > 0 and b > 0):
+            raise LawError(
+                law.name,
+                f"parameter {parameter.name!r}: the Beta prior {parameter.prior} "
+                "needs two positive finite numbers",
+            )
+        if not 0 < float(parameter.init) < 1:
+            raise LawError(
+                law.name,
+                f"parameter {parameter.name!r}: init {parameter.init} is not "
+                "strictly between 0 and 1",
+            )
+    elif isinstance(parameter, Simplex):
+        concentration = float(parameter.concentration)
+        if parameter.size < 1 or not (np.isfinite(concentration) and concentration > 0):
+            raise LawError(
+                law.name,
+                f"parameter {parameter.name!r}: a Simplex needs size >= 1 and a "
+                f"positive concentration, got size {parameter.size}, "
+                f"concentration {parameter.concentration}",
+            )
+    else:
+        raise LawError(
+            law.name,
+            f"parameter {parameter!r} is neither a Probability nor a Simplex",
+        )
+
+
 def _check_precondition(law: Law, state: PyTree, action: jax.Array) -> None:
     try:
         result = jnp.asarray(law.precondition(state, action))
@@ -155,6 +188,12 @@ def _check_precondition(law: Law, state: PyTree, action: jax.Array) -> None:
     if result.shape != ():
         raise LawError(
             law.name, f"precondition must return a scalar, got shape {result.shape}"
+        )
+    if result.dtype != jnp.bool_:
+        raise LawError(
+            law.name,
+            f"precondition must return a bool, got {result.dtype} (compare, e.g. "
+            "`state.x > 0`, or wrap it in jnp.bool_)",
         )
 
 

@@ -59,6 +59,11 @@ from symworld.programs.pooling import (
     site_constants,
     site_log_probs,
 )
+from symworld.programs.transition_inputs import (
+    check_action,
+    check_state,
+    checked_transitions,
+)
 from symworld.worldmodel import WorldModel
 
 logger = logging.getLogger(__name__)
@@ -168,7 +173,24 @@ class LawModel(WorldModel):
         - ``method``: ``"map"`` (default), ``"svi"`` or ``"nuts"``.
 
         **Returns:** the fitted model and the :class:`FitResult`.
+
+        Raises ``ValueError`` when the three inputs differ in length ``T`` (or
+        ``T`` is 0), a state is not a pytree of the schema's structure (a plain
+        dict is not matched by name), a value is not an integer inside its
+        attribute's domain (naming the attribute and row), or ``steps`` /
+        ``learning_rate`` are not a count / a positive finite number.
         """
+        if isinstance(steps, bool) or not isinstance(steps, int | np.integer):
+            raise ValueError(f"steps must be an integer, got {steps!r}")
+        if steps < 0:
+            raise ValueError(f"steps must be >= 0, got {steps}")
+        if not (np.isfinite(learning_rate) and learning_rate > 0):
+            raise ValueError(
+                f"learning_rate must be a positive finite number, got {learning_rate}"
+            )
+        states, actions, next_states = checked_transitions(
+            self.schema, states, actions, next_states
+        )
         priors = priors or Priors(epsilon=self.epsilon)
         if not isinstance(next_states, np.ndarray | jax.Array):
             next_states = jax.vmap(self.schema.encode)(next_states)
@@ -212,6 +234,7 @@ class LawModel(WorldModel):
     # -- prediction -----------------------------------------------------------------
     def pooled(self, state: PyTree, action: jax.Array) -> Pooled:
         """The pooled prediction for one transition."""
+        self._check_one(state, action)
         pairs = evaluate_pairs(self.layout, state, jnp.asarray(action, jnp.int32))
         return pool(
             self.layout,
@@ -226,6 +249,7 @@ class LawModel(WorldModel):
         """Draw a next state: the laws run once, each attribute is pooled from the
         pairs that can write it, and sites no active law speaks about follow the
         persistence default (see :mod:`symworld.programs.attribute_pooling`)."""
+        self._check_one(state, action)
         return sample_state(
             self.layout,
             state,
@@ -241,6 +265,8 @@ class LawModel(WorldModel):
         self, state: PyTree, action: PyTree, next_state: PyTree
     ) -> jax.Array:
         """float32 ``(N,)``: the log-probability of each site of ``next_state``."""
+        self._check_one(state, action)
+        check_state(self.schema, next_state, "next_state")
         return site_log_probs(
             self.layout,
             site_constants(self.layout),
@@ -251,6 +277,8 @@ class LawModel(WorldModel):
         )
 
     def log_prob(self, state: PyTree, action: PyTree, next_state: PyTree) -> jax.Array:
+        self._check_one(state, action)
+        check_state(self.schema, next_state, "next_state")
         scorer = self._scorer(state, action)
         return score_state(
             self.layout,
@@ -317,7 +345,12 @@ class LawModel(WorldModel):
             batch_axis=batch_axis,
         )
 
+    def _check_one(self, state: PyTree, action: PyTree) -> None:
+        check_state(self.schema, state)
+        check_action(action)
+
     def _scorer(self, state: PyTree, action: PyTree) -> Scorer:
+        self._check_one(state, action)
         return prepare_scorer(
             self.layout,
             state,
