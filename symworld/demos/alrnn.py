@@ -58,7 +58,7 @@ def run(seed: int) -> dict[str, Any]:
     floor = state_space_divergence(clean[-n_test:], clean[:n_test], num_bins=30)
     lines = [
         f"Lorenz-63, {report['rows']['train']} training steps, 150 short epochs "
-        f"({encoding.result.seconds:.0f} s): D_stsp {report['d_stsp']:.2f} "
+        f"({encoding.training.seconds:.0f} s): D_stsp {report['d_stsp']:.2f} "
         f"(two ground-truth stretches of this length: {floor:.2f}), "
         f"D_H {report['d_h']:.3f} on {n_test} test steps "
         "(the full 2,000-epoch protocol is examples/alrnn_reconstruction.py)",
