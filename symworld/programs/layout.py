@@ -79,6 +79,17 @@ class Layout:
         self.component_index = {n: i for i, n in enumerate(component_names)}
 
         for law in self.laws:
+            if isinstance(law.writes, str) or not law.writes:
+                raise LawError(
+                    law.name,
+                    "writes must be a non-empty tuple of attribute names, got "
+                    f"{law.writes!r}"
+                    + (
+                        f" (write ({law.writes!r},))"
+                        if isinstance(law.writes, str)
+                        else ""
+                    ),
+                )
             for attribute in law.writes:
                 if attribute not in schema:
                     raise LawError(
@@ -209,6 +220,10 @@ def _call_effect(law: Law, state: PyTree, action: jax.Array) -> dict[str, Distri
     if not isinstance(effect, dict):
         raise LawError(
             law.name, f"effect must return a dict, got {type(effect).__name__}"
+        )
+    if not effect:
+        raise LawError(
+            law.name, "effect returned no prediction (it must predict what it writes)"
         )
     for attribute, distribution in effect.items():
         if attribute not in law.writes:

@@ -233,6 +233,20 @@ def test_laws_bad_probabilities_preconditions_and_priors_are_rejected(
     assert caught.value.law == law.name
 
 
+def test_laws_writes_as_a_string_and_empty_effects_are_rejected(switches_schema):
+    stringy = _law("stringy", lambda s: ALWAYS(True), lambda _: point(0))
+    type(stringy).writes = "coin"
+    with pytest.raises(LawError, match="law 'stringy'") as caught:
+        LawModel.build([stringy], switches_schema)
+    assert "writes must be a non-empty tuple" in str(caught.value)
+    assert "(write ('coin',))" in str(caught.value)
+    silent = _law("silent", lambda s: ALWAYS(True), lambda _: point(0))
+    type(silent).effect = lambda self, state, action: {}
+    with pytest.raises(LawError, match="law 'silent'") as caught:
+        LawModel.build([silent], switches_schema)
+    assert "effect returned no prediction" in str(caught.value)
+
+
 def test_laws_fixed_probabilities_that_sum_to_one_are_accepted(switches_schema):
     def scores(probabilities):
         support = [0, 1, 1][: len(probabilities)]
