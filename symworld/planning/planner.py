@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import equinox as eqx
 import jax
+import jax.numpy as jnp
 
 from symworld.planning.task import Task
 from symworld.worldmodel import WorldModel
@@ -79,8 +80,19 @@ def plan(
 ) -> PlanResult:
     """Plan from ``state`` with ``model`` for ``task``; compiled once per signature.
 
-    ``carry`` ``None`` means ``planner.init()``.
+    ``carry`` ``None`` means ``planner.init()``. ``key`` is a JAX PRNG key
+    (``jax.random.key(seed)``); an integer seed is refused with that advice.
     """
+    if not (
+        isinstance(key, jax.Array)
+        and (
+            jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key)
+            or (key.dtype == jnp.uint32 and key.shape == (2,))
+        )
+    ):
+        raise TypeError(
+            f"key must be a JAX PRNG key such as jax.random.key(seed), got {key!r}"
+        )
     if carry is None:
         carry = planner.init()
     return _plan(planner, model, task, state, carry, key)

@@ -156,6 +156,12 @@ def test_continuous_planners_regulate_an_integrator(planner):
     # From x = 0.3 it is (nearly) -0.3, then 0.
     result = plan(planner, model, task, jnp.asarray([0.3]), key=jax.random.key(1))
     assert float(result.action[0]) == pytest.approx(-0.3, abs=0.12)
+    # An integer seed is not a key: refused with the advice, not JAX's TypeError.
+    with pytest.raises(TypeError, match=r"jax\.random\.key\(seed\), got 0"):
+        plan(planner, model, task, jnp.asarray([0.3]), key=0)
+    # A raw uint32[2] key works as well as a typed one.
+    raw = plan(planner, model, task, jnp.asarray([0.3]), key=jax.random.PRNGKey(1))
+    assert raw.action.shape == result.action.shape
     # The value is the imagined return of the returned plan.
     x, ret = 0.3, 0.0
     for u in np.asarray(result.actions)[:, 0]:
