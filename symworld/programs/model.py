@@ -335,6 +335,7 @@ class LawModel(WorldModel):
         int32 ``(N,)``, by default the current state. Under ``vmap``, pass its
         ``axis_name`` as ``batch_axis`` (see
         :func:`~symworld.programs.candidate_scoring.site_table`)."""
+        self._check_one(state, action)
         encoded = self.schema.encode(state)
         return site_table(
             self.layout,
@@ -350,7 +351,7 @@ class LawModel(WorldModel):
         check_action(action)
 
     def _scorer(self, state: PyTree, action: PyTree) -> Scorer:
-        self._check_one(state, action)
+        """The laws run on one transition; callers check their inputs."""
         return prepare_scorer(
             self.layout,
             state,
