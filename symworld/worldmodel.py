@@ -148,10 +148,12 @@ class EnvModel(WorldModel):
         self.key = jax.random.key(0) if key is None else key
 
     def sample(self, key: jax.Array, state: PyTree, action: PyTree) -> PyTree:
+        self._check_action(action)
         next_state, _ = self.env.step(state, action, key, self.params)
         return next_state
 
     def log_prob(self, state: PyTree, action: PyTree, next_state: PyTree) -> jax.Array:
+        self._check_action(action)
         exact = getattr(self.env, "transition_log_prob", None)
         if exact is not None:
             return exact(state, action, next_state, self.params)
@@ -161,3 +163,12 @@ class EnvModel(WorldModel):
         count = jnp.sum(hits).astype(jnp.float32)
         smoothed = (count + jnp.where(count == 0, 1.0, 0.0)) / (self.num_samples + 1)
         return jnp.log(smoothed)
+
+    def _check_action(self, action: PyTree) -> None:
+        """A discrete env's concrete action must be one whole number in range."""
+        num_actions = getattr(self.env, "num_actions", None)
+        if isinstance(num_actions, int):
+            # symworld.programs imports this module: import at call time
+            from symworld.programs.transition_inputs import check_action
+
+            check_action(action, num_actions=num_actions)

@@ -51,7 +51,9 @@ def check_structure(schema: Schema, tree: PyTree, what: str) -> list[Any]:
 
 
 def check_state(schema: Schema, state: PyTree, what: str = "state") -> None:
-    """Check that ``state`` is one state of the schema (structure and shapes)."""
+    """Check that ``state`` is one state of the schema: structure and shapes, and,
+    when its values are concrete (not traced under ``jit``/``vmap``), integral
+    values inside each attribute's domain."""
     leaves = check_structure(schema, state, what)
     for attribute, leaf in zip(schema.attributes, leaves, strict=True):
         shape = np.shape(leaf)
@@ -68,16 +70,32 @@ def check_state(schema: Schema, state: PyTree, what: str = "state") -> None:
             f"{what}: attribute {attribute.name!r} has shape {shape}, schema "
             f"{schema.env_id} expects {attribute.shape}"
         )
+    _check_values(schema, jax.tree_util.tree_map(lambda leaf: leaf[None], state), what)
 
 
-def check_action(action: Any, what: str = "action") -> None:
-    """Check that ``action`` is one scalar action (not a batch)."""
+def check_action(
+    action: Any, what: str = "action", num_actions: int | None = None
+) -> None:
+    """Check that ``action`` is one scalar action (not a batch) and, when it is
+    concrete, a whole number in ``0..num_actions - 1`` (``num_actions`` ``None``:
+    any non-negative whole number)."""
     shape = np.shape(action)
     if shape != ():
         raise ValueError(
             f"{what}: one scalar action expected, got shape {shape}; use jax.vmap "
             "or symworld.worldmodel.batch_sample / batch_log_prob for a batch"
         )
+    if not _concrete(action):
+        return
+    value = np.asarray(action)
+    if value.dtype == np.bool_ or not (
+        np.issubdtype(value.dtype, np.integer)
+        or (np.isfinite(value) and float(value) == np.round(value))
+    ):
+        raise ValueError(f"{what}: {value.item()!r} is not a whole-number action")
+    high = "" if num_actions is None else f"..{num_actions - 1}"
+    if value < 0 or (num_actions is not None and value >= num_actions):
+        raise ValueError(f"{what}: {int(value)} is outside the actions 0{high}")
 
 
 def checked_transitions(

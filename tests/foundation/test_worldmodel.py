@@ -91,3 +91,16 @@ def test_rollout_is_deterministic_for_a_key(env, start):
             jax.tree_util.tree_leaves(first), jax.tree_util.tree_leaves(again)
         )
     )
+
+
+def test_env_model_rejects_actions_outside_the_env(env, start):
+    model = EnvModel(env)
+    for action, words in [
+        (env.num_actions, f"outside the actions 0..{env.num_actions - 1}"),
+        (1.5, "not a whole-number action"),
+        (-1, "outside the actions"),
+    ]:
+        with pytest.raises(ValueError, match=words):
+            model.sample(jax.random.key(0), start, action)
+        with pytest.raises(ValueError, match=words):
+            model.log_prob(start, action, start)

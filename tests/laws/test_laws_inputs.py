@@ -3,6 +3,8 @@ named; laws with bad probabilities, preconditions or priors are rejected by name
 
 from __future__ import annotations
 
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -161,6 +163,27 @@ def test_laws_one_transition_methods_reject_batches(model, small):
     first = jax.tree_util.tree_map(lambda x: x[0], following)
     one = jax.jit(score)(state, actions[0], first)
     np.testing.assert_allclose(float(scores[0]), float(one), rtol=1e-6)
+
+
+def test_laws_one_transition_methods_check_concrete_values(model, small):
+    """Concrete states and actions are checked like fit's data; traced ones are
+    not (their values are unknown), so jit and vmap still run."""
+    states, actions, following = small
+    state = jax.tree_util.tree_map(lambda x: x[0], states)
+    bad = dataclasses.replace(state, toggle=jnp.asarray(9, state.toggle.dtype))
+    with pytest.raises(ValueError, match="^state: attribute 'toggle' row 0 holds 9"):
+        model.sample(KEY, bad, 1)
+    with pytest.raises(ValueError, match="^next_state: attribute 'toggle' .* 9"):
+        model.log_prob(state, 1, bad)
+    with pytest.raises(ValueError, match="^action: 1.5 is not a whole-number"):
+        model.sample(KEY, state, 1.5)
+    with pytest.raises(ValueError, match="^action: -1 is outside the actions 0$"):
+        model.log_prob(state, -1, state)
+    traced = jax.jit(lambda k, s, a: model.sample(k, s, a))(KEY, state, actions[0])
+    np.testing.assert_array_equal(
+        np.asarray(traced.toggle),
+        np.asarray(model.sample(KEY, state, actions[0]).toggle),
+    )
 
 
 def _law(name, precondition, effect, parameters=()):
