@@ -26,6 +26,10 @@ from symworld.programs.law import Law, Probability, Simplex
 PyTree = Any
 
 
+# a predicted value may miss a whole number by float noise, not by more
+ROUNDING_TOLERANCE = 1e-3
+
+
 class LawError(ValueError):
     """A law that cannot be used; the message names the law (and attribute)."""
 
@@ -408,7 +412,13 @@ def check_domains(
                 value, offset, site, where = normalise(
                     law, schema, attribute_name, distribution
                 )
-                out[attribute_name] = (applies & where, value, offset)
+                active = applies & where
+                out[attribute_name] = (
+                    active,
+                    value,
+                    offset,
+                    _rounding(schema, attribute_name, distribution, active),
+                )
             return out
 
         return run
@@ -443,8 +453,38 @@ def check_domains(
         _check_outputs(law, schema, output)
 
 
+def _rounding(
+    schema: Schema,
+    attribute_name: str,
+    distribution: Distribution,
+    active: jax.Array,
+) -> jax.Array:
+    """float32 scalar: the largest distance of an active predicted value from the
+    whole number it is rounded to (0 for integer predictions)."""
+    count = active.shape[0]
+    worst = jnp.zeros((), jnp.float32)
+    for value in distribution.values:
+        value = jnp.asarray(value)
+        if not jnp.issubdtype(value.dtype, jnp.floating):
+            continue
+        if distribution.sites is None:
+            value = jnp.broadcast_to(value, schema[attribute_name].shape)
+        value = jnp.broadcast_to(jnp.reshape(value, (-1,)), (count,))
+        off = jnp.where(active, jnp.abs(value - jnp.round(value)), 0.0)
+        worst = jnp.maximum(worst, jnp.nan_to_num(jnp.max(off), nan=1.0))
+    return worst
+
+
 def _check_outputs(law: Law, schema: Schema, outputs: dict) -> None:
-    for attribute_name, (active, value, offset) in outputs.items():
+    for attribute_name, (active, value, offset, rounding) in outputs.items():
+        if float(np.max(rounding)) > ROUNDING_TOLERANCE:
+            raise LawError(
+                law.name,
+                "predicts a value that is not a whole number (off by "
+                f"{float(np.max(rounding)):.3g}); values are the attribute's "
+                "integer codes",
+                attribute_name,
+            )
         attribute = schema[attribute_name]
         active = np.asarray(active)[..., None]
         value = np.asarray(value)

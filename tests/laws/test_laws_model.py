@@ -228,6 +228,17 @@ class OutOfDomain(Law):
         return {"toggle": point(state.toggle + 1)}
 
 
+class Fractional(Law):
+    name = "fractional"
+    writes = ("toggle",)
+
+    def precondition(self, state, action):
+        return action == 1
+
+    def effect(self, state, action):
+        return {"toggle": point(0.7)}
+
+
 class VectorPrecondition(Law):
     name = "vector_precondition"
     writes = ("toggle",)
@@ -247,6 +258,7 @@ class VectorPrecondition(Law):
         (UnknownAttribute(), "lamp", "unknown attribute"),
         (Undeclared(), "coin", "not listed in writes"),
         (OutOfDomain(), "toggle", "outside the domain 0..1"),
+        (Fractional(), "toggle", "not a whole number (off by 0.3)"),
         (VectorPrecondition(), None, "scalar"),
     ],
 )
