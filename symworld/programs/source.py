@@ -34,6 +34,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from symworld.atomic import write_atomic
 from symworld.programs.law import Law
 from symworld.programs.layout import LawError, Layout
@@ -212,8 +214,9 @@ def _laws_of(module: Any, origin: str) -> list[Law]:
 
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:
-    """Write JSON atomically (missing parent folders are created)."""
-    write_atomic(path, json.dumps(payload, indent=2) + "\n")
+    """Write strict JSON (no NaN or infinity) atomically (missing parent folders
+    are created)."""
+    write_atomic(path, json.dumps(payload, indent=2, allow_nan=False) + "\n")
 
 
 def save_model(
@@ -222,8 +225,27 @@ def save_model(
     library: dict[str, str],
     fit_info: dict[str, Any] | None = None,
 ) -> Path:
-    """Write ``model.json`` into ``directory``; returns its path."""
+    """Write ``model.json`` into ``directory``; returns its path.
+
+    A model with a NaN or infinite weight, parameter or persistence (a diverged
+    fit) is refused with the law or attribute named, and nothing is written: such
+    a file could not be loaded again."""
     weights = model.weight_table()
+    values = {f"law {name!r} weight": value for name, value in weights.items()}
+    values.update(
+        (f"parameter {name!r}", value)
+        for name, value in model.parameter_table().items()
+    )
+    values.update(
+        (f"persistence of {name!r}", value)
+        for name, value in model.persistence_table().items()
+    )
+    for what, value in values.items():
+        if not np.all(np.isfinite(np.asarray(value, np.float64))):
+            raise ValueError(
+                f"cannot save the model: {what} is {value} (not finite; the fit "
+                "diverged? try a smaller learning rate)"
+            )
     payload = {
         "format": FORMAT,
         "version": VERSION,
@@ -290,7 +312,8 @@ def load_model(
 ) -> LawModel:
     """Rebuild a fitted :class:`LawModel` from ``directory``.
 
-    ``schema`` defaults to the registered environment's schema. Every field of
+    ``schema`` defaults to the registered environment's schema. A relative
+    ``library.path`` is read from ``directory``. Every field of
     ``model.json`` is checked first (:mod:`symworld.programs.model_validation`);
     errors name the file and the field.
     """
@@ -303,7 +326,11 @@ def load_model(
         raise ModelFileError(
             path, "env_id", f"the model was fitted on {env_id}, not {schema.env_id}"
         )
-    laws = load_library(payload["library"], trusted, where=f"{path}: library")
+    library = dict(payload["library"])
+    if "path" in library and not Path(library["path"]).is_absolute():
+        # a relative law file is read from the model's folder, not the cwd
+        library["path"] = str(Path(directory) / library["path"])
+    laws = load_library(library, trusted, where=f"{path}: library")
     by_name = {law.name: law for law in laws}
     for index, entry in enumerate(payload["laws"]):
         if entry["name"] not in by_name:

@@ -313,3 +313,29 @@ def test_laws_library_unknown_builtin_and_untrusted_module():
     # trusted, the module is imported (and then has no laws)
     with pytest.raises(LawLibraryError, match="json.decoder defines neither"):
         load_library(library_reference("json.decoder"), ["json.decoder"])
+
+
+def test_laws_model_with_non_finite_weight_is_not_saved(tmp_path, switches_schema):
+    import equinox as eqx
+    import jax.numpy as jnp
+
+    model = LawModel.build(switch_laws.library(), switches_schema)
+    first = model.laws[0].name
+    broken = eqx.tree_at(lambda m: m.weights, model, model.weights.at[0].set(jnp.nan))
+    folder = tmp_path / "diverged"
+    with pytest.raises(ValueError, match=f"law '{first}' weight is nan .*diverged"):
+        save_model(broken, folder, library_reference("switches"))
+    assert not (folder / "model.json").exists()
+
+
+def test_laws_model_relative_law_file_is_read_from_the_model_folder(
+    tmp_path, switches_schema, monkeypatch
+):
+    folder, law_file, payload = simplex_model(tmp_path, switches_schema)
+    payload["library"] = {"path": law_file.name, "sha256": payload["library"]["sha256"]}
+    (folder / "model.json").write_text(json.dumps(payload))
+    (folder / law_file.name).write_bytes(law_file.read_bytes())
+    law_file.unlink()  # only the copy beside model.json is left
+    monkeypatch.chdir(tmp_path.parent)  # a cwd that holds no law file
+    model = load_model(folder, trusted=[str(folder / law_file.name)])
+    assert [law.name for law in model.laws] == ["coin_draw"]
