@@ -116,6 +116,7 @@ REST_RADIUS = 12  # no creature that ever hurt may be this close (L1) to rest
 PROVEN_HARMS = 1  # harms next to the player before a kind's habitat counts as exposed
 REPRODUCE_SUPPORT = SearchSettings.min_support  # a new change is repeated this often
 REPRODUCE_FAILS = 5  # failed repeats (items held, pair tried) before giving up
+LURK_RADIUS = 3  # a proven threat this close (L1) keeps the player in its den
 DEN_STUCK = 4  # steps stuck in a sealed den before digging without the items
 DUSK_MARGIN = 0.3  # a hinted light this far above its dark level, falling: prepare
 EVENING_VITAL = 0.7  # before dark, a vital below this fraction is topped up
@@ -1302,6 +1303,12 @@ class _GridExplorer:
                 if hinted:
                     return hinted[0]
             if (self.alert > 0 or self.dark) and not needy:
+                return self.idle_action()
+            lurking = any(
+                self.proven(kind) and abs(x - pos[0]) + abs(y - pos[1]) <= LURK_RADIUS
+                for _, x, y, kind in view["objects"]
+            )
+            if lurking:  # a threat by the den: leaving lets it in, so wait
                 return self.idle_action()
             self.den_stuck += 1  # steps spent trying to leave
             dig = self._digs_of(int(grid[den.gate]), encoded)
