@@ -103,23 +103,22 @@ def test_induction_night_hint_naming_no_attribute_is_refused():
         _explorer(ExplorationHints(dark=("daylight", 0.5)))
 
 
-def test_induction_dig_needs_are_told_apart_by_a_failed_try():
-    explorer, schema = _explorer(ExplorationHints())
+def _try_use(explorer: _GridExplorer, schema: Schema, stock, digs: bool) -> None:
+    """The explorer learns from one use of USE on the rock at (3, 2) holding
+    ``stock``, which dug it (``digs``) or left it."""
     explorer.walkable = {GRASS, RUBBLE}
     explorer.target_cell = (3, 2)
-    target = ("c", ROCK)
+    before = _encoded(schema, 200, stock)
+    after = _encoded(schema, 200, stock, rock=not digs)
+    explorer._learn_cells(before, USE, after, ("c", ROCK), False)
+
+
+def test_induction_dig_needs_are_told_apart_by_a_failed_try():
+    explorer, schema = _explorer(ExplorationHints())
     sticks, pick = explorer.items()
     # a try with sticks only leaves the rock; a try with sticks and a pick digs it
-    explorer._learn_cells(
-        _encoded(schema, 200, (2, 0)), USE, _encoded(schema, 200, (2, 0)), target, False
-    )
-    explorer._learn_cells(
-        _encoded(schema, 200, (2, 1)),
-        USE,
-        _encoded(schema, 200, (2, 1), rock=False),
-        target,
-        False,
-    )
+    _try_use(explorer, schema, (2, 0), digs=False)
+    _try_use(explorer, schema, (2, 1), digs=True)
     assert explorer.digs[(USE, ROCK)] == (RUBBLE, {sticks, pick})
     # sticks were held at every dig, but the failed try shows the pick is what counts
     assert explorer._digs_of(ROCK, _encoded(schema, 200, (0, 1))) == [USE]
@@ -132,14 +131,6 @@ def test_induction_dig_needs_are_told_apart_by_a_failed_try():
 
 def test_induction_dig_needs_without_a_failed_try_are_all_items_held():
     explorer, schema = _explorer(ExplorationHints())
-    explorer.walkable = {GRASS, RUBBLE}
-    explorer.target_cell = (3, 2)
-    explorer._learn_cells(
-        _encoded(schema, 200, (2, 1)),
-        USE,
-        _encoded(schema, 200, (2, 1), rock=False),
-        ("c", ROCK),
-        False,
-    )
+    _try_use(explorer, schema, (2, 1), digs=True)
     assert explorer._digs_of(ROCK, _encoded(schema, 200, (0, 1))) == []
     assert explorer._digs_of(ROCK, _encoded(schema, 200, (0, 1)), strict=False) == [USE]
