@@ -55,6 +55,14 @@ untried is reachable, the
 least-tried pair, trading tries against distance. Paths are shortest paths
 (breadth first) over cells of walkable values, free of objects and of hazards.
 
+With a hinted light (``ExplorationHints.dark``: Crafter-OO's daylight), the
+evening (the light falling within :data:`DUSK_MARGIN` of its dark level) tops
+up vitals below :data:`EVENING_VITAL` and heads for a den; in the dark the
+player stays in a sealed den (resting while it can) or hides, and never rests
+in the open; by day an alert is met in the open unless health is low. A sealed
+den is not dug open while a proven threat is within :data:`LURK_RADIUS`. What
+a dig needs is told apart by tries that did not dig (see ``_needs``).
+
 The episode ends early only when the environment terminates (the life is over);
 truncation by a time limit is ignored, as one life has no reset.
 """
