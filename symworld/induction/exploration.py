@@ -55,6 +55,14 @@ untried is reachable, the
 least-tried pair, trading tries against distance. Paths are shortest paths
 (breadth first) over cells of walkable values, free of objects and of hazards.
 
+With a hinted light (``ExplorationHints.dark``: Crafter-OO's daylight), the
+evening (the light falling within :data:`DUSK_MARGIN` of its dark level) tops
+up vitals below :data:`EVENING_VITAL` and heads for a den; in the dark the
+player stays in a sealed den (resting while it can) or hides, and never rests
+in the open; by day an alert is met in the open unless health is low. A sealed
+den is not dug open while a proven threat is within :data:`LURK_RADIUS`. What
+a dig needs is told apart by tries that did not dig (see ``_needs``).
+
 The episode ends early only when the environment terminates (the life is over);
 truncation by a time limit is ignored, as one life has no reset.
 """
@@ -109,12 +117,17 @@ DEN_RADIUS = 30  # steps the explorer walks at most to a den
 DEN_PATIENCE = 60  # steps to reach and seal a den before giving it up
 UNPROVEN_BONUS = 8.0  # steps worth of an action that never changed anything
 SEARCH_SPREAD = 4  # actions tried on a thing that cost one try when searching
+SEARCH_REACH = 4.0  # tries (of TRY_COST steps) a thing never tried is worth then
 NEAR_APPEAL = 15.0  # a novel pair this much cheaper than its appeal is taken first
 WORKING_BONUS = 12.0  # steps worth of a new target for an action that changed cells
 REST_RADIUS = 12  # no creature that ever hurt may be this close (L1) to rest
 PROVEN_HARMS = 1  # harms next to the player before a kind's habitat counts as exposed
 REPRODUCE_SUPPORT = SearchSettings.min_support  # a new change is repeated this often
 REPRODUCE_FAILS = 5  # failed repeats (items held, pair tried) before giving up
+LURK_RADIUS = 3  # a proven threat this close (L1) keeps the player in its den
+DEN_STUCK = 4  # steps stuck in a sealed den before digging without the items
+DUSK_MARGIN = 0.3  # a hinted light this far above its dark level, falling: prepare
+EVENING_VITAL = 0.7  # before dark, a vital below this fraction is topped up
 
 
 @dataclasses.dataclass
@@ -204,6 +217,17 @@ class _Layout:
             if attribute.size == 1 and attribute.domain_size <= 16:
                 if not attribute.role:
                     self.scalars.append(start)
+        self.light: tuple[int, float, float] | None = None  # (site, low, high)
+        if hints.dark is not None:
+            for k, attribute in enumerate(schema.attributes):
+                if attribute.name == hints.dark[0] and attribute.size == 1:
+                    low, high = float(attribute.low), float(attribute.high)
+                    self.light = (int(offsets[k]), low, high)
+            if self.light is None:
+                raise ValueError(
+                    f"exploration hint dark names {hints.dark[0]!r}, which is not "
+                    "a scalar attribute of the schema"
+                )
         self.health_role = next(
             (s for s, a in _role_sites(schema, "player.health") if a.size == 1), None
         )
@@ -309,16 +333,23 @@ class _GridExplorer:
         self.blocked: Counter = Counter()  # value -> moves into it that failed
         self.builds: dict[int, tuple[int, dict[int, int], set]] = {}
         self.digs: dict[tuple[int, int], tuple[int, set]] = {}
+        # (action, cell value) -> the sets of items held at tries that left it
+        self.dig_fails: dict[tuple[int, int], set] = defaultdict(set)
         self.changes = np.zeros(num_actions, np.int64)  # uses that changed anything
         self.drifting: set[int] = set()  # inventory sites that changed on walks
         self.working: set[int] = set()  # actions that gained an item or changed a cell
         self.den: Den | None = None
         self.denning = False  # heading to a den or sealed in it
         self.den_steps = 0  # steps spent reaching and sealing the den
+        self.den_stuck = 0  # steps spent in a sealed den trying to leave it
         # (action, items that rose, targeted cell before/after) -> its record
         self.discoveries: dict[tuple, _Discovery] = {}
         self.sources: dict[int, Counter] = defaultdict(Counter)  # item -> pairs
         self.reproducing: tuple | None = None  # the discovery being repeated
+        self.dark_level = None if hints.dark is None else float(hints.dark[1])
+        self.light_seen: float | None = None  # the last light level that differed
+        self.light_falling = False
+        self.dark = False  # the hinted light is below its level now
 
     # -- measured conventions ---------------------------------------------------------
     def moving(self) -> dict[int, tuple[int, int]]:
@@ -627,6 +658,16 @@ class _GridExplorer:
                 known = self.digs.get((action, before))
                 needs = held if known is None else known[1] & held
                 self.digs[(action, before)] = (after, needs)
+        elif (
+            target[0] == "c"
+            and target[1] not in self.walkable
+            and not moved
+            and action not in self.moving()
+        ):
+            # a try that left the targeted cell as it was: what was held then is
+            # not enough to dig it (kept to tell needed items from held ones)
+            held = frozenset(s for s in items if encoded[s] > 0)
+            self.dig_fails[(action, target[1])].add(held)
         self.changes[action] += int(changed)
 
     def _cell_change(
@@ -824,6 +865,23 @@ class _GridExplorer:
         return self.harm_kinds[kind] >= HARM_RATE * self.presence[kind]
 
     # -- choosing ---------------------------------------------------------------------
+    def night(self, encoded: np.ndarray) -> tuple[bool, bool]:
+        """``(dark, evening)`` by the hinted light (``ExplorationHints.dark``):
+        below its level, or falling towards it within :data:`DUSK_MARGIN`."""
+        light = self.layout.light
+        if light is None or self.dark_level is None:
+            return False, False
+        site, low, high = light
+        level = (float(encoded[site]) - low) / max(high - low, 1e-9)
+        if self.light_seen is not None and level != self.light_seen:
+            self.light_falling = level < self.light_seen
+        self.light_seen = level
+        dark = level < self.dark_level
+        evening = (
+            not dark and self.light_falling and level < self.dark_level + DUSK_MARGIN
+        )
+        return dark, evening
+
     def resting(self, encoded: np.ndarray) -> int | None:
         """The rest action while a rest mode lasts."""
         for binary, starter in self.mode_action.items():
@@ -878,6 +936,8 @@ class _GridExplorer:
     def choose(self, encoded: np.ndarray, view: dict) -> tuple[int, str]:
         """The next action and why (``"rest"``, ``"fight"``, ``"vital"``,
         ``"novel"``, ``"least"``, ``"wander"``)."""
+        dark, evening = self.night(encoded)
+        self.dark = dark
         rest = self.resting(encoded)
         if rest is not None:
             return rest, "rest"
@@ -904,6 +964,16 @@ class _GridExplorer:
         raised = self.alert > 0
         if any(d <= ALERT_RADIUS and self.proven(k) for d, *_, k in threats):
             self.alert = ALERT_STEPS
+
+        # (not while a vital it knows how to restore is critical: that drains
+        # health whatever it flees or wherever it hides)
+        starving = any(
+            encoded[v] <= CRITICAL_VITAL * self._high(v) and self._satisfiers(v)
+            for v in self.vitals
+            if v != self.health
+        )
+        if self.denning and starving and not self._sealed(view):
+            self.denning = False  # restore it first (a sealed den is left by digging)
 
         # in a den, or on the way to one
         if self.denning:
@@ -935,13 +1005,6 @@ class _GridExplorer:
         close = [
             (x, y) for d, _, x, y, k in threats if d <= ALERT_RADIUS and self.proven(k)
         ]
-        # (not while a vital it knows how to restore is critical: that drains
-        # health whatever it flees)
-        starving = any(
-            encoded[v] <= CRITICAL_VITAL * self._high(v) and self._satisfiers(v)
-            for v in self.vitals
-            if v != self.health
-        )
         if weak and close and not starving and not any(d <= 1 for d, *_ in threats):
             away = self._flee(pos, close, passable, directions)
             if away is not None:
@@ -994,8 +1057,10 @@ class _GridExplorer:
             if site == self.health:
                 continue
             direct = self._direct(site)
-            low = CRITICAL_VITAL if alerted else LOW_VITAL
-            if site == self.topping_up and not alerted:
+            low = CRITICAL_VITAL if alerted or dark else LOW_VITAL
+            if evening and not alerted:
+                low = EVENING_VITAL  # the night is long: top up before it
+            if site == self.topping_up and not (alerted or dark):
                 low = SATED_VITAL  # keep at it until the vital is nearly full
             if fraction < low and direct:
                 plan = self._plan(
@@ -1018,19 +1083,27 @@ class _GridExplorer:
                 d <= REST_RADIUS and self.harm_kinds[k] > 0 for d, *_, k in threats
             )
             if fraction <= REST_VITAL and rest and self._seek_den(view, distance):
-                return self._den_step(
-                    encoded, view, distance, facing, directions
-                ), "den"
-            # without a den, rest in the open only when it cannot wait longer
+                action = self._den_step(encoded, view, distance, facing, directions)
+                if action is not None:
+                    return action, "den"
+            # without a den, rest in the open only when it cannot wait longer,
+            # and not in the (hinted) dark
             outdoors = CRITICAL_VITAL if self.harm_kinds.total() else REST_VITAL
-            if fraction <= outdoors and rest and calm:
+            if fraction <= outdoors and rest and calm and not dark:
                 goal = self._shelter_cell(view, distance, directions)
                 if goal is None or goal == pos:
                     return rest[0], "rest"
                 return self._toward(distance, goal, directions), "rest"
 
-        # on alert: wait in the most sheltered place near by, trying things there
-        if alerted and not desperate:
+        # on alert or in the dark (hinted): wait in a den or the most sheltered
+        # place near by, trying things there; in the evening, head for a den
+        if evening and not desperate and self._seek_den(view, distance):
+            action = self._den_step(encoded, view, distance, facing, directions)
+            if action is not None:
+                return action, "den"
+        # (with a hinted light, an alert by day is met in the open unless weak)
+        daylit = self.layout.light is not None and not (dark or evening or weak)
+        if (alerted and not daylit or dark) and not desperate:
             if self._seek_den(view, distance):
                 action = self._den_step(encoded, view, distance, facing, directions)
                 if action is not None:
@@ -1066,7 +1139,7 @@ class _GridExplorer:
         if searching:  # pairs never tried, on the least tried things first
             known = Counter(t for (_, t), n in self.pair_tries.items() if n)
             novel = [
-                (a, t, known[t] / SEARCH_SPREAD)
+                (a, t, known[t] / SEARCH_SPREAD - (0 if known[t] else SEARCH_REACH))
                 for a, t, _ in novel
                 if not self.pair_tries[(a, t)]
             ] or novel
@@ -1081,15 +1154,14 @@ class _GridExplorer:
             if plan is not None:
                 return plan, "novel"
 
-        # keep the items a den's seal costs
-        plan = self._supply(encoded, view, distance, facing, directions)
-        if plan is not None:
-            return plan, "supply"
-
-        # repeat a new kind of change until a law of it has its support
+        # repeat a new kind of change until a law of it has its support (keeping
+        # the items a den's seal costs on top), and gather that seal
         plan = self._reproduce(encoded, view, distance, facing, directions)
         if plan is not None:
             return plan, "reproduce"
+        plan = self._supply(encoded, view, distance, facing, directions)
+        if plan is not None:
+            return plan, "supply"
 
         # novelty, then the least-tried pair against distance
         if novel:
@@ -1127,15 +1199,30 @@ class _GridExplorer:
         """The item costs of the known builds (a den's seal)."""
         return [cost for _, (_, cost, _) in sorted(self.builds.items())]
 
-    def _digs_of(self, value: int, encoded: np.ndarray) -> list[int]:
-        """Actions that dig ``value`` open with the items held now."""
+    def _digs_of(
+        self, value: int, encoded: np.ndarray, strict: bool = True
+    ) -> list[int]:
+        """Actions that dig ``value`` open with the items held now (not
+        ``strict``: whatever is held)."""
         return [
             action
             for (action, dug), (after, needs) in sorted(self.digs.items())
             if dug == value
-            and not self.blocked[after]
-            and all(encoded[s] > 0 for s in needs)
+            and (after in self.walkable or not self.blocked[after])
+            and (
+                not strict
+                or all(encoded[s] > 0 for s in self._needs(action, dug, needs))
+            )
         ]
+
+    def _needs(self, action: int, value: int, held: set) -> set:
+        """The items a dig needs: of those held at every dig (``held``), the
+        ones missing from some failed try (a try without them did not dig);
+        all of them while no failed try tells them apart."""
+        needed = set()
+        for failed in self.dig_fails.get((action, value), ()):
+            needed |= held - failed
+        return needed or set(held)
 
     def _known_closed(self, grid: np.ndarray) -> np.ndarray:
         """Cells of values that blocked a move of the player (a value never
@@ -1179,11 +1266,12 @@ class _GridExplorer:
             radius=DEN_RADIUS,
             exit_wall=not reopens,
             closed=self._known_closed(grid) | diggable,
+            cost=self._exposure(grid),
         )
         if den is None:
             return False
         logger.debug("den chosen: %s", den)
-        self.den, self.denning, self.den_steps = den, True, 0
+        self.den, self.denning, self.den_steps, self.den_stuck = den, True, 0, 0
         return True
 
     def _den_step(
@@ -1217,10 +1305,20 @@ class _GridExplorer:
                 return rest[0]
             if not rest:  # sealed in: the safest place for a hinted rest never tried
                 hinted = self._last_resort(encoded)
+                if self.dark and not needy:  # and the night is the time to rest
+                    started = {a for _, a in self.mode_starts}
+                    hinted = hinted or sorted(self.rest_hints - started)
                 if hinted:
                     return hinted[0]
-            if self.alert > 0 and not needy:
+            if (self.alert > 0 or self.dark) and not needy:
                 return self.idle_action()
+            lurking = any(
+                self.proven(kind) and abs(x - pos[0]) + abs(y - pos[1]) <= LURK_RADIUS
+                for _, x, y, kind in view["objects"]
+            )
+            if lurking:  # a threat by the den: leaving lets it in, so wait
+                return self.idle_action()
+            self.den_stuck += 1  # steps spent trying to leave
             dig = self._digs_of(int(grid[den.gate]), encoded)
             if pos == den.outer and facing == s and dig:
                 self.denning = False
@@ -1234,7 +1332,11 @@ class _GridExplorer:
                         0 <= wall[0] < grid.shape[0] and 0 <= wall[1] < grid.shape[1]
                     ):
                         continue
-                    way = self._digs_of(int(grid[wall]), encoded)
+                    way = self._digs_of(int(grid[wall]), encoded) or (
+                        self._digs_of(int(grid[wall]), encoded, strict=False)
+                        if self.den_stuck > DEN_STUCK
+                        else []
+                    )
                     if way and int(grid[wall]) not in self.hazards:
                         if facing != step:
                             return mover  # a blocked move turns the player
@@ -1462,6 +1564,22 @@ class _GridExplorer:
         walkable = np.isin(grid, list(self.walkable))
         for dx, dy in directions:
             open_sides += shift(walkable, dx, dy)
+        exposure = self._exposure(grid)
+        reached = (distance != UNREACHED) & (distance <= SHELTER_RADIUS)
+        if not reached.any():
+            return None
+        score = np.where(
+            reached, 25.0 * open_sides + exposure + 0.25 * distance, np.inf
+        )
+        goal = np.unravel_index(int(np.argmin(score)), grid.shape)
+        self.shelter = (int(goal[0]), int(goal[1]))
+        return self.shelter
+
+    def _exposure(self, grid: np.ndarray) -> np.ndarray:
+        """float ``(W, H)``: how exposed each cell is, in steps: the share of
+        sightings of proven harmful creatures on the values around it
+        (:data:`HABITAT_RADIUS`) and the places where the player was hurt in
+        the last :data:`HARM_MEMORY` steps."""
         exposure = np.zeros(grid.shape, float)
         total = sum(self.habitat.values())
         if total:
@@ -1478,15 +1596,7 @@ class _GridExplorer:
             if now - when <= HARM_MEMORY:
                 near = np.abs(xs - x) + np.abs(ys - y) <= HARM_RADIUS
                 exposure = exposure + HARM_PENALTY * near
-        reached = (distance != UNREACHED) & (distance <= SHELTER_RADIUS)
-        if not reached.any():
-            return None
-        score = np.where(
-            reached, 25.0 * open_sides + exposure + 0.25 * distance, np.inf
-        )
-        goal = np.unravel_index(int(np.argmin(score)), grid.shape)
-        self.shelter = (int(goal[0]), int(goal[1]))
-        return self.shelter
+        return exposure
 
     def _wander(
         self,

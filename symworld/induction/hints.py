@@ -27,12 +27,18 @@ class ExplorationHints:
       the environment ignores its actions until it wakes): never tried at
       random, only to restore a vital that nothing else restores, in a sealed
       den or when no creature that hurt the player is near.
+    - ``dark``: ``(attribute, level)``: a scalar attribute of the state (light)
+      below ``level`` (a fraction of its range, low to high) means that harmful
+      creatures come out in numbers: the explorer prepares while it falls
+      towards the level (tops up vitals, gathers what seals a den) and spends
+      the time below it in a sealed den, resting there.
     - ``source``: where the hints come from, in words (for logs and docs).
     """
 
     hazards: tuple[int, ...] = ()
     rest_actions: tuple[int, ...] = ()
     kind: str | None = None
+    dark: tuple[str, float] | None = None
     source: str = ""
 
 

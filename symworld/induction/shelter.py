@@ -43,8 +43,11 @@ def find_den(
     radius: int,
     exit_wall: bool = False,
     closed: np.ndarray | None = None,
+    cost: np.ndarray | None = None,
 ) -> Den | None:
-    """The den whose gate is nearest (at most ``radius`` steps away), or ``None``.
+    """The den whose gate is nearest (at most ``radius`` steps away), or ``None``;
+    with ``cost`` (float ``(W, H)``, in steps), the one whose gate has the
+    least distance plus cost.
 
     **Arguments:**
 
@@ -66,7 +69,7 @@ def find_den(
     walled = ~open_cells if closed is None else closed
     room = open_cells | diggable
     reached = (distance != UNREACHED) & (distance <= radius)
-    best: tuple[int, tuple[int, int], tuple[int, int]] | None = None
+    best: tuple[float, tuple[int, int], tuple[int, int]] | None = None
     for dx, dy in steps:
         sides = [(ex, ey) for ex, ey in steps if ex * dx + ey * dy == 0]
         # indexed by the gate g: outer g - s, inner g - 2s, behind g - 3s
@@ -85,11 +88,12 @@ def find_den(
             ok &= way_out
         if not ok.any():
             continue
-        costs = np.where(ok, distance, np.iinfo(np.int32).max)
+        extra = 0.0 if cost is None else cost
+        costs = np.where(ok, distance + extra, np.inf)
         index = int(np.argmin(costs))
         gate = np.unravel_index(index, ok.shape)
         if best is None or costs.flat[index] < best[0]:
-            best = (int(costs.flat[index]), (int(gate[0]), int(gate[1])), (dx, dy))
+            best = (float(costs.flat[index]), (int(gate[0]), int(gate[1])), (dx, dy))
     if best is None:
         return None
     _, (gx, gy), (dx, dy) = best

@@ -110,3 +110,22 @@ def test_induction_den_walls_must_be_known_to_block():
     known = np.array([list(row) for row in rows]).T == "#"
     assert _den(rows, (1, 1)) is not None
     assert _den(rows, (1, 1), closed=known) is None
+
+
+TWO_DENS = [  # two corridors: the left one is nearer the start, the right safer
+    "#########",
+    "#.......#",
+    "#.......#",
+    "##.###.##",
+    "##.###.##",
+    "#########",
+]
+
+
+def test_induction_den_weighs_exposure_against_distance():
+    # from (1, 1) the left gate (2, 2) is 2 steps away, the right one (6, 2) 6
+    assert _den(TWO_DENS, (1, 1)).gate == (2, 2)
+    cost = np.zeros((9, 6))
+    cost[:5] = 10.0  # the left half is exposed (e.g. creatures were seen there)
+    den = _den(TWO_DENS, (1, 1), cost=cost)
+    assert den == Den(inner=(6, 4), outer=(6, 3), gate=(6, 2), step=(0, -1))

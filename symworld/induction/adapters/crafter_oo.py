@@ -6,7 +6,11 @@ explorer must never step onto a lava cell; and ``sleep`` starts a mode in which
 every action is ignored until energy is full, while a zombie deals 7 damage to
 a sleeper, so sleeping is never tried at random (a first try at night is
 usually fatal), only when energy is low and no threat is near or in a sealed
-den. Everything else the explorer needs (which
+den. And the night: the number of zombies a grassy chunk is kept at rises as
+``3.5 - 3 * daylight`` (two or more below daylight 0.5), which one life learns
+only by living through a first night in the open; the hint names the
+``daylight`` attribute and the level 0.5 below which the explorer stays in a
+sealed den. Everything else the explorer needs (which
 way the player faces, which actions move it, which cells it can walk on, the
 object kinds, which vital each action restores, which creatures hurt) it learns
 while it explores.
@@ -20,5 +24,9 @@ from symworld.induction.hints import ExplorationHints
 HINTS = ExplorationHints(
     hazards=(rules.LAVA,),
     rest_actions=(rules.SLEEP,),
-    source="Crafter-OO: entering lava is fatal; sleeping leaves the player defenceless",
+    dark=("daylight", 0.5),
+    source=(
+        "Crafter-OO: entering lava is fatal; sleeping leaves the player defenceless; "
+        "zombies crowd the grass below daylight 0.5"
+    ),
 )
