@@ -162,18 +162,13 @@ def balance(state: CrafterState, key: jax.Array) -> CrafterState:
     kinds = jnp.asarray(_KINDS)
     num_classes = len(rules.BALANCE_ORDER)
 
-    def draws(class_key):
-        spawn_key, despawn_key, cell_key, victim_key = jax.random.split(class_key, 4)
-        return (
-            jax.random.uniform(spawn_key, (NUM_CHUNKS,)),
-            jax.random.uniform(despawn_key, (NUM_CHUNKS,)),
-            jax.random.uniform(cell_key, (NUM_CHUNKS,)),
-            jax.random.uniform(victim_key, (capacity,)),
-        )
-
-    spawn_u, despawn_u, cell_u, scores = jax.vmap(draws)(
-        jax.random.split(key, num_classes)
+    # Three uniforms per class and chunk (spawn, despawn, spawn cell) and one score
+    # per slot (an object belongs to one class, so one score serves all three).
+    chunk_key, score_key = jax.random.split(key)
+    spawn_u, despawn_u, cell_u = jax.random.uniform(
+        chunk_key, (3, num_classes, NUM_CHUNKS)
     )
+    score = jax.random.uniform(score_key, (capacity,))
 
     # Creatures of each class per chunk: one index (class, chunk) per object.
     cx, cy = grid.chunk_of(objects.pos)
@@ -211,7 +206,6 @@ def balance(state: CrafterState, key: jax.Array) -> CrafterState:
     far = grid.distance(pos, player_pos) >= jnp.asarray(_SPAWN_DISTANCE)[:, None]
 
     # Despawn: a uniformly random member of the class in the chunk.
-    score = jnp.take_along_axis(scores, klass[None], 0)[0]
     best = jnp.full(bins, -1.0).at[index].max(score)
     victim_of = jnp.where(score == best[index], index, bins - 1)
     victim = (
