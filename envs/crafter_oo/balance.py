@@ -79,26 +79,29 @@ def spawn_masks(material: jax.Array) -> jax.Array:
     (x-major) and row (x within the chunk) a bit mask whose bit ``j`` is set iff
     the cell ``y = 12 cy + j`` of that row holds the class's spawn material (rows
     and cells past the map's edge hold none).
+
+    The bits are packed word-wise: the 0/1 bytes of four neighbouring cells read
+    as one little-endian uint32 (cell ``k`` in bit ``8 k``) are folded into four
+    bits, and three such nibbles make a chunk row's 12 bits; XLA on a CPU runs
+    this elementwise code far faster than a reduction over each row's 12 cells.
     """
     width, height = rules.AREA
-    whole = (height // SY) * SY  # cells of a row that lie in whole chunks
-    bits = jnp.left_shift(jnp.uint32(1), jnp.arange(SY, dtype=jnp.uint32))
+    if height % 4 or SY % 4:
+        raise ValueError("spawn masks pack four cells per word")
+    words_per_chunk = SY // 4
+    words = -(-height // SY) * words_per_chunk  # per row, padded to whole chunks
     masks = {}
     for value in sorted(set(_SPAWN_MATERIAL.tolist())):
-        cells = material == value
-        parts = [
-            jnp.where(
-                cells[:, :whole].reshape(width, whole // SY, SY), bits, jnp.uint32(0)
-            ).sum(-1, dtype=jnp.uint32)
-        ]
-        if whole < height:
-            parts.append(
-                jnp.where(cells[:, whole:], bits[: height - whole], jnp.uint32(0)).sum(
-                    -1, keepdims=True, dtype=jnp.uint32
-                )
-            )
-        per_chunk_column = jnp.concatenate(parts, -1)  # [64, CY]
-        per_chunk_column = jnp.pad(per_chunk_column, ((0, CX * SX - width), (0, 0)))
+        cells = (material == value).astype(jnp.uint8).reshape(width, height // 4, 4)
+        word = jax.lax.bitcast_convert_type(cells, jnp.uint32)  # [64, 16]
+        nibble = (
+            (word & 1) | ((word >> 7) & 2) | ((word >> 14) & 4) | ((word >> 21) & 8)
+        )
+        nibble = jnp.pad(nibble, ((0, CX * SX - width), (0, words - height // 4)))
+        nibble = nibble.reshape(CX * SX, CY, words_per_chunk)
+        per_chunk_column = nibble[..., 0]
+        for k in range(1, words_per_chunk):
+            per_chunk_column = per_chunk_column | (nibble[..., k] << (4 * k))
         masks[value] = (
             per_chunk_column.reshape(CX, SX, CY)
             .transpose(0, 2, 1)
