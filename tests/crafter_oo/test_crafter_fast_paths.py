@@ -35,13 +35,12 @@ def test_spawn_cell_is_the_kth_material_cell_in_x_major_order():
         np.array([rules.GRASS, rules.SAND, rules.PATH], np.uint8), size=rules.AREA
     )
     rows = jax.jit(balance.spawn_rows)(jnp.asarray(material))
+    masks = jax.jit(balance.spawn_masks)(jnp.asarray(material))
     grass_rows = rows[0]  # zombies spawn on grass
     space = np.asarray(grass_rows.sum(-1))
     pick = (rng.random(balance.NUM_CHUNKS) * space).astype(np.int32)
     pos = np.asarray(
-        jax.jit(balance._kth_cell)(
-            jnp.asarray(material), grass_rows, jnp.int32(rules.GRASS), pick
-        )
+        jax.jit(balance._kth_cell)(masks[0], grass_rows, jnp.asarray(pick))
     )
     for chunk in range(balance.NUM_CHUNKS):
         cx, cy = divmod(chunk, balance.CY)
