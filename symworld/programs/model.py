@@ -15,6 +15,13 @@ apply directly. :meth:`LawModel.candidate_log_probs` scores many candidate next
 states of one transition while running the laws only once, each candidate from the
 sites where it differs from the current state
 (:mod:`symworld.programs.candidate_scoring`).
+
+``sample``, ``log_prob`` and the candidate scores run the laws *focused* on the
+entity rows that can change (``focus`` rows, :mod:`symworld.programs.focus`) when
+the law set offers focused variants, and fall back to the unfocused laws on a
+transition where more rows matter; both give the same results (the same draws key
+for key). ``pooled``, ``site_log_probs``, ``site_table`` and fitting use the
+unfocused laws.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from symworld.programs.attribute_pooling import (
 from symworld.programs.attributes import Schema
 from symworld.programs.candidate_scoring import (
     DEFAULT_BUDGET,
+    CandidateScores,
     SiteTable,
     score_candidates,
     score_whole,
@@ -50,6 +58,12 @@ from symworld.programs.fitting import (
     fit,
     initial_values,
     log_components_from,
+)
+from symworld.programs.focus import (
+    DEFAULT_ROWS,
+    focused_layout,
+    overflows,
+    unless_overflow,
 )
 from symworld.programs.law import Law, Probability
 from symworld.programs.layout import Layout, check_domains, evaluate_pairs
@@ -79,6 +93,8 @@ class LawModel(WorldModel):
       keeps its value when no active law speaks about it.
     - ``epsilon``: smoothing mass of each law's prediction (static).
     - ``parameter_values``: the learnable parameters by ``"law/param"`` name.
+    - ``focus``: entity rows the focused laws compute over, or ``None`` to always
+      run the unfocused laws (static; see :mod:`symworld.programs.focus`).
     """
 
     layout: Layout = eqx.field(static=True)
@@ -87,6 +103,7 @@ class LawModel(WorldModel):
     persistence: jax.Array
     parameter_values: dict[str, jax.Array]
     epsilon: float = eqx.field(static=True, default=1e-3)
+    focus: int | None = eqx.field(static=True, default=DEFAULT_ROWS)
 
     # -- construction -------------------------------------------------------------
     @classmethod
@@ -115,7 +132,12 @@ class LawModel(WorldModel):
 
     @classmethod
     def from_values(
-        cls, layout: Layout, values: dict[str, Any], *, epsilon: float = 1e-3
+        cls,
+        layout: Layout,
+        values: dict[str, Any],
+        *,
+        epsilon: float = 1e-3,
+        focus: int | None = DEFAULT_ROWS,
     ) -> LawModel:
         """A model with the given constrained values (``"weights"``,
         ``"persistence"``, ``"law/param"``)."""
@@ -134,6 +156,7 @@ class LawModel(WorldModel):
             ),
             parameter_values=parameter_values,
             epsilon=epsilon,
+            focus=focus,
         )
 
     @property
@@ -191,7 +214,7 @@ class LawModel(WorldModel):
             **options,
         )
         fitted = LawModel.from_values(
-            self.layout, result.values, epsilon=priors.epsilon
+            self.layout, result.values, epsilon=priors.epsilon, focus=self.focus
         )
         return fitted, result
 
@@ -208,20 +231,46 @@ class LawModel(WorldModel):
             self.epsilon,
         )
 
+    @property
+    def focused_layout(self) -> Layout | None:
+        """The layout of the laws focused on ``focus`` rows, or ``None`` (no
+        focus, or no law with a focused variant)."""
+        if self.focus is None:
+            return None
+        return focused_layout(self.layout, self.focus)
+
+    def _focused(self, compute, state: PyTree, action: jax.Array):
+        """``compute(layout, state)`` on the focused layout, or on the unfocused
+        one where the transition overflows (or there is no focused layout)."""
+        focused = self.focused_layout
+        if focused is None:
+            return compute(self.layout, state)
+        return unless_overflow(
+            overflows(focused, state, action),
+            compute(focused, state),
+            lambda gated: compute(self.layout, gated),
+            state,
+        )
+
     def sample(self, key: jax.Array, state: PyTree, action: PyTree) -> PyTree:
         """Draw a next state: the laws run once, each attribute is pooled from the
         pairs that can write it, and sites no active law speaks about follow the
         persistence default (see :mod:`symworld.programs.attribute_pooling`)."""
-        return sample_state(
-            self.layout,
-            state,
-            jnp.asarray(action, jnp.int32),
-            self.weights,
-            self.log_components,
-            self.persistence,
-            self.epsilon,
-            key,
-        )
+        action = jnp.asarray(action, jnp.int32)
+
+        def compute(layout, state):
+            return sample_state(
+                layout,
+                state,
+                action,
+                self.weights,
+                self.log_components,
+                self.persistence,
+                self.epsilon,
+                key,
+            )
+
+        return self._focused(compute, state, action)
 
     def site_log_probs(
         self, state: PyTree, action: PyTree, next_state: PyTree
@@ -237,14 +286,19 @@ class LawModel(WorldModel):
         )
 
     def log_prob(self, state: PyTree, action: PyTree, next_state: PyTree) -> jax.Array:
-        scorer = self._scorer(state, action)
-        return score_state(
-            self.layout,
-            scorer,
-            self.persistence,
-            leaf_offsets(self.layout, state),
-            leaf_offsets(self.layout, next_state),
-        )
+        action = jnp.asarray(action, jnp.int32)
+        following = leaf_offsets(self.layout, next_state)
+
+        def compute(layout, state):
+            return score_state(
+                layout,
+                self._scorer(state, action, layout),
+                self.persistence,
+                leaf_offsets(layout, state),
+                following,
+            )
+
+        return self._focused(compute, state, action)
 
     def candidate_log_probs(
         self,
@@ -257,28 +311,61 @@ class LawModel(WorldModel):
         """float32 ``(M,)``: log-probabilities of ``M`` *encoded* candidate next
         states ``(M, N)`` of one transition.
 
-        The laws run once; each candidate is scored from its differences to the
-        current state (at most ``budget`` sites, see
-        :mod:`symworld.programs.candidate_scoring`), and a candidate with more
-        differences is scored exactly over every site by a ``lax.cond`` branch.
-        Under ``vmap`` that branch becomes a select and runs for every candidate;
-        batch with :meth:`site_table` and
-        :func:`~symworld.programs.candidate_scoring.score_candidates` instead.
+        The laws run once (focused, see :meth:`score_candidates`); each candidate
+        is scored from its differences to the current state (at most ``budget``
+        sites, see :mod:`symworld.programs.candidate_scoring`). When some
+        candidate has more differences, the unfocused laws build the site table
+        and each such candidate is scored exactly over every site by a
+        ``lax.cond`` branch. Under ``vmap`` that branch becomes a select and runs
+        for every candidate; batch with :meth:`score_candidates` instead.
         """
-        table = self.site_table(state, action)
-        fast = score_candidates(
-            self.layout, table, self.persistence, candidates, budget
-        )
+        action = jnp.asarray(action, jnp.int32)
+        fast = self.score_candidates(state, action, candidates, budget=budget)
 
-        def one(item):
-            candidate, exact, log_prob = item
-            return jax.lax.cond(
-                exact,
-                lambda: log_prob,
-                lambda: score_whole(self.layout, table, self.persistence, candidate),
+        def exact(state):
+            table = self.site_table(state, action)
+
+            def one(item):
+                candidate, exact, log_prob = item
+                return jax.lax.cond(
+                    exact,
+                    lambda: log_prob,
+                    lambda: score_whole(
+                        self.layout, table, self.persistence, candidate
+                    ),
+                )
+
+            return jax.lax.map(one, (candidates, fast.exact, fast.log_prob))
+
+        return unless_overflow(~jnp.all(fast.exact), fast.log_prob, exact, state)
+
+    def score_candidates(
+        self,
+        state: PyTree,
+        action: PyTree,
+        candidates: jax.Array,
+        *,
+        budget: int = DEFAULT_BUDGET,
+    ) -> CandidateScores:
+        """The fast scores of ``M`` *encoded* candidate next states ``(M, N)``
+        from their differences to the current state
+        (:func:`~symworld.programs.candidate_scoring.score_candidates`; candidates
+        beyond ``budget`` differing sites are marked not ``exact``), with the laws
+        run once, focused when the model has a focused layout."""
+        action = jnp.asarray(action, jnp.int32)
+
+        def compute(layout, state):
+            encoded = self.schema.encode(state)
+            table = site_table(
+                layout,
+                self._scorer(state, action, layout),
+                self.persistence,
+                encoded,
+                encoded,
             )
+            return score_candidates(layout, table, self.persistence, candidates, budget)
 
-        return jax.lax.map(one, (candidates, fast.exact, fast.log_prob))
+        return self._focused(compute, state, action)
 
     def site_table(
         self, state: PyTree, action: PyTree, reference: jax.Array | None = None
@@ -295,9 +382,11 @@ class LawModel(WorldModel):
             encoded if reference is None else reference,
         )
 
-    def _scorer(self, state: PyTree, action: PyTree) -> Scorer:
+    def _scorer(
+        self, state: PyTree, action: PyTree, layout: Layout | None = None
+    ) -> Scorer:
         return prepare_scorer(
-            self.layout,
+            self.layout if layout is None else layout,
             state,
             jnp.asarray(action, jnp.int32),
             self.weights,
