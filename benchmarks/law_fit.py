@@ -22,10 +22,14 @@ Rows:
 - ``scoring``: candidates of the fitted model scored per second, on
   ``--score-transitions`` transitions with ``--candidates`` candidates each (the
   true next state and copies with one site changed). JAX runs the laws on each
-  transition once, builds its site table
+  transition once, focused on the objects in range (:mod:`symworld.programs.focus`;
+  when a transition of the batch has more objects in focus than the focus holds,
+  the whole batch is scored by the unfocused laws inside the timing), builds its
+  site table
   (:mod:`symworld.programs.candidate_scoring`) and scores every candidate from
   the sites where it differs from the current state (at most ``--budget``;
-  candidates beyond are rescored exactly inside the timing), all under ``vmap``.
+  candidates beyond are rescored exactly inside the timing), all under ``vmap``
+  (:meth:`LawModel.score_candidates`).
   NumPy pools each transition once (dense over each covered site's domain) and
   scores each candidate in a Python loop over covered sites (uncovered sites
   vectorised). The NumPy peer reuses the (law, site) pairs JAX evaluated, so its
@@ -53,6 +57,7 @@ from symworld.programs.candidate_scoring import (
     DEFAULT_BUDGET,
     score_candidates,
     score_whole,
+    site_table,
 )
 from symworld.programs.data import random_transitions
 from symworld.programs.fitting import (
@@ -64,6 +69,7 @@ from symworld.programs.fitting import (
     persistence_mode,
     sufficient_statistics,
 )
+from symworld.programs.focus import overflows
 from symworld.programs.layout import evaluate_pairs
 from symworld.programs.pooling import reliability
 
@@ -250,8 +256,9 @@ def main() -> None:
     candidates_j = jnp.asarray(candidates)
 
     def with_laws(state, action, candidates):
-        table = model.site_table(state, action, batch_axis="transition")
-        return score_candidates(layout, table, persistence, candidates, args.budget)
+        return model.score_candidates(
+            state, action, candidates, budget=args.budget, batch_axis="transition"
+        )
 
     whole = jax.jit(
         lambda state, action, candidate: score_whole(
@@ -313,6 +320,33 @@ def main() -> None:
     jax.block_until_ready(build_tables(score_states, score_actions))
     table_seconds = (time.perf_counter() - start) / scored
     table_cpu = (time.process_time() - cpu) / scored
+    # The same with the laws focused on the objects in range.
+    focused = model.focused_layout
+    overflowing = int(
+        np.sum(
+            jax.jit(jax.vmap(lambda s, a: overflows(focused, s, a)))(
+                score_states, score_actions
+            )
+        )
+    )
+    build_focused = jax.jit(
+        jax.vmap(
+            lambda s, a: site_table(
+                focused,
+                model._scorer(s, a, focused),
+                persistence,
+                schema.encode(s),
+                schema.encode(s),
+                batch_axis="transition",
+            ),
+            axis_name="transition",
+        )
+    )
+    jax.block_until_ready(build_focused(score_states, score_actions))
+    start, cpu = time.perf_counter(), time.process_time()
+    jax.block_until_ready(build_focused(score_states, score_actions))
+    focused_seconds = (time.perf_counter() - start) / scored
+    focused_cpu = (time.process_time() - cpu) / scored
 
     # The whole-state scorer (every site and pair per candidate), laws already run,
     # as a check of the fast path and as the previous speed.
@@ -435,7 +469,10 @@ def main() -> None:
         f"compile {score_compile:.1f} s; {jax_cpu_rate:,.0f} candidates per CPU-s "
         f"with the laws, {prepared_cpu_rate:,.0f} per CPU-s with the laws already "
         f"run; laws + site table {table_seconds * 1e3:.2f} ms per transition "
-        f"({table_cpu * 1e3:.2f} CPU-ms); fast vs whole-state scorer on "
+        f"({table_cpu * 1e3:.2f} CPU-ms), focused on {model.focus} object rows "
+        f"{focused_seconds * 1e3:.2f} ms ({focused_cpu * 1e3:.2f} CPU-ms; "
+        f"{focused.num_pairs} pairs instead of {layout.num_pairs}; {overflowing} "
+        f"of {scored} transitions overflow the focus); fast vs whole-state scorer on "
         f"{whole_count} transitions: max |difference| {agreement:.2e}"
     )
     print(

@@ -6,7 +6,10 @@ task reward accumulated in the scan) for each model in the same run, after one
 untimed compilation, and prints steps/s with the ratio to the true dynamics.
 
 Models: the true Crafter-OO dynamics (``EnvModel(CrafterOO())``) and, with
-``--law-model DIR``, a fitted law model (``symworld fit laws ... --out DIR``).
+``--law-model DIR``, a fitted law model (``symworld fit laws ... --out DIR``), whose
+laws run focused on the objects in range (:mod:`symworld.programs.focus`; the
+rollouts' ``vmap`` axes are named, so the fallback to the unfocused laws is decided
+once per step for all rollouts); ``--unfocused`` runs its unfocused laws.
 
 Run: ``python benchmarks/planning.py [--law-model DIR] [--rollouts 1024]
 [--horizon 20] [--repeats 3]``
@@ -25,8 +28,21 @@ import jax.numpy as jnp
 
 from symworld.envs.crafter_oo import CrafterOO, rules
 from symworld.planning.crafter.tasks import crafter_task
-from symworld.planning.simulate import evaluate_sequences
-from symworld.worldmodel import EnvModel
+from symworld.planning.simulate import ROLLOUT_AXES, evaluate_sequences
+from symworld.programs import LawModel
+from symworld.worldmodel import EnvModel, WorldModel
+
+
+class FocusedRollouts(WorldModel):
+    """A law model sampled with its focused laws under the rollouts' named vmaps."""
+
+    model: LawModel
+
+    def sample(self, key, state, action):
+        return self.model.sample(key, state, action, batch_axis=ROLLOUT_AXES)
+
+    def log_prob(self, state, action, next_state):
+        return self.model.log_prob(state, action, next_state)
 
 
 @eqx.filter_jit
@@ -59,6 +75,7 @@ def main() -> None:
     parser.add_argument("--rollouts", type=int, default=1024)
     parser.add_argument("--horizon", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--unfocused", action="store_true")
     args = parser.parse_args()
 
     env = CrafterOO()
@@ -68,7 +85,13 @@ def main() -> None:
     if args.law_model:
         from symworld.planning.models import load_planning_model
 
-        models.insert(0, ("law model", load_planning_model(args.law_model)))
+        law_model = load_planning_model(args.law_model)
+        if not args.unfocused:  # the LawModel inside DerivedOccupancy
+            law_model = eqx.tree_at(
+                lambda m: m.model, law_model, FocusedRollouts(law_model.model)
+            )
+        name = "law model" + ("" if args.unfocused else " (focused)")
+        models.insert(0, (name, law_model))
 
     print(
         f"planning rollouts: {args.rollouts} sequences x horizon {args.horizon}, "

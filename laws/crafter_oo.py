@@ -30,6 +30,11 @@ in the same balance and refilled is not predicted).
 
 from __future__ import annotations
 
+import copy
+import functools
+from collections import OrderedDict
+from typing import Any, NamedTuple
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -98,6 +103,42 @@ def schema(env=None) -> Schema:
 
 
 # -- shared situation of one transition
+_SHARED: OrderedDict = OrderedDict()
+_SHARED_ENTRIES = 256  # cached results kept (a whole library run uses about 40)
+
+
+def shared(function):
+    """Compute ``function(state, action, *rest)`` once per state, action and rest
+    *object*: every law reads the same situation (the player's move, the rows in
+    focus, the creatures' plans), and tracing it once per transition instead of
+    once per law keeps the compiled program small (XLA would merge the copies,
+    but only after compiling through all of them).
+
+    Entries hold their arguments, so an object's ``id`` cannot be reused while
+    its entry exists, and a hit checks the objects by identity; the oldest
+    entries are dropped beyond ``_SHARED_ENTRIES``."""
+
+    @functools.wraps(function)
+    def cached(state, action, *rest):
+        arguments = (state, action, *rest)
+        key = (function.__qualname__,) + tuple(
+            x if isinstance(x, int | type(None)) else id(x) for x in arguments
+        )
+        entry = _SHARED.get(key)
+        if entry is not None and all(
+            a is b for a, b in zip(entry[0], arguments, strict=True)
+        ):
+            _SHARED.move_to_end(key)
+            return entry[1]
+        result = function(state, action, *rest)
+        _SHARED[key] = (arguments, result)
+        while len(_SHARED) > _SHARED_ENTRIES:
+            _SHARED.popitem(last=False)
+        return result
+
+    return cached
+
+
 def _tile(pos):
     """Flat index of a map cell (clipped onto the map)."""
     x = jnp.clip(pos[..., 0], 0, WIDTH - 1)
@@ -105,6 +146,7 @@ def _tile(pos):
     return x * HEIGHT + y
 
 
+@shared
 def situation(state, action):
     """What the player's update sees: the effective action (a sleeper keeps
     sleeping), waking, the faced cell and what is on it."""
@@ -142,6 +184,89 @@ def situation(state, action):
         "slot": slot,
         "kind": state.objects.kind[slot].astype(jnp.int32),
     }
+
+
+# -- objects: the rows a law computes over
+class Rows(NamedTuple):
+    """The object-table rows an object law computes over on one transition.
+
+    - ``objects``: the object table at those rows (``K`` rows).
+    - ``slot``: int32 ``(K,)`` their slot numbers, ascending.
+    - ``valid``: bool ``(K,)`` the row holds a chosen slot (else padding).
+    - ``dense``: every slot in order (``K`` is the capacity), a Python bool.
+    """
+
+    objects: Any
+    slot: jax.Array
+    valid: jax.Array
+    dense: bool
+
+    def sites(self, width: int = 1) -> jax.Array | None:
+        """Flat sites of the rows in an object attribute with ``width`` entries per
+        slot (``None``, every site, for dense rows)."""
+        if self.dense:
+            return None
+        return (self.slot[:, None] * width + jnp.arange(width)).reshape(-1)
+
+
+@shared
+def focus_mask(state, action):
+    """bool ``(N,)``: the objects an object law may speak about on this
+    transition: living objects within L1 distance ``UPDATE_RANGE`` of the
+    player's position after its move (the updated ones, below it, and the
+    creatures an arrow in range can hit, one cell further)."""
+    pos = situation(state, action)["pos"]
+    return state.objects.alive & (
+        grid.distance(state.objects.pos, pos) <= rules.UPDATE_RANGE
+    )
+
+
+@shared
+def object_rows(state, action, size=None) -> Rows:
+    """The rows to compute over: every slot (``size=None``), or the first ``size``
+    slots of :func:`focus_mask` in slot order (padding rows repeat slot 0 and are
+    not ``valid``; when more slots are in focus the rest are left out, see
+    :meth:`ObjectLaw.overflow`)."""
+    objects = state.objects
+    capacity = objects.alive.shape[0]
+    if size is None:
+        return Rows(
+            objects,
+            jnp.arange(capacity, dtype=jnp.int32),
+            jnp.ones(capacity, bool),
+            True,
+        )
+    mask = focus_mask(state, action)
+    (slot,) = jnp.nonzero(mask, size=size, fill_value=0)
+    slot = slot.astype(jnp.int32)
+    valid = jnp.arange(size) < jnp.sum(mask)
+    return Rows(jax.tree_util.tree_map(lambda x: x[slot], objects), slot, valid, False)
+
+
+def _rows(state, action, rows):
+    return object_rows(state, action, None) if rows is None else rows
+
+
+class ObjectLaw(Law):
+    """A law over the object table that can be focused on the rows that may change
+    (:meth:`focused`): its focused variant computes over ``focus`` rows chosen by
+    :func:`focus_mask` and writes only their sites, and overflows when more objects
+    are in focus."""
+
+    focus: int | None = None
+
+    def focused(self, rows: int) -> Law:
+        law = copy.copy(self)
+        law.focus = int(rows)
+        return law
+
+    def overflow(self, state, action):
+        if self.focus is None:
+            return jnp.bool_(False)
+        return jnp.sum(focus_mask(state, action)) > self.focus
+
+    def rows(self, state, action) -> Rows:
+        return object_rows(state, action, self.focus)
 
 
 # -- time
@@ -532,6 +657,7 @@ class WakesUp(Law):
 
 
 # -- vitals
+@shared
 def vitals(state, action):
     """Hunger, thirst, fatigue and recovery after this step, and their effects."""
     s = situation(state, action)
@@ -645,7 +771,7 @@ class Energy(Law):
         return {"player.inventory": point(vitals(state, action)["energy"], sites=3)}
 
 
-class Health(Law):
+class Health(ObjectLaw):
     """Recovery crossing its limits changes health: +1 when it overflows, -1 when it
     underflows; zombie bites and arrows then take their damage (not below 0)."""
 
@@ -654,14 +780,18 @@ class Health(Law):
 
     def precondition(self, state, action):
         v = vitals(state, action)
-        hit = bite_chances(state, action).sum() + arrow_hits(state, action)
+        rows = self.rows(state, action)
+        hit = bite_chances(state, action, rows).sum() + arrow_hits(state, action, rows)
         return v["heals"] | v["hurts"] | (hit > 0)
 
     def effect(self, state, action):
-        return {"player.inventory": _health_distribution(state, action, site=0)}
+        rows = self.rows(state, action)
+        return {
+            "player.inventory": _health_distribution(state, action, 0, rows),
+        }
 
 
-class HealthMemory(Law):
+class HealthMemory(ObjectLaw):
     """The player's last health becomes its health after its own update (before
     creatures act); the world's last health becomes the health at the end of the
     step."""
@@ -675,19 +805,26 @@ class HealthMemory(Law):
     def effect(self, state, action):
         return {
             "player.last_health": point(vitals(state, action)["health"]),
-            "last_health": _health_distribution(state, action),
+            "last_health": _health_distribution(
+                state, action, rows=self.rows(state, action)
+            ),
         }
 
 
 # -- objects
-def _in_range(state, action):
+@shared
+def _in_range(state, action, rows=None):
+    rows = _rows(state, action, rows)
     pos = situation(state, action)["pos"]
-    return state.objects.alive & (
-        grid.distance(state.objects.pos, pos) < rules.UPDATE_RANGE
+    objects = rows.objects
+    return (
+        objects.alive
+        & (grid.distance(objects.pos, pos) < rules.UPDATE_RANGE)
+        & rows.valid
     )
 
 
-class PlantsGrow(Law):
+class PlantsGrow(ObjectLaw):
     """Every plant in the update range grows by 1 each step."""
 
     name = "plants_grow"
@@ -697,15 +834,16 @@ class PlantsGrow(Law):
         return jnp.bool_(True)
 
     def effect(self, state, action):
-        plants = _in_range(state, action) & (state.objects.kind == rules.PLANT)
+        rows = self.rows(state, action)
+        plants = _in_range(state, action, rows) & (rows.objects.kind == rules.PLANT)
         eaten = EatPlant().precondition(state, action)
         slot = situation(state, action)["slot"]
-        skip = eaten & (jnp.arange(plants.shape[0]) == slot)
-        grown = jnp.minimum(state.objects.grown + 1, MAX_STEP)
-        return {"objects.grown": point(grown, where=plants & ~skip)}
+        skip = eaten & (rows.slot == slot)
+        grown = jnp.minimum(rows.objects.grown + 1, MAX_STEP)
+        return {"objects.grown": point(grown, where=plants & ~skip, sites=rows.sites())}
 
 
-class CowsWander(Law):
+class CowsWander(ObjectLaw):
     """Each cow in range moves with a learnable probability to one of the four
     neighbouring cells, chosen uniformly; a move onto a taken or unwalkable cell
     leaves it in place."""
@@ -718,8 +856,9 @@ class CowsWander(Law):
         return jnp.bool_(True)
 
     def effect(self, state, action):
-        objects = state.objects
-        cows = _in_range(state, action) & (objects.kind == rules.COW)
+        rows = self.rows(state, action)
+        objects = rows.objects
+        cows = _in_range(state, action, rows) & (objects.kind == rules.COW)
         p = self.param("move")
         pos = objects.pos  # (N, 2)
         moved = pos[:, None, :] + grid.DIRECTIONS[None, :, :]  # (N, 4, 2)
@@ -738,9 +877,10 @@ class CowsWander(Law):
                 values,
                 probabilities,
                 where=jnp.broadcast_to(cows[:, None], pos.shape),
+                sites=rows.sites(2),
             ),
             "occupant": occupant_of_moves(
-                state, action, cows, jnp.stack(values, axis=1), probabilities
+                state, action, cows, jnp.stack(values, axis=1), probabilities, rows
             ),
         }
 
@@ -751,6 +891,7 @@ CREATURES = (rules.COW, rules.ZOMBIE, rules.SKELETON)
 TINY = 1e-6  # floor for fixed probabilities that can be 0 (log 0 is avoided)
 
 
+@shared
 def _occupant_after_player(state, action):
     """The occupant map as creatures see it: the player already on its new cell."""
     s = situation(state, action)
@@ -768,62 +909,67 @@ def _free(state, action, cells, walkable=rules.WALKABLE):
     )
 
 
-def _step_to(state, action, steps):
+def _step_to(state, action, steps, rows=None):
     """Where each object ends after trying ``steps`` (``(N, 2)``): the target if
     free, else where it stands."""
-    pos = state.objects.pos
+    pos = _rows(state, action, rows).objects.pos
     target = pos + steps
     return jnp.where(_free(state, action, target)[:, None], target, pos)
 
 
-def _creatures(state, action, kind):
+@shared
+def _creatures(state, action, kind, rows=None):
     """Living objects of ``kind`` in the update range, not killed by the player."""
+    rows = _rows(state, action, rows)
     s = situation(state, action)
-    killed = CreatureDies().precondition(state, action) & (
-        jnp.arange(state.objects.alive.shape[0]) == s["slot"]
-    )
+    killed = CreatureDies().precondition(state, action) & (rows.slot == s["slot"])
     return (
-        _in_range(state, action)
-        & (state.objects.kind == kind)
-        & (state.objects.health > 0)
+        _in_range(state, action, rows)
+        & (rows.objects.kind == kind)
+        & (rows.objects.health > 0)
         & ~killed
     )
 
 
-def _distance_to_player(state, action):
-    return grid.distance(state.objects.pos, situation(state, action)["pos"])
+@shared
+def _distance_to_player(state, action, rows=None):
+    pos = _rows(state, action, rows).objects.pos
+    return grid.distance(pos, situation(state, action)["pos"])
 
 
-def _claims(state, action):
+@shared
+def _claims(state, action, rows=None):
     """int32 ``(WIDTH * HEIGHT,)``: per map cell, how many objects may step into
     it this step (creatures in range onto free neighbouring cells, flying arrows
     onto the cell ahead)."""
-    objects = state.objects
+    rows = _rows(state, action, rows)
+    objects = rows.objects
     creatures = (
-        _in_range(state, action)
+        _in_range(state, action, rows)
         & grid.is_in(objects.kind.astype(jnp.int32), CREATURES)
         & (objects.health > 0)
     )
     around = objects.pos[:, None, :] + grid.DIRECTIONS[None]  # (N, 4, 2)
     claiming = creatures[:, None] & _free(state, action, around)
-    f = arrow_flight(state, action)
+    f = arrow_flight(state, action, rows)
     cells = jnp.concatenate([_tile(around).reshape(-1), _tile(f["ahead"])])
     weights = jnp.concatenate([claiming.reshape(-1), f["flies"]]).astype(jnp.int32)
     return jnp.zeros(WIDTH * HEIGHT, jnp.int32).at[cells].add(weights)
 
 
-def occupant_of_moves(state, action, movers, ends, probabilities):
+def occupant_of_moves(state, action, movers, ends, probabilities, rows=None):
     """The occupant map where objects move: each mover's own cell holds its slot
     if it stays and is empty if it leaves, and each neighbouring cell it may step
     into holds its slot with the probability of that step (cells two objects may
     step into are left to the persistence default).
 
     ``movers``: bool ``(N,)``; ``ends``: ``(N, K, 2)`` the cells each may end in;
-    ``probabilities``: ``K`` entries, numbers, ``(N,)`` arrays or learnable terms.
+    ``probabilities``: ``K`` entries, numbers, ``(N,)`` arrays or learnable terms;
+    ``rows``: the object rows these are given for (default every slot).
     """
-    objects = state.objects
-    pos = objects.pos
-    slots = jnp.arange(pos.shape[0])
+    rows = _rows(state, action, rows)
+    pos = rows.objects.pos
+    slots = rows.slot
     around = pos[:, None, :] + grid.DIRECTIONS[None]  # (N, 4, 2)
     values = []
     reach = jnp.zeros(around.shape[:2], bool)
@@ -840,7 +986,7 @@ def occupant_of_moves(state, action, movers, ends, probabilities):
                 ]
             )
         )
-    claims = _claims(state, action)
+    claims = _claims(state, action, rows)
     targets = (
         movers[:, None]
         & reach
@@ -864,27 +1010,29 @@ def occupant_of_moves(state, action, movers, ends, probabilities):
 
 
 # -- zombies
-def zombie_options(state, action):
+@shared
+def zombie_options(state, action, rows=None):
     """The six moves a zombie may try, as ends ``(N, 6, 2)``: toward the player
     along the long axis, along the short axis, then the four directions."""
+    rows = _rows(state, action, rows)
     player_pos = situation(state, action)["pos"]
-    pos = state.objects.pos
+    pos = rows.objects.pos
     steps = [_toward(pos, player_pos, True), _toward(pos, player_pos, False)]
     steps += [jnp.broadcast_to(grid.DIRECTIONS[d], pos.shape) for d in range(4)]
-    return jnp.stack([_step_to(state, action, step) for step in steps], axis=1)
+    return jnp.stack([_step_to(state, action, step, rows) for step in steps], axis=1)
 
 
-def _cooldown_after(state, action, ends):
+def _cooldown_after(state, action, ends, rows=None):
     """A zombie next to the player after its move counts its cooldown down, or
     resets it to 5 after biting; elsewhere the cooldown is unchanged."""
     player_pos = situation(state, action)["pos"]
     near = grid.distance(ends, player_pos) <= rules.ZOMBIE_ATTACK_DISTANCE
-    cooldown = state.objects.cooldown[:, None]
+    cooldown = _rows(state, action, rows).objects.cooldown[:, None]
     counted = jnp.where(cooldown > 0, cooldown - 1, rules.ZOMBIE_COOLDOWN)
     return jnp.where(near, counted, cooldown)  # (N, 6)
 
 
-class ZombiesChase(Law):
+class ZombiesChase(ObjectLaw):
     """A zombie within distance 8 of the player chases it with a learnable
     probability: it steps toward the player along the long axis (0.8) or the short
     axis (0.2); otherwise it steps in a random direction. A blocked step leaves it
@@ -899,10 +1047,11 @@ class ZombiesChase(Law):
         return jnp.bool_(True)
 
     def effect(self, state, action):
-        zombies = _creatures(state, action, rules.ZOMBIE)
-        near = _distance_to_player(state, action) <= rules.ZOMBIE_CHASE_DISTANCE
-        ends = zombie_options(state, action)
-        cooldowns = _cooldown_after(state, action, ends)
+        rows = self.rows(state, action)
+        zombies = _creatures(state, action, rules.ZOMBIE, rows)
+        near = _distance_to_player(state, action, rows) <= rules.ZOMBIE_CHASE_DISTANCE
+        ends = zombie_options(state, action, rows)
+        cooldowns = _cooldown_after(state, action, ends, rows)
         p = self.param("chase")
         probabilities = [p * self.LONG_AXIS, p * (1 - self.LONG_AXIS)]
         probabilities += [(1 - p) * 0.25] * 4
@@ -912,15 +1061,21 @@ class ZombiesChase(Law):
                 [ends[:, k] for k in range(6)],
                 probabilities,
                 where=jnp.broadcast_to(mask[:, None], ends.shape[::2]),
+                sites=rows.sites(2),
             ),
             "objects.cooldown": categorical(
-                [cooldowns[:, k] for k in range(6)], probabilities, where=mask
+                [cooldowns[:, k] for k in range(6)],
+                probabilities,
+                where=mask,
+                sites=rows.sites(),
             ),
-            "occupant": occupant_of_moves(state, action, mask, ends, probabilities),
+            "occupant": occupant_of_moves(
+                state, action, mask, ends, probabilities, rows
+            ),
         }
 
 
-class ZombiesWander(Law):
+class ZombiesWander(ObjectLaw):
     """A zombie farther than 8 from the player steps in a random direction (a
     blocked step leaves it in place)."""
 
@@ -931,27 +1086,33 @@ class ZombiesWander(Law):
         return jnp.bool_(True)
 
     def effect(self, state, action):
-        zombies = _creatures(state, action, rules.ZOMBIE)
-        far = _distance_to_player(state, action) > rules.ZOMBIE_CHASE_DISTANCE
-        ends = zombie_options(state, action)[:, 2:]
-        cooldowns = _cooldown_after(state, action, ends)
+        rows = self.rows(state, action)
+        zombies = _creatures(state, action, rules.ZOMBIE, rows)
+        far = _distance_to_player(state, action, rows) > rules.ZOMBIE_CHASE_DISTANCE
+        ends = zombie_options(state, action, rows)[:, 2:]
+        cooldowns = _cooldown_after(state, action, ends, rows)
         mask = zombies & far
         return {
             "objects.pos": categorical(
                 [ends[:, k] for k in range(4)],
                 [0.25] * 4,
                 where=jnp.broadcast_to(mask[:, None], (mask.shape[0], 2)),
+                sites=rows.sites(2),
             ),
             "objects.cooldown": categorical(
-                [cooldowns[:, k] for k in range(4)], [0.25] * 4, where=mask
+                [cooldowns[:, k] for k in range(4)],
+                [0.25] * 4,
+                where=mask,
+                sites=rows.sites(),
             ),
-            "occupant": occupant_of_moves(state, action, mask, ends, [0.25] * 4),
+            "occupant": occupant_of_moves(state, action, mask, ends, [0.25] * 4, rows),
         }
 
 
 MAX_BITES = 3  # bites per step told apart; more count as 3
 
 
+@shared
 def _player_asleep_after_update(state, action):
     """Whether the player sleeps when the creatures act (after its own update:
     falling asleep, waking rested, or waking hurt)."""
@@ -964,18 +1125,20 @@ def _player_asleep_after_update(state, action):
     return asleep & ~(state.player.sleeping & hurt)
 
 
-def bite_chances(state, action):
+@shared
+def bite_chances(state, action, rows=None):
     """float32 ``(N,)``: the chance that each zombie bites this step. A zombie
     bites when it ends its move next to the player with its cooldown run out; its
     move is a chase (within 8, the game's probability 0.9; long axis 0.8) or a
     random step, blocked steps leaving it in place. The learnable chase
     probability belongs to ``zombies_chase``; here the game's value is used so
     that health stays one law's prediction."""
-    zombies = _creatures(state, action, rules.ZOMBIE)
+    rows = _rows(state, action, rows)
+    zombies = _creatures(state, action, rules.ZOMBIE, rows)
     player_pos = situation(state, action)["pos"]
-    ends = zombie_options(state, action)  # (N, 6, 2)
+    ends = zombie_options(state, action, rows)  # (N, 6, 2)
     near = grid.distance(ends, player_pos[None, None]) <= rules.ZOMBIE_ATTACK_DISTANCE
-    chases = _distance_to_player(state, action) <= rules.ZOMBIE_CHASE_DISTANCE
+    chases = _distance_to_player(state, action, rows) <= rules.ZOMBIE_CHASE_DISTANCE
     p = jnp.where(chases, rules.ZOMBIE_CHASE_PROBABILITY, 0.0)[:, None]
     la = rules.ZOMBIE_LONG_AXIS_PROBABILITY
     weights = jnp.concatenate(
@@ -983,14 +1146,14 @@ def bite_chances(state, action):
         axis=1,
     )
     reach = (weights * near).sum(axis=1)
-    ready = state.objects.cooldown <= 0
+    ready = rows.objects.cooldown <= 0
     return jnp.where(zombies & ready, jnp.clip(reach, 0.0, 1.0), 0.0)
 
 
-def bite_count_probabilities(state, action):
+def bite_count_probabilities(state, action, rows=None):
     """float32 ``(MAX_BITES + 1,)``: the distribution of the number of zombie
     bites this step (independent zombies; the last entry holds 3 or more)."""
-    return count_distributions(bite_chances(state, action), MAX_BITES + 1)[0]
+    return count_distributions(bite_chances(state, action, rows), MAX_BITES + 1)[0]
 
 
 def zombie_bites(state, action):
@@ -1008,22 +1171,26 @@ def _bite_damage(state, action):
     )
 
 
-def health_outcomes(state, action):
+@shared
+def health_outcomes(state, action, rows=None):
     """The player's health at the end of the step: values int32
     ``(MAX_BITES + 1,)`` for 0..3 bites (after its own update and arrow hits) and
     their probabilities."""
-    base = vitals(state, action)["health"] - arrow_hits(state, action)
+    base = vitals(state, action)["health"] - arrow_hits(state, action, rows)
     bites = jnp.arange(MAX_BITES + 1)
     values = jnp.maximum(base - bites * _bite_damage(state, action), 0)
-    return values, bite_count_probabilities(state, action)
+    return values, bite_count_probabilities(state, action, rows)
 
 
 # -- arrows
-def arrow_flight(state, action):
+@shared
+def arrow_flight(state, action, rows=None):
     """Per arrow in range: the cell ahead and whether it hits an occupant, stops
     at a non-walkable cell, or flies on."""
-    arrows = _in_range(state, action) & (state.objects.kind == rules.ARROW)
-    ahead = state.objects.pos + grid.DIRECTIONS[state.objects.facing]
+    rows = _rows(state, action, rows)
+    objects = rows.objects
+    arrows = _in_range(state, action, rows) & (objects.kind == rules.ARROW)
+    ahead = objects.pos + grid.DIRECTIONS[objects.facing]
     occupant = grid.occupant_at(_occupant_after_player(state, action), ahead)
     material = grid.material_at(state.material, ahead)
     hits = arrows & (occupant != EMPTY)
@@ -1040,7 +1207,7 @@ def arrow_flight(state, action):
     }
 
 
-class ArrowsFly(Law):
+class ArrowsFly(ObjectLaw):
     """An arrow moves one cell in its direction when that cell is free and
     walkable for arrows (grass, sand, path, water, lava)."""
 
@@ -1051,20 +1218,22 @@ class ArrowsFly(Law):
         return jnp.bool_(True)
 
     def effect(self, state, action):
-        f = arrow_flight(state, action)
-        ends = jnp.where(f["flies"][:, None], f["ahead"], state.objects.pos)
+        rows = self.rows(state, action)
+        f = arrow_flight(state, action, rows)
+        ends = jnp.where(f["flies"][:, None], f["ahead"], rows.objects.pos)
         return {
             "objects.pos": point(
                 f["ahead"],
                 where=jnp.broadcast_to(f["flies"][:, None], f["ahead"].shape),
+                sites=rows.sites(2),
             ),
             "occupant": occupant_of_moves(
-                state, action, f["flies"], ends[:, None], [1.0]
+                state, action, f["flies"], ends[:, None], [1.0], rows
             ),
         }
 
 
-class ArrowsDisappear(Law):
+class ArrowsDisappear(ObjectLaw):
     """An arrow that hits something or meets a wall or the map's edge is gone."""
 
     name = "arrows_disappear"
@@ -1074,31 +1243,32 @@ class ArrowsDisappear(Law):
         return jnp.bool_(True)
 
     def effect(self, state, action):
-        f = arrow_flight(state, action)
+        rows = self.rows(state, action)
+        f = arrow_flight(state, action, rows)
         gone = f["hits"] | f["stops"]
         return {
-            "objects.alive": point(False, where=gone),
-            "occupant": point(EMPTY, sites=_tile(state.objects.pos), where=gone),
+            "objects.alive": point(False, where=gone, sites=rows.sites()),
+            "occupant": point(EMPTY, sites=_tile(rows.objects.pos), where=gone),
         }
 
 
-class ArrowsBreak(Law):
+class ArrowsBreak(ObjectLaw):
     """An arrow stopped by a table or a furnace turns it into path."""
 
     name = "arrows_break"
     writes = ("material",)
 
     def precondition(self, state, action):
-        f = arrow_flight(state, action)
+        f = arrow_flight(state, action, self.rows(state, action))
         return jnp.any(f["stops"] & grid.is_in(f["material"], rules.ARROW_BREAKS))
 
     def effect(self, state, action):
-        f = arrow_flight(state, action)
+        f = arrow_flight(state, action, self.rows(state, action))
         breaks = f["stops"] & grid.is_in(f["material"], rules.ARROW_BREAKS)
         return {"material": point(rules.PATH, sites=_tile(f["ahead"]), where=breaks)}
 
 
-class ArrowsWound(Law):
+class ArrowsWound(ObjectLaw):
     """An arrow that hits a creature or a plant takes 2 of its health (not below
     0)."""
 
@@ -1106,23 +1276,28 @@ class ArrowsWound(Law):
     writes = ("objects.health",)
 
     def precondition(self, state, action):
-        f = arrow_flight(state, action)
+        f = arrow_flight(state, action, self.rows(state, action))
         return jnp.any(f["hits"] & (f["occupant"] >= 0))
 
     def effect(self, state, action):
-        f = arrow_flight(state, action)
+        rows = self.rows(state, action)
+        f = arrow_flight(state, action, rows)
         capacity = state.objects.alive.shape[0]
         hit = f["hits"] & (f["occupant"] >= 0)
         victims = jnp.where(hit, f["occupant"], capacity)
         wounds = jnp.zeros(capacity + 1, jnp.int32).at[victims].add(rules.ARROW_DAMAGE)
-        wounded = wounds[:capacity] > 0
-        health = jnp.maximum(state.objects.health - wounds[:capacity], 0)
-        return {"objects.health": point(health, where=wounded)}
+        # A victim stands next to an arrow in range, so within the focus.
+        wounds = wounds[:capacity] if rows.dense else wounds[rows.slot]
+        wounded = (wounds > 0) & rows.valid
+        health = jnp.maximum(rows.objects.health - wounds, 0)
+        return {
+            "objects.health": point(health, where=wounded, sites=rows.sites()),
+        }
 
 
-def arrow_hits(state, action):
+def arrow_hits(state, action, rows=None):
     """Damage from arrows flying into the player (2 each)."""
-    f = arrow_flight(state, action)
+    f = arrow_flight(state, action, rows)
     return (f["hits"] & (f["occupant"] == PLAYER_OCCUPANT)).sum() * rules.ARROW_DAMAGE
 
 
@@ -1137,8 +1312,8 @@ def health_after(state, action):
     return jnp.maximum(health, 0)
 
 
-def _health_distribution(state, action, site=None):
-    values, probabilities = health_outcomes(state, action)
+def _health_distribution(state, action, site=None, rows=None):
+    values, probabilities = health_outcomes(state, action, rows)
     kept = jnp.maximum(probabilities, TINY)
     return categorical(
         [values[k] for k in range(values.shape[0])],
@@ -1163,13 +1338,15 @@ class HurtSleeperWakes(Law):
 
 
 # -- skeletons
-def skeleton_plan(state, action):
+@shared
+def skeleton_plan(state, action, rows=None):
     """Per skeleton: its possible ends ``(N, 9, 2)`` (flee long/short, approach
     long/short, four random directions, stay) with their fixed probabilities
     ``(N, 9)``, and the chance it shoots."""
-    pos = state.objects.pos
+    rows = _rows(state, action, rows)
+    pos = rows.objects.pos
     player_pos = situation(state, action)["pos"]
-    distance = _distance_to_player(state, action)
+    distance = _distance_to_player(state, action, rows)
     flee_long = -_toward(pos, player_pos, True)
     flee_short = -_toward(pos, player_pos, False)
     close = distance <= rules.SKELETON_FLEE_DISTANCE
@@ -1194,7 +1371,7 @@ def skeleton_plan(state, action):
     steps = [flee_long, flee_short]
     steps += [_toward(pos, player_pos, True), _toward(pos, player_pos, False)]
     steps += [jnp.broadcast_to(grid.DIRECTIONS[d], pos.shape) for d in range(4)]
-    ends = [_step_to(state, action, step) for step in steps] + [pos]
+    ends = [_step_to(state, action, step, rows) for step in steps] + [pos]
     probabilities = [p_flee_long, p_flee_short, p_approach * al, p_approach * (1 - al)]
     probabilities += [p_wander * 0.25] * 4
     probabilities.append(rest - p_wander + p_shoot)
@@ -1202,7 +1379,7 @@ def skeleton_plan(state, action):
     return jnp.stack(ends, axis=1), probabilities, p_shoot
 
 
-class SkeletonsMove(Law):
+class SkeletonsMove(ObjectLaw):
     """A skeleton within 3 of the player flees along the long (0.6) or short axis
     if that cell is free; otherwise within 5 it shoots (0.5) and stays, within 8
     it approaches (0.3; long axis 0.6), else it steps randomly (0.2) or stays."""
@@ -1214,13 +1391,18 @@ class SkeletonsMove(Law):
         return jnp.bool_(True)
 
     def effect(self, state, action):
-        skeletons = _creatures(state, action, rules.SKELETON)
-        ends, probabilities, _ = skeleton_plan(state, action)
+        rows = self.rows(state, action)
+        skeletons = _creatures(state, action, rules.SKELETON, rows)
+        ends, probabilities, _ = skeleton_plan(state, action, rows)
         return {
             "objects.pos": categorical(
                 [ends[:, k] for k in range(ends.shape[1])],
-                [probabilities[:, k : k + 1] for k in range(ends.shape[1])],
+                [
+                    jnp.broadcast_to(probabilities[:, k : k + 1], ends.shape[::2])
+                    for k in range(ends.shape[1])
+                ],
                 where=jnp.broadcast_to(skeletons[:, None], ends.shape[::2]),
+                sites=rows.sites(2),
             ),
             "occupant": occupant_of_moves(
                 state,
@@ -1228,11 +1410,12 @@ class SkeletonsMove(Law):
                 skeletons,
                 ends,
                 [probabilities[:, k] for k in range(ends.shape[1])],
+                rows,
             ),
         }
 
 
-class SkeletonsReload(Law):
+class SkeletonsReload(ObjectLaw):
     """A skeleton's reload counts down by 1 each step; when it shoots (reload run
     out, a free cell toward the player) it is set to 4."""
 
@@ -1243,11 +1426,12 @@ class SkeletonsReload(Law):
         return jnp.bool_(True)
 
     def effect(self, state, action):
-        skeletons = _creatures(state, action, rules.SKELETON)
-        _, _, p_shoot = skeleton_plan(state, action)
-        pos = state.objects.pos
+        rows = self.rows(state, action)
+        skeletons = _creatures(state, action, rules.SKELETON, rows)
+        _, _, p_shoot = skeleton_plan(state, action, rows)
+        pos = rows.objects.pos
         aim = _toward(pos, situation(state, action)["pos"], True)
-        reload = jnp.maximum(state.objects.reload - 1, 0)
+        reload = jnp.maximum(rows.objects.reload - 1, 0)
         can_fire = (
             (reload <= 0)
             & jnp.any(aim != 0, axis=-1)
@@ -1256,27 +1440,30 @@ class SkeletonsReload(Law):
         q = jnp.clip(jnp.where(can_fire, p_shoot, 0.5), TINY, 1 - TINY)
         fired = jnp.where(can_fire, rules.SKELETON_RELOAD, reload)
         return {
-            "objects.reload": categorical([reload, fired], [1 - q, q], where=skeletons)
+            "objects.reload": categorical(
+                [reload, fired], [1 - q, q], where=skeletons, sites=rows.sites()
+            )
         }
 
 
-def removed_in_update(state, action):
+@shared
+def removed_in_update(state, action, rows=None):
     """bool ``(N,)``: objects that remove themselves during this step's object
     update, as far as the start of the step tells: arrows that hit something or
     meet a wall, creatures in range without health (after the player's hit), and
     plants eaten down to 0."""
-    objects = state.objects
-    f = arrow_flight(state, action)
+    rows = _rows(state, action, rows)
+    objects = rows.objects
+    f = arrow_flight(state, action, rows)
     s = situation(state, action)
     creature = grid.is_in(objects.kind.astype(jnp.int32), CREATURES)
-    killed = CreatureDies().precondition(state, action) & (
-        jnp.arange(objects.alive.shape[0]) == s["slot"]
-    )
-    health_gone = _in_range(state, action) & creature & (objects.health <= 0)
-    return f["hits"] | f["stops"] | health_gone | killed | _plants_eaten(state, action)
+    killed = CreatureDies().precondition(state, action) & (rows.slot == s["slot"])
+    health_gone = _in_range(state, action, rows) & creature & (objects.health <= 0)
+    eaten = _plants_eaten(state, action, rows)
+    return f["hits"] | f["stops"] | health_gone | killed | eaten
 
 
-class CreaturesDie(Law):
+class CreaturesDie(ObjectLaw):
     """A cow, zombie or skeleton in range whose health is 0 at its own update (an
     arrow's wound, or a hit it survived with 0 left) leaves the world."""
 
@@ -1284,18 +1471,19 @@ class CreaturesDie(Law):
     writes = ("objects.alive", "occupant")
 
     def precondition(self, state, action):
-        return jnp.any(self._dying(state, action))
+        return jnp.any(self._dying(state, action, self.rows(state, action)))
 
-    def _dying(self, state, action):
-        objects = state.objects
+    def _dying(self, state, action, rows):
+        objects = rows.objects
         creature = grid.is_in(objects.kind.astype(jnp.int32), CREATURES)
-        return _in_range(state, action) & creature & (objects.health <= 0)
+        return _in_range(state, action, rows) & creature & (objects.health <= 0)
 
     def effect(self, state, action):
-        dying = self._dying(state, action)
+        rows = self.rows(state, action)
+        dying = self._dying(state, action, rows)
         return {
-            "objects.alive": point(False, where=dying),
-            "occupant": point(EMPTY, sites=_tile(state.objects.pos), where=dying),
+            "objects.alive": point(False, where=dying, sites=rows.sites()),
+            "occupant": point(EMPTY, sites=_tile(rows.objects.pos), where=dying),
         }
 
 
@@ -1317,7 +1505,7 @@ OBJECT_BIRTH = (
 )
 
 
-class SkeletonsShoot(Law):
+class SkeletonsShoot(ObjectLaw):
     """A skeleton that shoots (see ``skeletons_move``: within 5, reload run out, a
     free arrow-walkable cell toward the player) adds an arrow there, facing the
     player along the long axis. The step's first arrow takes the lowest slot that
@@ -1329,24 +1517,25 @@ class SkeletonsShoot(Law):
     writes = OBJECT_BIRTH
 
     def precondition(self, state, action):
-        return jnp.any(shot_chances(state, action)[0] > 0)
+        return jnp.any(shot_chances(state, action, self.rows(state, action))[0] > 0)
 
     def effect(self, state, action):
-        q, cells, facing = shot_chances(state, action)  # (N,), (N, 2), (N,)
+        rows = self.rows(state, action)
         objects = state.objects
         capacity = objects.alive.shape[0]
+        q = _to_slots(rows, shot_chances(state, action, rows)[0], capacity)  # (N,)
         order = objects.order
         big = jnp.iinfo(jnp.int32).max
         rank = jnp.argsort(jnp.where(q > 0, order, big))[:SHOOTERS]
+        aim = _toward(objects.pos[rank], situation(state, action)["pos"], True)
         q_k = jnp.where(q[rank] > 0, q[rank], 0.0)  # (K,)
         first = jnp.minimum(
             jnp.cumprod(jnp.concatenate([jnp.ones(1), 1 - q_k[:-1]])) * q_k, 1.0
         )  # probability that candidate k fires the step's first arrow
         none = jnp.clip(1 - first.sum(), TINY, 1.0)
         first = jnp.maximum(first, TINY)
-        free = ~objects.alive | (
-            removed_in_update(state, action) & (order < order[rank[0]])
-        )
+        removed = _to_slots(rows, removed_in_update(state, action, rows), capacity)
+        free = ~objects.alive | (removed & (order < order[rank[0]]))
         planted = PlantSapling().precondition(state, action)
         free = free & ~(planted & (jnp.arange(capacity) == jnp.argmin(objects.alive)))
         slot = jnp.argmax(free)
@@ -1356,7 +1545,7 @@ class SkeletonsShoot(Law):
             values = [stale] + [born[k] for k in range(SHOOTERS)]
             return categorical(values, probabilities, sites=slot)
 
-        born_cells = cells[rank]  # (K, 2)
+        born_cells = objects.pos[rank] + aim  # (K, 2)
         # Balancing then stamps 108 more (see ``creatures_spawn``).
         base_order = state.next_order + planted + BALANCE_STAMPS * _balance_step(state)
         pos_sites = slot * 2 + jnp.arange(2)
@@ -1384,7 +1573,9 @@ class SkeletonsShoot(Law):
             "objects.grown": at_slot(
                 objects.grown[slot], jnp.zeros(SHOOTERS, jnp.int32)
             ),
-            "objects.facing": at_slot(objects.facing[slot], facing[rank]),
+            "objects.facing": at_slot(
+                objects.facing[slot], jax.vmap(grid.direction_index)(aim)
+            ),
             "objects.order": at_slot(
                 order[slot], jnp.full(SHOOTERS, state.next_order + planted)
             ),
@@ -1401,14 +1592,25 @@ class SkeletonsShoot(Law):
         }
 
 
-def shot_chances(state, action):
+def _to_slots(rows, values, capacity):
+    """``values`` given per row as an array over every slot (``(N,)``; slots
+    outside the rows hold 0 or False)."""
+    if rows.dense:
+        return values
+    target = jnp.where(rows.valid, rows.slot, capacity)
+    return jnp.zeros(capacity, values.dtype).at[target].set(values, mode="drop")
+
+
+@shared
+def shot_chances(state, action, rows=None):
     """Per object: the chance it shoots this step ``(N,)`` (0 for all but
     skeletons), the arrow's cell ``(N, 2)`` and direction index ``(N,)``."""
-    skeletons = _creatures(state, action, rules.SKELETON)
-    _, _, p_shoot = skeleton_plan(state, action)
-    pos = state.objects.pos
+    rows = _rows(state, action, rows)
+    skeletons = _creatures(state, action, rules.SKELETON, rows)
+    _, _, p_shoot = skeleton_plan(state, action, rows)
+    pos = rows.objects.pos
     aim = _toward(pos, situation(state, action)["pos"], True)
-    reload = jnp.maximum(state.objects.reload - 1, 0)
+    reload = jnp.maximum(rows.objects.reload - 1, 0)
     can_fire = (
         skeletons
         & (reload <= 0)
@@ -1420,24 +1622,28 @@ def shot_chances(state, action):
 
 
 # -- plants and creatures
-def _plants_bitten(state, action):
+@shared
+def _plants_bitten(state, action, rows=None):
     """bool ``(N,)``: plants in range with a cow, zombie or skeleton next to them."""
-    objects = state.objects
-    plants = _in_range(state, action) & (objects.kind == rules.PLANT)
+    rows = _rows(state, action, rows)
+    objects = rows.objects
+    plants = _in_range(state, action, rows) & (objects.kind == rules.PLANT)
     around = objects.pos[:, None, :] + grid.DIRECTIONS[None]  # (N, 4, 2)
     neighbour = grid.occupant_at(state.occupant, around)
-    capacity = objects.alive.shape[0]
-    kind = objects.kind[jnp.clip(neighbour, 0, capacity - 1)].astype(jnp.int32)
+    capacity = state.objects.alive.shape[0]
+    kind = state.objects.kind[jnp.clip(neighbour, 0, capacity - 1)].astype(jnp.int32)
     eater = (neighbour >= 0) & grid.is_in(kind, rules.PLANT_EATERS)
     return plants & jnp.any(eater, axis=1)
 
 
-def _plants_eaten(state, action):
+@shared
+def _plants_eaten(state, action, rows=None):
     """bool ``(N,)``: plants bitten down to 0 health this step."""
-    return _plants_bitten(state, action) & (state.objects.health <= 1)
+    rows = _rows(state, action, rows)
+    return _plants_bitten(state, action, rows) & (rows.objects.health <= 1)
 
 
-class PlantsEaten(Law):
+class PlantsEaten(ObjectLaw):
     """A plant next to a cow, zombie or skeleton loses 1 health; at 0 it is gone."""
 
     name = "plants_eaten"
@@ -1447,12 +1653,13 @@ class PlantsEaten(Law):
         return jnp.bool_(True)
 
     def effect(self, state, action):
-        objects = state.objects
-        eaten = _plants_bitten(state, action)
+        rows = self.rows(state, action)
+        objects = rows.objects
+        eaten = _plants_bitten(state, action, rows)
         health = jnp.maximum(objects.health - 1, 0)
         return {
-            "objects.health": point(health, where=eaten),
-            "objects.alive": point(health > 0, where=eaten),
+            "objects.health": point(health, where=eaten, sites=rows.sites()),
+            "objects.alive": point(health > 0, where=eaten, sites=rows.sites()),
             "occupant": point(
                 EMPTY, sites=_tile(objects.pos), where=eaten & (health <= 0)
             ),

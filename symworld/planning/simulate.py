@@ -18,6 +18,11 @@ import jax.numpy as jnp
 from symworld.planning.task import Task
 from symworld.worldmodel import WorldModel
 
+ROLLOUT_AXES = ("sequence", "particle")
+"""The ``axis_name`` of :func:`evaluate_sequences`' ``vmap`` over sequences and of
+its ``vmap`` over particles, for models that decide per batch (a law model's
+``sample(..., batch_axis=ROLLOUT_AXES)`` runs its focused laws)."""
+
 PyTree = Any
 
 
@@ -81,14 +86,15 @@ def evaluate_sequences(
     Each sequence is imagined ``num_particles`` times with independent keys; the
     result holds per-sequence means: ``ret`` ``(N,)`` float32, ``success`` ``(N,)``
     float32 (the fraction of particles that reached the goal), ``steps`` ``(N,)``
-    float32.
+    float32. The two ``vmap`` axes are named :data:`ROLLOUT_AXES`.
     """
     count = jax.tree_util.tree_leaves(sequences)[0].shape[0]
     keys = jax.random.split(key, (count, num_particles))
 
     def per_sequence(keys_row, actions):
         outcomes = jax.vmap(
-            lambda k: imagine(model, task, k, state, actions, discount)
+            lambda k: imagine(model, task, k, state, actions, discount),
+            axis_name=ROLLOUT_AXES[1],
         )(keys_row)
         return Outcome(
             jnp.mean(outcomes.ret),
@@ -96,4 +102,4 @@ def evaluate_sequences(
             jnp.mean(outcomes.steps.astype(jnp.float32)),
         )
 
-    return jax.vmap(per_sequence)(keys, sequences)
+    return jax.vmap(per_sequence, axis_name=ROLLOUT_AXES[0])(keys, sequences)

@@ -71,6 +71,10 @@ class AttributePlan:
     - ``mode``: ``"none"`` (no law writes it), ``"single"`` (no two pairs can meet
       on a site), ``"group"`` (pooled whole by :func:`_pool_group`) or
       ``"budget"`` (closed form plus a budget of exactly pooled conflicts).
+    - ``draw_pairs``: the pairs of the unfocused layout (equal to ``pairs`` unless
+      the layout is a focused one, :mod:`symworld.programs.focus`); the sizes of
+      the random draws and of the conflict budget follow it, so that a focused
+      layout draws what the unfocused one draws.
     """
 
     attribute: int
@@ -81,13 +85,30 @@ class AttributePlan:
     pairs: int
     support: int
     mode: str
+    draw_pairs: int
 
 
 def attribute_plans(layout: Layout) -> tuple[AttributePlan, ...]:
-    """The static plan of every attribute of ``layout``'s schema (cached on it)."""
+    """The static plan of every attribute of ``layout``'s schema (cached on it).
+
+    A focused layout (``layout.reference`` set, see
+    :mod:`symworld.programs.focus`) keeps the modes and draw sizes of its
+    reference's plans."""
     cached = layout.__dict__.get("_attribute_plans")
     if cached is not None:
         return cached
+    reference = getattr(layout, "reference", None)
+    if reference is not None:
+        plans = []
+        for plan in attribute_plans(reference):
+            blocks = tuple(
+                i for i, b in enumerate(layout.blocks) if b.attribute == plan.attribute
+            )
+            pairs = sum(layout.blocks[i].sites for i in blocks)
+            plans.append(dataclasses.replace(plan, blocks=blocks, pairs=pairs))
+        plans = tuple(plans)
+        layout.__dict__["_attribute_plans"] = plans
+        return plans
     plans = []
     for k, attribute in enumerate(layout.schema.attributes):
         blocks = tuple(i for i, b in enumerate(layout.blocks) if b.attribute == k)
@@ -111,6 +132,7 @@ def attribute_plans(layout: Layout) -> tuple[AttributePlan, ...]:
                 pairs,
                 support,
                 mode,
+                pairs,
             )
         )
     plans = tuple(plans)
@@ -445,7 +467,7 @@ def _conflicts(plan: AttributePlan, pairs: AttributePairs):
     """Indices of up to ``CONFLICT_BUDGET`` pairs on shared sites, their validity
     and the conflict mask."""
     shared = pairs.active & (_site_counts(plan, pairs) > 1)
-    budget = min(CONFLICT_BUDGET, plan.pairs)
+    budget = min(CONFLICT_BUDGET, plan.draw_pairs)
     (index,) = jnp.nonzero(shared, size=budget, fill_value=0)
     valid = jnp.arange(budget) < jnp.sum(shared)
     return index, valid, shared
@@ -545,8 +567,8 @@ def _draw_budget_chunked(
     sites; those are then pooled exactly and their sites overwritten. The cost is
     one running count over the ``P`` pairs plus work on the active ones, instead
     of work on every entry of every pair."""
-    chunk = min(chunk, plan.pairs)
-    budget = min(CONFLICT_BUDGET, plan.pairs)
+    chunk = min(chunk, plan.draw_pairs)
+    budget = min(CONFLICT_BUDGET, plan.draw_pairs)
     width = plan.support
     active = jnp.concatenate([b.active for b in blocks])
     ends = jnp.cumsum(active.astype(jnp.int32))
@@ -669,7 +691,7 @@ def sample_state(
                 write = group.leader
             else:
                 if plan.mode == "budget":
-                    turn = min(chunk, plan.pairs)
+                    turn = min(chunk, plan.draw_pairs)
                     u = _rank_uniforms(key_pool, pairs.active, turn)
                 else:
                     u = jax.random.uniform(key_pool, (plan.pairs,))

@@ -30,6 +30,7 @@ import dataclasses
 from typing import Any, ClassVar
 
 import jax
+import jax.numpy as jnp
 
 from symworld.programs.effects import Distribution, LearnedProbability, ProbabilityTerm
 
@@ -96,6 +97,20 @@ class Law:
     def effect(self, state: PyTree, action: jax.Array) -> dict[str, Distribution]:
         """``{attribute: Distribution}`` for the attributes this law predicts."""
         raise NotImplementedError
+
+    def focused(self, rows: int) -> Law:
+        """A variant of this law that computes over at most ``rows`` rows of the
+        state's entity table, chosen per transition (the rows that can change), and
+        writes the same pairs as this law for every transition on which
+        :meth:`overflow` of the variant is false. The default is the law itself (no
+        table to focus on); see :mod:`symworld.programs.focus`."""
+        return self
+
+    def overflow(self, state: PyTree, action: jax.Array) -> jax.Array:
+        """Bool scalar: this (focused) law cannot speak for the transition, because
+        more rows matter than it computes over; the model then evaluates the
+        unfocused law instead. The default: never."""
+        return jnp.bool_(False)
 
     def param(self, name: str) -> Any:
         """The learnable parameter ``name`` for use inside :meth:`effect`: a

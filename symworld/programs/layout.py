@@ -61,6 +61,8 @@ class Layout:
     def __init__(self, laws: Sequence[Law], schema: Schema):
         self.laws = tuple(laws)
         self.schema = schema
+        # The unfocused layout this one stands in for (symworld.programs.focus).
+        self.reference: Layout | None = None
         names = [law.name for law in self.laws]
         for law in self.laws:
             if not isinstance(law, Law):

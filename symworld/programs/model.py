@@ -15,6 +15,15 @@ apply directly. :meth:`LawModel.candidate_log_probs` scores many candidate next
 states of one transition while running the laws only once, each candidate from the
 sites where it differs from the current state
 (:mod:`symworld.programs.candidate_scoring`).
+
+``sample``, ``log_prob`` and :meth:`LawModel.score_candidates` can run the laws
+*focused* on the entity rows that can change (``focus`` rows,
+:mod:`symworld.programs.focus`): pass ``batch_axis``, the ``axis_name`` of the
+``vmap`` they run under (a tuple for nested ones, ``()`` outside ``vmap``). A
+transition where more rows matter falls back to the unfocused laws, decided once
+per batch so that the fallback stays a real branch; both give the same results (the
+same draws key for key). Without ``batch_axis`` the unfocused laws run, as do
+``pooled``, ``site_log_probs``, ``site_table`` and fitting.
 """
 
 from __future__ import annotations
@@ -38,6 +47,7 @@ from symworld.programs.attribute_pooling import (
 from symworld.programs.attributes import Schema
 from symworld.programs.candidate_scoring import (
     DEFAULT_BUDGET,
+    CandidateScores,
     SiteTable,
     score_candidates,
     score_whole,
@@ -50,6 +60,13 @@ from symworld.programs.fitting import (
     fit,
     initial_values,
     log_components_from,
+)
+from symworld.programs.focus import (
+    DEFAULT_ROWS,
+    BatchAxis,
+    focused_layout,
+    overflows,
+    unless_overflow,
 )
 from symworld.programs.law import Law, Probability
 from symworld.programs.layout import Layout, check_domains, evaluate_pairs
@@ -84,6 +101,8 @@ class LawModel(WorldModel):
       keeps its value when no active law speaks about it.
     - ``epsilon``: smoothing mass of each law's prediction (static).
     - ``parameter_values``: the learnable parameters by ``"law/param"`` name.
+    - ``focus``: entity rows the focused laws compute over, or ``None`` to always
+      run the unfocused laws (static; see :mod:`symworld.programs.focus`).
     """
 
     layout: Layout = eqx.field(static=True)
@@ -92,6 +111,7 @@ class LawModel(WorldModel):
     persistence: jax.Array
     parameter_values: dict[str, jax.Array]
     epsilon: float = eqx.field(static=True, default=1e-3)
+    focus: int | None = eqx.field(static=True, default=DEFAULT_ROWS)
 
     # -- construction -------------------------------------------------------------
     @classmethod
@@ -120,7 +140,12 @@ class LawModel(WorldModel):
 
     @classmethod
     def from_values(
-        cls, layout: Layout, values: dict[str, Any], *, epsilon: float = 1e-3
+        cls,
+        layout: Layout,
+        values: dict[str, Any],
+        *,
+        epsilon: float = 1e-3,
+        focus: int | None = DEFAULT_ROWS,
     ) -> LawModel:
         """A model with the given constrained values (``"weights"``,
         ``"persistence"``, ``"law/param"``)."""
@@ -139,6 +164,7 @@ class LawModel(WorldModel):
             ),
             parameter_values=parameter_values,
             epsilon=epsilon,
+            focus=focus,
         )
 
     @property
@@ -213,7 +239,7 @@ class LawModel(WorldModel):
             **options,
         )
         fitted = LawModel.from_values(
-            self.layout, result.values, epsilon=priors.epsilon
+            self.layout, result.values, epsilon=priors.epsilon, focus=self.focus
         )
         never = [
             law.name
@@ -245,21 +271,61 @@ class LawModel(WorldModel):
             self.epsilon,
         )
 
-    def sample(self, key: jax.Array, state: PyTree, action: PyTree) -> PyTree:
+    @property
+    def focused_layout(self) -> Layout | None:
+        """The layout of the laws focused on ``focus`` rows, or ``None`` (no
+        focus, or no law with a focused variant)."""
+        if self.focus is None:
+            return None
+        return focused_layout(self.layout, self.focus)
+
+    def _focused(self, compute, state: PyTree, action: jax.Array, batch_axis):
+        """``compute(layout, state)`` on the focused layout, or on the unfocused
+        one where the transition overflows; the unfocused laws alone when
+        ``batch_axis`` is ``None`` or there is no focused layout (see
+        :func:`~symworld.programs.focus.unless_overflow`)."""
+        focused = self.focused_layout
+        if focused is None or batch_axis is None:
+            return compute(self.layout, state)
+        return unless_overflow(
+            overflows(focused, state, action),
+            lambda state: compute(focused, state),
+            lambda state: compute(self.layout, state),
+            state,
+            batch_axis,
+        )
+
+    def sample(
+        self,
+        key: jax.Array,
+        state: PyTree,
+        action: PyTree,
+        *,
+        batch_axis: BatchAxis = None,
+    ) -> PyTree:
         """Draw a next state: the laws run once, each attribute is pooled from the
         pairs that can write it, and sites no active law speaks about follow the
-        persistence default (see :mod:`symworld.programs.attribute_pooling`)."""
+        persistence default (see :mod:`symworld.programs.attribute_pooling`).
+
+        With ``batch_axis`` (the ``axis_name`` of the enclosing ``vmap``, a tuple
+        of names for nested ones, or ``()`` outside ``vmap``) the laws run focused
+        (the same draw key for key, see the module docstring)."""
         self._check_one(state, action)
-        return sample_state(
-            self.layout,
-            state,
-            jnp.asarray(action, jnp.int32),
-            self.weights,
-            self.log_components,
-            self.persistence,
-            self.epsilon,
-            key,
-        )
+        action = jnp.asarray(action, jnp.int32)
+
+        def compute(layout, state):
+            return sample_state(
+                layout,
+                state,
+                action,
+                self.weights,
+                self.log_components,
+                self.persistence,
+                self.epsilon,
+                key,
+            )
+
+        return self._focused(compute, state, action, batch_axis)
 
     def site_log_probs(
         self, state: PyTree, action: PyTree, next_state: PyTree
@@ -276,17 +342,32 @@ class LawModel(WorldModel):
             self.schema.encode(next_state),
         )
 
-    def log_prob(self, state: PyTree, action: PyTree, next_state: PyTree) -> jax.Array:
+    def log_prob(
+        self,
+        state: PyTree,
+        action: PyTree,
+        next_state: PyTree,
+        *,
+        batch_axis: BatchAxis = None,
+    ) -> jax.Array:
+        """float32: ``log p(next_state | state, action)``; ``batch_axis`` as in
+        :meth:`sample` (focused laws, the same value up to float32 summation
+        order)."""
         self._check_one(state, action)
         check_state(self.schema, next_state, "next_state")
-        scorer = self._scorer(state, action)
-        return score_state(
-            self.layout,
-            scorer,
-            self.persistence,
-            leaf_offsets(self.layout, state),
-            leaf_offsets(self.layout, next_state),
-        )
+        action = jnp.asarray(action, jnp.int32)
+        following = leaf_offsets(self.layout, next_state)
+
+        def compute(layout, state):
+            return score_state(
+                layout,
+                self._scorer(state, action, layout),
+                self.persistence,
+                leaf_offsets(layout, state),
+                following,
+            )
+
+        return self._focused(compute, state, action, batch_axis)
 
     def candidate_log_probs(
         self,
@@ -304,8 +385,8 @@ class LawModel(WorldModel):
         :mod:`symworld.programs.candidate_scoring`), and a candidate with more
         differences is scored exactly over every site by a ``lax.cond`` branch.
         Under ``vmap`` that branch becomes a select and runs for every candidate;
-        batch with :meth:`site_table` and
-        :func:`~symworld.programs.candidate_scoring.score_candidates` instead.
+        batch with :meth:`score_candidates` (or :meth:`site_table` and
+        :func:`~symworld.programs.candidate_scoring.score_candidates`) instead.
         """
         table = self.site_table(state, action)
         fast = score_candidates(
@@ -321,6 +402,40 @@ class LawModel(WorldModel):
             )
 
         return jax.lax.map(one, (candidates, fast.exact, fast.log_prob))
+
+    def score_candidates(
+        self,
+        state: PyTree,
+        action: PyTree,
+        candidates: jax.Array,
+        *,
+        budget: int = DEFAULT_BUDGET,
+        batch_axis: BatchAxis = None,
+    ) -> CandidateScores:
+        """The fast scores of ``M`` *encoded* candidate next states ``(M, N)``
+        from their differences to the current state
+        (:func:`~symworld.programs.candidate_scoring.score_candidates`; candidates
+        beyond ``budget`` differing sites are marked not ``exact``, to be scored by
+        :func:`~symworld.programs.candidate_scoring.score_whole` from
+        :meth:`site_table`). The laws run once, focused when ``batch_axis`` is
+        given (as in :meth:`sample`; scores equal up to float32 summation
+        order)."""
+        self._check_one(state, action)
+        action = jnp.asarray(action, jnp.int32)
+
+        def compute(layout, state):
+            encoded = self.schema.encode(state)
+            table = site_table(
+                layout,
+                self._scorer(state, action, layout),
+                self.persistence,
+                encoded,
+                encoded,
+                batch_axis=batch_axis or None,
+            )
+            return score_candidates(layout, table, self.persistence, candidates, budget)
+
+        return self._focused(compute, state, action, batch_axis)
 
     def site_table(
         self,
@@ -350,10 +465,13 @@ class LawModel(WorldModel):
         check_state(self.schema, state)
         check_action(action)
 
-    def _scorer(self, state: PyTree, action: PyTree) -> Scorer:
-        """The laws run on one transition; callers check their inputs."""
+    def _scorer(
+        self, state: PyTree, action: PyTree, layout: Layout | None = None
+    ) -> Scorer:
+        """The laws (of ``layout``, default the model's) run on one transition;
+        callers check their inputs."""
         return prepare_scorer(
-            self.layout,
+            self.layout if layout is None else layout,
             state,
             jnp.asarray(action, jnp.int32),
             self.weights,
