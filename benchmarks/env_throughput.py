@@ -133,19 +133,6 @@ def prepare_crafter_oo(batch: int, steps: int, autoreset: bool, seed: int = 0):
     return compiled, args, compile_s
 
 
-def measure_crafter_oo(batch: int, steps: int, autoreset: bool, repeats: int):
-    compiled, args, compile_s = prepare_crafter_oo(batch, steps, autoreset)
-    wall, cpu, _ = _timed(compiled, *args, repeats=repeats)
-    return Measurement(
-        "crafter_oo",
-        batch,
-        autoreset,
-        batch * steps / wall,
-        batch * steps / cpu,
-        compile_s,
-    )
-
-
 def measure_crafter_oo_resets(batch: int, repeats: int) -> tuple[float, float, float]:
     """(resets per s, resets per CPU-s, compile s) for ``batch`` worlds at once."""
     from symworld.envs.crafter_oo import CrafterOO
@@ -214,22 +201,21 @@ def prepare_craftax(batch: int, steps: int, autoreset: bool, seed: int = 0):
     return compiled, args, compile_s
 
 
-def measure_craftax(batch: int, steps: int, autoreset: bool, repeats: int):
-    compiled, args, compile_s = prepare_craftax(batch, steps, autoreset)
+_PREPARE = {"crafter_oo": prepare_crafter_oo, "craftax_classic": prepare_craftax}
+
+
+def measure_rollout(
+    system: str, batch: int, steps: int, autoreset: bool, repeats: int
+) -> Measurement:
+    """``system`` ("crafter_oo" or "craftax_classic") in this process."""
+    compiled, args, compile_s = _PREPARE[system](batch, steps, autoreset)
     wall, cpu, _ = _timed(compiled, *args, repeats=repeats)
     return Measurement(
-        "craftax_classic",
-        batch,
-        autoreset,
-        batch * steps / wall,
-        batch * steps / cpu,
-        compile_s,
+        system, batch, autoreset, batch * steps / wall, batch * steps / cpu, compile_s
     )
 
 
 # ---------------------------------------------------------- pinned worker processes
-_PREPARE = {"crafter_oo": prepare_crafter_oo, "craftax_classic": prepare_craftax}
-
 # Run in each worker with ``python -c``: pin the process to its core, then run this
 # script in worker mode; jax is imported only after the pinning, so XLA sizes its
 # thread pools for one core.
@@ -400,8 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Measurement] = []
 
     def measure(system: str, batch: int, autoreset: bool) -> None:
-        one = measure_crafter_oo if system == "crafter_oo" else measure_craftax
-        rows.append(one(batch, args.steps, autoreset, args.repeats))
+        rows.append(measure_rollout(system, batch, args.steps, autoreset, args.repeats))
         print(_row(rows[-1]), flush=True)
         if args.pinned_processes:
             rows.append(
