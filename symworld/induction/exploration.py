@@ -741,8 +741,7 @@ class _GridExplorer:
         reserve = min(
             costs, key=lambda c: (sum(c.values()), sorted(c.items())), default={}
         )
-        for signature in sorted(self.discoveries, key=repr):
-            record = self.discoveries[signature]
+        for signature, record in self.discoveries.items():  # in order of discovery
             if record.count >= REPRODUCE_SUPPORT or record.fails >= REPRODUCE_FAILS:
                 continue
             action, target = record.pair
