@@ -736,13 +736,13 @@ class _GridExplorer:
         inducer can support a law of it (:data:`REPRODUCE_SUPPORT`): the same
         action on the same kind of target, first near the cell where it worked
         (then farther with each failure), after re-gathering the items it spent
-        from the pairs that gained them."""
+        from the pairs that gained them. Discoveries are taken in the order
+        they were made (a table before the crafts it made possible)."""
         costs = self._den_costs()  # keep a den's seal on top of what it spends
         reserve = min(
             costs, key=lambda c: (sum(c.values()), sorted(c.items())), default={}
         )
-        for signature in sorted(self.discoveries, key=repr):
-            record = self.discoveries[signature]
+        for signature, record in self.discoveries.items():  # in order of discovery
             if record.count >= REPRODUCE_SUPPORT or record.fails >= REPRODUCE_FAILS:
                 continue
             action, target = record.pair

@@ -47,6 +47,14 @@ OBJECT_COLUMN_DOMAIN = 64
 KIND_SLIP = 0.001  # changes per living object tolerated in an inferred kind column
 
 
+def code_expression(source: str, attribute: Attribute) -> str:
+    """``source`` (a leaf of ``attribute`` or a part of it) as the integer code
+    the schema stores: ``jnp.round(source * scale)`` for a scaled float leaf."""
+    if attribute.scale == 1.0:
+        return source
+    return f"jnp.round({source} * {attribute.scale!r})"
+
+
 def leaf_expression(template: PyTree, dotted: str, root: str = "state") -> str:
     """Python source reaching the leaf ``dotted`` of a state pytree."""
     node = template
@@ -228,11 +236,13 @@ class Geometry:
         return values
 
     def site_expression(self, attribute: Attribute, local: int) -> str:
+        """Source of one site's integer code (a scaled float leaf is
+        ``round(value * scale)``, as the schema encodes it)."""
         base = leaf_expression(self.schema.template, attribute.name)
-        if attribute.shape == ():
-            return base
-        index = np.unravel_index(local, attribute.shape)
-        return f"{base}[{', '.join(str(int(i)) for i in index)}]"
+        if attribute.shape != ():
+            index = np.unravel_index(local, attribute.shape)
+            base = f"{base}[{', '.join(str(int(i)) for i in index)}]"
+        return code_expression(base, attribute)
 
     def site_label(self, attribute: Attribute, local: int) -> str:
         if attribute.shape == ():

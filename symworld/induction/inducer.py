@@ -31,7 +31,7 @@ from symworld.induction.features import (
     namespace,
     spent,
 )
-from symworld.induction.geometry import Geometry, leaf_expression
+from symworld.induction.geometry import Geometry, code_expression, leaf_expression
 from symworld.induction.proposer import (
     Proposal,
     ProposalContext,
@@ -328,7 +328,7 @@ def induce(
             schema.site_attribute()[changes.changed_sites()].tolist()
         )
         kept = tuple(
-            (a.name, leaf_expression(schema.template, a.name))
+            (a.name, code_expression(leaf_expression(schema.template, a.name), a))
             for k, a in enumerate(schema.attributes)
             if geometry.is_small_site_attribute(a) and k not in changed_attributes
         )
