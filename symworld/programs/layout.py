@@ -479,15 +479,21 @@ def _rounding(
 
 def _check_outputs(law: Law, schema: Schema, outputs: dict) -> None:
     for attribute_name, (active, value, offset, rounding) in outputs.items():
+        attribute = schema[attribute_name]
         if float(np.max(rounding)) > ROUNDING_TOLERANCE:
+            scaled = (
+                f", stored as round(value * {attribute.scale:g}): predict "
+                f"jnp.round(state.{attribute_name} * {attribute.scale:g}) + change"
+                if attribute.scale != 1.0
+                else ""
+            )
             raise LawError(
                 law.name,
                 "predicts a value that is not a whole number (off by "
                 f"{float(np.max(rounding)):.3g}); values are the attribute's "
-                "integer codes",
+                f"integer codes{scaled}",
                 attribute_name,
             )
-        attribute = schema[attribute_name]
         active = np.asarray(active)[..., None]
         value = np.asarray(value)
         offset = np.asarray(offset)

@@ -69,3 +69,29 @@ def test_induction_scaled_attribute_law_predicts_codes(lamp_induced):
     assert not bool(law.precondition(state, jnp.int32(0)))
     # the code after the turn-up: 3 (without reading the code: 0.5 + 1 = 1.5)
     assert float(law.effect(state, jnp.int32(1))["light"].values[0]) == 3.0
+
+
+def test_scaled_attribute_raw_value_law_is_rejected_with_the_scale_named():
+    """A hand-written law that adds to the raw float (the inducer's old mistake)
+    is refused at build with the way to predict the code."""
+    from symworld.programs import Law, LawError, LawModel, change
+
+    class RawTurnUp(Law):
+        name = "raw_turn_up"
+        writes = ("light",)
+
+        def precondition(self, state, action):
+            return action == 1
+
+        def effect(self, state, action):
+            return {"light": change(state.light, 1)}  # 0.25 + 1, not a code
+
+    schema = Schema.from_state(
+        "toy/Lamp-v0",
+        LampState(jnp.float32(0.0), jnp.int32(0)),
+        {"light": (0, TOP), "tick": (0, 10_000)},
+        scales={"light": SCALE},
+    )
+    examples = (_states(np.array([1, 2]), np.array([0, 1])), jnp.array([1, 1]))
+    with pytest.raises(LawError, match=r"not a whole number .*round\(value \* 4\)"):
+        LawModel.build([RawTurnUp()], schema, examples=examples)
