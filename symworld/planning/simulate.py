@@ -40,6 +40,18 @@ class Outcome(NamedTuple):
     steps: jax.Array
 
 
+def _step(model, task, key, discount, carry, t, action):
+    """One imagined step of one rollout: ``carry`` is ``(state, ret, reached,
+    steps)``, and step ``t`` draws with ``jax.random.fold_in(key, t)``."""
+    current, ret, reached, steps = carry
+    following = model.sample(jax.random.fold_in(key, t), current, action)
+    reward = task.reward(current, action, following)
+    ret = ret + jnp.where(reached, 0.0, (discount**t) * reward)
+    steps = steps + jnp.where(reached, 0, 1)
+    reached = reached | task.success(following)
+    return following, ret, reached, steps
+
+
 def imagine(
     model: WorldModel,
     task: Task,
@@ -53,19 +65,12 @@ def imagine(
     A rollout that starts at the goal scores 0 with ``success`` True and 0 steps.
     """
     horizon = jax.tree_util.tree_leaves(actions)[0].shape[0]
-    reached0 = task.success(state)
 
     def one_step(carry, inputs):
-        current, ret, reached, steps = carry
         t, action = inputs
-        following = model.sample(jax.random.fold_in(key, t), current, action)
-        reward = task.reward(current, action, following)
-        ret = ret + jnp.where(reached, 0.0, (discount**t) * reward)
-        steps = steps + jnp.where(reached, 0, 1)
-        reached = reached | task.success(following)
-        return (following, ret, reached, steps), None
+        return _step(model, task, key, discount, carry, t, action), None
 
-    init = (state, jnp.float32(0.0), reached0, jnp.int32(0))
+    init = (state, jnp.float32(0.0), task.success(state), jnp.int32(0))
     (_, ret, reached, steps), _ = jax.lax.scan(
         one_step, init, (jnp.arange(horizon), actions)
     )
@@ -88,18 +93,37 @@ def evaluate_sequences(
     float32 (the fraction of particles that reached the goal), ``steps`` ``(N,)``
     float32. The two ``vmap`` axes are named :data:`ROLLOUT_AXES`.
     """
-    count = jax.tree_util.tree_leaves(sequences)[0].shape[0]
+    count, horizon = jax.tree_util.tree_leaves(sequences)[0].shape[:2]
     keys = jax.random.split(key, (count, num_particles))
 
-    def per_sequence(keys_row, actions):
-        outcomes = jax.vmap(
-            lambda k: imagine(model, task, k, state, actions, discount),
+    # The scan is outermost and the two vmaps run inside its step: vmap of a
+    # scan re-batches the traced step (a fixpoint over the carry, once per vmap
+    # level, each batching both branches of a law model's focus ``cond`` twice),
+    # which took most of the tracing time of a law model's rollouts (issue #8).
+    # Every rollout draws and computes as in :func:`imagine`.
+    def one_step(carry, inputs):
+        t, actions = inputs
+        per_particle = jax.vmap(
+            lambda k, c, a: _step(model, task, k, discount, c, t, a),
+            in_axes=(0, 0, None),
             axis_name=ROLLOUT_AXES[1],
-        )(keys_row)
-        return Outcome(
-            jnp.mean(outcomes.ret),
-            jnp.mean(outcomes.success.astype(jnp.float32)),
-            jnp.mean(outcomes.steps.astype(jnp.float32)),
         )
+        carry = jax.vmap(per_particle, axis_name=ROLLOUT_AXES[0])(keys, carry, actions)
+        return carry, None
 
-    return jax.vmap(per_sequence, axis_name=ROLLOUT_AXES[0])(keys, sequences)
+    def broadcast(x):
+        x = jnp.asarray(x)
+        return jnp.broadcast_to(x, (count, num_particles, *x.shape))
+
+    init = jax.tree_util.tree_map(
+        broadcast, (state, jnp.float32(0.0), task.success(state), jnp.int32(0))
+    )
+    time_major = jax.tree_util.tree_map(lambda x: jnp.swapaxes(x, 0, 1), sequences)
+    (_, ret, reached, steps), _ = jax.lax.scan(
+        one_step, init, (jnp.arange(horizon), time_major)
+    )
+    return Outcome(
+        jnp.mean(ret.astype(jnp.float32), axis=1),
+        jnp.mean(reached.astype(jnp.float32), axis=1),
+        jnp.mean(steps.astype(jnp.float32), axis=1),
+    )
