@@ -41,6 +41,7 @@ from symworld.programs.attribute_pooling import (
     persistence_log_probs,
     scoring_roles,
 )
+from symworld.programs.focus import unless_overflow
 from symworld.programs.layout import Layout
 from symworld.programs.pooling import BIG
 
@@ -263,9 +264,6 @@ def _reference_log_probs(
         size, rho, table.state - low, table.reference - low
     )
     is_covered = table.site_row >= 0
-    overflow = (jnp.sum(is_covered) > covered).astype(jnp.int32)
-    if batch_axis is not None:
-        overflow = jax.lax.psum(overflow, batch_axis)
 
     def listed(table):
         (sites,) = jnp.nonzero(is_covered, size=covered, fill_value=num_sites)
@@ -279,7 +277,9 @@ def _reference_log_probs(
         sites = jnp.arange(num_sites, dtype=jnp.int32)
         return site_log_probs(layout, table, persistence, sites, table.reference)
 
-    return jax.lax.cond(overflow > 0, every, listed, table)
+    return unless_overflow(
+        jnp.sum(is_covered) > covered, listed, every, table, batch_axis
+    )
 
 
 def site_log_probs(
