@@ -301,7 +301,7 @@ def main() -> None:
     # The same scoring with the laws already run and the site tables built.
     build_tables = jax.jit(
         jax.vmap(
-            lambda s, a: model.site_table(s, a, batch_axis="transition"),
+            lambda s, a: model.site_table(s, a),
             axis_name="transition",
         )
     )
@@ -337,7 +337,6 @@ def main() -> None:
                 persistence,
                 schema.encode(s),
                 schema.encode(s),
-                batch_axis="transition",
             ),
             axis_name="transition",
         )

@@ -745,14 +745,71 @@ def prepare_scorer(
     for plan in attribute_plans(layout):
         if plan.mode == "group":
             groups[plan.attribute] = (
-                _pool_group(grouped[plan.attribute], plan.domain),
+                _scoring_group(_pool_group(grouped[plan.attribute], plan.domain)),
             )
         elif plan.mode == "budget":
-            pairs = grouped[plan.attribute]
-            index, valid, shared = _conflicts(plan, pairs)
-            group = _pool_group(_gather(pairs, index, valid), plan.domain)
-            groups[plan.attribute] = (group, index, valid, shared)
+            groups[plan.attribute] = _conflict_group(plan, grouped[plan.attribute])
     return Scorer(grouped, groups)
+
+
+def _scoring_group(group: _Group, rows: int | None = None) -> _Group:
+    """``group`` without the ``(E, E)`` and ``(G, E)`` masks only drawing needs,
+    padded with inactive pairs to ``rows`` pairs (``rows * S`` entries)."""
+    count = group.leader.shape[0]
+    rows = count if rows is None else rows
+
+    def pad(x, fill, per_pair=True):
+        extra = (rows - count) * (1 if per_pair else x.shape[0] // max(count, 1))
+        widths = [(0, extra)] + [(0, 0)] * (x.ndim - 1)
+        return jnp.pad(x, widths, constant_values=fill)
+
+    pairs = group.pairs
+    return _Group(
+        AttributePairs(
+            pad(pairs.active, False),
+            pad(pairs.site, 0),
+            pad(pairs.values, -1),
+            pad(pairs.q, 0.0),
+            pad(pairs.reliable, 0.0),
+        ),
+        pad(group.entry_site, 0, per_pair=False),
+        pad(group.entry_value, -1, per_pair=False),
+        pad(group.first, False, per_pair=False),
+        pad(group.score, 0.0, per_pair=False),
+        None,
+        pad(group.leader, False),
+        None,
+        pad(group.rest, 0.0),
+        pad(group.union, 0),
+        pad(group.log_normaliser, 0.0),
+    )
+
+
+def _conflict_group(plan: AttributePlan, pairs: AttributePairs):
+    """``(group, index, valid, shared)`` of a ``"budget"`` attribute for scoring:
+    its conflicting pairs (:func:`_conflicts`) pooled exactly.
+
+    As in sampling (:func:`_draw_budget_chunked`), the first ``FIRST_CONFLICTS``
+    shared pairs are pooled always and the whole budget only in a loop that runs
+    once when (under ``vmap``: for any member of the batch) there are more; both
+    give a group of the budget's rows, the unused ones inactive."""
+    index, valid, shared = _conflicts(plan, pairs)
+    budget = index.shape[0]
+
+    def pooled(count: int, gate: jax.Array) -> _Group:
+        chosen = _gather(pairs, index[:count], valid[:count] & gate)
+        return _scoring_group(_pool_group(chosen, plan.domain), budget)
+
+    small = min(FIRST_CONFLICTS, budget)
+    group = pooled(small, jnp.bool_(True))
+    if small < budget:
+        # The body depends on the loop's flag, so XLA cannot hoist it out.
+        _, group = jax.lax.while_loop(
+            lambda carry: carry[0],
+            lambda carry: (jnp.bool_(False), pooled(budget, carry[0])),
+            (jnp.sum(shared) > small, group),
+        )
+    return group, index, valid, shared
 
 
 class ScoringRoles(NamedTuple):
@@ -824,6 +881,45 @@ def persistence_log_probs(
     return jnp.where(inside, persistent, -jnp.inf)
 
 
+def site_log_probs_of_attribute(
+    plan: AttributePlan,
+    scorer: Scorer,
+    persistence: jax.Array,
+    leaf: jax.Array,
+    following: jax.Array,
+    roles: ScoringRoles | None = None,
+) -> jax.Array:
+    """float32 ``(plan.size,)``: ``log p_s`` of the next value at every site of one
+    attribute, given the current and next leaves (offsets, ``(plan.size,)``);
+    ``-inf`` outside the domain. ``roles``: the attribute's
+    :func:`scoring_roles`, if the caller has them."""
+    inside = (following >= 0) & (following < plan.domain)
+    persistent = persistence_log_probs(
+        plan.domain, persistence[plan.attribute], leaf, following
+    )
+    if plan.mode == "none":
+        return persistent
+    pairs = scorer.grouped[plan.attribute]
+    observed = jnp.clip(following[pairs.site], 0, plan.domain - 1)
+    if roles is None:
+        roles = scoring_roles(plan, scorer, pairs)
+    if plan.mode == "group":
+        pooled = _group_log_prob(roles.group, plan.domain, observed)
+    else:
+        pooled = _single_log_prob(pairs, plan.domain, observed)
+        if plan.mode == "budget":
+            _, index, _, _ = scorer.groups[plan.attribute]
+            exact = _group_log_prob(roles.group, plan.domain, observed[index])
+            pooled = jnp.where(roles.grouped, exact[roles.slot], pooled)
+    # Each covered site's pooled value replaces its persistence term, so that
+    # candidates which differ only in equally likely values get bit-identical
+    # totals (ties stay ties, as in the whole-state pooling).
+    pooled = jnp.where(inside[pairs.site], pooled, -jnp.inf)
+    return persistent.at[jnp.where(roles.leader, pairs.site, plan.size)].set(
+        pooled, mode="drop"
+    )
+
+
 def score_state(
     layout: Layout,
     scorer: Scorer,
@@ -837,32 +933,9 @@ def score_state(
     for plan, leaf, following in zip(
         attribute_plans(layout), state_leaves, next_leaves, strict=True
     ):
-        inside = (following >= 0) & (following < plan.domain)
-        persistent = persistence_log_probs(
-            plan.domain, persistence[plan.attribute], leaf, following
+        total = total + jnp.sum(
+            site_log_probs_of_attribute(plan, scorer, persistence, leaf, following)
         )
-        if plan.mode == "none":
-            total = total + jnp.sum(persistent)
-            continue
-        pairs = scorer.grouped[plan.attribute]
-        observed = jnp.clip(following[pairs.site], 0, plan.domain - 1)
-        roles = scoring_roles(plan, scorer, pairs)
-        if plan.mode == "group":
-            pooled = _group_log_prob(roles.group, plan.domain, observed)
-        else:
-            pooled = _single_log_prob(pairs, plan.domain, observed)
-            if plan.mode == "budget":
-                _, index, _, _ = scorer.groups[plan.attribute]
-                exact = _group_log_prob(roles.group, plan.domain, observed[index])
-                pooled = jnp.where(roles.grouped, exact[roles.slot], pooled)
-        # Each covered site's pooled value replaces its persistence term, so that
-        # candidates which differ only in equally likely values get bit-identical
-        # totals (ties stay ties, as in the whole-state pooling).
-        pooled = jnp.where(inside[pairs.site], pooled, -jnp.inf)
-        site_terms = persistent.at[jnp.where(roles.leader, pairs.site, plan.size)].set(
-            pooled, mode="drop"
-        )
-        total = total + jnp.sum(site_terms)
     return total
 
 

@@ -40,13 +40,12 @@ from symworld.programs.attribute_pooling import (
     attribute_plans,
     persistence_log_probs,
     scoring_roles,
+    site_log_probs_of_attribute,
 )
-from symworld.programs.focus import unless_overflow
 from symworld.programs.layout import Layout
 from symworld.programs.pooling import BIG
 
 DEFAULT_BUDGET = 64  # differing sites scored per candidate by the fast path
-COVERED_SITES = 256  # covered sites whose reference terms are looked up directly
 WORD = 32  # sites per bit word when listing differences
 ROW_TERMS = ("reliable", "floor", "normaliser", "grouped", "rest")
 
@@ -139,8 +138,6 @@ def site_table(
     persistence: jax.Array,
     state: jax.Array,
     reference: jax.Array,
-    covered: int = COVERED_SITES,
-    batch_axis: str | None = None,
 ) -> SiteTable:
     """Build the :class:`SiteTable` of one transition.
 
@@ -151,12 +148,11 @@ def site_table(
     - ``persistence``: float32 ``(K,)`` the model's persistence probabilities.
     - ``state``, ``reference``: int32 ``(N,)`` encoded current state and
       reference next state.
-    - ``covered``: how many covered sites (some active law speaks about them)
-      the reference's pooled look-ups are listed for; the table is the same for
-      any value, a transition with more only costs a pass over every site.
-    - ``batch_axis``: the ``axis_name`` of the ``vmap`` this runs under, if any
-      (see :func:`_reference_log_probs`; without it, under ``vmap``, every member
-      pays for the pass over every site).
+
+    The reference terms ``log p_s(ref_s)`` are computed attribute by attribute
+    from the pairs, as the whole-state scorer computes them
+    (:func:`~symworld.programs.attribute_pooling.site_log_probs_of_attribute`),
+    not looked up in the table.
     """
     schema = layout.schema
     offsets = schema.offsets
@@ -164,14 +160,27 @@ def site_table(
     plans = [p for p in attribute_plans(layout) if p.mode != "none"]
     width = max([p.support for p in plans], default=1)
 
-    site_rows, rows, keys, cells = [], [], [], []
+    lows = [a.low for a in schema.attributes]
+    site_rows, rows, keys, cells, reference_terms = [], [], [], [], []
     start = 0
     for plan in attribute_plans(layout):
+        begin, end = offsets[plan.attribute], offsets[plan.attribute + 1]
+        low = lows[plan.attribute]
+        pairs = scorer.grouped.get(plan.attribute)
+        roles = None if pairs is None else scoring_roles(plan, scorer, pairs)
+        reference_terms.append(
+            site_log_probs_of_attribute(
+                plan,
+                scorer,
+                persistence,
+                state[begin:end] - low,
+                reference[begin:end] - low,
+                roles,
+            )
+        )
         if plan.mode == "none":
             site_rows.append(jnp.full((plan.size,), -1, jnp.int32))
             continue
-        pairs = scorer.grouped[plan.attribute]
-        roles = scoring_roles(plan, scorer, pairs)
         index = start + jnp.arange(plan.pairs, dtype=jnp.int32)
         site_rows.append(
             jnp.full((plan.size,), -1, jnp.int32)
@@ -215,70 +224,20 @@ def site_table(
     else:
         cell_key = jnp.full((1,), BIG, jnp.int32)
         cell_log_prob = jnp.zeros((1,), jnp.float32)
-    table = SiteTable(
+    reference_log_prob = jnp.concatenate(reference_terms)
+    possible = jnp.isfinite(reference_log_prob)
+    return SiteTable(
         state=jnp.asarray(state, jnp.int32),
         reference=jnp.asarray(reference, jnp.int32),
-        reference_log_prob=jnp.zeros((schema.num_sites,), jnp.float32),
-        reference_total=jnp.float32(0.0),
-        reference_impossible=jnp.int32(0),
+        reference_log_prob=reference_log_prob,
+        reference_total=jnp.sum(jnp.where(possible, reference_log_prob, 0.0)),
+        reference_impossible=jnp.sum(~possible).astype(jnp.int32),
         site_row=jnp.concatenate(site_rows),
         row_values=join(0, jnp.full((1, width), -1, jnp.int32)),
         row_q=join(1, jnp.zeros((1, width), jnp.float32)),
         row_terms=join(2, jnp.asarray([[0.0, 1.0, 1.0, 0.0, 0.0]], jnp.float32)),
         cell_key=cell_key,
         cell_log_prob=cell_log_prob,
-    )
-    reference_log_prob = _reference_log_probs(
-        layout, table, persistence, covered, batch_axis
-    )
-    possible = jnp.isfinite(reference_log_prob)
-    return table._replace(
-        reference_log_prob=reference_log_prob,
-        reference_total=jnp.sum(jnp.where(possible, reference_log_prob, 0.0)),
-        reference_impossible=jnp.sum(~possible).astype(jnp.int32),
-    )
-
-
-def _reference_log_probs(
-    layout: Layout,
-    table: SiteTable,
-    persistence: jax.Array,
-    covered: int,
-    batch_axis: str | None,
-) -> jax.Array:
-    """float32 ``(N,)``: ``log p_s(ref_s)`` at every site.
-
-    Sites no active law speaks about take the persistence default, elementwise.
-    The pooled look-ups run only at the covered sites, listed (in order) up to
-    ``covered`` of them; a transition with more computes every site the same way
-    in a ``lax.cond`` branch. Under ``vmap`` a per-member condition would turn
-    that branch into a select run for every member; with ``batch_axis`` (the
-    ``axis_name`` of the enclosing ``vmap``) the condition is whether any member
-    has more, which stays a true branch."""
-    constants = _constants(layout)
-    num_sites = table.state.shape[0]
-    low = jnp.asarray(constants.low)
-    size = jnp.asarray(constants.size)
-    rho = persistence[jnp.asarray(constants.attribute)]
-    persistent = persistence_log_probs(
-        size, rho, table.state - low, table.reference - low
-    )
-    is_covered = table.site_row >= 0
-
-    def listed(table):
-        (sites,) = jnp.nonzero(is_covered, size=covered, fill_value=num_sites)
-        inside = jnp.minimum(sites, num_sites - 1)
-        pooled = site_log_probs(
-            layout, table, persistence, inside, table.reference[inside]
-        )
-        return persistent.at[sites].set(pooled, mode="drop")
-
-    def every(table):
-        sites = jnp.arange(num_sites, dtype=jnp.int32)
-        return site_log_probs(layout, table, persistence, sites, table.reference)
-
-    return unless_overflow(
-        jnp.sum(is_covered) > covered, listed, every, table, batch_axis
     )
 
 

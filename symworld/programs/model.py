@@ -431,7 +431,6 @@ class LawModel(WorldModel):
                 self.persistence,
                 encoded,
                 encoded,
-                batch_axis=batch_axis or None,
             )
             return score_candidates(layout, table, self.persistence, candidates, budget)
 
@@ -442,14 +441,10 @@ class LawModel(WorldModel):
         state: PyTree,
         action: PyTree,
         reference: jax.Array | None = None,
-        *,
-        batch_axis: str | None = None,
     ) -> SiteTable:
         """The per-transition :class:`~symworld.programs.candidate_scoring.
         SiteTable` (the laws run once); ``reference`` is an encoded next state
-        int32 ``(N,)``, by default the current state. Under ``vmap``, pass its
-        ``axis_name`` as ``batch_axis`` (see
-        :func:`~symworld.programs.candidate_scoring.site_table`)."""
+        int32 ``(N,)``, by default the current state."""
         self._check_one(state, action)
         encoded = self.schema.encode(state)
         return site_table(
@@ -458,7 +453,6 @@ class LawModel(WorldModel):
             self.persistence,
             encoded,
             encoded if reference is None else reference,
-            batch_axis=batch_axis,
         )
 
     def _check_one(self, state: PyTree, action: PyTree) -> None:
