@@ -52,8 +52,10 @@ few walkable neighbours, few cells where harmful creatures were seen — when no
 creature that hurt the player is near); on alert, go to a den or hide in a
 sheltered cell; then the first-day plan: bring a held *material* (an item some
 change spent) to what the player built (a table) while an action that never
-made anything was never tried there holding it (a craft may need it), repeat
-discoveries (below), and keep a stock of each item a reliable source gives
+made anything was never tried there holding it (a craft may need it), try a
+discovery's action that spent items once on another kind of thing close by
+while holding them (a control: it tells the inducer what the target must
+be), repeat discoveries (below), and keep a stock of each item a reliable source gives
 without spending anything (a tree: the largest cost of a discovered change,
 :data:`HOLDING_CAP` while an action that never made anything was never tried
 holding that many); otherwise walk to the nearest
@@ -143,6 +145,7 @@ EVENING_VITAL = 0.7  # before dark, a vital below this fraction is topped up
 NEAR_SOURCE = 12  # by day, a known way up this near (steps) tops up at EVENING_VITAL
 STOCK_REACH = 20  # steps walked at most to restock an item from a reliable source
 STOCK_RATE = 0.5  # gains per try that make a pair a reliable source of an item
+CONTRAST_REACH = 4  # steps walked at most to try a discovery on another thing
 
 
 @dataclasses.dataclass
@@ -871,6 +874,38 @@ class _GridExplorer:
             sorted(pairs), view, distance, facing, directions, limit=STOCK_REACH
         )
 
+    def _contrast(
+        self,
+        encoded: np.ndarray,
+        view: dict,
+        distance: np.ndarray,
+        facing: tuple[int, int] | None,
+        directions: dict[tuple[int, int], int],
+    ) -> int | None:
+        """The next step to try the action of a discovery that spent items,
+        holding them, on a kind of thing other than the one it worked on (a
+        control: crafting away from the table), when it never was tried
+        elsewhere holding some of each and such a thing is within
+        :data:`CONTRAST_REACH` steps."""
+        pairs = set()
+        for record in self.discoveries.values():
+            action, target = record.pair
+            if not record.cost or any(encoded[s] < c for s, c in record.cost.items()):
+                continue
+            others = [t for t in self._targets(view) if t != target]
+            if any(set(record.cost) <= self.held_at[(action, t)] for t in others):
+                continue  # tried elsewhere holding what it spends
+            pairs |= {
+                (action, t, 0.0)
+                for t in others
+                if not (t[0] == "c" and t[1] in self.hazards)
+            }
+        if not pairs:
+            return None
+        return self._plan(
+            sorted(pairs), view, distance, facing, directions, limit=CONTRAST_REACH
+        )
+
     def _reserve(self) -> dict[int, int]:
         """The items of the cheapest known build (a den's seal), kept on top of
         what repeating a discovery spends; none by (hinted) day, when the
@@ -1278,16 +1313,16 @@ class _GridExplorer:
                 if not self.pair_tries[(a, t)]
             ] or novel
 
-        # a pair never tried in this life, at hand, comes first (a new table:
-        # craft at it now, before the reproduce drive spends the items)
-        # bring a held material (an item some change spent) to what was built
-        # (a craft may need it), then
-        # keep a stock of what reliable sources give
-        # (not while a vital with no known way up is low: search first)
+        # the first-day plan (not while a vital with no known way up is low:
+        # search first): bring a held material (an item some change spent) to
+        # what was built (a craft may need it); a control (a discovery's action,
+        # holding what it spent, on another kind of thing close by: it tells
+        # the inducer what the target must be); repeat a new kind of change
+        # until a law of it has its support; keep a stock of what reliable
+        # sources give
         spent = {s for r in self.discoveries.values() for s in r.cost}
         held = [s for s in self.items() if encoded[s] > 0 and s in spent]
         pending = sorted({p for s in held for p in self._pending(s, view)})
-        plan = None
         if pending and not searching:
             plan = self._plan(
                 [(a, t, 0.0) for a, t in pending],
@@ -1297,18 +1332,21 @@ class _GridExplorer:
                 directions,
                 limit=STOCK_REACH,
             )
-        if plan is not None:
-            return plan, "craft"
-        # repeat a new kind of change until a law of it has its support (keeping
-        # the items a den's seal costs on top)
-        plan = self._reproduce(encoded, view, distance, facing, directions)
-        if plan is not None:
-            return plan, "reproduce"
-        if not searching:
-            plan = self._restock(encoded, view, distance, facing, directions)
-        if plan is not None:
-            return plan, "restock"
-        # (or an action that never made anything, under a new holding)
+            if plan is not None:
+                return plan, "craft"
+        drives = (
+            ("contrast", self._contrast, not searching),
+            ("reproduce", self._reproduce, True),
+            ("restock", self._restock, not searching),
+        )
+        for reason, drive, allowed in drives:
+            plan = (
+                drive(encoded, view, distance, facing, directions) if allowed else None
+            )
+            if plan is not None:
+                return plan, reason
+        # then a pair never tried in this life, or an action that never made
+        # anything under a new holding, at hand
         unproven = set(self._unproven())
         fresh = [
             c

@@ -193,3 +193,26 @@ def test_induction_sticks_are_restocked_to_the_largest_cost_or_the_cap():
     # a source that spends something (crafting) is no place to restock from
     explorer.discoveries = {}
     assert explorer._restock(encoded, view, distance, (1, 0), directions) is None
+
+
+def test_induction_a_craft_is_tried_once_on_another_thing_holding_its_cost():
+    explorer, schema = _explorer()
+    _, sticks, _ = _sites(explorer)
+    encoded, view = _bench_world(explorer, schema, sticks_held=1)
+    explorer.working.add(CRAFT)
+    explorer.discoveries[(CRAFT, (), ())] = _Discovery(
+        (CRAFT, ("c", BENCH)), {sticks: 1}, (3, 2)
+    )
+    distance = np.abs(np.indices((6, 6)) - np.array([2, 2])[:, None, None]).sum(0)
+    directions = explorer.directions()
+    # CRAFT worked at the bench for a stick; holding one, it is tried once on
+    # something else (grass or the tree) so that the bench is told apart
+    step = explorer._contrast(encoded, view, distance, (1, 0), directions)
+    assert step is not None
+    explorer.count_try(explorer.holding(encoded), CRAFT, ("c", GRASS))
+    assert explorer._contrast(encoded, view, distance, (1, 0), directions) is None
+    # without the stick it waits
+    explorer.held_at.clear()
+    _, empty = _bench_world(explorer, schema, sticks_held=0)
+    none_held = _encoded(schema, (9, 0, 0), ahead=BENCH)
+    assert explorer._contrast(none_held, empty, distance, (1, 0), directions) is None
