@@ -32,8 +32,12 @@ measured). Learnt online, from the data of this life:
   which the vital kept rising (sleeping); while such a mode is on, nothing
   counts as tried (the environment may ignore the action);
 - *blocking* values (a move into them failed), *builds* (an action that turned
-  an open targeted cell into a blocking one, and its cost) and *digs* (an
-  action that opened a blocking targeted cell, and the items it needed).
+  the targeted cell into a value the player cannot stand on, from one it
+  stood on or spending items: a table on sand never walked on) and *digs* (an
+  action that opened a blocking targeted cell spending nothing, and the items
+  it needed); *working* actions (one that gained an item, changed a cell or
+  restored a vital that never rises on a walk: drinking makes ``do`` worth
+  trying on a tree or a cow).
 
 Each step, in order: keep resting while a rest mode lasts; stay in, seal or
 leave a den (:mod:`symworld.induction.shelter`: a two-cell dead end sealed by a
@@ -46,7 +50,15 @@ vital is low, walk to the nearest place where a satisfier applies and use it
 until it is nearly full (for a rest action: in a den, or in a sheltered cell —
 few walkable neighbours, few cells where harmful creatures were seen — when no
 creature that hurt the player is near); on alert, go to a den or hide in a
-sheltered cell; otherwise walk to the nearest
+sheltered cell; then the first-day plan: bring a held *material* (an item some
+change spent) to what the player built (a table) while an action that never
+made anything was never tried there holding it (a craft may need it), try a
+discovery's action that spent items once on another kind of thing close by
+while holding them (a control: it tells the inducer what the target must
+be), repeat discoveries (below), and keep a stock of each item a reliable source gives
+without spending anything (a tree: the largest cost of a discovered change,
+:data:`HOLDING_CAP` while an action that never made anything was never tried
+holding that many); otherwise walk to the nearest
 *untried* pair of (action, targeted thing) under the current *holding* (the
 non-vital inventory counts, capped at 3), so that a new holding (2 wood, a
 pickaxe) makes old targets new again, preferring actions that never changed
@@ -59,7 +71,9 @@ With a hinted light (``ExplorationHints.dark``: Crafter-OO's daylight), the
 evening (the light falling within :data:`DUSK_MARGIN` of its dark level) tops
 up vitals below :data:`EVENING_VITAL` and heads for a den; in the dark the
 player stays in a sealed den (resting while it can) or hides, and never rests
-in the open; by day an alert is met in the open unless health is low. A sealed
+in the open; by day an alert is met in the open unless health is low, a vital
+below :data:`EVENING_VITAL` is topped up when a known way up is within
+:data:`NEAR_SOURCE` steps, and repeats keep no den's seal on top. A sealed
 den is not dug open while a proven threat is within :data:`LURK_RADIUS`. What
 a dig needs is told apart by tries that did not dig (see ``_needs``).
 
@@ -128,6 +142,10 @@ LURK_RADIUS = 3  # a proven threat this close (L1) keeps the player in its den
 DEN_STUCK = 4  # steps stuck in a sealed den before digging without the items
 DUSK_MARGIN = 0.3  # a hinted light this far above its dark level, falling: prepare
 EVENING_VITAL = 0.7  # before dark, a vital below this fraction is topped up
+NEAR_SOURCE = 12  # by day, a known way up this near (steps) tops up at EVENING_VITAL
+STOCK_REACH = 20  # steps walked at most to restock an item from a reliable source
+STOCK_RATE = 0.5  # gains per try that make a pair a reliable source of an item
+CONTRAST_REACH = 4  # steps walked at most to try a discovery on another thing
 
 
 @dataclasses.dataclass
@@ -315,6 +333,9 @@ class _GridExplorer:
         self.pair_tries: Counter = Counter()
         # (action, on the ground) -> the most of each item held at its tries
         self.holding_peak: dict[tuple, tuple] = {}
+        # (action, target) -> the item sites held (more than none) at some try
+        self.held_at: dict[tuple, set] = defaultdict(set)
+        self.most_held: Counter = Counter()  # (action, item site) -> most held
         self.current_holding: tuple = ()
         self.topping_up: int | None = None  # the vital being restored
         self.effects: Counter = Counter()  # tries of a pair that gained an item
@@ -337,6 +358,7 @@ class _GridExplorer:
         self.dig_fails: dict[tuple[int, int], set] = defaultdict(set)
         self.changes = np.zeros(num_actions, np.int64)  # uses that changed anything
         self.drifting: set[int] = set()  # inventory sites that changed on walks
+        self.walk_rises: set[int] = set()  # inventory sites that rose on walks
         self.working: set[int] = set()  # actions that gained an item or changed a cell
         self.den: Den | None = None
         self.denning = False  # heading to a den or sealed in it
@@ -350,6 +372,7 @@ class _GridExplorer:
         self.light_seen: float | None = None  # the last light level that differed
         self.light_falling = False
         self.dark = False  # the hinted light is below its level now
+        self.daytime = False  # a hinted light, neither dark nor falling towards it
 
     # -- measured conventions ---------------------------------------------------------
     def moving(self) -> dict[int, tuple[int, int]]:
@@ -571,7 +594,16 @@ class _GridExplorer:
         self.pair_tries[(action, target)] += int(engaged)
         gained = any(following[site] > encoded[site] for site in self.items())
         self.effects[(action, target)] += int(gained and engaged)
-        if gained and engaged:
+        rose = [s for s in layout.inventory if following[s] > encoded[s]]
+        if walking:  # (health regained on a walk restores nothing by the action)
+            self.walk_rises.update(rose)
+        # an action that gained an item, or restored a vital that never rose on a
+        # walk (drinking), works: it is worth trying on new kinds of things
+        restored = not walking and any(
+            s in self.vitals and s != self.health and s not in self.walk_rises
+            for s in rose
+        )
+        if (gained or restored) and engaged:
             self.working.add(action)
         if engaged:
             self._discover(encoded, action, following, target, moved)
@@ -650,8 +682,10 @@ class _GridExplorer:
             changed = True
             self.working.add(action)
             held = {s for s in items if encoded[s] > 0}
-            if before in self.walkable and after not in self.walkable:
-                cost = self._spent(encoded, following)
+            cost = self._spent(encoded, following)
+            # a build spends items (on a value the player may not have stood
+            # on yet: a table on sand); a dig spends nothing
+            if after not in self.walkable and (before in self.walkable or cost):
                 _, _, sources = self.builds.get(action, (after, cost, set()))
                 self.builds[action] = (after, cost, sources | {before})
             elif before not in self.walkable and not moved:
@@ -737,29 +771,28 @@ class _GridExplorer:
         action on the same kind of target, first near the cell where it worked
         (then farther with each failure), after re-gathering the items it spent
         from the pairs that gained them. Discoveries are taken in the order
-        they were made (a table before the crafts it made possible)."""
-        costs = self._den_costs()  # keep a den's seal on top of what it spends
-        reserve = min(
-            costs, key=lambda c: (sum(c.values()), sorted(c.items())), default={}
-        )
-        for signature, record in self.discoveries.items():  # in order of discovery
-            if record.count >= REPRODUCE_SUPPORT or record.fails >= REPRODUCE_FAILS:
-                continue
+        they were made (a table before the crafts it made possible), those
+        affordable with the items held first."""
+        reserve = self._reserve()
+        waiting = []
+        for signature, record in self._unsupported(view):  # in order of discovery
             action, target = record.pair
             short = [
                 s
                 for s, c in sorted(record.cost.items())
                 if encoded[s] < c + reserve.get(s, 0)
             ]
-            if not short:
-                masks = {target: self._near(target, view, record)}
-                plan = self._plan(
-                    [(action, target, 0.0)], view, distance, facing, directions, masks
-                )
-                if plan is not None:
-                    self.reproducing = signature
-                    return plan
+            if short:
+                waiting.append((record, short))
                 continue
+            masks = {target: self._near(target, view, record)}
+            plan = self._plan(
+                [(action, target, 0.0)], view, distance, facing, directions, masks
+            )
+            if plan is not None:
+                self.reproducing = signature
+                return plan
+        for record, short in waiting:
             pairs = sorted(
                 {
                     (a, t, 0.0)
@@ -772,6 +805,128 @@ class _GridExplorer:
             if plan is not None:
                 return plan
         return None
+
+    def _unproven(self) -> list[int]:
+        """Actions that never made anything: not moving, not resting, never
+        gained an item, changed a cell or restored a vital."""
+        moving = self.moving()
+        rest = self._rest_actions() | self.rest_hints
+        return [
+            a
+            for a in range(self.num_actions)
+            if a not in self.working and a not in moving and a not in rest
+        ]
+
+    def _pending(self, site: int, view: dict) -> list[tuple[int, tuple]]:
+        """(action, target) pairs on a value the player built (a table) and
+        can find on the grid, of an action that never made anything, never
+        tried while holding ``site``: a craft there may need it."""
+        built = sorted({value for value, _, _ in self.builds.values()})
+        present = [("c", v) for v in built if (view["grid"] == v).any()]
+        return [
+            (a, target)
+            for target in present
+            for a in self._unproven()
+            if site not in self.held_at[(a, target)]
+        ]
+
+    def _stock_level(self, site: int, view: dict) -> int:
+        """How many of ``site`` to keep: the largest cost of a discovered
+        change (with a den's seal on top while it is still to be repeated),
+        one while a try on a built thing with it is pending, and
+        :data:`HOLDING_CAP` (the most the holding tells apart) while an action
+        that never made anything was never tried holding that many."""
+        level = max((r.cost.get(site, 0) for r in self.discoveries.values()), default=0)
+        reserve = self._reserve().get(site, 0)
+        for _, record in self._unsupported(view):  # what repeating it needs
+            if site in record.cost:
+                level = max(level, record.cost[site] + reserve)
+        if self._pending(site, view):
+            level = max(level, 1)
+        if any(self.most_held[(a, site)] < HOLDING_CAP for a in self._unproven()):
+            level = max(level, HOLDING_CAP)
+        return level
+
+    def _restock(
+        self,
+        encoded: np.ndarray,
+        view: dict,
+        distance: np.ndarray,
+        facing: tuple[int, int] | None,
+        directions: dict[tuple[int, int], int],
+    ) -> int | None:
+        """The next step to the nearest reliable source (a pair that gained the
+        item on at least :data:`STOCK_RATE` of its tries, spending nothing:
+        gathering, not crafting) of an item held below
+        its stock level (``_stock_level``), within :data:`STOCK_REACH` steps."""
+        free = {r.pair for r in self.discoveries.values() if not r.cost}
+        pairs = set()
+        for site in self.items():
+            if not self.sources[site] or encoded[site] >= self._stock_level(site, view):
+                continue
+            for (a, t), gains in self.sources[site].items():
+                reliable = gains >= STOCK_RATE * max(self.pair_tries[(a, t)], 1)
+                if reliable and (a, t) in free:  # gathered, not made of others
+                    pairs.add((a, t, 0.0))
+        if not pairs:
+            return None
+        return self._plan(
+            sorted(pairs), view, distance, facing, directions, limit=STOCK_REACH
+        )
+
+    def _contrast(
+        self,
+        encoded: np.ndarray,
+        view: dict,
+        distance: np.ndarray,
+        facing: tuple[int, int] | None,
+        directions: dict[tuple[int, int], int],
+    ) -> int | None:
+        """The next step to try the action of a discovery that spent items,
+        holding them, on a kind of thing other than the one it worked on (a
+        control: crafting away from the table), when it never was tried
+        elsewhere holding some of each and such a thing is within
+        :data:`CONTRAST_REACH` steps."""
+        pairs = set()
+        for record in self.discoveries.values():
+            action, target = record.pair
+            if not record.cost or any(encoded[s] < c for s, c in record.cost.items()):
+                continue
+            others = [t for t in self._targets(view) if t != target]
+            if any(set(record.cost) <= self.held_at[(action, t)] for t in others):
+                continue  # tried elsewhere holding what it spends
+            pairs |= {
+                (action, t, 0.0)
+                for t in others
+                if not (t[0] == "c" and t[1] in self.hazards)
+            }
+        if not pairs:
+            return None
+        return self._plan(
+            sorted(pairs), view, distance, facing, directions, limit=CONTRAST_REACH
+        )
+
+    def _reserve(self) -> dict[int, int]:
+        """The items of the cheapest known build (a den's seal), kept on top of
+        what repeating a discovery spends; none by (hinted) day, when the
+        evening's drives still have time to gather them."""
+        costs = [] if self.daytime else self._den_costs()
+        return min(
+            costs, key=lambda c: (sum(c.values()), sorted(c.items())), default={}
+        )
+
+    def _unsupported(self, view: dict) -> list[tuple[tuple, _Discovery]]:
+        """Discoveries still to repeat, in the order made: seen fewer than
+        :data:`REPRODUCE_SUPPORT` times, not given up, and none spending an
+        item that a try on something built still waits for (``_pending``: a
+        second table waits until crafting at the first was tried with wood)."""
+        return [
+            (signature, record)
+            for signature, record in self.discoveries.items()
+            if record.count < REPRODUCE_SUPPORT
+            and record.fails < REPRODUCE_FAILS
+            and not any(self._pending(s, view) for s in record.cost)
+        ]
 
     def _supply(
         self,
@@ -938,6 +1093,7 @@ class _GridExplorer:
         ``"novel"``, ``"least"``, ``"wander"``)."""
         dark, evening = self.night(encoded)
         self.dark = dark
+        self.daytime = self.layout.light is not None and not (dark or evening)
         rest = self.resting(encoded)
         if rest is not None:
             return rest, "rest"
@@ -1069,6 +1225,19 @@ class _GridExplorer:
                 if plan is not None:
                     self.topping_up = site
                     return plan, "vital"
+            elif fraction < EVENING_VITAL and direct and not (alerted or dark):
+                # by day, a known way up close by tops the vital up early
+                plan = self._plan(
+                    [(a, t, 0.0) for a, t in direct],
+                    view,
+                    distance,
+                    facing,
+                    directions,
+                    limit=NEAR_SOURCE,
+                )
+                if plan is not None:
+                    self.topping_up = site
+                    return plan, "vital"
             if site == self.topping_up:
                 self.topping_up = None
             rest = sorted(
@@ -1144,9 +1313,47 @@ class _GridExplorer:
                 if not self.pair_tries[(a, t)]
             ] or novel
 
-        # a pair never tried in this life, at hand, comes first (a new table:
-        # craft at it now, before the reproduce drive spends the items)
-        fresh = [c for c in novel if not self.pair_tries[(c[0], c[1])]]
+        # the first-day plan (not while a vital with no known way up is low:
+        # search first): bring a held material (an item some change spent) to
+        # what was built (a craft may need it); a control (a discovery's action,
+        # holding what it spent, on another kind of thing close by: it tells
+        # the inducer what the target must be); repeat a new kind of change
+        # until a law of it has its support; keep a stock of what reliable
+        # sources give
+        spent = {s for r in self.discoveries.values() for s in r.cost}
+        held = [s for s in self.items() if encoded[s] > 0 and s in spent]
+        pending = sorted({p for s in held for p in self._pending(s, view)})
+        if pending and not searching:
+            plan = self._plan(
+                [(a, t, 0.0) for a, t in pending],
+                view,
+                distance,
+                facing,
+                directions,
+                limit=STOCK_REACH,
+            )
+            if plan is not None:
+                return plan, "craft"
+        drives = (
+            ("contrast", self._contrast, not searching),
+            ("reproduce", self._reproduce, True),
+            ("restock", self._restock, not searching),
+        )
+        for reason, drive, allowed in drives:
+            plan = (
+                drive(encoded, view, distance, facing, directions) if allowed else None
+            )
+            if plan is not None:
+                return plan, reason
+        # then a pair never tried in this life, or an action that never made
+        # anything under a new holding, at hand
+        unproven = set(self._unproven())
+        fresh = [
+            c
+            for c in novel
+            if not self.pair_tries[(c[0], c[1])]
+            or (c[0] in unproven and self._new_holding(c[0], c[1]))
+        ]
         if fresh:
             plan = self._plan(
                 fresh, view, distance, facing, directions, limit=-NEAR_APPEAL
@@ -1154,11 +1361,7 @@ class _GridExplorer:
             if plan is not None:
                 return plan, "novel"
 
-        # repeat a new kind of change until a law of it has its support (keeping
-        # the items a den's seal costs on top), and gather that seal
-        plan = self._reproduce(encoded, view, distance, facing, directions)
-        if plan is not None:
-            return plan, "reproduce"
+        # gather a den's seal
         plan = self._supply(encoded, view, distance, facing, directions)
         if plan is not None:
             return plan, "supply"
@@ -1417,22 +1620,39 @@ class _GridExplorer:
         if action not in self.working and action not in self.moving():
             # never made anything: try it again, wherever it is cheapest, when
             # more of something is held than at any earlier try on this side
-            peak = self.holding_peak.get((action, self.ground(target)))
-            holding = self.current_holding
-            if (
-                peak is None
-                or len(peak) != len(holding)
-                or any(h > p for h, p in zip(holding, peak))
-            ):
+            if self._new_holding(action, target):
                 unproven = UNPROVEN_BONUS + FRESH_BONUS
             built = {value for value, _, _ in self.builds.values()}
+            if target[0] == "c" and target[1] in built:
+                # on what it built (a table), every item held counts on its own
+                tried = self.held_at[(action, target)]
+                if any(
+                    h > 0 and s not in tried
+                    for s, h in zip(self.items(), self.current_holding)
+                ):
+                    unproven = UNPROVEN_BONUS + FRESH_BONUS
             if target[0] != "c" or target[1] not in built:
                 fresh = 0.0  # new kinds of things matter little; what it built may
         return fresh + unproven + PRODUCTIVE_BONUS * rate
 
+    def _new_holding(self, action: int, target: tuple) -> bool:
+        """More of some item is held now than at any earlier try of ``action``
+        on this side (ground the player stands on, or anything else)."""
+        peak = self.holding_peak.get((action, self.ground(target)))
+        holding = self.current_holding
+        return (
+            peak is None
+            or len(peak) != len(holding)
+            or any(h > p for h, p in zip(holding, peak))
+        )
+
     def count_try(self, holding: tuple, action: int, target: tuple) -> None:
         """Count a try of ``action`` on ``target`` under ``holding``."""
         self.tries[(holding, target)][action] += 1
+        for site, held in zip(self.items(), holding):
+            if held > 0:
+                self.held_at[(action, target)].add(site)
+            self.most_held[(action, site)] = max(self.most_held[(action, site)], held)
         key = (action, self.ground(target))
         peak = self.holding_peak.get(key)
         if peak is not None and len(peak) == len(holding):

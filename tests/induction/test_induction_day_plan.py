@@ -1,0 +1,218 @@
+"""The explorer's first-day plan, on a toy state of its own (not Crafter's names or
+codes): a small map with grass, sand, trees, a pond and benches, and a stock of
+water (a vital), sticks and a tool. Checked on the explorer's memory directly:
+what counts as a build, which actions *work*, how many sticks it keeps, and
+that a second bench waits until crafting at the first was tried with sticks."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from symworld.induction import ExplorationHints
+from symworld.induction.exploration import (
+    HOLDING_CAP,
+    _Discovery,
+    _GridExplorer,
+    _Layout,
+)
+from symworld.programs import Schema
+
+GRASS, SAND, TREE, POND, BENCH = 1, 2, 3, 4, 5
+USE, BUILD, CRAFT = 4, 5, 6  # actions 0-3 move
+NUM_ACTIONS = 7
+STEPS = ((1, 0), (-1, 0), (0, 1), (0, -1))
+
+
+@jax.tree_util.register_dataclass
+@dataclasses.dataclass(frozen=True)
+class DayState:
+    where: jax.Array  # int32[2]
+    heading: jax.Array  # int32
+    land: jax.Array  # int32[6, 6]
+    stock: jax.Array  # int32[3]: (water, sticks, tool)
+
+
+def _schema() -> Schema:
+    state = DayState(
+        jnp.array([2, 2], jnp.int32),
+        jnp.int32(0),
+        jnp.full((6, 6), GRASS, jnp.int32),
+        jnp.zeros(3, jnp.int32),
+    )
+    return Schema.from_state(
+        "toy/DayWorld-v0",
+        state,
+        {"where": (0, 5), "heading": (0, 3), "land": (0, 5), "stock": (0, 9)},
+        roles={
+            "where": "player.position",
+            "heading": "player.facing",
+            "land": "map",
+            "stock": "inventory",
+        },
+    )
+
+
+def _explorer() -> tuple[_GridExplorer, Schema]:
+    schema = _schema()
+    hints = ExplorationHints()
+    explorer = _GridExplorer(
+        _Layout(schema, hints), NUM_ACTIONS, hints, np.random.default_rng(0)
+    )
+    # measured conventions: actions 0-3 move by STEPS, the player faced +x
+    for action, step in enumerate(STEPS):
+        explorer.action_steps[action][step] = 10
+        explorer.uses[action] = 10
+    explorer.facing_steps[0][(1, 0)] = 10
+    explorer.walkable = {GRASS}
+    return explorer, schema
+
+
+def _encoded(schema: Schema, stock=(9, 0, 0), ahead=GRASS, land=None) -> np.ndarray:
+    """The player at (2, 2) facing +x: the cell (3, 2) holds ``ahead``."""
+    grid = jnp.full((6, 6), GRASS, jnp.int32) if land is None else jnp.asarray(land)
+    state = DayState(
+        jnp.array([2, 2], jnp.int32),
+        jnp.int32(0),
+        grid.at[3, 2].set(ahead),
+        jnp.asarray(stock, jnp.int32),
+    )
+    return np.asarray(schema.encode(state))
+
+
+def _sites(explorer: _GridExplorer) -> tuple[int, int, int]:
+    return tuple(explorer.layout.inventory)
+
+
+def test_induction_a_build_on_a_value_never_stood_on_is_a_build():
+    explorer, schema = _explorer()
+    _, sticks, _ = _sites(explorer)
+    before = _encoded(schema, (9, 2, 0), ahead=SAND)
+    after = _encoded(schema, (9, 0, 0), ahead=BENCH)
+    explorer.target_cell = (3, 2)
+    explorer._learn_cells(before, BUILD, after, ("c", SAND), False)
+    # the player never stood on sand, but the change spent 2 sticks: a bench
+    # built on sand (it was taken for a dig of sand, and no build was known)
+    assert explorer.builds == {BUILD: (BENCH, {sticks: 2}, {SAND})}
+    assert explorer.digs == {}
+    # a change that spends nothing on a blocking value is still a dig
+    explorer.target_cell = (3, 2)
+    explorer._learn_cells(
+        _encoded(schema, (9, 0, 0), ahead=TREE),
+        USE,
+        _encoded(schema, (9, 1, 0), ahead=GRASS),
+        ("c", TREE),
+        False,
+    )
+    assert list(explorer.digs) == [(USE, TREE)]
+    assert explorer.digs[(USE, TREE)][0] == GRASS
+
+
+def test_induction_an_action_that_restores_a_vital_works():
+    explorer, schema = _explorer()
+    water, _, _ = _sites(explorer)
+    explorer.vitals = {water}
+    before = _encoded(schema, (4, 0, 0), ahead=POND)
+    after = _encoded(schema, (5, 0, 0), ahead=POND)
+    view = explorer.read(before)
+    target = explorer.target_of(view, before, USE)
+    assert target == ("c", POND)
+    explorer.observe(before, USE, 0.0, after, view, target)
+    # drinking gained no item, but it restored a vital: USE is worth trying on
+    # new kinds of things (a tree) with the bonus of a working action
+    assert explorer.works(USE)
+    assert explorer._appeal(USE, ("c", TREE)) > explorer._appeal(CRAFT, ("c", TREE))
+    # a vital that rises on a walk (health regained) makes no action work
+    other, _ = _explorer()
+    other.vitals = {water}
+    other.walk_rises = {water}
+    other.observe(before, USE, 0.0, after, other.read(before), target)
+    assert not other.works(USE)
+
+
+def _bench_world(explorer: _GridExplorer, schema: Schema, sticks_held: int):
+    """A bench at (3, 2) built for 2 sticks, sticks gathered from the tree at
+    (0, 0); a view of that map holding ``sticks_held``."""
+    _, sticks, _ = _sites(explorer)
+    explorer.builds = {BUILD: (BENCH, {sticks: 2}, {GRASS})}
+    explorer.working = {USE, BUILD}
+    explorer.discoveries = {
+        (USE, (sticks,), (TREE, GRASS)): _Discovery((USE, ("c", TREE)), {}, (1, 0)),
+        (BUILD, (), (GRASS, BENCH)): _Discovery(
+            (BUILD, ("c", GRASS)), {sticks: 2}, (3, 2)
+        ),
+    }
+    explorer.sources[sticks][(USE, ("c", TREE))] = 1
+    explorer.pair_tries[(USE, ("c", TREE))] = 1
+    land = jnp.full((6, 6), GRASS, jnp.int32).at[0, 0].set(TREE)
+    encoded = _encoded(schema, (9, sticks_held, 0), ahead=BENCH, land=land)
+    view = explorer.read(encoded)
+    explorer.current_holding = explorer.holding(encoded)
+    return encoded, view
+
+
+def test_induction_a_second_bench_waits_for_crafting_at_the_first():
+    explorer, schema = _explorer()
+    _, sticks, _ = _sites(explorer)
+    encoded, view = _bench_world(explorer, schema, sticks_held=1)
+    # the actions that never made anything (CRAFT among them) were never tried
+    # at the bench holding sticks: a craft there may need them
+    assert explorer._unproven() == [CRAFT]
+    assert explorer._pending(sticks, view) == [(CRAFT, ("c", BENCH))]
+    assert explorer._appeal(CRAFT, ("c", BENCH)) > explorer._appeal(CRAFT, ("c", SAND))
+    # so the bench is not repeated yet (it would spend the sticks)
+    assert explorer._unsupported(view) == [
+        (sig, r) for sig, r in explorer.discoveries.items() if not r.cost
+    ]
+    # once CRAFT was tried at the bench holding a stick, the bench is repeated
+    explorer.count_try(explorer.holding(encoded), CRAFT, ("c", BENCH))
+    assert explorer._pending(sticks, view) == []
+    assert [r.pair[0] for _, r in explorer._unsupported(view)] == [USE, BUILD]
+
+
+def test_induction_sticks_are_restocked_to_the_largest_cost_or_the_cap():
+    explorer, schema = _explorer()
+    _, sticks, _ = _sites(explorer)
+    encoded, view = _bench_world(explorer, schema, sticks_held=1)
+    # CRAFT never made anything and was never tried holding HOLDING_CAP sticks
+    assert explorer._stock_level(sticks, view) == HOLDING_CAP
+    explorer.most_held[(CRAFT, sticks)] = HOLDING_CAP
+    explorer.held_at[(CRAFT, ("c", BENCH))].add(sticks)
+    # then the bench's cost, 2 sticks (no den seal on top without a night)
+    explorer.daytime = True
+    assert explorer._stock_level(sticks, view) == 2
+    # holding 1, the next step heads for the tree at (0, 0): up the y axis or
+    # down the x axis from (2, 2)
+    distance = np.abs(np.indices((6, 6)) - np.array([2, 2])[:, None, None]).sum(0)
+    directions = explorer.directions()
+    step = explorer._restock(encoded, view, distance, (1, 0), directions)
+    assert step in (1, 3)
+    # a source that spends something (crafting) is no place to restock from
+    explorer.discoveries = {}
+    assert explorer._restock(encoded, view, distance, (1, 0), directions) is None
+
+
+def test_induction_a_craft_is_tried_once_on_another_thing_holding_its_cost():
+    explorer, schema = _explorer()
+    _, sticks, _ = _sites(explorer)
+    encoded, view = _bench_world(explorer, schema, sticks_held=1)
+    explorer.working.add(CRAFT)
+    explorer.discoveries[(CRAFT, (), ())] = _Discovery(
+        (CRAFT, ("c", BENCH)), {sticks: 1}, (3, 2)
+    )
+    distance = np.abs(np.indices((6, 6)) - np.array([2, 2])[:, None, None]).sum(0)
+    directions = explorer.directions()
+    # CRAFT worked at the bench for a stick; holding one, it is tried once on
+    # something else (grass or the tree) so that the bench is told apart
+    step = explorer._contrast(encoded, view, distance, (1, 0), directions)
+    assert step is not None
+    explorer.count_try(explorer.holding(encoded), CRAFT, ("c", GRASS))
+    assert explorer._contrast(encoded, view, distance, (1, 0), directions) is None
+    # without the stick it waits
+    explorer.held_at.clear()
+    _, empty = _bench_world(explorer, schema, sticks_held=0)
+    none_held = _encoded(schema, (9, 0, 0), ahead=BENCH)
+    assert explorer._contrast(none_held, empty, distance, (1, 0), directions) is None
