@@ -24,7 +24,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from symworld.envs.crafter_oo import grid, rules, table
+from symworld.envs.crafter_oo import grid, random_words, rules, table
 from symworld.envs.crafter_oo.state import EMPTY, CrafterState, ObjectTable
 
 CX, CY = rules.NUM_CHUNKS
@@ -182,12 +182,16 @@ def balance(state: CrafterState, key: jax.Array) -> CrafterState:
     num_classes = len(rules.BALANCE_ORDER)
 
     # Three uniforms per class and chunk (spawn, despawn, spawn cell) and one score
-    # per slot (an object belongs to one class, so one score serves all three).
-    chunk_key, score_key = jax.random.split(key)
-    spawn_u, despawn_u, cell_u = jax.random.uniform(
-        chunk_key, (3, num_classes, NUM_CHUNKS)
+    # per slot (an object belongs to one class, so one score serves all three),
+    # from one draw of words (see :mod:`random_words`).
+    per_chunk = 3 * num_classes * NUM_CHUNKS
+    uniforms = random_words.unit_uniforms(
+        random_words.counter_words(random_words.key_pair(key), 0, per_chunk + capacity)
     )
-    score = jax.random.uniform(score_key, (capacity,))
+    spawn_u, despawn_u, cell_u = uniforms[:per_chunk].reshape(
+        3, num_classes, NUM_CHUNKS
+    )
+    score = uniforms[per_chunk:]
 
     # Creatures of each class per chunk: one index (class, chunk) per object.
     cx, cy = grid.chunk_of(objects.pos)
