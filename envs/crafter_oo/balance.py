@@ -24,7 +24,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from symworld.envs.crafter_oo import grid, rules, table
+from symworld.envs.crafter_oo import grid, random_words, rules, table
 from symworld.envs.crafter_oo.state import EMPTY, CrafterState, ObjectTable
 
 CX, CY = rules.NUM_CHUNKS
@@ -181,13 +181,24 @@ def balance(state: CrafterState, key: jax.Array) -> CrafterState:
     kinds = jnp.asarray(_KINDS)
     num_classes = len(rules.BALANCE_ORDER)
 
-    # Three uniforms per class and chunk (spawn, despawn, spawn cell) and one score
-    # per slot (an object belongs to one class, so one score serves all three).
-    chunk_key, score_key = jax.random.split(key)
-    spawn_u, despawn_u, cell_u = jax.random.uniform(
-        chunk_key, (3, num_classes, NUM_CHUNKS)
+    # Three uniforms per class and chunk (spawn, despawn, spawn cell) and one random
+    # score per slot (an object belongs to one class, so one score serves all
+    # three), from one draw of words (see :mod:`random_words`).
+    per_chunk = 3 * num_classes * NUM_CHUNKS
+    words = random_words.counter_words(
+        random_words.key_pair(key), 0, per_chunk + capacity
     )
-    score = jax.random.uniform(score_key, (capacity,))
+    spawn_u, despawn_u, cell_u = random_words.unit_uniforms(words[:per_chunk]).reshape(
+        3, num_classes, NUM_CHUNKS
+    )
+    # The score's top bits above the slot's, so that one maximum per chunk and
+    # class gives the victim's slot (2^(31 - slot bits) score levels: 2^23 with
+    # 256 slots, the resolution of a float32 uniform).
+    slot_bits = max(capacity - 1, 1).bit_length()
+    slots = jnp.arange(capacity, dtype=jnp.int32)
+    score = (
+        (words[per_chunk:] >> (slot_bits + 1)).astype(jnp.int32) << slot_bits
+    ) | slots
 
     # Creatures of each class per chunk: one index (class, chunk) per object.
     cx, cy = grid.chunk_of(objects.pos)
@@ -224,13 +235,9 @@ def balance(state: CrafterState, key: jax.Array) -> CrafterState:
     far = grid.distance(pos, player_pos) >= jnp.asarray(_SPAWN_DISTANCE)[:, None]
 
     # Despawn: a uniformly random member of the class in the chunk.
-    best = jnp.full(bins, -1.0).at[index].max(score)
-    victim_of = jnp.where(score == best[index], index, bins - 1)
-    victim = (
-        jnp.full(bins, -1, jnp.int32)
-        .at[victim_of]
-        .set(jnp.arange(capacity, dtype=jnp.int32))[:-1]
-        .reshape(num_classes, NUM_CHUNKS)
+    best = jnp.full(bins, -1, jnp.int32).at[index].max(score)[:-1]
+    victim = jnp.where(best >= 0, best & ((1 << slot_bits) - 1), -1).reshape(
+        num_classes, NUM_CHUNKS
     )
     victim_slot = jnp.clip(victim, 0, capacity - 1)
     victim_pos = objects.pos[victim_slot]  # [3, 36, 2]

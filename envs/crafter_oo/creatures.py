@@ -22,9 +22,14 @@ How the loop is kept cheap (the object updates are most of a step's cost):
   the cell a skeleton shoots into), so each visit gathers that square of the
   occupant and material maps once, decides on it (:func:`_decide`, one lane) and
   scatters it back (:func:`_read` and :func:`_write` work on the whole batch);
-- the random numbers of 16 levels are drawn at once for every game, as
-  ``uniform(fold_in(key, first level), (16, 5))``, so an object's draws depend only
-  on its game's key and its rank in the update order;
+- the random numbers of 16 levels are drawn at once for every game, six words per
+  level (five uniforms and a direction) hashed in counter mode from one key pair
+  per game (:mod:`random_words`: half the hashes of ``jax.random.uniform`` and no
+  extra ``randint`` draws), so an object's draws depend only on its game's key and
+  its rank in the update order;
+- the games are ordered by their count with one packed-key sort, and the number
+  of games at each level comes from a histogram of the counts (both far cheaper
+  on a CPU than a stable two-operand ``argsort`` and a ``[N, B]`` comparison);
 - the loop carries the object table as it is stored (a struct of arrays), so
   entering and leaving the loop copies nothing;
 - free slots are tracked as a bit mask of ``N / 32`` words, so the lowest free slot
@@ -45,7 +50,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from symworld.envs.crafter_oo import grid, rules, table
+from symworld.envs.crafter_oo import grid, random_words, rules, table
 from symworld.envs.crafter_oo.state import (
     EMPTY,
     PLAYER_OCCUPANT,
@@ -57,6 +62,7 @@ BLOCK = 16  # levels whose random numbers are drawn together
 LANES = 128  # games visited together
 FEW = 32  # eligible objects per game up to which only those are sorted
 NUM_UNIFORMS = 5
+WORDS = NUM_UNIFORMS + 1  # random words per object: its uniforms and a direction
 
 OUTSIDE = -3  # occupant read off the map: neither empty nor an object
 # The 3 x 3 square around an object, x-major; window index of offset (dx, dy) is
@@ -440,9 +446,23 @@ def _decide(
     )
 
 
-def _creation_order(eligible: jax.Array, order: jax.Array) -> jax.Array:
+def _eligible_words(eligible: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """The eligible slots (``bool[B, N]``) as bit masks ``uint32[B, N / 32]`` and
+    their number per game ``int32[B]`` (population counts of the masks: a CPU
+    reduces a few words per game far faster than 256 booleans)."""
+    words = jax.vmap(table.free_words)(~eligible)  # bits set where eligible
+    return words, jax.lax.population_count(words).sum(-1).astype(jnp.int32)
+
+
+def _creation_order(
+    eligible: jax.Array,
+    order: jax.Array,
+    words: jax.Array | None = None,
+    count: jax.Array | None = None,
+) -> jax.Array:
     """Slots ``int32[B, N]`` sorted by creation stamp, eligible ones first (the
-    entries past each game's eligible count are unspecified).
+    entries past each game's eligible count are unspecified); ``words`` and
+    ``count``, if given, are :func:`_eligible_words` of ``eligible``.
 
     Sorting one packed int32 key (stamp * N + slot) is about ten times faster on a
     CPU than ``argsort`` (a two-operand sort); it is used while every stamp fits,
@@ -455,7 +475,8 @@ def _creation_order(eligible: jax.Array, order: jax.Array) -> jax.Array:
     big = jnp.iinfo(jnp.int32).max
     limit = big // capacity
     slots = jnp.arange(capacity, dtype=jnp.int32)
-    count = eligible.sum(-1, dtype=jnp.int32)
+    if words is None or count is None:
+        words, count = _eligible_words(eligible)
 
     def few():
         def take(loop):
@@ -471,7 +492,7 @@ def _creation_order(eligible: jax.Array, order: jax.Array) -> jax.Array:
             take,
             (
                 jnp.int32(0),
-                jax.vmap(table.free_words)(~eligible),  # bits set where eligible
+                words,
                 jnp.zeros((batch, FEW), jnp.int32),
             ),
         )
@@ -503,6 +524,39 @@ def _creation_order(eligible: jax.Array, order: jax.Array) -> jax.Array:
     )
 
 
+def _level_words(pair: jax.Array, first: jax.Array) -> jax.Array:
+    """The random words ``uint32[BLOCK, WORDS]`` of levels ``[first, first + BLOCK)``
+    of one game (``first`` a multiple of :data:`BLOCK`): word ``j`` of level ``t``
+    is the counter ``t * WORDS + j`` under the game's key ``pair`` (see
+    :mod:`random_words`), so an object's words depend only on its game's key and
+    its rank in the update order."""
+    words = random_words.counter_words(pair, first * WORDS, BLOCK * WORDS)
+    return words.reshape(BLOCK, WORDS)
+
+
+def _uniforms_and_direction(words: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """``float32[..., 5]`` uniforms in [0, 1) and an ``int32[...]`` direction in
+    [0, 4) (uniform) from ``uint32[..., WORDS]`` random words: the uniforms as
+    ``jax.random.uniform`` makes them, the direction from the top two bits of the
+    last word."""
+    uniforms = random_words.unit_uniforms(words[..., :NUM_UNIFORMS])
+    return uniforms, (words[..., NUM_UNIFORMS] >> 30).astype(jnp.int32)
+
+
+def _by_decreasing_count(count: jax.Array, capacity: int) -> jax.Array:
+    """Game indices ``int32[B]`` ordered by decreasing ``count`` (``int32[B]``, in
+    ``[0, capacity]``), ties in index order: ``argsort(-count, stable=True)``.
+
+    Sorted as one packed int32 key ((capacity - count) * B + index) while it fits,
+    which a CPU sorts many times faster than the two-operand stable ``argsort``.
+    """
+    batch = count.shape[0]
+    if (capacity + 1) * batch > jnp.iinfo(jnp.int32).max:
+        return jnp.argsort(-count, stable=True).astype(jnp.int32)
+    index = jnp.arange(batch, dtype=jnp.int32)
+    return jnp.sort((capacity - count) * batch + index) % batch
+
+
 def _update_objects_batch(
     states: CrafterState, keys: jax.Array, first_new: jax.Array
 ) -> CrafterState:
@@ -525,40 +579,33 @@ def _update_objects_batch(
     player_pos = states.player.pos
     in_range = grid.distance(objects.pos, player_pos[:, None, :]) < rules.UPDATE_RANGE
     eligible = objects.alive & in_range & (objects.order < first_new[:, None])
-    queue = _creation_order(eligible, objects.order)
-    count = eligible.sum(-1, dtype=jnp.int32)
+    eligible_bits, count = _eligible_words(eligible)
+    queue = _creation_order(eligible, objects.order, eligible_bits, count)
 
     # Level t visits the t-th object of the games with more than t objects: the
     # first active[t] games in order of decreasing count, lanes at a time.
-    games = jnp.argsort(-count, stable=True).astype(jnp.int32)
+    games = _by_decreasing_count(count, capacity)
     games = jnp.concatenate([games, jnp.full(lanes, batch, jnp.int32)])
-    levels = jnp.arange(capacity, dtype=jnp.int32)
-    active_games = (count[None, :] > levels[:, None]).sum(-1, dtype=jnp.int32)
+    # Games with more than t objects: all but those with at most t (a histogram).
+    histogram = jnp.zeros(capacity + 1, jnp.int32).at[count].add(1)
+    active_games = batch - grid.prefix_sum(histogram)[:capacity]
     chunks = -(-active_games // lanes)
     ends = grid.prefix_sum(chunks)  # chunks up to and including each level
 
-    uniform_keys, direction_keys = jnp.moveaxis(jax.vmap(jax.random.split)(keys), 1, 0)
+    # Each game's object draws come from one threefry key pair (two words of its
+    # key, whatever the key's implementation).
+    pairs = jax.vmap(random_words.key_pair)(keys)
 
     def draws(level):
-        # The random numbers of the BLOCK levels from ``level`` on, for every game.
-        uniforms = jax.vmap(
-            lambda key: jax.random.uniform(
-                jax.random.fold_in(key, level), (BLOCK, NUM_UNIFORMS)
-            )
-        )(uniform_keys)
-        directions = jax.vmap(
-            lambda key: jax.random.randint(
-                jax.random.fold_in(key, level), (BLOCK,), 0, 4
-            )
-        )(direction_keys)
-        return uniforms, directions
+        # The random words of the BLOCK levels from ``level`` on, for every game.
+        return jax.vmap(lambda pair: _level_words(pair, level))(pairs)
 
     decide = jax.vmap(functools.partial(_decide, capacity=capacity))
 
     def block(loop):
         # Levels [first, first + BLOCK) share one draw of random numbers.
         first, chunk, carry = loop
-        uniforms, directions = draws(first)
+        words = draws(first)
         last = jnp.minimum(first + BLOCK, capacity) - 1
 
         def visit(loop):
@@ -571,12 +618,15 @@ def _update_objects_batch(
             game, active, slot = (_computed_once(v) for v in (game, active, slot))
             lane = jax.tree.map(_computed_once, _read(carry, game, slot))
             offset = level - first
+            uniforms, directions = _uniforms_and_direction(
+                words.at[game, offset].get(mode="clip")
+            )
             out = decide(
                 lane,
                 slot,
                 active,
-                uniforms.at[game, offset].get(mode="clip"),
-                directions.at[game, offset].get(mode="clip"),
+                uniforms,
+                directions,
                 player_pos.at[game].get(mode="clip"),
                 states.player.sleeping.at[game].get(mode="clip"),
             )

@@ -34,8 +34,11 @@ def add_object(
     **Returns:** ``(state, slot)``; ``slot`` is -1 when nothing was created.
     """
     objects = state.objects
-    slot = jnp.argmin(objects.alive)  # first free slot (False sorts first)
-    has_room = ~objects.alive[slot]
+    # The first free slot, as a minimum (a CPU vectorizes it, unlike ``argmin``).
+    slots = jnp.arange(objects.capacity, dtype=jnp.int32)
+    first_free = jnp.min(jnp.where(objects.alive, objects.capacity, slots))
+    has_room = first_free < objects.capacity
+    slot = jnp.where(has_room, first_free, 0)
     create = enabled & has_room
     put = lambda array, value: array.at[slot].set(  # noqa: E731
         jnp.where(create, value, array[slot])

@@ -14,7 +14,14 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from symworld.envs.crafter_oo import balance, creatures, grid, rules, table
+from symworld.envs.crafter_oo import (
+    balance,
+    creatures,
+    grid,
+    random_words,
+    rules,
+    table,
+)
 from symworld.envs.crafter_oo.state import with_occupancy
 
 
@@ -97,6 +104,47 @@ def test_update_order_sorts_by_creation_stamp(stamp_base, density):
         slots = np.flatnonzero(eligible[game])
         expected = slots[np.argsort(order[slots])]
         np.testing.assert_array_equal(queue[game, : slots.size], expected)
+
+
+def test_games_by_decreasing_count_equal_a_stable_argsort():
+    """The packed-key order of the games, and its fallback for keys that do not
+    fit int32, equal NumPy's stable sort of the negated counts."""
+    rng = np.random.default_rng(4)
+    by_count = jax.jit(creatures._by_decreasing_count, static_argnums=1)
+    for capacity in (256, 2**22):  # 2**22 * 1024 games does not fit int32
+        count = rng.integers(0, 20, 1024)
+        count[:5] = capacity  # full tables tie at the top
+        games = np.asarray(by_count(jnp.asarray(count, jnp.int32), capacity))
+        np.testing.assert_array_equal(games, np.argsort(-count, kind="stable"))
+
+
+def test_eligible_counts_and_games_per_level_equal_plain_sums():
+    """The popcount of the eligibility masks and the histogram of the games per
+    level equal the plain sums over booleans."""
+    rng = np.random.default_rng(5)
+    capacity = 40  # not a multiple of 32: the mask's padding holds no slot
+    eligible = rng.random((64, capacity)) < rng.random((64, 1))
+    words, count = jax.jit(creatures._eligible_words)(jnp.asarray(eligible))
+    np.testing.assert_array_equal(np.asarray(count), eligible.sum(-1))
+    for game in range(64):
+        bits = [(int(words[game, s // 32]) >> (s % 32)) & 1 for s in range(capacity)]
+        np.testing.assert_array_equal(np.asarray(bits, bool), eligible[game])
+
+
+def test_object_words_depend_only_on_the_games_key_and_level():
+    """A level's words do not depend on the block that draws them or on other
+    games, differ between levels and games, and give uniforms in [0, 1) and
+    directions in [0, 4)."""
+    pairs = jax.vmap(random_words.key_pair)(jax.random.split(jax.random.key(6), 3))
+    words = jax.jit(jax.vmap(creatures._level_words, (0, None)))
+    first, second = np.asarray(words(pairs, 0)), np.asarray(words(pairs, 16))
+    again = np.asarray(words(pairs[::-1], 16))[::-1]
+    np.testing.assert_array_equal(second, again)
+    assert len(np.unique(np.concatenate([first, second]))) == first.size * 2
+    uniforms, directions = creatures._uniforms_and_direction(jnp.asarray(second))
+    assert uniforms.shape == (3, creatures.BLOCK, creatures.NUM_UNIFORMS)
+    assert float(uniforms.min()) >= 0.0 and float(uniforms.max()) < 1.0
+    assert set(np.unique(np.asarray(directions))) <= {0, 1, 2, 3}
 
 
 @pytest.mark.slow
