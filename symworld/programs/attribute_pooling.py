@@ -643,7 +643,6 @@ def _draw_budget_chunked(
     # when (under vmap: for any member of the batch) there are more.
     # Everything in the loop body depends on its flag, so that XLA cannot hoist
     # it out of the loop as loop-invariant code (it would then run every step).
-    small = min(FIRST_CONFLICTS, budget)
     # (The whole budget's sites include the first pairs' sites, so pooling it
     # over ``first`` draws what pooling it over ``out`` draws.)
     small = min(FIRST_CONFLICTS, budget)
