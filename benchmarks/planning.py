@@ -8,8 +8,9 @@ untimed compilation, and prints steps/s with the ratio to the true dynamics.
 Models: the true Crafter-OO dynamics (``EnvModel(CrafterOO())``) and, with
 ``--law-model DIR``, a fitted law model (``symworld fit laws ... --out DIR``), whose
 laws run focused on the objects in range (:mod:`symworld.programs.focus`; the
-rollouts' ``vmap`` axes are named, so the fallback to the unfocused laws is decided
-once per step for all rollouts); ``--unfocused`` runs its unfocused laws.
+rollouts' ``vmap`` axis is named, so the fallback to the unfocused laws, and the
+sampler's loops and conflict pooling, are decided once per step for all
+rollouts); ``--unfocused`` runs its unfocused laws.
 
 Run: ``python benchmarks/planning.py [--law-model DIR] [--rollouts 1024]
 [--horizon 20] [--repeats 3]``

@@ -51,13 +51,7 @@ def advance(
     state = update_player(state, action, player_key)
     state = update_objects(state, object_key, first_new)
     if with_balance:
-        state = jax.lax.cond(
-            step % rules.BALANCE_INTERVAL == 0,
-            balance.balance,
-            lambda state, key: state,
-            state,
-            balance_key,
-        )
+        state = balance_if_due(state, balance_key)
 
     health = state.player.inventory[rules.HEALTH]
     unlocked = (achievements_before == 0) & (state.player.achievements > 0)
@@ -103,15 +97,31 @@ def step_batch(
 
     Under ``vmap`` a conditional runs both branches for every game, so instead of
     balancing inside each game's step, the games whose step is a multiple of 10
-    are gathered ``chunk`` at a time (default ``n // 8``) and balanced together;
-    the others pay nothing for it.
+    are gathered ``chunk`` at a time (default ``n // 8``) and balanced together
+    (:func:`balance_due`); the others pay nothing for it. (``jax.vmap`` of
+    :func:`advance` balances the same way, through :func:`balance_if_due`'s
+    batching rule; ``chunk`` is the one thing this adds.)
     """
-    num = actions.shape[0]
-    chunk = max(1, num // 8) if chunk is None else chunk
     states, infos = jax.vmap(lambda s, a, k: advance(s, a, k, params, False))(
         states, actions, keys
     )
     balance_keys = jax.vmap(lambda key: jax.random.split(key, 3)[2])(keys)
+    states = balance_due(states, balance_keys, chunk)
+    infos["overflow"] = states.overflow
+    return states, infos
+
+
+def balance_due(
+    states: CrafterState, keys: jax.Array, chunk: int | None = None
+) -> CrafterState:
+    """Balance the games of a batch whose step is a multiple of 10, ``chunk`` at a
+    time (default ``n // 8``): the batch-level form of :func:`balance_if_due`.
+
+    ``states`` and ``keys`` (the games' balance keys) have a leading batch axis
+    ``n``; a game balances with its own key exactly as it would alone.
+    """
+    num = keys.shape[0]
+    chunk = max(1, num // 8) if chunk is None else chunk
     due = states.step % rules.BALANCE_INTERVAL == 0
     rank = grid.prefix_sum(due) - 1
     total = due.sum()
@@ -126,7 +136,7 @@ def step_batch(
         )
         safe = jnp.clip(index, 0, num - 1)
         subset = jax.tree.map(lambda leaf: leaf[safe], states)
-        subset = jax.vmap(balance.balance)(subset, balance_keys[safe])
+        subset = jax.vmap(balance.balance)(subset, keys[safe])
         # Balancing changes only these fields; only they are written back.
         changed = jax.tree.map(
             lambda leaf, new: leaf.at[index].set(new, mode="drop"),
@@ -138,8 +148,35 @@ def step_batch(
     _, states = jax.lax.while_loop(
         lambda loop: loop[0] < total, balance_chunk, (jnp.int32(0), states)
     )
-    infos["overflow"] = states.overflow
-    return states, infos
+    return states
+
+
+@jax.custom_batching.custom_vmap
+def balance_if_due(state: CrafterState, key: jax.Array) -> CrafterState:
+    """Chunk balancing (:func:`balance.balance` with ``key``) when the state's step
+    is a multiple of 10, else ``state`` unchanged.
+
+    Under ``vmap`` a ``cond`` would balance every game and select; the batching
+    rule balances only the games that are due (:func:`balance_due`), with the
+    same results.
+    """
+    return jax.lax.cond(
+        state.step % rules.BALANCE_INTERVAL == 0,
+        balance.balance,
+        lambda state, key: state,
+        state,
+        key,
+    )
+
+
+@balance_if_due.def_vmap
+def _balance_if_due_vmap(axis_size, in_batched, state, key):
+    def broadcast(leaf, batched):
+        return leaf if batched else jnp.broadcast_to(leaf, (axis_size, *leaf.shape))
+
+    state, key = jax.tree.map(broadcast, (state, key), tuple(in_batched))
+    states = balance_due(state, key)
+    return states, jax.tree.map(lambda _: True, states)
 
 
 class CrafterOO:

@@ -521,6 +521,16 @@ def _persist(
 
 
 # -- large attributes: only the active pairs ----------------------------------------
+def _any_member(flag: jax.Array, batch_axis) -> jax.Array:
+    """Bool scalar: ``flag`` for some member of the batch named ``batch_axis``
+    (``flag`` itself without one). A loop or ``cond`` whose condition is decided
+    this way stays a real loop or branch under ``vmap``: the whole batch runs it,
+    instead of every member selecting its whole carry at every turn."""
+    if batch_axis in ((), None):
+        return flag
+    return jax.lax.psum(flag.astype(jnp.int32), batch_axis) > 0
+
+
 def _active_chunk(
     ends: jax.Array, total: jax.Array, chunk: int, number: jax.Array
 ) -> tuple[jax.Array, jax.Array]:
@@ -555,6 +565,7 @@ def _draw_budget_chunked(
     key_pool: jax.Array,
     key_group: jax.Array,
     chunk: int,
+    batch_axis=None,
 ) -> jax.Array:
     """The draw of a ``"budget"`` attribute visiting only its active pairs,
     ``chunk`` at a time (one loop turn unless more than ``chunk`` pairs apply).
@@ -566,7 +577,14 @@ def _draw_budget_chunked(
     alone and writes it, collecting the first ``CONFLICT_BUDGET`` pairs on shared
     sites; those are then pooled exactly and their sites overwritten. The cost is
     one running count over the ``P`` pairs plus work on the active ones, instead
-    of work on every entry of every pair."""
+    of work on every entry of every pair.
+
+    With ``batch_axis`` (the ``axis_name`` of the enclosing ``vmap``) the loops
+    turn while some member of the batch has pairs left (a member with none left
+    reads no pair and writes nothing), and the conflicts are pooled only when some
+    member has one (pooling no pair changes nothing): the same draws, without the
+    per-turn selects of the whole carry that a ``vmap``-ed loop makes, and without
+    the pooling of conflicts on the many steps where no rollout has any."""
     chunk = min(chunk, plan.draw_pairs)
     budget = min(CONFLICT_BUDGET, plan.draw_pairs)
     width = plan.support
@@ -575,7 +593,7 @@ def _draw_budget_chunked(
     total = ends[-1]
 
     def more(carry):
-        return carry[0] * chunk < total
+        return _any_member(carry[0] * chunk < total, batch_axis)
 
     def count(carry):
         number, counts = carry
@@ -608,8 +626,9 @@ def _draw_budget_chunked(
         (jnp.int32(0), out, jnp.zeros((budget,), jnp.int32), jnp.int32(0)),
     )
 
-    def pooled(count: int, gate: jax.Array) -> jax.Array:
-        """``out`` with the sites of the first ``count`` shared pairs pooled."""
+    def pooled(count: int, gate: jax.Array, base: jax.Array) -> jax.Array:
+        """``base`` with the sites of the first ``count`` shared pairs pooled
+        (``base`` unchanged where ``gate`` is False)."""
         valid = (jnp.arange(count) < shared_count) & gate
         index = jnp.where(gate, shared_index[:count], 0)
         pairs = _gather_blocks(blocks, width, index, valid)
@@ -617,20 +636,29 @@ def _draw_budget_chunked(
             _pool_group(pairs, plan.domain), plan.domain, key_group, budget
         )
         target = jnp.where(valid, pairs.site, plan.size)
-        return out.at[target].set(drawn, mode="drop")
+        return base.at[target].set(drawn, mode="drop")
 
     # Pooling costs (pairs x support)^2, so the first FIRST_CONFLICTS shared
     # pairs are pooled always and the whole budget only in a loop that runs once
     # when (under vmap: for any member of the batch) there are more.
     # Everything in the loop body depends on its flag, so that XLA cannot hoist
     # it out of the loop as loop-invariant code (it would then run every step).
+    # (The whole budget's sites include the first pairs' sites, so pooling it
+    # over ``first`` draws what pooling it over ``out`` draws.)
     small = min(FIRST_CONFLICTS, budget)
-    first = pooled(small, jnp.bool_(True))
+    if batch_axis in ((), None):
+        first = pooled(small, jnp.bool_(True), out)
+    else:
+        first = jax.lax.cond(
+            _any_member(shared_count > 0, batch_axis),
+            lambda: pooled(small, jnp.bool_(True), out),
+            lambda: out,
+        )
     if small == budget:
         return first
     _, out = jax.lax.while_loop(
-        lambda carry: carry[0],
-        lambda carry: (jnp.bool_(False), pooled(budget, carry[0])),
+        lambda carry: _any_member(carry[0], batch_axis),
+        lambda carry: (jnp.bool_(False), pooled(budget, *carry)),
         (shared_count > small, first),
     )
     return out
@@ -660,12 +688,16 @@ def sample_state(
     key: jax.Array,
     chunk: int = ACTIVE_CHUNK,
     dense: bool = False,
+    batch_axis=None,
 ) -> PyTree:
     """Draw a next state (same pytree as ``state``) from the pooled model.
 
     ``"budget"`` attributes visit only their active pairs, ``chunk`` per loop turn
     (:func:`_draw_budget_chunked`); ``dense=True`` runs the reference path over
     every pair instead, which draws the same state for the same key and chunk.
+    ``batch_axis``: the ``axis_name`` (or tuple of names) of the ``vmap`` this
+    runs under, if any; its loops and conflict pooling are then decided once for
+    the batch (the same draws).
     """
     blocks = evaluate_blocks(layout, state, action, weights, log_components, epsilon)
     schema = layout.schema
@@ -682,7 +714,9 @@ def sample_state(
         )
         own = [blocks[b] for b in plan.blocks]
         if plan.mode == "budget" and not dense:
-            out = _draw_budget_chunked(plan, own, out, key_pool, key_group, chunk)
+            out = _draw_budget_chunked(
+                plan, own, out, key_pool, key_group, chunk, batch_axis
+            )
         elif plan.mode != "none":
             pairs = _as_attribute_pairs(own, plan.support)
             if plan.mode == "group":

@@ -323,6 +323,7 @@ class LawModel(WorldModel):
                 self.persistence,
                 self.epsilon,
                 key,
+                batch_axis=batch_axis,
             )
 
         return self._focused(compute, state, action, batch_axis)

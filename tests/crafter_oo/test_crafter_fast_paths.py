@@ -250,9 +250,9 @@ def _dense_worlds(env, seed: int, count: int):
 @pytest.mark.slow
 def test_batched_steps_equal_one_game_at_a_time_on_crowded_worlds(crafter_env):
     """``step_batch`` (games sorted by how many objects they update, each visit
-    covering up to ``LANES`` games) gives the same states, bit for bit, as
-    stepping each game alone (one object per visit), over 200 crowded worlds and
-    50 steps of random actions (5 chunk balances)."""
+    covering up to ``LANES`` games) and ``vmap`` of the one-game step give the
+    same states, bit for bit, as stepping each game alone (one object per visit),
+    over 200 crowded worlds and 50 steps of random actions (5 chunk balances)."""
     from symworld.envs.crafter_oo.core import advance, step_batch
 
     count, steps = 200, 50
@@ -272,21 +272,27 @@ def test_batched_steps_equal_one_game_at_a_time_on_crowded_worlds(crafter_env):
 
     @jax.jit
     def both(states):
-        def body(pair, inputs):
-            batched, alone = pair
+        def body(triple, inputs):
+            batched, alone, mapped = triple
             action, key = inputs
             batched, _ = step_batch(batched, action, key, params)
             alone, _ = jax.lax.map(
                 lambda args: advance(*args, params), (alone, action, key)
             )
-            return (batched, alone), same(batched, alone)
+            # vmap of the one-game step: the objects' and the balancing's
+            # batching rules (what a planner's rollouts run)
+            mapped, _ = jax.vmap(lambda s, a, k: advance(s, a, k, params))(
+                mapped, action, key
+            )
+            agree = (same(batched, alone), same(mapped, alone))
+            return (batched, alone, mapped), agree
 
-        return jax.lax.scan(body, (states, states), (actions, keys))
+        return jax.lax.scan(body, (states, states, states), (actions, keys))
 
-    (batched, alone), agree = both(start)
-    agree = np.asarray(agree)
-    step, leaf = np.argwhere(~agree)[0] if not agree.all() else (None, None)
-    assert agree.all(), f"first disagreement: step {step}, state leaf {leaf}"
+    (batched, alone, _), agreements = both(start)
+    for agree in map(np.asarray, agreements):
+        step, leaf = np.argwhere(~agree)[0] if not agree.all() else (None, None)
+        assert agree.all(), f"first disagreement: step {step}, state leaf {leaf}"
     # the worlds exercise what makes the loop hard: many levels (more than one
     # draw of random numbers), more than LANES games on the first levels, arrows
     # shot into a nearly full table, and objects dying

@@ -173,10 +173,12 @@ def test_laws_no_conflict_overflow_on_the_test_schema(model):
 def test_laws_active_pair_sampling_draws_what_the_dense_path_draws(model, chunk):
     """Visiting only the active pairs of a budget attribute (one loop turn, or twelve
     turns of 4 pairs) draws, key for key, the state the dense path over every pair
-    draws; the states also vary, so the comparison is not between constants."""
+    draws, also with the loops and the conflict pooling decided once for the batch
+    (``batch_axis``; members with and without conflicts side by side); the states
+    also vary, so the comparison is not between constants."""
     layout = model.layout
 
-    def draw(key, state, action, dense):
+    def draw(key, state, action, dense, batch_axis=None):
         return ap.sample_state(
             layout,
             state,
@@ -188,6 +190,7 @@ def test_laws_active_pair_sampling_draws_what_the_dense_path_draws(model, chunk)
             key,
             chunk=chunk,
             dense=dense,
+            batch_axis=batch_axis,
         )
 
     rng = np.random.default_rng(1)
@@ -197,14 +200,24 @@ def test_laws_active_pair_sampling_draws_what_the_dense_path_draws(model, chunk)
     )
     actions = jnp.asarray(np.arange(64) % 2, jnp.int32)
     both = jax.jit(
-        jax.vmap(lambda k, s, a: (draw(k, s, a, False), draw(k, s, a, True)))
+        jax.vmap(
+            lambda k, s, a: (
+                draw(k, s, a, False),
+                draw(k, s, a, True),
+                draw(k, s, a, False, "b"),
+            ),
+            axis_name="b",
+        )
     )
     for repeat in range(4):
         keys = jax.random.split(jax.random.key(5 + repeat), 64)
-        fast, dense = both(keys, states, actions)
+        fast, dense, batched = both(keys, states, actions)
         for name in ("grid", "small"):
             np.testing.assert_array_equal(
                 np.asarray(fast[name]), np.asarray(dense[name])
+            )
+            np.testing.assert_array_equal(
+                np.asarray(batched[name]), np.asarray(dense[name])
             )
         # Action 0 applies 45 grid pairs: more than 4, so chunk 4 takes 12 turns.
         assert len(np.unique(np.asarray(fast["grid"])[:, 2])) > 2

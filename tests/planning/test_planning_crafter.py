@@ -116,6 +116,46 @@ def test_object_targets_and_death_penalty():
     assert float(task.potential(state)) == pytest.approx(-10.0 - 3 / 20)
 
 
+def test_task_distance_is_the_distance_field_at_the_player():
+    """``CrafterTask.distance`` (a window of material cells, objects from their
+    positions) equals the capped field of ``l1_distance_transform(target_mask)``
+    read at the player, also for imagined states with positions off the map
+    (negative indices wrap, others clamp or drop, as the field and the mask do)."""
+    env = CrafterOO()
+    rng = np.random.default_rng(4)
+    checked = collections.Counter()
+    for seed in range(3):
+        world = env.reset(jax.random.key(seed))
+        objects = world.objects
+        # a few living creatures of every kind near random spots, some off the map
+        slots = rng.choice(objects.alive.shape[0], 24, replace=False)
+        kinds = rng.choice([rules.COW, rules.ZOMBIE, rules.SKELETON], 24)
+        spots = rng.integers(-70, 70, (24, 2))
+        objects = dataclasses.replace(
+            objects,
+            alive=objects.alive.at[slots].set(True),
+            kind=objects.kind.at[slots].set(kinds.astype(objects.kind.dtype)),
+            pos=objects.pos.at[slots].set(jnp.asarray(spots, jnp.int32)),
+        )
+        for goal in GOALS:
+            task = crafter_task(goal)
+            for pos in [rng.integers(0, 64, 2) for _ in range(6)] + [
+                (-1, 5),
+                (70, -3),
+                (0, 63),
+                (63, 0),
+            ]:
+                player = dataclasses.replace(
+                    world.player, pos=jnp.asarray(pos, jnp.int32)
+                )
+                state = dataclasses.replace(world, objects=objects, player=player)
+                field = l1_distance_transform(task.target_mask(state))
+                expected = min(int(field[pos[0], pos[1]]), 20)
+                assert int(task.distance(state)) == expected, (seed, goal, pos)
+                checked[expected == 20] += 1
+    assert checked[False] > 50 and checked[True] > 10  # near targets and far ones
+
+
 @pytest.fixture(scope="module")
 def env():
     return CrafterOO()

@@ -23,7 +23,7 @@ import numpy as np
 
 from symworld.envs.crafter_oo import rules
 from symworld.envs.crafter_oo.state import CrafterState
-from symworld.planning.crafter.navigation import l1_distance_transform, object_mask
+from symworld.planning.crafter.navigation import FAR, object_mask
 from symworld.planning.task import PotentialTask
 
 A = rules.ACHIEVEMENT_IDS
@@ -133,10 +133,56 @@ class CrafterTask(PotentialTask):
         return material | objects
 
     def distance(self, state: CrafterState) -> jax.Array:
-        """int32: L1 distance from the player to the nearest target cell (capped)."""
-        field = l1_distance_transform(self.target_mask(state))
-        x, y = state.player.pos[0], state.player.pos[1]
-        return jnp.minimum(field[x, y], DISTANCE_CAP)
+        """int32: L1 distance from the player to the nearest target cell (capped).
+
+        The value at the player of the distance field of :meth:`target_mask`
+        (:func:`~symworld.planning.crafter.navigation.l1_distance_transform`,
+        capped at :data:`DISTANCE_CAP`), computed without the field: material
+        cells only in the window of cells within the cap, and objects from their
+        positions, each part skipped when the goal has no such target.
+        """
+        width, height = rules.AREA
+        # The cell ``field[x, y]`` reads: negative indices wrap, others clamp.
+        x, y = (
+            jnp.clip(jnp.where(p < 0, p + size, p), 0, size - 1)
+            for p, size in zip(state.player.pos[:2], rules.AREA, strict=True)
+        )
+
+        def material_distance():
+            # Every cell within the cap lies in this window (clamped into the map).
+            side = 2 * DISTANCE_CAP + 1
+            corner_x = jnp.clip(x - DISTANCE_CAP, 0, width - side)
+            corner_y = jnp.clip(y - DISTANCE_CAP, 0, height - side)
+            window = jax.lax.dynamic_slice(
+                state.material, (corner_x, corner_y), (side, side)
+            )
+            offsets = jnp.arange(side, dtype=jnp.int32)
+            across = jnp.abs(corner_x + offsets - x)
+            along = jnp.abs(corner_y + offsets - y)
+            cells = across[:, None] + along[None, :]
+            target = window.astype(jnp.int32) == self.target_material
+            return jnp.min(jnp.where(target, cells, FAR))
+
+        def object_distance():
+            # The cells object_mask marks: dead objects and indices off the map
+            # are dropped, negative ones wrap (``.at[].set(mode="drop")``).
+            objects = state.objects
+            alive = objects.alive & (objects.kind.astype(jnp.int32) == self.target_kind)
+            xs, ys = objects.pos[:, 0], objects.pos[:, 1]
+            on_map = (xs >= -width) & (xs < width) & (ys >= -height) & (ys < height)
+            xs = jnp.where(xs < 0, xs + width, xs)
+            ys = jnp.where(ys < 0, ys + height, ys)
+            cells = jnp.abs(xs - x) + jnp.abs(ys - y)
+            return jnp.min(jnp.where(alive & on_map, cells, FAR))
+
+        def absent():
+            return jnp.int32(FAR)
+
+        nearest = jnp.minimum(
+            jax.lax.cond(self.target_material > 0, material_distance, absent),
+            jax.lax.cond(self.target_kind > 0, object_distance, absent),
+        )
+        return jnp.minimum(nearest, DISTANCE_CAP)
 
     def potential(self, state: CrafterState) -> jax.Array:
         inventory = state.player.inventory
