@@ -64,7 +64,12 @@ non-vital inventory counts, capped at 3), so that a new holding (2 wood, a
 pickaxe) makes old targets new again, preferring actions that never changed
 anything yet (placing and crafting) and pairs that gained an item; when nothing
 untried is reachable, the
-least-tried pair, trading tries against distance. Paths are shortest paths
+least-tried pair, trading tries against distance. While a vital with no
+known way up is low (*searching*), the plan's crafts, controls and restocks
+wait (repeats do not), and never-tried pairs on things no *working* action was
+tried on yet come first (``_search_order``: a noop or a move into water does
+not use up the water's appeal before ``do`` was tried there), and no object of
+a kind presumed harmful is sought. Paths are shortest paths
 (breadth first) over cells of walkable values, free of objects and of hazards.
 
 With a hinted light (``ExplorationHints.dark``: Crafter-OO's daylight), the
@@ -73,7 +78,12 @@ up vitals below :data:`EVENING_VITAL` and heads for a den; in the dark the
 player stays in a sealed den (resting while it can) or hides, and never rests
 in the open; by day an alert is met in the open unless health is low, a vital
 below :data:`EVENING_VITAL` is topped up when a known way up is within
-:data:`NEAR_SOURCE` steps, and repeats keep no den's seal on top. A sealed
+:data:`NEAR_SOURCE` steps, and repeats keep no den's seal on top. Hidden in
+the open and waiting, the player repeats a discovery still short of support
+within :data:`HIDE_REACH` cells (a table on grass at hand, then the pickaxe at
+it), even while a craft try at an older table is pending, and re-gathers what
+it spends there (``_reproduce`` with ``reach``); a craft's repeat may use any
+table the player built (``_near``). A sealed
 den is not dug open while a proven threat is within :data:`LURK_RADIUS`. What
 a dig needs is told apart by tries that did not dig (see ``_needs``).
 
@@ -130,7 +140,7 @@ FLEE_HEALTH = 0.5  # at or below this fraction of health, close threats are fled
 DEN_RADIUS = 30  # steps the explorer walks at most to a den
 DEN_PATIENCE = 60  # steps to reach and seal a den before giving it up
 UNPROVEN_BONUS = 8.0  # steps worth of an action that never changed anything
-SEARCH_SPREAD = 4  # actions tried on a thing that cost one try when searching
+SEARCH_SPREAD = 4  # working actions tried on a thing that cost one try searching
 SEARCH_REACH = 4.0  # tries (of TRY_COST steps) a thing never tried is worth then
 NEAR_APPEAL = 15.0  # a novel pair this much cheaper than its appeal is taken first
 WORKING_BONUS = 12.0  # steps worth of a new target for an action that changed cells
@@ -146,6 +156,7 @@ NEAR_SOURCE = 12  # by day, a known way up this near (steps) tops up at EVENING_
 STOCK_REACH = 20  # steps walked at most to restock an item from a reliable source
 STOCK_RATE = 0.5  # gains per try that make a pair a reliable source of an item
 CONTRAST_REACH = 4  # steps walked at most to try a discovery on another thing
+HIDE_REACH = 2  # cells (L1) from a hiding place a repeat is made while waiting
 
 
 @dataclasses.dataclass
@@ -765,6 +776,7 @@ class _GridExplorer:
         distance: np.ndarray,
         facing: tuple[int, int] | None,
         directions: dict[tuple[int, int], int],
+        reach: int | None = None,
     ) -> int | None:
         """The next step towards repeating a new kind of change until the
         inducer can support a law of it (:data:`REPRODUCE_SUPPORT`): the same
@@ -772,10 +784,18 @@ class _GridExplorer:
         (then farther with each failure), after re-gathering the items it spent
         from the pairs that gained them. Discoveries are taken in the order
         they were made (a table before the crafts it made possible), those
-        affordable with the items held first."""
+        affordable with the items held first. With ``reach`` (cells, L1), only
+        targets that close to the player count, and a try still pending on a
+        built thing does not hold a repeat back (a hidden player waiting)."""
         reserve = self._reserve()
         waiting = []
-        for signature, record in self._unsupported(view):  # in order of discovery
+        around = None
+        if reach is not None:
+            xs, ys = np.indices(view["grid"].shape)
+            x, y = view["pos"]
+            around = np.abs(xs - x) + np.abs(ys - y) <= reach
+        unsupported = self._unsupported(view, patient=reach is None)
+        for signature, record in unsupported:  # in order of discovery
             action, target = record.pair
             short = [
                 s
@@ -786,6 +806,8 @@ class _GridExplorer:
                 waiting.append((record, short))
                 continue
             masks = {target: self._near(target, view, record)}
+            if around is not None:
+                masks[target] = masks[target] & around
             plan = self._plan(
                 [(action, target, 0.0)], view, distance, facing, directions, masks
             )
@@ -801,10 +823,31 @@ class _GridExplorer:
                     if (a, t) != record.pair
                 }
             )
-            plan = self._plan(pairs, view, distance, facing, directions)
+            masks = None
+            if around is not None:
+                masks = {t: self._target_mask(t, view) & around for _, t, _ in pairs}
+            plan = self._plan(pairs, view, distance, facing, directions, masks)
             if plan is not None:
                 return plan
         return None
+
+    def _search_order(
+        self, novel: list[tuple[int, tuple, float]]
+    ) -> list[tuple[int, tuple, float]]:
+        """The pairs of ``novel`` never tried in this life, weighted for a
+        search (a vital falls with no known way up): a thing no *working*
+        action was tried on yet is worth :data:`SEARCH_REACH` tries (a noop or
+        a move into water does not use up its appeal before ``use`` was tried
+        there), one searched costs a try per :data:`SEARCH_SPREAD` working
+        actions tried on it; objects of a harmful kind are not sought."""
+        known = Counter(
+            t for (a, t), n in self.pair_tries.items() if n and self.works(a)
+        )
+        return [
+            (a, t, known[t] / SEARCH_SPREAD - (0 if known[t] else SEARCH_REACH))
+            for a, t, _ in novel
+            if not self.pair_tries[(a, t)] and not (t[0] == "o" and self.harmful(t[1]))
+        ]
 
     def _unproven(self) -> list[int]:
         """Actions that never made anything: not moving, not resting, never
@@ -915,17 +958,20 @@ class _GridExplorer:
             costs, key=lambda c: (sum(c.values()), sorted(c.items())), default={}
         )
 
-    def _unsupported(self, view: dict) -> list[tuple[tuple, _Discovery]]:
+    def _unsupported(
+        self, view: dict, patient: bool = True
+    ) -> list[tuple[tuple, _Discovery]]:
         """Discoveries still to repeat, in the order made: seen fewer than
-        :data:`REPRODUCE_SUPPORT` times, not given up, and none spending an
-        item that a try on something built still waits for (``_pending``: a
-        second table waits until crafting at the first was tried with wood)."""
+        :data:`REPRODUCE_SUPPORT` times, not given up, and (``patient``) none
+        spending an item that a try on something built still waits for
+        (``_pending``: a second table waits until crafting at the first was
+        tried with wood)."""
         return [
             (signature, record)
             for signature, record in self.discoveries.items()
             if record.count < REPRODUCE_SUPPORT
             and record.fails < REPRODUCE_FAILS
-            and not any(self._pending(s, view) for s in record.cost)
+            and not (patient and any(self._pending(s, view) for s in record.cost))
         ]
 
     def _supply(
@@ -952,9 +998,13 @@ class _GridExplorer:
     def _near(self, target: tuple, view: dict, record: _Discovery) -> np.ndarray:
         """Cells of ``target`` within ``record.fails`` cells (Chebyshev) of the
         cell where the discovery happened; anywhere when there are none or after
-        three failures."""
+        three failures; any cell of a value the player built (a craft repeated
+        at a second table it placed)."""
         mask = self._target_mask(target, view)
+        built = {value for value, _, _ in self.builds.values()}
         if record.cell is None or record.fails >= 3:
+            return mask
+        if target[0] == "c" and target[1] in built:
             return mask
         xs, ys = np.indices(mask.shape)
         x, y = record.cell
@@ -1283,6 +1333,12 @@ class _GridExplorer:
             goal = self._shelter_cell(view, distance, directions)
             if goal is not None and goal != pos:
                 return self._toward(distance, goal, directions), "hide"
+            # hidden and waiting: repeat a discovery still short of support at hand
+            plan = self._reproduce(
+                encoded, view, distance, facing, directions, reach=HIDE_REACH
+            )
+            if plan is not None:
+                return plan, "reproduce"
             if self.attack.max() > 0:
                 return int(np.argmax(self.attack)), "hide"
             if threats:  # no known attack yet: face the nearest threat
@@ -1305,13 +1361,8 @@ class _GridExplorer:
                     continue
                 candidates.append((action, target, float(counts[action])))
         novel = [c for c in candidates if c[2] == 0]
-        if searching:  # pairs never tried, on the least tried things first
-            known = Counter(t for (_, t), n in self.pair_tries.items() if n)
-            novel = [
-                (a, t, known[t] / SEARCH_SPREAD - (0 if known[t] else SEARCH_REACH))
-                for a, t, _ in novel
-                if not self.pair_tries[(a, t)]
-            ] or novel
+        if searching:  # pairs never tried, on the least searched things first
+            novel = self._search_order(novel) or novel
 
         # the first-day plan (not while a vital with no known way up is low:
         # search first): bring a held material (an item some change spent) to

@@ -2,7 +2,8 @@
 codes): a small map with grass, sand, trees, a pond and benches, and a stock of
 water (a vital), sticks and a tool. Checked on the explorer's memory directly:
 what counts as a build, which actions *work*, how many sticks it keeps, and
-that a second bench waits until crafting at the first was tried with sticks."""
+that a second bench waits until crafting at the first was tried with sticks;
+and the search for a vital's source and the repeats a hidden player makes."""
 
 from __future__ import annotations
 
@@ -14,7 +15,11 @@ import numpy as np
 
 from symworld.induction import ExplorationHints
 from symworld.induction.exploration import (
+    HIDE_REACH,
     HOLDING_CAP,
+    SEARCH_REACH,
+    SEARCH_SPREAD,
+    TRUST_PRESENCE,
     _Discovery,
     _GridExplorer,
     _Layout,
@@ -216,3 +221,96 @@ def test_induction_a_craft_is_tried_once_on_another_thing_holding_its_cost():
     _, empty = _bench_world(explorer, schema, sticks_held=0)
     none_held = _encoded(schema, (9, 0, 0), ahead=BENCH)
     assert explorer._contrast(none_held, empty, distance, (1, 0), directions) is None
+
+
+WOLF, DEER = 1, 2  # object kinds of the search tests
+
+
+def _weights(explorer, pairs) -> dict[tuple, float]:
+    return {(a, t): w for a, t, w in explorer._search_order(pairs)}
+
+
+def test_induction_a_thing_stays_unsearched_until_a_working_action_was_tried():
+    explorer, _ = _explorer()
+    explorer.working = {USE}
+    pond, sand = ("c", POND), ("c", SAND)
+    # CRAFT (it never made anything) was tried at the pond, and a move into it
+    explorer.pair_tries[(CRAFT, pond)] = 1
+    explorer.pair_tries[(0, pond)] = 1
+    pairs = [(USE, pond, 0.0), (BUILD, pond, 0.0), (CRAFT, pond, 1.0), (USE, sand, 0.0)]
+    weights = _weights(explorer, pairs)
+    # the tried pairs drop out; the pond keeps the full appeal of a thing never
+    # searched, as the sand does (main counted any try: the pond's was gone)
+    assert weights == {
+        (USE, pond): -SEARCH_REACH,
+        (BUILD, pond): -SEARCH_REACH,
+        (USE, sand): -SEARCH_REACH,
+    }
+    # once USE (which works) was tried there, the pond costs a share of a try
+    explorer.pair_tries[(USE, pond)] = 1
+    weights = _weights(explorer, pairs)
+    assert weights == {(BUILD, pond): 1 / SEARCH_SPREAD, (USE, sand): -SEARCH_REACH}
+
+
+def test_induction_a_search_does_not_seek_a_harmful_kind():
+    explorer, _ = _explorer()
+    explorer.working = {USE}
+    wolf, deer = ("o", WOLF), ("o", DEER)
+    # the deer stood next to the player long enough and never hurt; the wolf
+    # hurt it on every step it stood there
+    explorer.presence[DEER] = TRUST_PRESENCE
+    explorer.presence[WOLF] = TRUST_PRESENCE
+    explorer.harm_kinds[WOLF] = TRUST_PRESENCE
+    assert explorer.harmful(WOLF) and not explorer.harmful(DEER)
+    weights = _weights(explorer, [(USE, wolf, 0.0), (USE, deer, 0.0)])
+    assert weights == {(USE, deer): -SEARCH_REACH}
+
+
+def test_induction_a_hidden_player_repeats_a_bench_at_hand():
+    explorer, schema = _explorer()
+    _, sticks, _ = _sites(explorer)
+    # 4 sticks: the bench's 2 and, at night, a den's seal (a bench) on top
+    encoded, view = _bench_world(explorer, schema, sticks_held=4)
+    distance = np.abs(np.indices((6, 6)) - np.array([2, 2])[:, None, None]).sum(0)
+    directions = explorer.directions()
+    assert explorer._reserve() == {sticks: 2}
+    # a craft at the bench with sticks is still pending: by day the bench is
+    # not repeated (only the gathering at the tree is, which spends nothing)
+    assert explorer._pending(sticks, view) == [(CRAFT, ("c", BENCH))]
+    explorer.pair_tries[(USE, ("c", TREE))] = 3
+    explorer.discoveries[(USE, (sticks,), (TREE, GRASS))].count = 3
+    assert explorer._reproduce(encoded, view, distance, (1, 0), directions) is None
+    # hidden and waiting, the player cannot go to the bench: the bench is
+    # repeated on grass at hand (facing the built bench at (3, 2), it turns)
+    step = explorer._reproduce(
+        encoded, view, distance, (1, 0), directions, reach=HIDE_REACH
+    )
+    assert step in directions.values()
+    assert explorer.reproducing == (BUILD, (), (GRASS, BENCH))
+    # with no grass within reach, nothing is repeated
+    land = jnp.full((6, 6), SAND, jnp.int32).at[0, 0].set(TREE)
+    far = _encoded(schema, (9, 4, 0), ahead=BENCH, land=land.at[5, 5].set(GRASS))
+    explorer.reproducing = None
+    assert (
+        explorer._reproduce(
+            far, explorer.read(far), distance, (1, 0), directions, reach=HIDE_REACH
+        )
+        is None
+    )
+
+
+def test_induction_a_craft_is_repeated_at_any_bench_the_player_built():
+    explorer, schema = _explorer()
+    _, sticks, _ = _sites(explorer)
+    land = jnp.full((6, 6), GRASS, jnp.int32).at[3, 2].set(BENCH).at[0, 5].set(BENCH)
+    encoded = _encoded(schema, (9, 1, 0), ahead=BENCH, land=land)
+    view = explorer.read(encoded)
+    explorer.builds = {BUILD: (BENCH, {sticks: 2}, {GRASS})}
+    craft = _Discovery((CRAFT, ("c", BENCH)), {sticks: 1}, (0, 5))
+    tree = _Discovery((USE, ("c", TREE)), {}, (0, 0))
+    # a craft at a bench: any bench counts, not only the one it worked at
+    assert explorer._near(("c", BENCH), view, craft).sum() == 2
+    # a gathering at a tree keeps to the tree where it worked (none here: all)
+    many = jnp.full((6, 6), GRASS, jnp.int32).at[0, 0].set(TREE).at[5, 0].set(TREE)
+    trees = explorer.read(_encoded(schema, (9, 1, 0), land=many))
+    assert explorer._near(("c", TREE), trees, tree).sum() == 1
