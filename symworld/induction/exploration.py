@@ -74,7 +74,10 @@ a kind presumed harmful is sought. Paths are shortest paths
 
 With a hinted light (``ExplorationHints.dark``: Crafter-OO's daylight), the
 evening (the light falling within :data:`DUSK_MARGIN` of its dark level) tops
-up vitals below :data:`EVENING_VITAL` and heads for a den; in the dark the
+up vitals below :data:`EVENING_VITAL` and heads for a den (with no den to
+be had, it first tries working actions on blocking values never tried under
+its holding within :data:`STOCK_REACH` steps: a new tool may dig them, and a
+den can then be dug out, ``_opening``); in the dark the
 player stays in a sealed den (resting while it can) or hides, and never rests
 in the open; by day an alert is met in the open unless health is low, a vital
 below :data:`EVENING_VITAL` is topped up when a known way up is within
@@ -1320,6 +1323,12 @@ class _GridExplorer:
             action = self._den_step(encoded, view, distance, facing, directions)
             if action is not None:
                 return action, "den"
+        if evening and not desperate and not self.denning:
+            # no den to be had: try working actions on walls never tried with
+            # what is held (a new tool may dig them: a den can be dug out)
+            plan = self._opening(view, distance, facing, directions)
+            if plan is not None:
+                return plan, "opening"
         # (with a hinted light, an alert by day is met in the open unless weak)
         daylit = self.layout.light is not None and not (dark or evening or weak)
         if (alerted and not daylit or dark) and not desperate:
@@ -1434,6 +1443,33 @@ class _GridExplorer:
         return int(self.rng.integers(self.num_actions)), "wander"
 
     # -- the den (see symworld.induction.shelter) ------------------------------------
+    def _opening(
+        self,
+        view: dict,
+        distance: np.ndarray,
+        facing: tuple[int, int] | None,
+        directions: dict[tuple[int, int], int],
+    ) -> int | None:
+        """The next step to try a working action on a blocking value (not a
+        hazard) that it was never tried on under the current holding, within
+        :data:`STOCK_REACH` steps: a dig that could open a den."""
+        holding = self.current_holding
+        moving = self.moving()
+        values = [
+            int(v)
+            for v in np.unique(view["grid"])
+            if int(v) not in self.walkable and int(v) not in self.hazards
+        ]
+        pairs = [
+            (action, ("c", v), 0.0)
+            for v in values
+            for action in sorted(self.working)
+            if action not in moving and not self.tries[(holding, ("c", v))][action]
+        ]
+        if not pairs:
+            return None
+        return self._plan(pairs, view, distance, facing, directions, limit=STOCK_REACH)
+
     def _den_tools(self, encoded: np.ndarray) -> tuple[int, int, set, bool] | None:
         """An affordable build to seal a den with: (build action, built value,
         values it builds on, whether the player can dig the built value open

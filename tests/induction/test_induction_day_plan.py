@@ -314,3 +314,30 @@ def test_induction_a_craft_is_repeated_at_any_bench_the_player_built():
     many = jnp.full((6, 6), GRASS, jnp.int32).at[0, 0].set(TREE).at[5, 0].set(TREE)
     trees = explorer.read(_encoded(schema, (9, 1, 0), land=many))
     assert explorer._near(("c", TREE), trees, tree).sum() == 1
+
+
+def test_induction_an_evening_without_a_den_tries_working_actions_on_walls():
+    explorer, schema = _explorer()
+    explorer.working = {USE, BUILD}
+    # grass all round, a tree ahead at (3, 2) and a pond at (2, 4); no tool held
+    land = jnp.full((6, 6), GRASS, jnp.int32).at[2, 4].set(POND)
+    encoded = _encoded(schema, (9, 0, 0), ahead=TREE, land=land)
+    view = explorer.read(encoded)
+    explorer.current_holding = explorer.holding(encoded)
+    distance = np.abs(np.indices((6, 6)) - np.array([2, 2])[:, None, None]).sum(0)
+    directions = explorer.directions()
+    # USE (the first working action) was never tried on the faced tree: at once
+    step = explorer._opening(view, distance, (1, 0), directions)
+    assert step == USE
+    # once both working actions were tried on the tree with this holding, the
+    # pond is next: a move towards it (+y, action 2)
+    for action in (USE, BUILD):
+        explorer.count_try(explorer.current_holding, action, ("c", TREE))
+    assert explorer._opening(view, distance, (1, 0), directions) == 2
+    for action in (USE, BUILD):
+        explorer.count_try(explorer.current_holding, action, ("c", POND))
+    assert explorer._opening(view, distance, (1, 0), directions) is None
+    # a tool held makes the walls new again (a new tool may dig them)
+    tooled = _encoded(schema, (9, 0, 1), ahead=TREE, land=land)
+    explorer.current_holding = explorer.holding(tooled)
+    assert explorer._opening(explorer.read(tooled), distance, (1, 0), directions) == USE
