@@ -47,6 +47,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from symworld.programs.focus import any_member
 from symworld.programs.layout import Layout, law_blocks
 from symworld.programs.pooling import reliability
 
@@ -521,16 +522,6 @@ def _persist(
 
 
 # -- large attributes: only the active pairs ----------------------------------------
-def _any_member(flag: jax.Array, batch_axis) -> jax.Array:
-    """Bool scalar: ``flag`` for some member of the batch named ``batch_axis``
-    (``flag`` itself without one). A loop or ``cond`` whose condition is decided
-    this way stays a real loop or branch under ``vmap``: the whole batch runs it,
-    instead of every member selecting its whole carry at every turn."""
-    if batch_axis in ((), None):
-        return flag
-    return jax.lax.psum(flag.astype(jnp.int32), batch_axis) > 0
-
-
 def _active_chunk(
     ends: jax.Array, total: jax.Array, chunk: int, number: jax.Array
 ) -> tuple[jax.Array, jax.Array]:
@@ -593,7 +584,7 @@ def _draw_budget_chunked(
     total = ends[-1]
 
     def more(carry):
-        return _any_member(carry[0] * chunk < total, batch_axis)
+        return any_member(carry[0] * chunk < total, batch_axis)
 
     def count(carry):
         number, counts = carry
@@ -650,16 +641,32 @@ def _draw_budget_chunked(
         first = pooled(small, jnp.bool_(True), out)
     else:
         first = jax.lax.cond(
-            _any_member(shared_count > 0, batch_axis),
+            any_member(shared_count > 0, batch_axis),
             lambda: pooled(small, jnp.bool_(True), out),
             lambda: out,
         )
     if small == budget:
         return first
+    return _whole_budget_if_needed(
+        lambda gate, base: pooled(budget, gate, base),
+        first,
+        shared_count > small,
+        batch_axis,
+    )
+
+
+def _whole_budget_if_needed(pooled, first, more: jax.Array, batch_axis=None):
+    """``first`` (the first ``FIRST_CONFLICTS`` shared pairs pooled), or
+    ``pooled(True, first)`` (the whole budget) when ``more`` — in a ``while_loop``
+    that runs once when (for any member of ``batch_axis``) there are more.
+
+    ``pooled(gate, base)`` must depend on ``gate`` throughout, so that XLA cannot
+    hoist it out of the loop as loop-invariant code (it would then run every step);
+    with ``batch_axis`` it must return ``base`` where ``gate`` is false."""
     _, out = jax.lax.while_loop(
-        lambda carry: _any_member(carry[0], batch_axis),
-        lambda carry: (jnp.bool_(False), pooled(budget, *carry)),
-        (shared_count > small, first),
+        lambda carry: any_member(carry[0], batch_axis),
+        lambda carry: (jnp.bool_(False), pooled(*carry)),
+        (more, first),
     )
     return out
 
@@ -837,11 +844,9 @@ def _conflict_group(plan: AttributePlan, pairs: AttributePairs):
     small = min(FIRST_CONFLICTS, budget)
     group = pooled(small, jnp.bool_(True))
     if small < budget:
-        # The body depends on the loop's flag, so XLA cannot hoist it out.
-        _, group = jax.lax.while_loop(
-            lambda carry: carry[0],
-            lambda carry: (jnp.bool_(False), pooled(budget, carry[0])),
-            (jnp.sum(shared) > small, group),
+        # Unnamed vmap: each member keeps its own carry where its flag is false.
+        group = _whole_budget_if_needed(
+            lambda gate, _: pooled(budget, gate), group, jnp.sum(shared) > small
         )
     return group, index, valid, shared
 

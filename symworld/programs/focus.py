@@ -121,6 +121,17 @@ def overflows(layout: Layout, state: PyTree, action: jax.Array) -> jax.Array:
     return jnp.any(jnp.stack(flags)) if flags else jnp.bool_(False)
 
 
+def any_member(flag: jax.Array, batch_axis: BatchAxis = ()) -> jax.Array:
+    """Bool scalar: ``flag`` for some member of the batch named ``batch_axis`` (a
+    ``psum`` over the axis; ``flag`` itself with ``()`` or ``None``). A ``cond`` or
+    loop decided this way stays a true branch or loop under ``vmap``: the whole
+    batch runs it, instead of every member selecting its whole operand."""
+    flag = jnp.asarray(flag)
+    if batch_axis in ((), None):
+        return flag.astype(bool)
+    return jax.lax.psum(flag.astype(jnp.int32), batch_axis) > 0
+
+
 def unless_overflow(
     overflow: jax.Array,
     fast: Callable[[PyTree], PyTree],
@@ -136,7 +147,4 @@ def unless_overflow(
     so that the ``cond`` stays a true branch (the whole batch takes ``exact``
     when one member needs it). With ``()`` each call decides alone, which under an
     unnamed ``vmap`` becomes a select that runs both functions."""
-    flag = jnp.asarray(overflow).astype(jnp.int32)
-    if batch_axis not in ((), None):
-        flag = jax.lax.psum(flag, batch_axis)
-    return jax.lax.cond(flag > 0, exact, fast, operand)
+    return jax.lax.cond(any_member(overflow, batch_axis), exact, fast, operand)
