@@ -44,16 +44,18 @@ def test_occupant_seen_at_reads_the_map_with_the_player_moved(states):
     assert np.asarray(moved).any()  # some transitions move the player
 
 
-def _rows(slots, capacity, order):
+def _table(order):
+    """A reset state's object table with the stamps ``order``."""
+    objects = CrafterOO().reset(jax.random.key(0)).objects
+    return dataclasses.replace(objects, order=jnp.asarray(order, jnp.int32))
+
+
+def _focused_rows(slots, order):
     """Focused rows over ``slots`` (padding repeats slot 0, not valid)."""
     size = 32
     slot = np.zeros(size, np.int32)
     slot[: len(slots)] = slots
-    objects = dataclasses.replace(
-        CrafterOO().reset(jax.random.key(0)).objects,
-        order=jnp.asarray(order, jnp.int32),
-    )
-    objects = jax.tree_util.tree_map(lambda x: x[jnp.asarray(slot)], objects)
+    objects = jax.tree_util.tree_map(lambda x: x[jnp.asarray(slot)], _table(order))
     return laws.Rows(
         objects, jnp.asarray(slot), jnp.arange(size) < len(slots), dense=False
     )
@@ -78,25 +80,17 @@ def test_first_shooters_equal_a_stable_argsort_of_every_slot(shooters):
         expected = np.argsort(np.where(q > 0, order, big), kind="stable")[
             : laws.SHOOTERS
         ]
-        for rows in (
-            _rows(focus, CAPACITY, order),
-            laws.Rows(
-                _rows(np.arange(32), CAPACITY, order).objects,
-                jnp.arange(CAPACITY, dtype=jnp.int32),
-                jnp.ones(CAPACITY, bool),
-                dense=True,
-            ),
+        dense = laws.Rows(
+            _table(order),
+            jnp.arange(CAPACITY, dtype=jnp.int32),
+            jnp.ones(CAPACITY, bool),
+            dense=True,
+        )
+        for rows, row_chances in (
+            (_focused_rows(focus, order), chances),
+            (dense, q),
         ):
-            if rows.dense:
-                rows = rows._replace(
-                    objects=dataclasses.replace(
-                        rows.objects, order=jnp.asarray(order, jnp.int32)
-                    )
-                )
-                row_chances = jnp.asarray(q)
-            else:
-                row_chances = jnp.asarray(chances)
-            got = laws._first_shooters(rows, row_chances, jnp.asarray(q))
+            got = laws._first_shooters(rows, jnp.asarray(row_chances), jnp.asarray(q))
             np.testing.assert_array_equal(np.asarray(got), expected)
 
 
