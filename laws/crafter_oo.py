@@ -899,12 +899,20 @@ def _occupant_after_player(state, action):
     return occupant.at[s["pos"][0], s["pos"][1]].set(PLAYER_OCCUPANT)
 
 
+def _occupant_seen_at(state, action, cells):
+    """The occupant at ``cells`` (``(..., 2)``) as creatures see it (what
+    :func:`_occupant_after_player` holds there, read without copying the map)."""
+    s = situation(state, action)
+    occupant = grid.occupant_at(state.occupant, cells)
+    occupant = jnp.where(jnp.all(cells == state.player.pos, -1), EMPTY, occupant)
+    return jnp.where(jnp.all(cells == s["pos"], -1), PLAYER_OCCUPANT, occupant)
+
+
 def _free(state, action, cells, walkable=rules.WALKABLE):
     """True where creatures may enter ``cells`` (``(..., 2)``)."""
-    occupant = _occupant_after_player(state, action)
     return (
         grid.inside(cells)
-        & (grid.occupant_at(occupant, cells) == EMPTY)
+        & (_occupant_seen_at(state, action, cells) == EMPTY)
         & grid.is_in(grid.material_at(state.material, cells), walkable)
     )
 
@@ -1191,7 +1199,7 @@ def arrow_flight(state, action, rows=None):
     objects = rows.objects
     arrows = _in_range(state, action, rows) & (objects.kind == rules.ARROW)
     ahead = objects.pos + grid.DIRECTIONS[objects.facing]
-    occupant = grid.occupant_at(_occupant_after_player(state, action), ahead)
+    occupant = _occupant_seen_at(state, action, ahead)
     material = grid.material_at(state.material, ahead)
     hits = arrows & (occupant != EMPTY)
     walkable = grid.inside(ahead) & grid.is_in(material, rules.ARROW_WALKABLE)
@@ -1523,10 +1531,10 @@ class SkeletonsShoot(ObjectLaw):
         rows = self.rows(state, action)
         objects = state.objects
         capacity = objects.alive.shape[0]
-        q = _to_slots(rows, shot_chances(state, action, rows)[0], capacity)  # (N,)
+        chances = shot_chances(state, action, rows)[0]
+        q = _to_slots(rows, chances, capacity)  # (N,)
         order = objects.order
-        big = jnp.iinfo(jnp.int32).max
-        rank = jnp.argsort(jnp.where(q > 0, order, big))[:SHOOTERS]
+        rank = _first_shooters(rows, chances, q)
         aim = _toward(objects.pos[rank], situation(state, action)["pos"], True)
         q_k = jnp.where(q[rank] > 0, q[rank], 0.0)  # (K,)
         first = jnp.minimum(
@@ -1590,6 +1598,27 @@ class SkeletonsShoot(ObjectLaw):
                 where=q[rank] > 0,
             ),
         }
+
+
+def _first_shooters(rows, chances, q):
+    """int32 ``(SHOOTERS,)``: the slots of the first skeletons to shoot in update
+    order (lowest stamp first, ties in slot order), then, when fewer may shoot,
+    the lowest slots that do not: ``argsort(where(q > 0, order, big))[:SHOOTERS]``
+    over every slot (a stable sort), ranking only the rows and the first
+    ``SHOOTERS`` slots (the others cannot come first).
+
+    ``chances``: ``(K,)`` per row; ``q``: ``(N,)`` the same per slot."""
+    big = jnp.iinfo(jnp.int32).max
+    shooter = (chances > 0) & rows.valid
+    lowest = jnp.arange(SHOOTERS)
+    keys = jnp.concatenate(
+        [
+            jnp.where(shooter, rows.objects.order, big),
+            jnp.where(q[:SHOOTERS] > 0, big, big - SHOOTERS + lowest),
+        ]
+    )
+    _, first = jax.lax.top_k(-keys, SHOOTERS)  # ties: the lower index first
+    return jnp.concatenate([rows.slot, lowest])[first]
 
 
 def _to_slots(rows, values, capacity):
@@ -1692,18 +1721,21 @@ class CreaturesDespawn(Law):
         cx, cy = grid.chunk_of(objects.pos)
         chunk = cx * rules.NUM_CHUNKS[1] + cy
         seen = state.chunk_seen.reshape(-1)[chunk]
-        probability = jnp.zeros(objects.alive.shape, jnp.float32)
-        for index, kind in enumerate(rules.BALANCE_ORDER):
-            _, _, far_enough, _, despawn = rules.BALANCE[kind]
-            member = objects.alive & (objects.kind == kind)
-            count = jnp.zeros(balance.NUM_CHUNKS + 1, jnp.int32)
-            count = count.at[jnp.where(member, chunk, balance.NUM_CHUNKS)].add(1)
-            n = count[chunk]
-            high = balance._HIGH[index, daylight_index(step)]
-            far = grid.distance(objects.pos, state.player.pos) >= far_enough
-            chance = despawn / jnp.maximum(n, 1)
-            applies = member & seen & (n > high) & far
-            probability = jnp.where(applies, chance, probability)
+        # each creature's class (its index in BALANCE_ORDER) and its class's rule
+        is_class = objects.kind[:, None] == jnp.asarray(rules.BALANCE_ORDER)  # (N, 3)
+        member = objects.alive & jnp.any(is_class, axis=1)
+        index = jnp.argmax(is_class, axis=1)
+        rule = [rules.BALANCE[kind] for kind in rules.BALANCE_ORDER]
+        far_enough = jnp.asarray([r[2] for r in rule], jnp.int32)[index]
+        despawn = jnp.asarray([r[4] for r in rule], jnp.float32)[index]
+        high = balance._HIGH[index, daylight_index(step)]
+        # creatures of the same class in the same chunk
+        groups = balance.NUM_CHUNKS * len(rule)
+        group = jnp.where(member, chunk * len(rule) + index, groups)
+        n = jnp.zeros(groups, jnp.int32).at[group].add(1, mode="drop")[group]
+        far = grid.distance(objects.pos, state.player.pos) >= far_enough
+        applies = member & seen & (n > high) & far
+        probability = jnp.where(applies, despawn / jnp.maximum(n, 1), 0.0)
         applies = probability > 0
         q = jnp.clip(probability, TINY, 1 - TINY)
         slots = jnp.arange(objects.alive.shape[0])
