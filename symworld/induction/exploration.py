@@ -105,61 +105,52 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from symworld.induction.explorer_settings import (
+    ALERT_RADIUS,
+    ALERT_STEPS,
+    CONTRAST_REACH,
+    CRITICAL_VITAL,
+    DUSK_MARGIN,
+    ENGAGE_RADIUS,
+    EVENING_VITAL,
+    FLEE_HEALTH,
+    FRESH_BONUS,
+    HARM_RATE,
+    HARM_REACH,
+    HIDE_REACH,
+    HOLDING_CAP,
+    KIND_SLIP,
+    LOW_VITAL,
+    MAX_OUTSIDE,
+    MEASURE_USES,
+    NEAR_APPEAL,
+    NEAR_SOURCE,
+    PRODUCTIVE_BONUS,
+    PROVEN_HARMS,
+    REPRODUCE_FAILS,
+    REPRODUCE_SUPPORT,
+    REST_RADIUS,
+    REST_VITAL,
+    SATED_VITAL,
+    SATISFIER_RATE,
+    SEARCH_REACH,
+    SEARCH_SPREAD,
+    STOCK_RATE,
+    STOCK_REACH,
+    TRUST_PRESENCE,
+    TRY_COST,
+    UNPROVEN_BONUS,
+    WORKING_BONUS,
+)
 from symworld.induction.hints import ExplorationHints, hints_for
 from symworld.induction.navigation import UNREACHED, distances, first_step, shift
-from symworld.induction.search import SearchSettings
-from symworld.induction.shelter import Den, find_den
+from symworld.induction.shelter import Den, Sheltering
 from symworld.programs.attributes import Schema
 from symworld.trajectory import Trajectory, flatten_tree
 
 logger = logging.getLogger(__name__)
 
 PyTree = Any
-
-MEASURE_USES = 3  # tries of every action before the grid policy takes over
-LOW_VITAL = 0.5  # a vital at or below this fraction of its maximum is sought
-SATED_VITAL = 0.9  # ... and then restored until it reaches this fraction
-REST_VITAL = 0.34  # a vital restored only by resting is sought at this fraction
-SATISFIER_RATE = 0.25  # rises per try for an (action, target) pair to satisfy
-KIND_SLIP = 0.001  # changes per living object seen tolerated in the kind column
-HOLDING_CAP = 3  # non-vital inventory counts are capped at this in the holding
-TRY_COST = 6.0  # steps of walking one more try of a pair is worth
-FRESH_BONUS = 10.0  # steps of walking a never-tried (action, target) is worth
-PRODUCTIVE_BONUS = 25.0  # steps worth of a pair that always changed something
-SHELTER_RADIUS = 40  # steps the explorer walks at most to a place to rest
-HABITAT_RADIUS = 6  # cells around a resting place where creatures are counted
-MAX_OUTSIDE = 40  # steps without a reachable target before a random walk
-HARM_REACH = 3  # cells (L1) an object may stand from the player before it hurts
-HARM_RATE = 0.03  # harms per step next to the player that make a kind harmful
-TRUST_PRESENCE = 20  # steps next to the player before a kind may be judged harmless
-ALERT_RADIUS = 8  # a harmful object this close (L1) raises the alert
-ALERT_STEPS = 30  # steps the alert lasts: wait in shelter, do not rest
-HARM_MEMORY = 150  # steps a place where the player was hurt is avoided
-HARM_RADIUS = 7  # cells (L1) around such a place that count as exposed
-HARM_PENALTY = 25.0  # shelter score of one remembered harm (open side: 10)
-ENGAGE_RADIUS = 3  # objects presumed harmful this close (L1) are engaged
-CRITICAL_VITAL = 0.25  # a vital this low is sought even on alert
-FLEE_HEALTH = 0.5  # at or below this fraction of health, close threats are fled
-DEN_RADIUS = 30  # steps the explorer walks at most to a den
-DEN_PATIENCE = 60  # steps to reach and seal a den before giving it up
-UNPROVEN_BONUS = 8.0  # steps worth of an action that never changed anything
-SEARCH_SPREAD = 4  # working actions tried on a thing that cost one try searching
-SEARCH_REACH = 4.0  # tries (of TRY_COST steps) a thing never tried is worth then
-NEAR_APPEAL = 15.0  # a novel pair this much cheaper than its appeal is taken first
-WORKING_BONUS = 12.0  # steps worth of a new target for an action that changed cells
-REST_RADIUS = 12  # no creature that ever hurt may be this close (L1) to rest
-PROVEN_HARMS = 1  # harms next to the player before a kind's habitat counts as exposed
-REPRODUCE_SUPPORT = SearchSettings.min_support  # a new change is repeated this often
-REPRODUCE_FAILS = 5  # failed repeats (items held, pair tried) before giving up
-LURK_RADIUS = 3  # a proven threat this close (L1) keeps the player in its den
-DEN_STUCK = 4  # steps stuck in a sealed den before digging without the items
-DUSK_MARGIN = 0.3  # a hinted light this far above its dark level, falling: prepare
-EVENING_VITAL = 0.7  # before dark, a vital below this fraction is topped up
-NEAR_SOURCE = 12  # by day, a known way up this near (steps) tops up at EVENING_VITAL
-STOCK_REACH = 20  # steps walked at most to restock an item from a reliable source
-STOCK_RATE = 0.5  # gains per try that make a pair a reliable source of an item
-CONTRAST_REACH = 4  # steps walked at most to try a discovery on another thing
-HIDE_REACH = 2  # cells (L1) from a hiding place a repeat is made while waiting
 
 
 @dataclasses.dataclass
@@ -306,7 +297,7 @@ class _Layout:
         return self.position is not None and self.grid is not None
 
 
-class _GridExplorer:
+class _GridExplorer(Sheltering):
     """The grid policy's memory and choice (see the module docstring)."""
 
     def __init__(
@@ -1442,255 +1433,6 @@ class _GridExplorer:
             return plan, "least"
         return int(self.rng.integers(self.num_actions)), "wander"
 
-    # -- the den (see symworld.induction.shelter) ------------------------------------
-    def _opening(
-        self,
-        view: dict,
-        distance: np.ndarray,
-        facing: tuple[int, int] | None,
-        directions: dict[tuple[int, int], int],
-    ) -> int | None:
-        """The next step to try a working action on a blocking value (not a
-        hazard) that it was never tried on under the current holding, within
-        :data:`STOCK_REACH` steps: a dig that could open a den."""
-        holding = self.current_holding
-        moving = self.moving()
-        values = [
-            int(v)
-            for v in np.unique(view["grid"])
-            if int(v) not in self.walkable and int(v) not in self.hazards
-        ]
-        pairs = [
-            (action, ("c", v), 0.0)
-            for v in values
-            for action in sorted(self.working)
-            if action not in moving and not self.tries[(holding, ("c", v))][action]
-        ]
-        if not pairs:
-            return None
-        return self._plan(pairs, view, distance, facing, directions, limit=STOCK_REACH)
-
-    def _den_tools(self, encoded: np.ndarray) -> tuple[int, int, set, bool] | None:
-        """An affordable build to seal a den with: (build action, built value,
-        values it builds on, whether the player can dig the built value open
-        again). A build it can dig open comes first; one it cannot serves a den
-        with a diggable wall (the way out)."""
-        affordable = [
-            (not self._digs_of(value, encoded), action, value, sources)
-            for action, (value, cost, sources) in sorted(self.builds.items())
-            if all(encoded[s] >= c for s, c in cost.items())
-        ]
-        if not affordable:
-            return None
-        shut, action, value, sources = min(affordable, key=lambda t: t[:2])
-        return action, value, sources, not shut
-
-    def _den_costs(self) -> list[dict[int, int]]:
-        """The item costs of the known builds (a den's seal)."""
-        return [cost for _, (_, cost, _) in sorted(self.builds.items())]
-
-    def _digs_of(
-        self, value: int, encoded: np.ndarray, strict: bool = True
-    ) -> list[int]:
-        """Actions that dig ``value`` open with the items held now (not
-        ``strict``: whatever is held)."""
-        return [
-            action
-            for (action, dug), (after, needs) in sorted(self.digs.items())
-            if dug == value
-            and (after in self.walkable or not self.blocked[after])
-            and (
-                not strict
-                or all(encoded[s] > 0 for s in self._needs(action, dug, needs))
-            )
-        ]
-
-    def _needs(self, action: int, value: int, held: set) -> set:
-        """The items a dig needs: of those held at every dig (``held``), the
-        ones missing from some failed try (a try without them did not dig);
-        all of them while no failed try tells them apart."""
-        needed = set()
-        for failed in self.dig_fails.get((action, value), ()):
-            needed |= held - failed
-        return needed or set(held)
-
-    def _known_closed(self, grid: np.ndarray) -> np.ndarray:
-        """Cells of values that blocked a move of the player (a value never
-        tried may let creatures through) or that it built (it cannot stand
-        there), except hazards."""
-        built = [value for value, _, _ in self.builds.values()]
-        values = [v for v, n in self.blocked.items() if n] + built
-        values = [v for v in values if v not in self.walkable]
-        return np.isin(grid, values) & ~np.isin(grid, self.hazards)
-
-    def _sealed(self, view: dict) -> bool:
-        den = self.den
-        if den is None or view["pos"] not in (den.inner, den.outer):
-            return False
-        grid = view["grid"]
-        return int(grid[den.gate]) not in self.walkable
-
-    def _seek_den(self, view: dict, distance: np.ndarray) -> bool:
-        """Choose the nearest den (when one can be sealed now) and head for it."""
-        if self.denning:
-            return True
-        encoded = view["encoded"]
-        tools = self._den_tools(encoded)
-        if tools is None:
-            return False
-        _, _, sources, reopens = tools
-        grid = view["grid"]
-        values = np.unique(grid)
-        diggable = np.isin(
-            grid,
-            [v for v in values if v not in self.hazards and self._digs_of(v, encoded)],
-        )
-        open_cells = np.isin(grid, list(self.walkable)) & ~np.isin(grid, self.hazards)
-        gate_ok = np.isin(grid, list(sources)) & ~view["occupied"]
-        den = find_den(
-            open_cells,
-            diggable,
-            gate_ok,
-            distance,
-            tuple(self.directions()),
-            radius=DEN_RADIUS,
-            exit_wall=not reopens,
-            closed=self._known_closed(grid) | diggable,
-            cost=self._exposure(grid),
-        )
-        if den is None:
-            return False
-        logger.debug("den chosen: %s", den)
-        self.den, self.denning, self.den_steps, self.den_stuck = den, True, 0, 0
-        return True
-
-    def _den_step(
-        self,
-        encoded: np.ndarray,
-        view: dict,
-        distance: np.ndarray,
-        facing: tuple[int, int] | None,
-        directions: dict[tuple[int, int], int],
-    ) -> int | None:
-        """The next action of entering, sealing, staying in or leaving the den
-        (``None``: the den is given up)."""
-        den, grid, pos = self.den, view["grid"], view["pos"]
-        s = den.step
-        back = (-s[0], -s[1])
-        if s not in directions or back not in directions:
-            self.denning = False
-            return None
-        if self._sealed(view):
-            rest = [
-                a
-                for a in sorted(self._rest_actions())
-                if any(encoded[v] < self._high(v) for v in self._rest_vitals(a))
-            ]
-            needy = any(
-                encoded[v] <= CRITICAL_VITAL * self._high(v)
-                for v in self.vitals
-                if v != self.health and not any(v in self._rest_vitals(a) for a in rest)
-            )
-            if rest and not needy:
-                return rest[0]
-            if not rest:  # sealed in: the safest place for a hinted rest never tried
-                hinted = self._last_resort(encoded)
-                if self.dark and not needy:  # and the night is the time to rest
-                    started = {a for _, a in self.mode_starts}
-                    hinted = hinted or sorted(self.rest_hints - started)
-                if hinted:
-                    return hinted[0]
-            if (self.alert > 0 or self.dark) and not needy:
-                return self.idle_action()
-            lurking = any(
-                self.proven(kind) and abs(x - pos[0]) + abs(y - pos[1]) <= LURK_RADIUS
-                for _, x, y, kind in view["objects"]
-            )
-            if lurking:  # a threat by the den: leaving lets it in, so wait
-                return self.idle_action()
-            self.den_stuck += 1  # steps spent trying to leave
-            dig = self._digs_of(int(grid[den.gate]), encoded)
-            if pos == den.outer and facing == s and dig:
-                self.denning = False
-                return dig[0]
-            if not dig:  # a gate it cannot open: leave through a diggable wall
-                for step, mover in directions.items():
-                    wall = (pos[0] + step[0], pos[1] + step[1])
-                    if wall in (den.inner, den.outer, den.gate):
-                        continue
-                    if not (
-                        0 <= wall[0] < grid.shape[0] and 0 <= wall[1] < grid.shape[1]
-                    ):
-                        continue
-                    way = self._digs_of(int(grid[wall]), encoded) or (
-                        self._digs_of(int(grid[wall]), encoded, strict=False)
-                        if self.den_stuck > DEN_STUCK
-                        else []
-                    )
-                    if way and int(grid[wall]) not in self.hazards:
-                        if facing != step:
-                            return mover  # a blocked move turns the player
-                        self.denning = False
-                        return way[0]
-            return directions[s] if pos == den.inner else directions[back]
-        tools = self._den_tools(encoded)
-        self.den_steps += 1
-        if (
-            tools is None
-            or int(grid[den.gate]) not in tools[2]
-            or self.den_steps > DEN_PATIENCE
-        ):
-            self.denning = False
-            return None
-        build, _, sources, _ = tools
-
-        def open_cell(cell: tuple[int, int]) -> bool:
-            return int(grid[cell]) in self.walkable
-
-        def dig_or_turn(cell: tuple[int, int], step: tuple[int, int]) -> int | None:
-            dig = self._digs_of(int(grid[cell]), encoded)
-            if not dig:
-                return None
-            return dig[0] if facing == step else directions[step]
-
-        if pos == den.inner:
-            return directions[s] if open_cell(den.outer) else dig_or_turn(den.outer, s)
-        if pos == den.outer:
-            if facing == s and int(grid[den.gate]) in sources:
-                return build if not view["occupied"][den.gate] else self.idle_action()
-            if open_cell(den.inner):
-                return directions[back]
-            return dig_or_turn(den.inner, back)
-        if pos == den.gate:
-            if open_cell(den.outer):
-                return directions[back]
-            return dig_or_turn(den.outer, back)
-        if distance[den.gate] == UNREACHED or int(grid[den.gate]) not in sources:
-            self.denning = False
-            return None
-        return self._toward(distance, den.gate, directions)
-
-    def _flee(
-        self,
-        pos: tuple[int, int],
-        threats: list[tuple[int, int]],
-        passable: np.ndarray,
-        directions: dict[tuple[int, int], int],
-    ) -> int | None:
-        """The move to a free neighbour that is farthest (L1) from the nearest
-        threat, if it gains distance."""
-
-        def gap(x: int, y: int) -> int:
-            return min(abs(x - tx) + abs(y - ty) for tx, ty in threats)
-
-        best = (gap(*pos), None)
-        for (dx, dy), action in directions.items():
-            x, y = pos[0] + dx, pos[1] + dy
-            inside = 0 <= x < passable.shape[0] and 0 <= y < passable.shape[1]
-            if inside and passable[x, y] and gap(x, y) > best[0]:
-                best = (gap(x, y), action)
-        return best[1]
-
     def _appeal(self, action: int, target: tuple) -> float:
         """Steps of walking a try is worth beyond its tries: a pair never tried
         in this life (more for an action that changed cells or gained items
@@ -1855,55 +1597,6 @@ class _GridExplorer:
         if index is None:
             return int(self.rng.integers(self.num_actions))
         return list(directions.values())[index]
-
-    def _shelter_cell(
-        self,
-        view: dict,
-        distance: np.ndarray,
-        directions: dict[tuple[int, int], int],
-    ) -> tuple[int, int] | None:
-        """The most sheltered reachable cell (few walkable neighbours, few cells
-        where harmful creatures stood, close by); kept while it stays reachable."""
-        if self.shelter is not None and distance[self.shelter] != UNREACHED:
-            return self.shelter
-        grid = view["grid"]
-        open_sides = np.zeros(grid.shape, np.int32)
-        walkable = np.isin(grid, list(self.walkable))
-        for dx, dy in directions:
-            open_sides += shift(walkable, dx, dy)
-        exposure = self._exposure(grid)
-        reached = (distance != UNREACHED) & (distance <= SHELTER_RADIUS)
-        if not reached.any():
-            return None
-        score = np.where(
-            reached, 25.0 * open_sides + exposure + 0.25 * distance, np.inf
-        )
-        goal = np.unravel_index(int(np.argmin(score)), grid.shape)
-        self.shelter = (int(goal[0]), int(goal[1]))
-        return self.shelter
-
-    def _exposure(self, grid: np.ndarray) -> np.ndarray:
-        """float ``(W, H)``: how exposed each cell is, in steps: the share of
-        sightings of proven harmful creatures on the values around it
-        (:data:`HABITAT_RADIUS`) and the places where the player was hurt in
-        the last :data:`HARM_MEMORY` steps."""
-        exposure = np.zeros(grid.shape, float)
-        total = sum(self.habitat.values())
-        if total:
-            density = np.zeros(grid.shape, float)
-            for value, count in self.habitat.items():
-                density += (grid == value) * (count / total)
-            size = 2 * HABITAT_RADIUS + 1
-            padded = np.pad(density, HABITAT_RADIUS)
-            windows = np.lib.stride_tricks.sliding_window_view(padded, (size, size))
-            exposure = 20.0 * windows.mean(axis=(2, 3))
-        now = int(self.uses.sum())
-        xs, ys = np.indices(grid.shape)
-        for when, x, y in self.harm_spots[-16:]:
-            if now - when <= HARM_MEMORY:
-                near = np.abs(xs - x) + np.abs(ys - y) <= HARM_RADIUS
-                exposure = exposure + HARM_PENALTY * near
-        return exposure
 
     def _wander(
         self,
