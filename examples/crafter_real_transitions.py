@@ -224,7 +224,7 @@ def main() -> None:
                 model,
                 jnp.full_like(model.persistence, args.persistence),
             )
-    models["null"] = NullModel()
+    models["null"] = NullModel(schema)
 
     t = time.perf_counter()
     mutators = environment_mutators(schema.env_id)

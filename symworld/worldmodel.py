@@ -103,8 +103,14 @@ def batch_rollout(
     return jax.vmap(model.rollout)(keys, states, actions)
 
 
-def states_equal(left: PyTree, right: PyTree) -> jax.Array:
-    """True (bool scalar) when every leaf of two states is equal element for element."""
+def states_equal(left: PyTree, right: PyTree, schema: Any = None) -> jax.Array:
+    """True (bool scalar) when every leaf of two states is equal element for element;
+    with a ``schema`` (:class:`~symworld.programs.attributes.Schema`), when their
+    encodings are equal: the resolution at which the evaluation compares states
+    (encoding rounds scaled attributes, such as Crafter-OO's daylight, to their
+    scale, so a decoded state is not bit-equal to the one it was encoded from)."""
+    if schema is not None:
+        return jnp.all(schema.encode(left) == schema.encode(right))
     leaves = jax.tree_util.tree_map(lambda a, b: jnp.all(a == b), left, right)
     return jnp.all(jnp.stack(jax.tree_util.tree_leaves(leaves)))
 
@@ -127,12 +133,16 @@ class EnvModel(WorldModel):
     - ``num_samples``: Monte Carlo draws for :meth:`log_prob` when the env has no
       exact transition probability.
     - ``key``: the PRNG key of those draws, so that scores are deterministic.
+    - ``schema``: when given, a draw matches a next state when their schema
+      encodings are equal (see :func:`states_equal`); the evaluation scores
+      decoded candidates, so pass the schema there.
     """
 
     env: FunctionalEnv = eqx.field(static=True)
     params: PyTree
     num_samples: int = eqx.field(static=True)
     key: jax.Array
+    schema: Any = eqx.field(static=True)
 
     def __init__(
         self,
@@ -141,11 +151,13 @@ class EnvModel(WorldModel):
         *,
         num_samples: int = 256,
         key: jax.Array | None = None,
+        schema: Any = None,
     ):
         self.env = env
         self.params = env.default_params if params is None else params
         self.num_samples = num_samples
         self.key = jax.random.key(0) if key is None else key
+        self.schema = schema
 
     def sample(self, key: jax.Array, state: PyTree, action: PyTree) -> PyTree:
         self._check_action(action)
@@ -159,7 +171,9 @@ class EnvModel(WorldModel):
             return exact(state, action, next_state, self.params)
         keys = jax.random.split(self.key, self.num_samples)
         draws = jax.vmap(lambda k: self.sample(k, state, action))(keys)
-        hits = jax.vmap(lambda drawn: states_equal(drawn, next_state))(draws)
+        hits = jax.vmap(lambda drawn: states_equal(drawn, next_state, self.schema))(
+            draws
+        )
         count = jnp.sum(hits).astype(jnp.float32)
         smoothed = (count + jnp.where(count == 0, 1.0, 0.0)) / (self.num_samples + 1)
         return jnp.log(smoothed)

@@ -71,9 +71,13 @@ def run(args: argparse.Namespace) -> int:
     model = load_model(args.directory, trusted=args.trust_law_file, schema=schema)
     suite_name = args.scenarios or environment.scenarios
     suite = load_suite(suite_name)
-    models = {"laws": model, "null": NullModel(), "random": RandomModel(schema)}
+    models = {
+        "laws": model,
+        "null": NullModel(schema),
+        "random": RandomModel(schema),
+    }
     if args.with_true:
-        models["true"] = EnvModel(env)
+        models["true"] = EnvModel(env, schema=schema)
     report = evaluate_models(
         models,
         env,

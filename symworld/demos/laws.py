@@ -34,7 +34,7 @@ def run(seed: int) -> dict[str, Any]:
         learning_rate=0.1,
     )
     report = evaluate_models(
-        {"laws": fitted, "null": NullModel(), "random": RandomModel(schema)},
+        {"laws": fitted, "null": NullModel(schema), "random": RandomModel(schema)},
         env,
         schema,
         load_suite("switches"),

@@ -17,13 +17,18 @@ NULL_CHANGE_LOG_PROB = -5.0  # the null model's score of any changed next state
 
 class NullModel(WorldModel):
     """Predicts that nothing changes: samples the state itself; scores ``0`` for an
-    unchanged next state and ``-5`` for any other."""
+    unchanged next state and ``-5`` for any other. With a ``schema``, "unchanged"
+    means an equal encoding (:func:`~symworld.worldmodel.states_equal`): pass it
+    when the candidates are decoded from encodings, as in the evaluation."""
+
+    schema: Schema | None = eqx.field(static=True, default=None)
 
     def sample(self, key: jax.Array, state: PyTree, action: PyTree) -> PyTree:
         return state
 
     def log_prob(self, state: PyTree, action: PyTree, next_state: PyTree) -> jax.Array:
-        return jnp.where(states_equal(state, next_state), 0.0, NULL_CHANGE_LOG_PROB)
+        same = states_equal(state, next_state, self.schema)
+        return jnp.where(same, 0.0, NULL_CHANGE_LOG_PROB)
 
 
 class RandomModel(WorldModel):
