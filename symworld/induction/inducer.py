@@ -39,7 +39,7 @@ from symworld.induction.proposer import (
     RejectedProposal,
 )
 from symworld.induction.search import Candidate, RuleSearch, SearchSettings, Target
-from symworld.induction.selection import FittedSet, fit_set
+from symworld.induction.selection import FittedSet, fit_set, held_out_defaults
 from symworld.induction.writer import StaticLaw, law_names, render_module
 from symworld.programs import Law
 from symworld.programs.attributes import Schema
@@ -419,6 +419,8 @@ def induce(
         fitted = base
     if settings.fit and fitted is None:
         fitted = fit_laws(load_module_text(module).library())
+    if fitted is not None:
+        fitted = held_out_defaults(fitted, _held_out_changes(schema, candidates, least))
     weights = fitted.model.weight_table() if fitted is not None else {}
     laws = load_module_text(module).library()
     summaries = []
@@ -462,6 +464,21 @@ def induce(
         len(candidates),
         rejected,
     )
+
+
+def _held_out_changes(
+    schema: Schema, candidates: Sequence[Candidate], least: int
+) -> np.ndarray:
+    """float ``(K,)``: per attribute, the changes explained by searched laws that
+    explain no more than ``least`` (the search's minimum support) changes. Held
+    out, any one of them leaves its law below the minimum, so the search would
+    not have found the law and the change would have gone unexplained: a
+    leave-one-out count of what the frame default must still expect."""
+    counts = np.zeros(len(schema.attributes), np.float64)
+    for candidate in candidates:
+        if candidate.origin == "search" and candidate.explained <= least:
+            counts[schema.index(candidate.target.attribute)] += candidate.explained
+    return counts
 
 
 def _proposals(
