@@ -469,15 +469,17 @@ def induce(
 def _held_out_changes(
     schema: Schema, candidates: Sequence[Candidate], least: int
 ) -> np.ndarray:
-    """float ``(K,)``: per attribute, the changes explained by searched laws that
-    explain no more than ``least`` (the search's minimum support) changes. Held
-    out, any one of them leaves its law below the minimum, so the search would
-    not have found the law and the change would have gone unexplained: a
-    leave-one-out count of what the frame default must still expect."""
+    """float ``(K,)``: per attribute, ``least`` (the search's minimum support)
+    changes for every searched law, or all it explains if fewer. Read in the
+    order of the data (prequentially), the first ``least`` changes of a mechanic
+    came before its law could be found: they went unexplained, and the frame
+    default must expect changes of mechanics not yet seen at that rate."""
     counts = np.zeros(len(schema.attributes), np.float64)
     for candidate in candidates:
-        if candidate.origin == "search" and candidate.explained <= least:
-            counts[schema.index(candidate.target.attribute)] += candidate.explained
+        if candidate.origin == "search":
+            counts[schema.index(candidate.target.attribute)] += min(
+                candidate.explained, least
+            )
     return counts
 
 

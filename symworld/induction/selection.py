@@ -121,13 +121,17 @@ def held_out_defaults(fitted: FittedSet, unexplained: np.ndarray) -> FittedSet:
     (float ``(K,)`` per attribute) more changes had been left to them.
 
     The defaults are fitted on the changes the library leaves unexplained in the
-    data it was searched on, an optimistic count: a law found from the fewest
-    changes the search accepts would not have been found had one of them been
-    held out, and that change would then have been unexplained. The caller
-    passes those changes (a leave-one-out count); the mode is
-    :func:`~symworld.programs.fitting.persistence_mode` under the same prior.
+    data it was searched on, an optimistic count: the laws were searched on the
+    same changes, and a mechanic first seen there was, until its law had enough
+    support, a change nothing explained. The caller passes those changes; the
+    mode is :func:`~symworld.programs.fitting.persistence_mode` under the same
+    prior. An attribute the library never left to its default in the data (its
+    laws cover every one of its site-steps) keeps its fitted value: nothing
+    measured a default there.
     """
-    changed = fitted.changed + np.asarray(unexplained, np.float64)
+    left = (fitted.kept + fitted.changed) > 0
+    extra = np.where(left, np.asarray(unexplained, np.float64), 0.0)
+    changed = fitted.changed + extra
     persistence = persistence_mode(
         fitted.kept, changed, Priors().persistence, np.asarray(fitted.model.persistence)
     )
