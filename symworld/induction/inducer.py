@@ -39,7 +39,7 @@ from symworld.induction.proposer import (
     RejectedProposal,
 )
 from symworld.induction.search import Candidate, RuleSearch, SearchSettings, Target
-from symworld.induction.selection import FittedSet, fit_set
+from symworld.induction.selection import FittedSet, fit_set, held_out_defaults
 from symworld.induction.writer import StaticLaw, law_names, render_module
 from symworld.programs import Law
 from symworld.programs.attributes import Schema
@@ -419,6 +419,8 @@ def induce(
         fitted = base
     if settings.fit and fitted is None:
         fitted = fit_laws(load_module_text(module).library())
+    if fitted is not None:
+        fitted = held_out_defaults(fitted, _held_out_changes(schema, candidates, least))
     weights = fitted.model.weight_table() if fitted is not None else {}
     laws = load_module_text(module).library()
     summaries = []
@@ -462,6 +464,23 @@ def induce(
         len(candidates),
         rejected,
     )
+
+
+def _held_out_changes(
+    schema: Schema, candidates: Sequence[Candidate], least: int
+) -> np.ndarray:
+    """float ``(K,)``: per attribute, ``least`` (the search's minimum support)
+    changes for every searched law, or all it explains if fewer. Read in the
+    order of the data (prequentially), the first ``least`` changes of a mechanic
+    came before its law could be found: they went unexplained, and the frame
+    default must expect changes of mechanics not yet seen at that rate."""
+    counts = np.zeros(len(schema.attributes), np.float64)
+    for candidate in candidates:
+        if candidate.origin == "search":
+            counts[schema.index(candidate.target.attribute)] += min(
+                candidate.explained, least
+            )
+    return counts
 
 
 def _proposals(

@@ -13,13 +13,20 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from symworld.programs import Law, LawModel
 from symworld.programs.attributes import Schema
-from symworld.programs.fitting import Priors, compile_transitions, fit, log_likelihood
+from symworld.programs.fitting import (
+    Priors,
+    compile_transitions,
+    fit,
+    log_likelihood,
+    persistence_mode,
+)
 from symworld.programs.law import Probability
 from symworld.programs.layout import Layout, check_domains
 
@@ -33,12 +40,17 @@ class FittedSet:
     - ``model``: the fitted :class:`LawModel`.
     - ``log_likelihood``: nats on the data; ``parameters``: ``k``;
       ``score``: ``log_likelihood - 0.5 k log T``.
+    - ``kept``, ``changed``: float ``(K,)`` per attribute, the site-steps no
+      active law covered that kept / changed their value (what the
+      persistence defaults were fitted on).
     """
 
     model: LawModel
     log_likelihood: float
     parameters: int
     score: float
+    kept: np.ndarray
+    changed: np.ndarray
 
 
 def count_parameters(laws: Sequence[Law]) -> int:
@@ -94,4 +106,34 @@ def fit_set(
     )
     k = count_parameters(laws)
     score = value - 0.5 * k * math.log(max(len(actions), 2))
-    return FittedSet(fitted, value, k, score)
+    return FittedSet(
+        fitted,
+        value,
+        k,
+        score,
+        np.asarray(data.kept, np.float64),
+        np.asarray(data.changed, np.float64),
+    )
+
+
+def held_out_defaults(fitted: FittedSet, unexplained: np.ndarray) -> FittedSet:
+    """The set with its persistence defaults refitted as if ``unexplained``
+    (float ``(K,)`` per attribute) more changes had been left to them.
+
+    The defaults are fitted on the changes the library leaves unexplained in the
+    data it was searched on, an optimistic count: the laws were searched on the
+    same changes, and a mechanic first seen there was, until its law had enough
+    support, a change nothing explained. The caller passes those changes; the
+    mode is :func:`~symworld.programs.fitting.persistence_mode` under the same
+    prior. An attribute the library never left to its default in the data (its
+    laws cover every one of its site-steps) keeps its fitted value: nothing
+    measured a default there.
+    """
+    left = (fitted.kept + fitted.changed) > 0
+    extra = np.where(left, np.asarray(unexplained, np.float64), 0.0)
+    changed = fitted.changed + extra
+    persistence = persistence_mode(
+        fitted.kept, changed, Priors().persistence, np.asarray(fitted.model.persistence)
+    )
+    model = eqx.tree_at(lambda m: m.persistence, fitted.model, jnp.asarray(persistence))
+    return dataclasses.replace(fitted, model=model, changed=changed)
