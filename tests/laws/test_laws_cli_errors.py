@@ -120,3 +120,40 @@ def test_laws_cli_fit_same_seed_same_file(tmp_path, capsys):
     fit = json.loads(first)["fit"]
     assert "seconds" not in fit
     assert (fit["transitions"], fit["seed"], fit["iterations"]) == (40, 3, 20)
+
+
+def test_laws_cli_evaluate_refuses_a_suite_of_another_env(
+    tmp_path, capsys, unfitted_switches_json
+):
+    folder = write_model(tmp_path / "sw", unfitted_switches_json)
+    argv = ["evaluate", str(folder), "--scenarios", "crafter_oo", "--trials", "1"]
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    assert captured.err == (
+        "symworld evaluate: error: scenario suite 'crafter_oo' is for environment "
+        "symworld/CrafterOO-v0, but the model is for symworld/Switches-v0; use "
+        "--scenarios switches\n"
+    )
+    assert captured.out == ""
+    assert not (folder / "evaluation.json").exists()
+
+
+def test_laws_cli_plan_swing_up_with_a_law_or_alrnn_model(
+    tmp_path, capsys, unfitted_switches_json
+):
+    folder = write_model(tmp_path / "sw", unfitted_switches_json)
+    argv = ["plan", str(folder), "--task", "swing_up", "--episodes", "1"]
+    assert main(argv) == 1
+    assert capsys.readouterr().err == (
+        f"symworld plan: error: {folder / 'model.json'} holds a law model of "
+        "symworld/Switches-v0, and this task needs an equation model over "
+        "(theta, theta_dot)\n"
+    )
+    alrnn = write_model(
+        tmp_path / "alrnn", {"format": "symworld.alrnn.model/1", "kind": "alrnn"}
+    )
+    assert main([argv[0], str(alrnn), *argv[2:]]) == 1
+    assert capsys.readouterr().err == (
+        f"symworld plan: error: {alrnn / 'model.json'} holds an AL-RNN model, and "
+        "this task needs an equation model over (theta, theta_dot)\n"
+    )
