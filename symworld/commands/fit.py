@@ -28,7 +28,7 @@ from symworld.commands.arguments import (
     refuse_file_as_folder,
     refuse_overwrite,
 )
-from symworld.commands.output import print_json, print_written
+from symworld.commands.output import is_quiet, print_json, print_written
 
 logger = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
     }
     if args.json:
         print_json(summary)
-    else:
+    elif not is_quiet(args):
         print(f"fitted {len(laws)} laws on {count} transitions in {seconds:.1f} s")
         width = max(len(name) for name in summary["weights"])
         support = summary["law_support"]

@@ -28,7 +28,7 @@ from symworld.commands.arguments import (
     refuse_file_as_folder,
     refuse_overwrite,
 )
-from symworld.commands.output import format_table, print_json, print_written
+from symworld.commands.output import format_table, is_quiet, print_json, print_written
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -181,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
     }
     if args.json:
         print_json(summary)
-    else:
+    elif not is_quiet(args):
         print(
             f"induced {len(result.laws)} laws from {len(actions)} transitions "
             f"in {seconds:.1f} s"
