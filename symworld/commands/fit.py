@@ -116,7 +116,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         batch = random_transitions(env, args.steps, args.seed)
     count = int(batch.actions.shape[0])
-    model = LawModel.build(laws, schema, examples=(batch.states, batch.actions))
+    # fit runs build's law checks on the batch itself, so no examples here (the
+    # laws would be checked twice on the same transitions)
+    model = LawModel.build(laws, schema)
     fitted, result = model.fit(
         batch.states,
         batch.actions,

@@ -157,3 +157,48 @@ def test_laws_cli_plan_swing_up_with_a_law_or_alrnn_model(
         f"symworld plan: error: {alrnn / 'model.json'} holds an AL-RNN model, and "
         "this task needs an equation model over (theta, theta_dot)\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("column", "row", "value", "message"),
+    [
+        (
+            "action/action",
+            3,
+            7,
+            "field 'action': row 3 holds action 7, outside the "
+            "action space 0..1 of symworld/Switches-v0",
+        ),
+        (
+            "action/action",
+            5,
+            -1,
+            "field 'action': row 5 holds action -1, outside the "
+            "action space 0..1 of symworld/Switches-v0",
+        ),
+        (
+            "state/toggle",
+            7,
+            5,
+            "data does not match environment symworld/Switches-v0: "
+            "attribute 'toggle' row 7 holds 5, outside its domain 0..1",
+        ),
+    ],
+)
+def test_laws_cli_fit_names_the_file_of_bad_actions_and_values(
+    tmp_path, capsys, column, row, value, message
+):
+    import numpy as np
+
+    good = tmp_path / "good.npz"
+    collect = ["-q", "collect", "symworld/Switches-v0", "--steps", "20"]
+    assert main([*collect, "--out", str(good)]) == 0
+    with np.load(good) as arrays:
+        columns = dict(arrays)
+    columns[column][row] = value
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, **columns)
+    argv = ["fit", "laws", "--env", "symworld/Switches-v0", "--data", str(bad)]
+    assert main([*argv, "--out", str(tmp_path / "m")]) == 1
+    assert capsys.readouterr().err == f"symworld fit: error: {bad}: {message}\n"
+    assert not (tmp_path / "m").exists()
