@@ -128,3 +128,45 @@ def test_induction_broken_proposals_are_rejected_with_reasons(switches_life):
     assert reasons[7] == "propose() raised RuntimeError: service down"
     names = [law.name for law in load_module_text(result.module).library()]
     assert "toggle_holds_on_noop" not in names
+
+
+class _Returning:
+    def __init__(self, name, value):
+        self.name, self.value = name, value
+
+    def propose(self, context):
+        return self.value
+
+
+def test_induction_proposer_returns_and_exits_are_rejections(switches_life):
+    """A str or None return is one rejection naming the proposer and the type (not
+    one per character, not "raised"); a proposal whose module code raises
+    SystemExit is rejected, and the run goes on to keep a good proposal."""
+    env, schema, life = switches_life
+    states, actions, next_states = (
+        jax.tree_util.tree_map(lambda x: x[:60], t)
+        for t in (life.states, life.actions, life.next_states)
+    )
+    result = induce(
+        schema,
+        states,
+        actions,
+        next_states,
+        num_actions=2,
+        seed=0,
+        settings=InductionSettings(fit_steps=5),
+        proposers=[
+            _Returning("text", "class A(Law): pass"),
+            _Returning("nothing", None),
+            FixedProposer(("raise SystemExit(3)\n" + GOOD, GOOD), name="exits"),
+        ],
+    )
+    rejected = [(r.name, r.reason) for r in result.rejected_proposals]
+    assert rejected[:3] == [
+        ("text", "propose() returned str, not a sequence of Proposal"),
+        ("nothing", "propose() returned NoneType, not a sequence of Proposal"),
+        ("exits #0", "SystemExit: 3"),
+    ]
+    # the same law without the exit is then tried and scored like any proposal
+    assert len(rejected) == 4 and rejected[3][0] == "toggle_holds_on_noop"
+    assert rejected[3][1].startswith("did not improve the penalised likelihood")
