@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     env = environment.env()
     schema = environment.schema(env)
     reference = library_reference(args.laws or environment.laws)
-    laws = load_library(reference, args.trust_law_file)
+    laws = load_library(reference, args.trust_law_file, env_id=args.env)
 
     start = time.perf_counter()
     if args.data is not None:

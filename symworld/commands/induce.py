@@ -107,7 +107,9 @@ def run(args: argparse.Namespace) -> int:
         Path(args.weights) if args.weights else out.with_name(out.stem + "_model")
     )
     refuse_file_as_folder(weights_dir, "--weights")
-    refuse_overwrite([out, weights_dir / "model.json"], args.force)
+    refuse_overwrite([out], args.force)
+    weights_flag = "--weights" if args.weights else "--out"
+    refuse_overwrite([weights_dir / "model.json"], args.force, weights_flag)
     if args.save_trajectory:
         refuse_overwrite([args.save_trajectory], args.force, "--save-trajectory")
         refuse_csv_state(args.env, args.save_trajectory, "--save-trajectory")

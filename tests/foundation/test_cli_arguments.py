@@ -221,6 +221,19 @@ def test_quiet_fit_and_induce_print_nothing_but_write_their_files(tmp_path, caps
         assert (tmp_path / written).is_file()
 
 
+def test_induce_names_weights_when_its_model_exists(tmp_path, capsys):
+    (tmp_path / "fit1").mkdir()
+    (tmp_path / "fit1" / "model.json").write_text("{}")
+    argv = ["induce", "--env", "symworld/Switches-v0", "--steps", "5"]
+    argv += ["--out", str(tmp_path / "l.py"), "--weights", str(tmp_path / "fit1")]
+    assert main(argv) == 1
+    assert capsys.readouterr().err == (
+        f"symworld induce: error: --weights {tmp_path / 'fit1' / 'model.json'}: "
+        "already exists; pass --force to replace it or choose another path\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fit1"]
+
+
 def test_induce_refuses_a_csv_save_trajectory_before_exploring(tmp_path, capsys):
     argv = ["induce", "--env", "symworld/Switches-v0", "--steps", "5"]
     argv += ["--out", str(tmp_path / "l.py"), "--save-trajectory"]

@@ -202,3 +202,13 @@ def test_laws_cli_fit_names_the_file_of_bad_actions_and_values(
     assert main([*argv, "--out", str(tmp_path / "m")]) == 1
     assert capsys.readouterr().err == f"symworld fit: error: {bad}: {message}\n"
     assert not (tmp_path / "m").exists()
+
+
+def test_laws_cli_fit_refuses_a_library_of_another_env(tmp_path, capsys):
+    argv = ["fit", "laws", "--env", "symworld/Switches-v0", "--laws", "crafter_oo"]
+    assert main([*argv, "--steps", "5", "--out", str(tmp_path / "m")]) == 1
+    assert capsys.readouterr().err == (
+        "symworld fit: error: --laws: law library symworld.laws.crafter_oo is for "
+        "environment symworld/CrafterOO-v0, not symworld/Switches-v0\n"
+    )
+    assert not (tmp_path / "m").exists()
