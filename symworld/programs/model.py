@@ -1,11 +1,12 @@
 """LawModel: a world model made of readable laws pooled in a numpyro program.
 
-Build one from a law list and a schema (bad laws are rejected here), fit it to
-transitions (MAP by default; SVI and NUTS through the same numpyro program), then
-use it as any :class:`~symworld.worldmodel.WorldModel`::
+Build one from a law list and a schema (bad laws are rejected here, and again by
+``fit`` on its own transitions), fit it to transitions (MAP by default; SVI and
+NUTS through the same numpyro program), then use it as any
+:class:`~symworld.worldmodel.WorldModel`::
 
-    model = LawModel.build(laws, schema, examples=(states, actions))
-    model = model.fit(states, actions, next_states, key=jax.random.key(0))
+    model = LawModel.build(laws, schema)
+    model, result = model.fit(states, actions, next_states, key=jax.random.key(0))
     following = model.sample(jax.random.key(1), state, action)
     score = model.log_prob(state, action, following)
 
