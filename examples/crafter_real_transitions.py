@@ -93,7 +93,7 @@ def oracle_model(schema) -> LawModel:
 def fit(schema, states, actions, following, *, seed: int, iterations: int):
     """MAP fit of the library (``LawModel.fit``; the laws run on chunks of
     transitions sized to bound the memory of the pair table)."""
-    model = LawModel.build(crafter_oo.library(), schema, examples=(states, actions))
+    model = LawModel.build(crafter_oo.library(), schema)  # fit checks the laws
     fitted, _ = model.fit(
         states,
         actions,

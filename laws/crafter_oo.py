@@ -98,7 +98,12 @@ def schema(env=None) -> Schema:
         "objects.health": "entity.health",
     }
     return Schema.from_state(
-        ENV_ID, state, domains, scales={"daylight": DAYLIGHT_SCALE}, roles=roles
+        ENV_ID,
+        state,
+        domains,
+        scales={"daylight": DAYLIGHT_SCALE},
+        roles=roles,
+        num_actions=env.num_actions,
     )
 
 

@@ -33,6 +33,7 @@ def schema(env: Switches | None = None) -> Schema:
             "fixed": "switch.static",
             "time": "clock",
         },
+        num_actions=env.num_actions,
     )
 
 

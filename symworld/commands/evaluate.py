@@ -61,16 +61,17 @@ def run(args: argparse.Namespace) -> int:
     from symworld.evaluation.baselines import NullModel, RandomModel
     from symworld.evaluation.protocol import evaluate_models
     from symworld.evaluation.report import format_table, write_report
-    from symworld.evaluation.scenarios import load_suite
+    from symworld.evaluation.scenarios import check_suite_environment, load_suite
     from symworld.programs.source import load_model, model_environment
     from symworld.worldmodel import EnvModel
 
     environment = model_environment(args.directory)
+    suite_name = args.scenarios or environment.scenarios
+    check_suite_environment(suite_name, environment.env_id)
+    suite = load_suite(suite_name)
     env = environment.env()
     schema = environment.schema(env)
     model = load_model(args.directory, trusted=args.trust_law_file, schema=schema)
-    suite_name = args.scenarios or environment.scenarios
-    suite = load_suite(suite_name)
     models = {
         "laws": model,
         "null": NullModel(schema),

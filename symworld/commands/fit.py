@@ -28,7 +28,7 @@ from symworld.commands.arguments import (
     refuse_file_as_folder,
     refuse_overwrite,
 )
-from symworld.commands.output import print_json, print_written
+from symworld.commands.output import is_quiet, print_json, print_written
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     env = environment.env()
     schema = environment.schema(env)
     reference = library_reference(args.laws or environment.laws)
-    laws = load_library(reference, args.trust_law_file)
+    laws = load_library(reference, args.trust_law_file, env_id=args.env)
 
     start = time.perf_counter()
     if args.data is not None:
@@ -116,7 +116,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         batch = random_transitions(env, args.steps, args.seed)
     count = int(batch.actions.shape[0])
-    model = LawModel.build(laws, schema, examples=(batch.states, batch.actions))
+    # fit runs build's law checks on the batch itself, so no examples here (the
+    # laws would be checked twice on the same transitions)
+    model = LawModel.build(laws, schema)
     fitted, result = model.fit(
         batch.states,
         batch.actions,
@@ -153,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
     }
     if args.json:
         print_json(summary)
-    else:
+    elif not is_quiet(args):
         print(f"fitted {len(laws)} laws on {count} transitions in {seconds:.1f} s")
         width = max(len(name) for name in summary["weights"])
         support = summary["law_support"]

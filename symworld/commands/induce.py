@@ -28,7 +28,7 @@ from symworld.commands.arguments import (
     refuse_file_as_folder,
     refuse_overwrite,
 )
-from symworld.commands.output import format_table, print_json, print_written
+from symworld.commands.output import format_table, is_quiet, print_json, print_written
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -107,7 +107,9 @@ def run(args: argparse.Namespace) -> int:
         Path(args.weights) if args.weights else out.with_name(out.stem + "_model")
     )
     refuse_file_as_folder(weights_dir, "--weights")
-    refuse_overwrite([out, weights_dir / "model.json"], args.force)
+    refuse_overwrite([out], args.force)
+    weights_flag = "--weights" if args.weights else "--out"
+    refuse_overwrite([weights_dir / "model.json"], args.force, weights_flag)
     if args.save_trajectory:
         refuse_overwrite([args.save_trajectory], args.force, "--save-trajectory")
         refuse_csv_state(args.env, args.save_trajectory, "--save-trajectory")
@@ -181,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
     }
     if args.json:
         print_json(summary)
-    else:
+    elif not is_quiet(args):
         print(
             f"induced {len(result.laws)} laws from {len(actions)} transitions "
             f"in {seconds:.1f} s"

@@ -46,7 +46,12 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def is_quiet(args: Any) -> bool:
+    """Whether ``-q`` was given: print nothing but errors (and asked-for JSON)."""
+    return bool(getattr(args, "quiet", False))
+
+
 def print_written(args: Any, message: str) -> None:
     """Print a ``wrote ...`` line on stdout unless ``-q`` was given."""
-    if not getattr(args, "quiet", False):
+    if not is_quiet(args):
         print(message)

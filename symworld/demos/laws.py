@@ -22,9 +22,7 @@ def run(seed: int) -> dict[str, Any]:
     env = Switches()
     schema = switch_laws.schema(env)
     batch = random_transitions(env, 1000, seed)
-    model = LawModel.build(
-        switch_laws.library(), schema, examples=(batch.states, batch.actions)
-    )
+    model = LawModel.build(switch_laws.library(), schema)  # fit checks the laws
     fitted, result = model.fit(
         batch.states,
         batch.actions,

@@ -278,8 +278,13 @@ class EquationModel(WorldModel):
     @classmethod
     def from_dict(cls, record: Mapping) -> EquationModel:
         """Rebuild a model from :meth:`to_dict`'s record."""
-        if record.get("format") != "symworld.EquationModel":
+        if "format" not in record:
             raise ValueError("not a symworld EquationModel record (missing 'format')")
+        if record["format"] != "symworld.EquationModel":
+            raise ValueError(
+                f"not a symworld EquationModel record (its format is "
+                f"{record['format']!r})"
+            )
         if record.get("version") != FORMAT_VERSION:
             raise ValueError(
                 f"EquationModel format version {record.get('version')} is not "

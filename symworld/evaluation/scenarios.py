@@ -103,6 +103,25 @@ SUITES: dict[str, str] = {
 }
 
 
+# suite name -> the env id its scenarios are built for
+SUITE_ENVIRONMENTS: dict[str, str] = {
+    "switches": "symworld/Switches-v0",
+    "crafter_oo": "symworld/CrafterOO-v0",
+}
+
+
+def check_suite_environment(name: str, env_id: str) -> None:
+    """``ValueError`` if suite ``name`` is built for another environment than
+    ``env_id`` (its scenarios would step states of the wrong kind)."""
+    suite_env = SUITE_ENVIRONMENTS.get(name)
+    if suite_env is not None and suite_env != env_id:
+        raise ValueError(
+            f"scenario suite {name!r} is for environment {suite_env}, but the model "
+            f"is for {env_id}; use --scenarios "
+            f"{next((s for s, e in SUITE_ENVIRONMENTS.items() if e == env_id), '...')}"
+        )
+
+
 def load_suite(name: str) -> tuple[Scenario, ...]:
     """The scenarios of a registered suite; ``ValueError`` if unknown."""
     if name not in SUITES:

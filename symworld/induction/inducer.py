@@ -16,7 +16,7 @@ import ast
 import dataclasses
 import logging
 import types
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 import jax
@@ -385,7 +385,10 @@ def induce(
                             law,
                         ]
                     )
-                except Exception as error:  # a proposal is untrusted code
+                except KeyboardInterrupt:
+                    raise
+                except BaseException as error:  # noqa: BLE001 - untrusted code;
+                    # even its SystemExit rejects only this proposal
                     reason = f"{type(error).__name__}: {error}"
                     logger.warning("rejected proposal %s: %s", label, reason)
                     rejected.append(RejectedProposal(label, reason))
@@ -489,12 +492,25 @@ def _proposals(
     rejected: list[RejectedProposal],
 ) -> list[tuple[str, Proposal]]:
     """The proposer's well-formed proposals, each with a label for reports
-    (``"<proposer name> #<index>"``); a proposer that raises, or an item that
-    is not a :class:`Proposal`, goes to ``rejected`` with its reason."""
+    (``"<proposer name> #<index>"``); a proposer that raises (even
+    ``SystemExit``) or returns no iterable of proposals (``None``, a string),
+    or an item that is not a :class:`Proposal`, goes to ``rejected`` with its
+    reason."""
     name = getattr(proposer, "name", type(proposer).__name__)
     try:
-        proposals = list(proposer.propose(context))
-    except Exception as error:  # a proposer is untrusted code
+        returned = proposer.propose(context)
+        if isinstance(returned, str | bytes) or not isinstance(returned, Iterable):
+            reason = (
+                f"propose() returned {type(returned).__name__}, not a sequence of "
+                "Proposal"
+            )
+            logger.warning("rejected proposer %s: %s", name, reason)
+            rejected.append(RejectedProposal(str(name), reason))
+            return []
+        proposals = list(returned)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # noqa: BLE001 - a proposer is untrusted code
         reason = f"propose() raised {type(error).__name__}: {error}"
         logger.warning("rejected proposer %s: %s", name, reason)
         rejected.append(RejectedProposal(str(name), reason))

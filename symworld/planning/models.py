@@ -38,6 +38,35 @@ class NullModel(WorldModel):
         )
 
 
+# model.json "format" -> the kind of model, in words
+MODEL_KINDS = {
+    "symworld.law-model": "a law model",
+    "symworld.alrnn.model/1": "an AL-RNN model",
+    "symworld.EquationModel": "an equation model",
+}
+
+
+def model_kind(path: str | Path) -> str | None:
+    """What ``path`` (a directory or its ``model.json``) holds, in words ("a law
+    model of symworld/Switches-v0", "an AL-RNN model"); ``None`` when the file is
+    missing, unreadable or of no known format (the loader then says why)."""
+    model_file = Path(path)
+    if model_file.is_dir():
+        model_file = model_file / "model.json"
+    try:
+        content = json.loads(model_file.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(content, dict) or content.get("format") not in MODEL_KINDS:
+        return None
+    kind = MODEL_KINDS[content["format"]]
+    if content["format"] == "symworld.law-model" and isinstance(
+        content.get("env_id"), str
+    ):
+        kind += f" of {content['env_id']}"
+    return kind
+
+
 def load_planning_model(
     path: str | Path, *, derive_occupancy: bool = True, env_id: str | None = None
 ) -> WorldModel:

@@ -74,11 +74,14 @@ class Schema:
       data and models of another environment are rejected.
     - ``attributes``: one :class:`Attribute` per leaf, in ``flatten_tree`` order.
     - ``template``: a state whose structure, shapes and dtypes :meth:`decode` copies.
+    - ``num_actions``: the size of the environment's discrete action space (actions
+      ``0..num_actions - 1``), or ``None`` when unknown (any non-negative action).
     """
 
     env_id: str
     attributes: tuple[Attribute, ...]
     template: PyTree = dataclasses.field(compare=False, repr=False)
+    num_actions: int | None = None
 
     @classmethod
     def from_state(
@@ -89,11 +92,14 @@ class Schema:
         *,
         scales: Mapping[str, float] | None = None,
         roles: Mapping[str, str] | None = None,
+        num_actions: int | None = None,
     ) -> Schema:
         """Build a schema from an example state.
 
         ``domains`` maps every leaf name to ``(low, high)``; boolean leaves may be
         omitted (they get ``(0, 1)``). A leaf without a domain raises ``ValueError``.
+        ``num_actions`` (the env's action count) lets data checks reject actions
+        outside ``0..num_actions - 1``.
         """
         scales = dict(scales or {})
         roles = dict(roles or {})
@@ -126,7 +132,12 @@ class Schema:
             raise ValueError(
                 f"schema for {env_id}: no state leaf named {sorted(unknown)}"
             )
-        return cls(env_id=env_id, attributes=tuple(attributes), template=state)
+        return cls(
+            env_id=env_id,
+            attributes=tuple(attributes),
+            template=state,
+            num_actions=None if num_actions is None else int(num_actions),
+        )
 
     # -- lookup -----------------------------------------------------------------
     @property

@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from symworld.programs.attributes import Schema
+from symworld.programs.transition_inputs import check_action_range
 from symworld.trajectory import unflatten_tree
 
 logger = logging.getLogger(__name__)
@@ -79,17 +80,21 @@ def transitions_from_file(
             f"{path}: data recorded from {env_id!r}, not {schema.env_id!r}"
         )
     batch = trajectory.transitions()
-    schema.encode_columns(batch.state)
-    schema.encode_columns(batch.next_state)
+    try:
+        schema.encode_columns(batch.state)
+        schema.encode_columns(batch.next_state)
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
     if len(batch.action) != 1:
         raise ValueError(
             f"{path}: law models need one discrete action column, found "
             f"{sorted(batch.action)}"
         )
-    (actions,) = batch.action.values()
+    ((column, actions),) = batch.action.items()
     actions = np.asarray(actions)
     if actions.ndim != 1 or not np.all(np.round(actions) == actions):
         raise ValueError(f"{path}: actions must be integer scalars")
+    check_action_range(schema, actions, f"{path}: field {column!r}")
     states = unflatten_tree(
         {k: jnp.asarray(v) for k, v in batch.state.items()}, schema.template
     )

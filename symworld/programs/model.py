@@ -1,11 +1,12 @@
 """LawModel: a world model made of readable laws pooled in a numpyro program.
 
-Build one from a law list and a schema (bad laws are rejected here), fit it to
-transitions (MAP by default; SVI and NUTS through the same numpyro program), then
-use it as any :class:`~symworld.worldmodel.WorldModel`::
+Build one from a law list and a schema (bad laws are rejected here, and again by
+``fit`` on its own transitions), fit it to transitions (MAP by default; SVI and
+NUTS through the same numpyro program), then use it as any
+:class:`~symworld.worldmodel.WorldModel`::
 
-    model = LawModel.build(laws, schema, examples=(states, actions))
-    model = model.fit(states, actions, next_states, key=jax.random.key(0))
+    model = LawModel.build(laws, schema)
+    model, result = model.fit(states, actions, next_states, key=jax.random.key(0))
     following = model.sample(jax.random.key(1), state, action)
     score = model.log_prob(state, action, following)
 
@@ -79,6 +80,7 @@ from symworld.programs.pooling import (
 from symworld.programs.transition_inputs import (
     check_action,
     check_state,
+    checked_examples,
     checked_transitions,
 )
 from symworld.worldmodel import WorldModel
@@ -133,7 +135,7 @@ class LawModel(WorldModel):
         """
         layout = Layout(laws, schema)
         if examples is not None:
-            states, actions = examples
+            states, actions = checked_examples(schema, examples)
             check_domains(layout, states, jnp.asarray(actions, jnp.int32))
         values = initial_values(layout)
         return cls.from_values(layout, values, epsilon=epsilon)
@@ -203,8 +205,12 @@ class LawModel(WorldModel):
         Raises ``ValueError`` when the three inputs differ in length ``T`` (or
         ``T`` is 0), a state is not a pytree of the schema's structure (a plain
         dict is not matched by name), a value is not an integer inside its
-        attribute's domain (naming the attribute and row), or ``steps`` /
-        ``learning_rate`` are not a count / a positive finite number.
+        attribute's domain (naming the attribute and row), an action lies outside
+        the schema's action space (naming the row), or ``steps`` /
+        ``learning_rate`` are not a count / a positive finite number; and
+        :class:`~symworld.programs.layout.LawError` naming the law and attribute
+        when a law, on these transitions, predicts a value outside the
+        attribute's domain (the check :meth:`build` runs on its ``examples``).
         """
         if isinstance(steps, bool) or not isinstance(steps, int | np.integer):
             raise ValueError(f"steps must be an integer, got {steps!r}")
@@ -217,6 +223,7 @@ class LawModel(WorldModel):
         states, actions, next_states = checked_transitions(
             self.schema, states, actions, next_states
         )
+        check_domains(self.layout, states, jnp.asarray(actions, jnp.int32))
         priors = priors or Priors(epsilon=self.epsilon)
         if not isinstance(next_states, np.ndarray | jax.Array):
             next_states = jax.vmap(self.schema.encode)(next_states)
@@ -458,7 +465,7 @@ class LawModel(WorldModel):
 
     def _check_one(self, state: PyTree, action: PyTree) -> None:
         check_state(self.schema, state)
-        check_action(action)
+        check_action(action, num_actions=self.schema.num_actions)
 
     def _scorer(
         self, state: PyTree, action: PyTree, layout: Layout | None = None

@@ -87,7 +87,11 @@ def _sha256(path: Path) -> str:
 
 
 def load_library(
-    reference: dict[str, str], trusted: Iterable[str] = (), *, where: str = "--laws"
+    reference: dict[str, str],
+    trusted: Iterable[str] = (),
+    *,
+    where: str = "--laws",
+    env_id: str | None = None,
 ) -> list[Law]:
     """Import a law library and return its laws (``library()`` or ``LAWS``).
 
@@ -100,14 +104,20 @@ def load_library(
     library"``).
 
     Raises :class:`LawLibraryError` naming the library when it does not exist,
-    raises while being imported (a syntax error included), or does not define a
-    non-empty list of :class:`~symworld.programs.law.Law` instances.
+    raises while being imported (a syntax error included), does not define a
+    non-empty list of :class:`~symworld.programs.law.Law` instances, or, given
+    ``env_id``, declares (``ENV_ID = "..."``) that it is for another environment.
     """
     trusted = [str(item) for item in trusted]
     if "module" in reference:
         module, origin = _import_module(reference["module"], trusted, where)
     else:
         module, origin = _import_file(reference, trusted, where)
+    declared = getattr(module, "ENV_ID", None)
+    if env_id is not None and isinstance(declared, str) and declared != env_id:
+        raise LawLibraryError(
+            f"{where}: {origin} is for environment {declared}, not {env_id}"
+        )
     return _laws_of(module, origin)
 
 

@@ -104,9 +104,9 @@ def checked_transitions(
     """Check ``T`` transitions and return ``(states, actions, next_states)``
     with ``actions`` as int32 ``(T,)``.
 
-    ``next_states`` is a state pytree with leading axis ``T`` or encoded int32
-    ``(T, N)`` (returned as given). Raises ``ValueError`` naming the input and
-    its length, shape, attribute or row.
+    ``next_states`` is a state pytree with leading axis ``T``, encoded int32
+    ``(T, N)`` (returned as given), or ``None`` (not checked). Raises
+    ``ValueError`` naming the input and its length, shape, attribute or row.
     """
     lengths = {"states": _batch_length(schema, states, "states")}
     actions_array = np.asarray(actions) if _concrete(actions) else actions
@@ -119,7 +119,7 @@ def checked_transitions(
     encoded = isinstance(next_states, np.ndarray | jax.Array)
     if encoded:
         lengths["next_states"] = _encoded_length(schema, next_states)
-    else:
+    elif next_states is not None:
         lengths["next_states"] = _batch_length(schema, next_states, "next_states")
     if len(set(lengths.values())) != 1:
         raise ValueError(
@@ -133,6 +133,7 @@ def checked_transitions(
     if _concrete(actions_array):
         _check_integral(actions_array, "actions", None)
         actions_array = actions_array.astype(np.int32)
+        check_action_range(schema, actions_array, "actions")
     _check_values(schema, states, "states")
     if encoded:
         if _concrete(next_states):
@@ -142,9 +143,45 @@ def checked_transitions(
                 part = values[:, offsets[position] : offsets[position + 1]]
                 _check_integral(part, "next_states", attribute)
                 check_domain(attribute, part.astype(np.int64), "next_states")
-    else:
+    elif next_states is not None:
         _check_values(schema, next_states, "next_states")
     return states, actions_array, next_states
+
+
+def checked_examples(schema: Schema, examples: Any) -> tuple[PyTree, Any]:
+    """Check ``LawModel.build``'s ``examples``, a pair ``(states, actions)`` of
+    ``T`` transitions (states a pytree of the schema's structure with leading axis
+    ``T``, actions int ``(T,)``), as :func:`checked_transitions` checks its
+    inputs; ``ValueError`` starting ``examples:`` otherwise."""
+    if not isinstance(examples, tuple | list) or len(examples) != 2:
+        raise ValueError(
+            "examples: expected a pair (states, actions) of T transitions, got "
+            f"{type(examples).__name__}"
+            + (
+                f" of length {len(examples)}"
+                if isinstance(examples, tuple | list)
+                else ""
+            )
+        )
+    try:
+        states, actions, _ = checked_transitions(schema, *examples, None)
+    except ValueError as error:
+        raise ValueError(f"examples: {error}") from None
+    return states, actions
+
+
+def check_action_range(schema: Schema, actions: np.ndarray, what: str) -> None:
+    """``ValueError`` naming ``what`` and the first row whose action lies outside
+    ``0..schema.num_actions - 1`` (below 0 when the action count is unknown)."""
+    high = schema.num_actions
+    bad = (actions < 0) | (actions >= high if high is not None else False)
+    if np.any(bad):
+        row = int(np.argmax(bad))
+        space = f"0..{high - 1}" if high is not None else "0 or more"
+        raise ValueError(
+            f"{what}: row {row} holds action {int(actions[row])}, outside the "
+            f"action space {space} of {schema.env_id}"
+        )
 
 
 def _concrete(tree: PyTree) -> bool:

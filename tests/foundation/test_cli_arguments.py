@@ -203,6 +203,37 @@ def test_collect_switches_then_induce_from_the_file(tmp_path, capsys):
     assert out.is_file() and (tmp_path / "laws_model" / "model.json").is_file()
 
 
+def test_quiet_fit_and_induce_print_nothing_but_write_their_files(tmp_path, capsys):
+    """-q (before or after the subcommand) keeps only errors: no result tables."""
+    data = tmp_path / "sw.npz"
+    argv = ["collect", "symworld/Switches-v0", "--steps", "40", "--out", str(data)]
+    assert main([*argv, "-q"]) == 0
+    fit = ["fit", "laws", "--env", "symworld/Switches-v0", "--data", str(data)]
+    fit += ["--iterations", "10"]
+    assert main(["-q", *fit, "--out", str(tmp_path / "m1")]) == 0
+    assert main([*fit, "--out", str(tmp_path / "m2"), "-q"]) == 0
+    induce = ["induce", "--env", "symworld/Switches-v0", "--data", str(data)]
+    induce += ["--iterations", "10"]
+    assert main(["-q", *induce, "--out", str(tmp_path / "l1.py")]) == 0
+    assert main([*induce, "--out", str(tmp_path / "l2.py"), "-q"]) == 0
+    assert capsys.readouterr() == ("", "")
+    for written in ["m1/model.json", "m2/model.json", "l1.py", "l2_model/model.json"]:
+        assert (tmp_path / written).is_file()
+
+
+def test_induce_names_weights_when_its_model_exists(tmp_path, capsys):
+    (tmp_path / "fit1").mkdir()
+    (tmp_path / "fit1" / "model.json").write_text("{}")
+    argv = ["induce", "--env", "symworld/Switches-v0", "--steps", "5"]
+    argv += ["--out", str(tmp_path / "l.py"), "--weights", str(tmp_path / "fit1")]
+    assert main(argv) == 1
+    assert capsys.readouterr().err == (
+        f"symworld induce: error: --weights {tmp_path / 'fit1' / 'model.json'}: "
+        "already exists; pass --force to replace it or choose another path\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fit1"]
+
+
 def test_induce_refuses_a_csv_save_trajectory_before_exploring(tmp_path, capsys):
     argv = ["induce", "--env", "symworld/Switches-v0", "--steps", "5"]
     argv += ["--out", str(tmp_path / "l.py"), "--save-trajectory"]

@@ -75,13 +75,26 @@ class _RaisingProposer:
         raise RuntimeError("service down")
 
 
-def test_induction_broken_proposals_are_rejected_with_reasons(switches_life):
+def _induce_first_60(switches_life, proposers):
+    """Induction on the first 60 transitions of the switches life, 5 fit steps."""
     env, schema, life = switches_life
-    n = 60
     states, actions, next_states = (
-        jax.tree_util.tree_map(lambda x: x[:n], t)
+        jax.tree_util.tree_map(lambda x: x[:60], t)
         for t in (life.states, life.actions, life.next_states)
     )
+    return induce(
+        schema,
+        states,
+        actions,
+        next_states,
+        num_actions=2,
+        seed=0,
+        settings=InductionSettings(fit_steps=5),
+        proposers=proposers,
+    )
+
+
+def test_induction_broken_proposals_are_rejected_with_reasons(switches_life):
     broken = (
         "class MyLaw(Law): ...",
         "class Broken(Law:\n  pass",
@@ -90,19 +103,9 @@ def test_induction_broken_proposals_are_rejected_with_reasons(switches_life):
         GOOD.replace("toggle_holds_on_noop", "time_plus_1"),
         GOOD + GOOD.replace("ToggleHoldsOnNoop", "Other"),
     )
-    result = induce(
-        schema,
-        states,
-        actions,
-        next_states,
-        num_actions=2,
-        seed=0,
-        settings=InductionSettings(fit_steps=5),
-        proposers=[
-            FixedProposer(broken, name="test"),
-            _StringProposer(),
-            _RaisingProposer(),
-        ],
+    result = _induce_first_60(
+        switches_life,
+        [FixedProposer(broken, name="test"), _StringProposer(), _RaisingProposer()],
     )
     rejected = [(r.name, r.reason) for r in result.rejected_proposals]
     assert [name for name, _ in rejected] == [
@@ -128,3 +131,34 @@ def test_induction_broken_proposals_are_rejected_with_reasons(switches_life):
     assert reasons[7] == "propose() raised RuntimeError: service down"
     names = [law.name for law in load_module_text(result.module).library()]
     assert "toggle_holds_on_noop" not in names
+
+
+class _Returning:
+    def __init__(self, name, value):
+        self.name, self.value = name, value
+
+    def propose(self, context):
+        return self.value
+
+
+def test_induction_proposer_returns_and_exits_are_rejections(switches_life):
+    """A str or None return is one rejection naming the proposer and the type (not
+    one per character, not "raised"); a proposal whose module code raises
+    SystemExit is rejected, and the run goes on to score the next proposal."""
+    result = _induce_first_60(
+        switches_life,
+        [
+            _Returning("text", "class A(Law): pass"),
+            _Returning("nothing", None),
+            FixedProposer(("raise SystemExit(3)\n" + GOOD, GOOD), name="exits"),
+        ],
+    )
+    rejected = [(r.name, r.reason) for r in result.rejected_proposals]
+    assert rejected[:3] == [
+        ("text", "propose() returned str, not a sequence of Proposal"),
+        ("nothing", "propose() returned NoneType, not a sequence of Proposal"),
+        ("exits #0", "SystemExit: 3"),
+    ]
+    # the same law without the exit is then tried and scored like any proposal
+    assert len(rejected) == 4 and rejected[3][0] == "toggle_holds_on_noop"
+    assert rejected[3][1].startswith("did not improve the penalised likelihood")

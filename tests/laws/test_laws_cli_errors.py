@@ -120,3 +120,95 @@ def test_laws_cli_fit_same_seed_same_file(tmp_path, capsys):
     fit = json.loads(first)["fit"]
     assert "seconds" not in fit
     assert (fit["transitions"], fit["seed"], fit["iterations"]) == (40, 3, 20)
+
+
+def test_laws_cli_evaluate_refuses_a_suite_of_another_env(
+    tmp_path, capsys, unfitted_switches_json
+):
+    folder = write_model(tmp_path / "sw", unfitted_switches_json)
+    argv = ["evaluate", str(folder), "--scenarios", "crafter_oo", "--trials", "1"]
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    assert captured.err == (
+        "symworld evaluate: error: scenario suite 'crafter_oo' is for environment "
+        "symworld/CrafterOO-v0, but the model is for symworld/Switches-v0; use "
+        "--scenarios switches\n"
+    )
+    assert captured.out == ""
+    assert not (folder / "evaluation.json").exists()
+
+
+def test_laws_cli_plan_swing_up_with_a_law_or_alrnn_model(
+    tmp_path, capsys, unfitted_switches_json
+):
+    folder = write_model(tmp_path / "sw", unfitted_switches_json)
+    argv = ["plan", str(folder), "--task", "swing_up", "--episodes", "1"]
+    assert main(argv) == 1
+    assert capsys.readouterr().err == (
+        f"symworld plan: error: {folder / 'model.json'} holds a law model of "
+        "symworld/Switches-v0, and this task needs an equation model over "
+        "(theta, theta_dot)\n"
+    )
+    alrnn = write_model(
+        tmp_path / "alrnn", {"format": "symworld.alrnn.model/1", "kind": "alrnn"}
+    )
+    assert main([argv[0], str(alrnn), *argv[2:]]) == 1
+    assert capsys.readouterr().err == (
+        f"symworld plan: error: {alrnn / 'model.json'} holds an AL-RNN model, and "
+        "this task needs an equation model over (theta, theta_dot)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "row", "value", "message"),
+    [
+        (
+            "action/action",
+            3,
+            7,
+            "field 'action': row 3 holds action 7, outside the "
+            "action space 0..1 of symworld/Switches-v0",
+        ),
+        (
+            "action/action",
+            5,
+            -1,
+            "field 'action': row 5 holds action -1, outside the "
+            "action space 0..1 of symworld/Switches-v0",
+        ),
+        (
+            "state/toggle",
+            7,
+            5,
+            "data does not match environment symworld/Switches-v0: "
+            "attribute 'toggle' row 7 holds 5, outside its domain 0..1",
+        ),
+    ],
+)
+def test_laws_cli_fit_names_the_file_of_bad_actions_and_values(
+    tmp_path, capsys, column, row, value, message
+):
+    import numpy as np
+
+    good = tmp_path / "good.npz"
+    collect = ["-q", "collect", "symworld/Switches-v0", "--steps", "20"]
+    assert main([*collect, "--out", str(good)]) == 0
+    with np.load(good) as arrays:
+        columns = dict(arrays)
+    columns[column][row] = value
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, **columns)
+    argv = ["fit", "laws", "--env", "symworld/Switches-v0", "--data", str(bad)]
+    assert main([*argv, "--out", str(tmp_path / "m")]) == 1
+    assert capsys.readouterr().err == f"symworld fit: error: {bad}: {message}\n"
+    assert not (tmp_path / "m").exists()
+
+
+def test_laws_cli_fit_refuses_a_library_of_another_env(tmp_path, capsys):
+    argv = ["fit", "laws", "--env", "symworld/Switches-v0", "--laws", "crafter_oo"]
+    assert main([*argv, "--steps", "5", "--out", str(tmp_path / "m")]) == 1
+    assert capsys.readouterr().err == (
+        "symworld fit: error: --laws: law library symworld.laws.crafter_oo is for "
+        "environment symworld/CrafterOO-v0, not symworld/Switches-v0\n"
+    )
+    assert not (tmp_path / "m").exists()

@@ -127,6 +127,76 @@ def test_laws_fit_rejects_values_outside_the_domain_or_not_integers(model, small
         model.fit(states, actions, encoded, key=KEY)
 
 
+def test_laws_fit_and_build_reject_actions_outside_the_action_space(
+    model, small, switches_schema
+):
+    states, actions, following = small
+    with pytest.raises(
+        ValueError,
+        match=r"^actions: row 0 holds action 5, outside the action space 0\.\.1 "
+        "of symworld/Switches-v0$",
+    ):
+        model.fit(states, actions.at[0].set(5), following, key=KEY)
+    with pytest.raises(ValueError, match="^actions: row 9 holds action -1, outside"):
+        model.fit(states, actions.at[9].set(-1), following, key=KEY)
+    with pytest.raises(ValueError, match="^examples: actions: row 2 holds action 2"):
+        LawModel.build(
+            switch_laws.correct_laws(),
+            switches_schema,
+            examples=(states, actions.at[2].set(2)),
+        )
+    one = jax.tree_util.tree_map(lambda x: x[0], states)
+    with pytest.raises(ValueError, match=r"^action: 2 is outside the actions 0\.\.1$"):
+        model.sample(KEY, one, 2)
+
+
+def test_laws_build_names_what_examples_must_be(switches_schema, small):
+    states, actions, _ = small
+    laws = switch_laws.correct_laws()
+    with pytest.raises(
+        ValueError, match=r"^examples: states: expected a SwitchesState pytree"
+    ) as error:
+        LawModel.build(laws, switches_schema, examples=(_as_dict(states), actions))
+    assert "got a dict with keys ['coin', 'fixed', 'time', 'toggle']" in str(
+        error.value
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"^examples: expected a pair \(states, actions\) of T transitions, got "
+        "SwitchesState$",
+    ):
+        LawModel.build(laws, switches_schema, examples=states)
+
+
+class _WritesTwo(Law):
+    """Claims ``fixed`` becomes 2, outside its domain 0..1."""
+
+    name = "fixed_is_two"
+    writes = ("fixed",)
+
+    def precondition(self, state, action):
+        return True
+
+    def effect(self, state, action):
+        return {"fixed": point(2)}
+
+
+def test_laws_fit_runs_builds_law_checks_on_its_own_data(switches_schema, small):
+    """A model built without examples still refuses a law that predicts values
+    outside the domain, once fit sees data, naming the law and the attribute."""
+    unchecked = LawModel.build([_WritesTwo()], switches_schema)
+    message = (
+        "^law 'fixed_is_two', attribute 'fixed': predicts the value 2, outside the "
+        r"domain 0\.\.1$"
+    )
+    with pytest.raises(LawError, match=message):
+        unchecked.fit(*small, key=KEY, steps=5)
+    with pytest.raises(LawError, match=message):  # build's check is unchanged
+        LawModel.build(
+            [_WritesTwo()], switches_schema, examples=(small.states, small.actions)
+        )
+
+
 @pytest.mark.parametrize(
     ("options", "words"),
     [
@@ -177,7 +247,7 @@ def test_laws_one_transition_methods_check_concrete_values(model, small):
         model.log_prob(state, 1, bad)
     with pytest.raises(ValueError, match="^action: 1.5 is not a whole-number"):
         model.sample(KEY, state, 1.5)
-    with pytest.raises(ValueError, match="^action: -1 is outside the actions 0$"):
+    with pytest.raises(ValueError, match=r"^action: -1 is outside the actions 0\.\.1$"):
         model.log_prob(state, -1, state)
     traced = jax.jit(lambda k, s, a: model.sample(k, s, a))(KEY, state, actions[0])
     np.testing.assert_array_equal(

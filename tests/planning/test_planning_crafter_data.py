@@ -61,7 +61,7 @@ def test_exact_persistence_is_the_closed_form_map():
         switches_laws.ClockTicks(),
     ]
     schema = switches_schema(env)
-    model = LawModel.build(laws, schema, examples=(batch.states, batch.actions))
+    model = LawModel.build(laws, schema)  # fit checks the laws on the batch
     fitted, _ = model.fit(
         batch.states, batch.actions, batch.next_states, key=jax.random.key(0), steps=60
     )
@@ -139,7 +139,7 @@ def test_program_runs_give_the_table_law_weight_that_random_steps_do_not(table_r
     weights = {}
     for name, parts in (("random", (random,)), ("with programs", (random, batch))):
         states, actions, following = join(*parts)
-        model = LawModel.build(laws, schema, examples=(states, actions))
+        model = LawModel.build(laws, schema)  # fit checks the laws on the batch
         fitted, _ = model.fit(
             states, actions, following, key=jax.random.key(0), steps=300
         )
