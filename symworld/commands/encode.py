@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from symworld.commands.arguments import add_columns, add_drop_nonfinite, add_seed
-from symworld.commands.output import print_written
+from symworld.commands.output import is_quiet, print_written
 
 logger = logging.getLogger(__name__)
 
@@ -270,7 +270,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.json:
         print(json.dumps(json_safe(encoding.report), indent=1, allow_nan=False))
-    else:
+    elif not is_quiet(args):
         print("\n".join(format_report(encoding.report)))
         print_written(args, f"written to {args.out}")
     return 0

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 
 from symworld.commands.arguments import add_seed
-from symworld.commands.output import print_json
+from symworld.commands.output import is_quiet, print_json
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     write_report(report, args.directory)
     if args.json:
         print_json(report.to_json())
-    else:
+    elif not is_quiet(args):
         print(format_table(report))
     return 0
 

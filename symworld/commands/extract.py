@@ -23,7 +23,12 @@ from symworld.commands.arguments import (
     refuse_file_as_folder,
     refuse_overwrite,
 )
-from symworld.commands.output import format_table, print_json, print_written
+from symworld.commands.output import (
+    format_table,
+    is_quiet,
+    print_json,
+    print_written,
+)
 from symworld.equations.extract import ENGINES, SELECTIONS, Extraction, extract
 from symworld.trajectory_io import read_trajectory
 
@@ -166,6 +171,8 @@ def run(args: argparse.Namespace) -> int:
         payload["file"] = str(args.file)
         payload["written"] = [str(path) for path in written]
         print_json(payload)
+        return 0
+    if is_quiet(args):
         return 0
     print(
         f"{args.file}: {result.samples} samples, target {result.kind}, engine "

@@ -20,7 +20,7 @@ import argparse
 import numpy as np
 
 from symworld.cli import CommandError
-from symworld.commands.output import print_json
+from symworld.commands.output import is_quiet, print_json
 
 SWING_UP_THRESHOLD = -200.0  # an episode "succeeds" with a return at least this
 
@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(error)) from None
     if args.json:
         print_json(summary)
-    else:
+    elif not is_quiet(args):
         steps = summary["mean_steps"]
         print(
             f"{summary['task']}: success {summary['success_rate']:.0%} "

@@ -204,7 +204,8 @@ def test_collect_switches_then_induce_from_the_file(tmp_path, capsys):
 
 
 def test_quiet_fit_and_induce_print_nothing_but_write_their_files(tmp_path, capsys):
-    """-q (before or after the subcommand) keeps only errors: no result tables."""
+    """-q (before or after the subcommand) keeps only errors: no result tables
+    (fit, induce, evaluate, extract), the files are still written."""
     data = tmp_path / "sw.npz"
     argv = ["collect", "symworld/Switches-v0", "--steps", "40", "--out", str(data)]
     assert main([*argv, "-q"]) == 0
@@ -216,9 +217,18 @@ def test_quiet_fit_and_induce_print_nothing_but_write_their_files(tmp_path, caps
     induce += ["--iterations", "10"]
     assert main(["-q", *induce, "--out", str(tmp_path / "l1.py")]) == 0
     assert main([*induce, "--out", str(tmp_path / "l2.py"), "-q"]) == 0
+    evaluate = ["evaluate", str(tmp_path / "m1"), "--trials", "1", "-q"]
+    assert main(evaluate) == 0
+    decay = 3 * 0.9 ** np.arange(30)  # x[t+1] - x[t] = -0.1 x[t]
+    np.savetxt(tmp_path / "x.csv", decay[:, None], header="x", comments="")
+    extract = ["extract", str(tmp_path / "x.csv"), "--target", "next"]
+    extract += ["--engine", "sparse", "--out", str(tmp_path / "eq"), "-q"]
+    assert main(extract) == 0
     assert capsys.readouterr() == ("", "")
-    for written in ["m1/model.json", "m2/model.json", "l1.py", "l2_model/model.json"]:
-        assert (tmp_path / written).is_file()
+    written = ["m1/model.json", "m2/model.json", "l1.py", "l2_model/model.json"]
+    written += ["m1/evaluation.json", "eq/model.json"]
+    for path in written:
+        assert (tmp_path / path).is_file()
 
 
 def test_induce_names_weights_when_its_model_exists(tmp_path, capsys):
