@@ -390,8 +390,13 @@ def _infer_kind(
     position: tuple[int, Attribute] | None = None,
 ) -> list[tuple[int, Attribute]]:
     """An untagged column of the object table that (almost) never changes while
-    an object lives and takes at least two values among living objects (the most
-    values wins, then the fewest changes): the kind column, when no role tags it.
+    an object lives and takes at least two values among living objects: the kind
+    column, when no role tags it. Among such columns the one whose values spread
+    the living objects most evenly wins (the largest entropy of its values over
+    living object-steps, then the fewest changes): a timer or cooldown that is
+    nonzero on a handful of steps can take more values than the kind column and
+    change too rarely to be ruled out, but it tells objects apart on almost no
+    step.
 
     An object "lives on" when its row is alive before and after the step and,
     where an ``(N, 2)`` position column is given, it moved at most one cell (a
@@ -420,9 +425,11 @@ def _infer_kind(
         changes = int(np.sum(before != next_encoded[:, column][living]))
         if changes > KIND_SLIP * seen:
             continue
-        values = np.unique(before).size
-        key = (values, -changes)
-        if values >= 2 and (best is None or key > best[0]):
+        _, counts = np.unique(before, return_counts=True)
+        share = counts / counts.sum() if counts.size else counts
+        spread = round(float(-(share * np.log(share)).sum()), 9)
+        key = (spread, -changes)
+        if counts.size >= 2 and (best is None or key > best[0]):
             best = (key, k, attribute)
     return [] if best is None else [(best[1], best[2])]
 

@@ -226,3 +226,50 @@ def test_induction_kind_column_survives_a_reused_row():
     assert kind.name == "kind"
     ((_, kind),) = _infer_kind(schema, encoded, next_encoded, alive)
     assert kind.name == "facing"
+
+
+@jax.tree_util.register_dataclass
+@dataclasses.dataclass(frozen=True)
+class TimerTableState:
+    alive: jax.Array  # bool[4]
+    kind: jax.Array  # int32[4], two kinds, never changes
+    timer: jax.Array  # int32[4], 0 but on one countdown 4, 3, 2, 1 of one row
+    spot: jax.Array  # int32[4, 2], never moves
+
+
+def test_induction_kind_column_is_not_a_rare_timer():
+    """A timer that is nonzero on 4 of 2,000 steps takes five values (more than
+    the two kinds) and changes on 5 of 8,000 living object-steps (within the
+    tolerated slips); the kind column spreads the objects evenly and is taken.
+    Counting values alone took the timer."""
+    from symworld.induction.geometry import _infer_kind
+
+    steps = 2000
+    timer = np.zeros((steps + 1, 4), np.int32)
+    timer[1000:1004, 2] = [4, 3, 2, 1]
+    states = TimerTableState(
+        jnp.ones((steps + 1, 4), bool),
+        jnp.tile(jnp.asarray([1, 2, 1, 2], jnp.int32), (steps + 1, 1)),
+        jnp.asarray(timer),
+        jnp.tile(
+            jnp.asarray([[0, 0], [1, 1], [2, 2], [3, 3]], jnp.int32), (steps + 1, 1, 1)
+        ),
+    )
+    first = jax.tree_util.tree_map(lambda a: a[0], states)
+    schema = Schema.from_state(
+        "toy/TimerTable-v0",
+        first,
+        {"kind": (0, 4), "timer": (0, 5), "spot": (0, 5)},
+        roles={"alive": "entity.alive", "spot": "entity.position"},
+    )
+    encoded = np.asarray(jax.vmap(schema.encode)(states))
+    alive = (schema.index("alive"), schema["alive"])
+    spot = (schema.index("spot"), schema["spot"])
+    before, after = encoded[:-1], encoded[1:]
+    timer_sites = slice(int(schema.offsets[schema.index("timer")]), None)
+    assert np.unique(before[:, timer_sites][:, :4]).size == 5
+    assert (
+        int(np.sum(before[:, timer_sites][:, :4] != after[:, timer_sites][:, :4])) == 5
+    )
+    ((_, kind),) = _infer_kind(schema, before, after, alive, spot)
+    assert kind.name == "kind"
