@@ -2,18 +2,23 @@
 
 Compiling the step takes seconds on two CPU cores, so every test module uses the
 session-scoped functions below, and identical programs compiled by different tests
-(e.g. two gymnasium envs) hit JAX's persistent compilation cache.
+(e.g. two gymnasium envs) hit JAX's persistent compilation cache. The cache folder
+is new for each test session and removed after it: a folder shared between
+sessions (and between test runs at the same time) once crashed a run while it
+wrote an entry (2026-12-05, a segmentation fault in JAX's cache write).
 """
 
 from __future__ import annotations
 
-import os
+import atexit
+import shutil
 import tempfile
 
 import jax
 import pytest
 
-_CACHE = os.path.join(tempfile.gettempdir(), "symworld-crafter-oo-jax-cache")
+_CACHE = tempfile.mkdtemp(prefix="symworld-crafter-oo-jax-cache-")
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 jax.config.update("jax_compilation_cache_dir", _CACHE)
 jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
 
