@@ -7,7 +7,27 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 # run it in-process must not write there (tests/crafter_oo has its own cache).
 os.environ.setdefault("SYMWORLD_COMPILE_CACHE", "off")
 
+import gc  # noqa: E402
+
+import jax  # noqa: E402
 from hypothesis import settings  # noqa: E402
 
 settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True)
 settings.load_profile("ci")
+
+
+_package = {"name": None}
+
+
+def pytest_runtest_setup(item):
+    """Free every compiled program when the run enters another test package
+    (tests/laws, tests/planning, ...): one process compiles thousands of XLA
+    programs, and from 2026-12-05 the full run crashed natively late in the
+    suite (inside XLA's compile, at a test that passes on its own), which is what
+    exhausting the process's memory mappings looks like."""
+    parts = item.nodeid.split("/")
+    name = parts[1] if len(parts) > 2 else parts[0]
+    if _package["name"] not in (None, name):
+        jax.clear_caches()
+        gc.collect()
+    _package["name"] = name
