@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import jax
@@ -116,6 +117,16 @@ def pair_chunk(layout: Layout, budget: int = PAIR_TABLE_BYTES) -> int:
     return int(np.clip(budget // per_transition, 16, 2048))
 
 
+@functools.lru_cache(maxsize=4)
+def _pairs_and_encoding(layout: Layout) -> Callable:
+    """Every pair's prediction and the encoded state, batched; compiled once per
+    layout and batch size (the few most recent layouts are kept: a model is
+    compiled for its fit, the inducer compiles many short-lived candidate sets)."""
+    return jax.jit(
+        jax.vmap(lambda s, a: (evaluate_pairs(layout, s, a), layout.schema.encode(s)))
+    )
+
+
 def compile_transitions(
     layout: Layout,
     states: PyTree,
@@ -140,9 +151,9 @@ def compile_transitions(
     num_transitions = int(np.asarray(actions).shape[0])
     if chunk is None:
         chunk = pair_chunk(layout)
-    run = jax.jit(
-        jax.vmap(lambda s, a: (evaluate_pairs(layout, s, a), schema.encode(s)))
-    )
+    # One compiled program per (layout, chunk): short data pads its one chunk
+    # to a power of two, the last chunk of long data repeats its final row.
+    chunk = min(chunk, 1 << max(num_transitions - 1, 0).bit_length())
     site_attribute = schema.site_attribute()
     site_low = schema.site_low()
     site_size = schema.site_domain_size()
@@ -161,11 +172,13 @@ def compile_transitions(
     changed_log_others = 0.0
     for start in range(0, num_transitions, chunk):
         stop = min(start + chunk, num_transitions)
-        window = slice(start, stop)
-        batch_states = jax.tree_util.tree_map(lambda x, w=window: x[w], states)
-        pairs, encoded = run(batch_states, jnp.asarray(actions[start:stop], jnp.int32))
-        pairs = Pairs(*(np.asarray(x) for x in pairs))
-        encoded = np.asarray(encoded)
+        padded = np.minimum(np.arange(start, start + chunk), stop - 1)
+        batch_states = jax.tree_util.tree_map(lambda x, r=padded: x[r], states)
+        pairs, encoded = _pairs_and_encoding(layout)(
+            batch_states, jnp.asarray(np.asarray(actions)[padded], jnp.int32)
+        )
+        pairs = Pairs(*(np.asarray(x)[: stop - start] for x in pairs))
+        encoded = np.asarray(encoded)[: stop - start]
         following = next_states[start:stop]
         rows, columns = np.nonzero(pairs.active)
         parts["t"].append(rows + start)

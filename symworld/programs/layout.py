@@ -12,7 +12,8 @@ only the active pairs (see :mod:`symworld.programs.fitting`).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import jax
@@ -400,39 +401,18 @@ def check_domains(
     puts probability on a value outside its attribute's domain, or which fails to
     run batched. ``states``/``actions`` have a leading batch axis.
 
-    All laws are compiled together once and run on chunks of ``chunk`` examples;
-    only when that fails to compile are the laws compiled one by one, to name the
-    law at fault."""
+    All laws are compiled together once per layout and run on chunks of
+    ``chunk`` examples (the last chunk padded with repeated rows, so every call
+    reuses the one compiled program); only when that fails to compile are the
+    laws compiled one by one, to name the law at fault."""
     schema = layout.schema
-
-    def raw(law):
-        def run(state, action):
-            applies = jnp.asarray(law.precondition(state, action)).astype(bool)
-            effect = law.effect(state, action)
-            out = {}
-            for attribute_name, distribution in effect.items():
-                value, offset, site, where = normalise(
-                    law, schema, attribute_name, distribution
-                )
-                active = applies & where
-                out[attribute_name] = (
-                    active,
-                    value,
-                    offset,
-                    _rounding(schema, attribute_name, distribution, active),
-                )
-            return out
-
-        return run
-
     count = int(np.asarray(actions).shape[0])
     try:
-        every = jax.jit(jax.vmap(lambda s, a: [raw(law)(s, a) for law in layout.laws]))
         for start in range(0, count, chunk):
-            window = slice(start, min(start + chunk, count))
-            outputs = every(
-                jax.tree_util.tree_map(lambda x, w=window: x[w], states),
-                actions[window],
+            padded = np.minimum(np.arange(start, start + chunk), count - 1)
+            outputs = _every_law(layout)(
+                jax.tree_util.tree_map(lambda x, r=padded: x[r], states),
+                jnp.asarray(np.asarray(actions)[padded]),
             )
             for law, output in zip(layout.laws, outputs, strict=True):
                 _check_outputs(law, schema, output)
@@ -443,7 +423,7 @@ def check_domains(
         pass
     for law in layout.laws:
         try:
-            output = jax.jit(jax.vmap(raw(law)))(states, actions)
+            output = jax.jit(jax.vmap(_checked_run(law, schema)))(states, actions)
         except LawError:
             raise
         except Exception as error:  # noqa: BLE001 - any failure rejects the law
@@ -453,6 +433,37 @@ def check_domains(
                 f"{str(error).splitlines()[0] if str(error) else ''}",
             ) from None
         _check_outputs(law, schema, output)
+
+
+@functools.lru_cache(maxsize=4)
+def _every_law(layout: Layout) -> Callable:
+    """Every law's checked outputs on a batch, compiled once per layout (the few
+    most recent layouts are kept: a model is checked when built and when fitted,
+    while the inducer checks many short-lived candidate sets)."""
+    runs = [_checked_run(law, layout.schema) for law in layout.laws]
+    return jax.jit(jax.vmap(lambda s, a: [run(s, a) for run in runs]))
+
+
+def _checked_run(law: Law, schema: Schema) -> Callable:
+    """One transition -> ``{attribute: (active, value, log offset, rounding)}``."""
+
+    def run(state, action):
+        applies = jnp.asarray(law.precondition(state, action)).astype(bool)
+        out = {}
+        for attribute_name, distribution in law.effect(state, action).items():
+            value, offset, site, where = normalise(
+                law, schema, attribute_name, distribution
+            )
+            active = applies & where
+            out[attribute_name] = (
+                active,
+                value,
+                offset,
+                _rounding(schema, attribute_name, distribution, active),
+            )
+        return out
+
+    return run
 
 
 def _rounding(
