@@ -272,7 +272,13 @@ def induce(
     changes = detect_changes(schema, encoded, next_encoded)
     geometry = Geometry.infer(schema, encoded, next_encoded, actions, num_actions)
     if not settings.object_moves:
-        geometry = dataclasses.replace(geometry, mirror=None, mirror_player=None)
+        geometry = dataclasses.replace(
+            geometry,
+            mirror=None,
+            mirror_expression=None,
+            mirror_empty=None,
+            mirror_player=None,
+        )
     features = build_features(schema, geometry, states, actions, encoded, num_actions)
     least = settings.search.min_support
     object_targets = []
@@ -331,7 +337,9 @@ def induce(
         logger.info("target %s: %d laws", target.label, len(found))
         candidates += found
     if geometry.has_objects and geometry.object_xs is not None:
-        found = row_laws(geometry, states, encoded, next_encoded, settings.search)
+        found = row_laws(
+            geometry, states, actions, encoded, next_encoded, settings.search
+        )
         logger.info("object rows: %d laws", len(found))
         candidates += found
 

@@ -37,11 +37,19 @@ import numpy as np
 
 from symworld.induction.features import Feature, Literal, evaluate, value_features
 from symworld.induction.geometry import Geometry, code_expression, leaf_expression
-from symworld.induction.search import Candidate, RuleSearch, SearchSettings, Target
+from symworld.induction.search import (
+    Candidate,
+    RuleSearch,
+    SearchSettings,
+    Target,
+    deterministic_gain,
+    frame_log_likelihood,
+)
 
 PyTree = Any
 MAX_DISTANCE = 32  # distance thresholds to the player (cells)
 MIN_FOCUS = 8  # rows a moving law computes over, at least
+MAX_SPECIFIC = 2  # literals added to a deterministic row law to fit what it explained
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,21 +137,37 @@ def row_features(
 def object_steps(
     geometry: Geometry,
     states: PyTree,
+    actions: np.ndarray,
     encoded: np.ndarray,
     next_encoded: np.ndarray,
 ) -> ObjectSteps:
     """The living object-steps: the row is alive before and after the step and
-    keeps its kind (a row freed and reused within one step is not one object)."""
+    keeps its kind (a row freed and reused within one step is not one object),
+    and it is not the object on the cell the action targets (what the action
+    does to that object is the targeted-object laws' part; counted here, a hit
+    on a zombie whose timer happened to run read as "a running timer lowers the
+    health")."""
     schema = geometry.schema
     living = (_columns(schema, encoded, geometry.alive_name) != 0) & (
         _columns(schema, next_encoded, geometry.alive_name) != 0
     )
+    if geometry.has_grid:
+        aimed = evaluate(
+            [
+                geometry.object_on_target_source(None),
+                f"{geometry.object_slot_source()}[0]",
+            ],
+            geometry,
+            states,
+            actions,
+        )
+        hit = np.flatnonzero(aimed[:, 0])
+        living[hit, aimed[hit, 1]] = False
     kinds = None
     if geometry.kind is not None:
         kinds = _columns(schema, encoded, geometry.kind_name)
         living &= kinds == _columns(schema, next_encoded, geometry.kind_name)
     features = row_features(geometry, states, encoded, living)
-    actions = np.zeros(encoded.shape[0], np.int32)
     values = evaluate([f.source for f in features], geometry, states, actions)
     transition, row = np.nonzero(living)
     matrix = values.transpose(0, 2, 1)[transition, row].astype(bool)
@@ -153,6 +177,56 @@ def object_steps(
         features,
         matrix,
         None if kinds is None else kinds[transition, row],
+    )
+
+
+def specific(
+    search: RuleSearch,
+    candidate: Candidate,
+    current: np.ndarray,
+    following: np.ndarray,
+) -> Candidate:
+    """A deterministic row law narrowed to the rows like those it explained:
+    up to :data:`MAX_SPECIFIC` literals that hold on every change it explains
+    are added, each the one that leaves the fewest matched object-steps (ties:
+    the cheaper family, then the first feature), while one still removes some.
+    A row law found from the few rows the life showed changing (a timer that
+    only ran next to the player) then claims only rows like them; elsewhere the
+    frame default speaks, as it did before the law."""
+    if candidate.effect.kind == "categorical":
+        return candidate
+    target = candidate.target
+    holds = candidate.effect.predict(target, current) == following
+    changed = current != following
+    cond = search.mask(candidate.literals)
+    positives = cond & holds & changed
+    literals = list(candidate.literals)
+    count = len(search.features)
+    costs = np.concatenate([search.costs, search.costs])
+    for _ in range(MAX_SPECIFIC):
+        sub = search.matrix[cond]
+        both = np.concatenate([sub, ~sub], axis=1)
+        keeps = both[positives[cond]].all(axis=0)
+        matched = both.sum(axis=0).astype(float)
+        matched[~keeps] = np.inf
+        best = int(min(range(2 * count), key=lambda j: (matched[j], costs[j], j)))
+        if not matched[best] < cond.sum():
+            break
+        column = search.matrix[:, best % count]
+        literals.append(Literal(search.features[best % count], best < count))
+        cond = cond & (column if best < count else ~column)
+    if len(literals) == len(candidate.literals):
+        return candidate
+    matched = int(cond.sum())
+    held = int((holds & cond).sum())
+    frame = frame_log_likelihood(changed[cond], target.domain_size, search.rate)
+    return dataclasses.replace(
+        candidate,
+        literals=tuple(literals),
+        matched=matched,
+        held=held,
+        explained=int((holds & changed & cond).sum()),
+        gain=deterministic_gain(held, matched, target.domain_size, frame),
     )
 
 
@@ -200,6 +274,7 @@ def schema_position(geometry: Geometry) -> str:
 def row_laws(
     geometry: Geometry,
     states: PyTree,
+    actions: np.ndarray,
     encoded: np.ndarray,
     next_encoded: np.ndarray,
     settings: SearchSettings,
@@ -207,7 +282,7 @@ def row_laws(
     """The searched laws of every object column, kind by kind (see the module
     docstring)."""
     schema = geometry.schema
-    steps = object_steps(geometry, states, encoded, next_encoded)
+    steps = object_steps(geometry, states, actions, encoded, next_encoded)
     if steps.row.size == 0:
         return []
     least = settings.min_support
@@ -248,7 +323,10 @@ def row_laws(
                 requires=_kind_literal(steps, kind),
                 rows=True,
             )
-            found += search.laws_for(target, current, following)
+            found += [
+                specific(search, law, current, following)
+                for law in search.laws_for(target, current, following)
+            ]
         if position is None:
             continue
         before = _columns(schema, encoded, position)[t, r]

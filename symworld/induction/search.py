@@ -212,7 +212,7 @@ def frame_log_likelihood(changed: np.ndarray, domain: int, rate: float) -> float
     )
 
 
-def _deterministic_gain(held: int, matched: int, domain: int, frame: float) -> float:
+def deterministic_gain(held: int, matched: int, domain: int, frame: float) -> float:
     p = min(max(held / matched, 1e-3), 1 - 1e-3) if matched else 0.5
     missed = matched - held
     log_likelihood = held * math.log(p) + missed * (
@@ -537,7 +537,7 @@ class RuleSearch:
                 matched = int(cond.sum())
                 held = int((holds & cond).sum())
                 explained = int((holds & changed & cond).sum())
-                gain = _deterministic_gain(
+                gain = deterministic_gain(
                     held, matched, target.domain_size, frame_site(cond)
                 )
                 candidates.append(
