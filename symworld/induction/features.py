@@ -52,6 +52,10 @@ FAMILY_COST = {
     "target_object": 2.0,  # a column of the object on the targeted cell
     "site": 3.0,  # vitals, counters, flags, inventory counts
     "position": 4.0,  # absolute coordinates (role ``player.position``)
+    # features of one row of an object table (laws over every row)
+    "row_kind": 1.0,  # the row's kind
+    "row_column": 2.0,  # a small column of the row (a timer, a facing)
+    "row_distance": 2.0,  # the row's distance to the player
 }
 POSITION_ROLES = ("player.position",)
 
@@ -131,6 +135,10 @@ def namespace(geometry: Geometry) -> dict[str, Any]:
                 "object_at",
                 "object_slot",
                 "object_value",
+                "row_distance",
+                "focus_rows",
+                "row_ends",
+                "mirror_moves",
             )
         }
     )

@@ -16,6 +16,14 @@ Roles read (any may be absent; the matching features are then left out):
 ``entity.position`` the table's position ``(N, 2)`` or two ``(N,)`` columns
 ==================  ==========================================================
 
+A grid of the map's shape that mirrors the table (the cell under each living
+object holds the object's row, on at least :data:`MIRROR_AGREEMENT` of the
+living object-steps) is found from the data, whatever its role: laws that move
+a row keep it in step (``mirror``; ``mirror_empty`` is its most common value,
+the code of a cell without an object). Where the player's cell holds one value
+on at least :data:`MIRROR_AGREEMENT` of the states (``mirror_player``), laws
+that move the player write that value in step too.
+
 The table's other ``(N,)`` columns with at most :data:`OBJECT_COLUMN_DOMAIN`
 values (health, timers, flags) are read at the row of the object on the targeted
 cell (``object_columns``).
@@ -45,6 +53,7 @@ SMALL_ATTRIBUTE = 32
 # cell
 OBJECT_COLUMN_DOMAIN = 64
 KIND_SLIP = 0.001  # changes per living object tolerated in an inferred kind column
+MIRROR_AGREEMENT = 0.95  # living object-steps whose cell holds the row, in a mirror
 
 
 def code_expression(source: str, attribute: Attribute) -> str:
@@ -99,6 +108,10 @@ class Geometry:
     object_xs: str | None = None
     object_ys: str | None = None
     object_columns: tuple[str, ...] = ()
+    mirror: Attribute | None = None
+    mirror_expression: str | None = None
+    mirror_empty: int | None = None
+    mirror_player: int | None = None
 
     # -- construction ---------------------------------------------------------------
     @classmethod
@@ -172,6 +185,22 @@ class Geometry:
                 fields["object_ys"] = leaf_expression(
                     template, object_position[1][1].name
                 )
+            if grids and len(object_position[0][1].shape) == 2:
+                mirror = _infer_mirror(
+                    schema, encoded, alive[0], object_position[0], grids[0][1]
+                )
+                if mirror is not None:
+                    fields["mirror"] = mirror[0]
+                    fields["mirror_expression"] = leaf_expression(
+                        template, mirror[0].name
+                    )
+                    fields["mirror_empty"] = mirror[1]
+                    if "position_sites" in fields:
+                        player = _mirror_player(
+                            schema, encoded, mirror[0], fields["position_sites"]
+                        )
+                        if player != mirror[1]:
+                            fields["mirror_player"] = player
             kind_name = kind[0][1].name if kind else None
             fields["object_columns"] = tuple(
                 a.name
@@ -432,6 +461,60 @@ def _infer_kind(
         if counts.size >= 2 and (best is None or key > best[0]):
             best = (key, k, attribute)
     return [] if best is None else [(best[1], best[2])]
+
+
+def _infer_mirror(
+    schema: Schema,
+    encoded: np.ndarray,
+    alive: tuple[int, Attribute],
+    position: tuple[int, Attribute],
+    grid: Attribute,
+) -> tuple[Attribute, int] | None:
+    """A 2-D attribute of ``grid``'s shape whose cell under each living object
+    holds the object's row (on at least :data:`MIRROR_AGREEMENT` of the living
+    object-steps), with its most common value (the code of an empty cell)."""
+    offsets = schema.offsets
+    count = alive[1].size
+    if position[1].shape != (count, 2):
+        return None
+    living = encoded[:, offsets[alive[0]] : offsets[alive[0]] + count] != 0
+    if not living.any():
+        return None
+    where = slice(int(offsets[position[0]]), int(offsets[position[0]]) + 2 * count)
+    pos = encoded[:, where].reshape(-1, count, 2).astype(np.int64)
+    steps, rows = np.nonzero(living)
+    for k, attribute in enumerate(schema.attributes):
+        if attribute.shape != grid.shape or attribute.name == grid.name:
+            continue
+        width, height = attribute.shape
+        x = np.clip(pos[steps, rows, 0], 0, width - 1)
+        y = np.clip(pos[steps, rows, 1], 0, height - 1)
+        held = encoded[steps, int(offsets[k]) + x * height + y]
+        if np.mean(held == rows) < MIRROR_AGREEMENT:
+            continue
+        cells = encoded[:, int(offsets[k]) : int(offsets[k]) + attribute.size]
+        values, counts = np.unique(cells, return_counts=True)
+        return attribute, int(values[np.argmax(counts)])
+    return None
+
+
+def _mirror_player(
+    schema: Schema,
+    encoded: np.ndarray,
+    mirror: Attribute,
+    position_sites: tuple[int, int],
+) -> int | None:
+    """The value the ``mirror`` grid holds under the player on at least
+    :data:`MIRROR_AGREEMENT` of the states (``None`` if no value does)."""
+    width, height = mirror.shape
+    x = np.clip(encoded[:, position_sites[0]].astype(np.int64), 0, width - 1)
+    y = np.clip(encoded[:, position_sites[1]].astype(np.int64), 0, height - 1)
+    start = int(schema.offsets[schema.index(mirror.name)])
+    held = encoded[np.arange(encoded.shape[0]), start + x * height + y]
+    values, counts = np.unique(held, return_counts=True)
+    if counts.size == 0 or counts.max() < MIRROR_AGREEMENT * held.size:
+        return None
+    return int(values[np.argmax(counts)])
 
 
 def _action_offsets(

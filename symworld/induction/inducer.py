@@ -38,6 +38,7 @@ from symworld.induction.proposer import (
     Proposer,
     RejectedProposal,
 )
+from symworld.induction.rows import row_laws
 from symworld.induction.search import Candidate, RuleSearch, SearchSettings, Target
 from symworld.induction.selection import FittedSet, fit_set, held_out_defaults
 from symworld.induction.writer import StaticLaw, law_names, render_module
@@ -56,12 +57,18 @@ class InductionSettings:
     - ``fit_steps``: Adam steps of each law-model fit.
     - ``static_law``: state the never-changing small attributes as one law.
     - ``fit``: fit the induced library with the law model (weights, report).
+    - ``object_moves``: search laws that move every row of an object table (and
+      the player's and the rows' cells in a grid that mirrors them); off by
+      default: on five Crafter-OO lives they cost accuracy (docs/induction.md,
+      branch inducer3). Laws for the rows' other columns (timers) are always
+      searched.
     """
 
     search: SearchSettings = SearchSettings()
     fit_steps: int = 500
     static_law: bool = True
     fit: bool = True
+    object_moves: bool = False
 
 
 class LawSummary(NamedTuple):
@@ -264,6 +271,14 @@ def induce(
     next_encoded = np.asarray(encode(next_states))
     changes = detect_changes(schema, encoded, next_encoded)
     geometry = Geometry.infer(schema, encoded, next_encoded, actions, num_actions)
+    if not settings.object_moves:
+        geometry = dataclasses.replace(
+            geometry,
+            mirror=None,
+            mirror_expression=None,
+            mirror_empty=None,
+            mirror_player=None,
+        )
     features = build_features(schema, geometry, states, actions, encoded, num_actions)
     least = settings.search.min_support
     object_targets = []
@@ -320,6 +335,12 @@ def induce(
     for target, current, following in object_targets:
         found = search.laws_for(target, current, following)
         logger.info("target %s: %d laws", target.label, len(found))
+        candidates += found
+    if geometry.has_objects and geometry.object_xs is not None:
+        found = row_laws(
+            geometry, states, actions, encoded, next_encoded, settings.search
+        )
+        logger.info("object rows: %d laws", len(found))
         candidates += found
 
     static = None

@@ -86,6 +86,12 @@ class Target:
     - ``requires``: literals every precondition starts with (they do not count
       against ``max_literals``), e.g. "an object stands on the targeted cell"
       for a target that only exists when it does.
+    - ``rows``: the law speaks about every living row of an object table where
+      its precondition (over row features) holds
+      (:mod:`symworld.induction.rows`).
+    - ``steps``: for a row position, the step ``(dx, dy)`` of each step code
+      (code 0 stays; a larger code is a rare step); ``enterable``: the grid
+      values a row may step onto.
     """
 
     slug: str
@@ -97,6 +103,9 @@ class Target:
     high: int
     sites: str | None = None
     requires: tuple[Literal, ...] = ()
+    rows: bool = False
+    steps: tuple[tuple[int, int], ...] = ()
+    enterable: tuple[int, ...] = ()
 
     @property
     def domain_size(self) -> int:
@@ -155,6 +164,7 @@ class Candidate:
     - ``gain``: log-likelihood gained over the frame default (nats), before the
       penalty; ``probabilities``: empirical outcome frequencies of a categorical.
     - ``origin``: ``"search"`` or the proposer's name.
+    - ``focus``: for a law that moves rows, how many rows it computes over.
     """
 
     target: Target
@@ -167,10 +177,19 @@ class Candidate:
     gain: float = 0.0
     probabilities: tuple[float, ...] = ()
     origin: str = "search"
+    focus: int = 0
 
     @property
     def precision(self) -> float:
         return self.held / self.matched if self.matched else 0.0
+
+
+def most_common(values: np.ndarray, limit: int) -> list[tuple[int, int]]:
+    """``Counter(values.tolist()).most_common(limit)`` with numpy: ``(value,
+    count)`` pairs, most frequent first, ties in order of first occurrence."""
+    seen, first, counts = np.unique(values, return_index=True, return_counts=True)
+    order = np.lexsort((first, -counts))[:limit]
+    return [(int(seen[i]), int(counts[i])) for i in order]
 
 
 def _mask(
@@ -193,7 +212,7 @@ def frame_log_likelihood(changed: np.ndarray, domain: int, rate: float) -> float
     )
 
 
-def _deterministic_gain(held: int, matched: int, domain: int, frame: float) -> float:
+def deterministic_gain(held: int, matched: int, domain: int, frame: float) -> float:
     p = min(max(held / matched, 1e-3), 1 - 1e-3) if matched else 0.5
     missed = matched - held
     log_likelihood = held * math.log(p) + missed * (
@@ -518,7 +537,7 @@ class RuleSearch:
                 matched = int(cond.sum())
                 held = int((holds & cond).sum())
                 explained = int((holds & changed & cond).sum())
-                gain = _deterministic_gain(
+                gain = deterministic_gain(
                     held, matched, target.domain_size, frame_site(cond)
                 )
                 candidates.append(
@@ -597,7 +616,7 @@ class RuleSearch:
         outcome = deltas if relative else following
 
         def score(cond: np.ndarray) -> tuple[float, tuple[int, ...], tuple[float, ...]]:
-            counts = Counter(outcome[cond].tolist()).most_common(MAX_OUTCOMES)
+            counts = most_common(outcome[cond], MAX_OUTCOMES)
             values = tuple(sorted(int(v) for v, _ in counts))
             total = int(cond.sum())
             if total == 0 or len(values) < 2:

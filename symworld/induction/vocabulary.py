@@ -103,3 +103,95 @@ def object_value(
     """The value of an object-table ``column`` ``(N,)`` at the row of the object
     at ``cell`` (see :func:`object_slot`)."""
     return column[object_slot(mask, xs, ys, cell)[0]]
+
+
+def row_distance(xs: jax.Array, ys: jax.Array, position: jax.Array) -> jax.Array:
+    """int32 ``(N,)``: Chebyshev distance from ``position`` to every row."""
+    distance = jnp.maximum(jnp.abs(xs - position[0]), jnp.abs(ys - position[1]))
+    return distance.astype(jnp.int32)
+
+
+def focus_rows(mask: jax.Array, size: int) -> tuple[jax.Array, jax.Array]:
+    """The first ``size`` rows where ``mask`` holds: int32 ``(size,)`` row
+    indices (padded with the last row) and bool ``(size,)`` which are real."""
+    count = mask.shape[0]
+    (rows,) = jnp.nonzero(mask, size=size, fill_value=count)
+    valid = rows < count
+    return jnp.minimum(rows, count - 1).astype(jnp.int32), valid
+
+
+def row_ends(
+    xs: jax.Array,
+    ys: jax.Array,
+    offsets: tuple[tuple[int, int], ...],
+    mirror: jax.Array,
+    empty: int,
+    grid: jax.Array | None = None,
+    enterable: tuple[int, ...] = (),
+) -> jax.Array:
+    """int32 ``(K, R, 2)``: where each of ``R`` rows at ``(xs, ys)`` ends after
+    trying each of ``K`` steps ``offsets``. A step off the grid, onto a cell the
+    ``mirror`` grid does not mark ``empty``, or (with ``grid``) onto a value not
+    in ``enterable`` leaves the row where it is."""
+    start = jnp.stack([xs, ys], axis=-1).astype(jnp.int32)
+    steps = jnp.asarray(offsets, jnp.int32).reshape(-1, 2)
+    ends = start[None] + steps[:, None]
+    width, height = mirror.shape
+    inside = (
+        (ends[..., 0] >= 0)
+        & (ends[..., 0] < width)
+        & (ends[..., 1] >= 0)
+        & (ends[..., 1] < height)
+    )
+    x = jnp.clip(ends[..., 0], 0, width - 1)
+    y = jnp.clip(ends[..., 1], 0, height - 1)
+    free = inside & (mirror[x, y] == empty)
+    if grid is not None and enterable:
+        free &= jnp.isin(grid[x, y], jnp.asarray(enterable))
+    stays = jnp.all(steps == 0, axis=-1)[:, None]
+    return jnp.where((stays | free)[..., None], ends, start[None])
+
+
+def mirror_moves(
+    mirror: jax.Array,
+    xs: jax.Array,
+    ys: jax.Array,
+    rows: jax.Array,
+    ends: jax.Array,
+    movers: jax.Array,
+    empty: int,
+) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """The ``mirror`` grid after ``R`` rows (indices ``rows``, at ``(xs, ys)``)
+    move to one of ``K`` ``ends`` (``(K, R, 2)``, from :func:`row_ends`).
+
+    **Returns:** ``(values, sites, where)``: int32 ``(K, M)`` the values of the
+    ``M = R (K + 1)`` flat cells ``sites`` under each outcome (a row's own cell
+    holds its row if it stays and ``empty`` if it leaves; the cell an outcome
+    enters holds the row under that outcome and ``empty`` under the others) and
+    bool ``(M,)`` the cells spoken about (a mover's own cell, and each cell one
+    and only one mover may enter)."""
+    width, height = mirror.shape
+    start = jnp.stack([xs, ys], axis=-1).astype(jnp.int32)
+    own = jnp.clip(start[:, 0], 0, width - 1) * height + jnp.clip(
+        start[:, 1], 0, height - 1
+    )
+    entered = ends[..., 0] * height + ends[..., 1]  # (K, R)
+    leaves = ~jnp.all(ends == start[None], axis=-1) & movers[None]
+    claims = jnp.zeros(width * height, jnp.int32).at[entered].add(leaves)
+    alone = leaves & (claims[entered] == 1)
+    slots = rows.astype(jnp.int32)
+    outcomes = ends.shape[0]
+    values = []
+    for k in range(outcomes):
+        mine = jnp.arange(outcomes)[:, None] == k
+        values.append(
+            jnp.concatenate(
+                [
+                    jnp.where(leaves[k], empty, slots),
+                    jnp.where(mine, slots[None], empty).reshape(-1),
+                ]
+            )
+        )
+    sites = jnp.concatenate([own, entered.reshape(-1)])
+    where = jnp.concatenate([movers, alone.reshape(-1)])
+    return jnp.stack(values).astype(jnp.int32), sites.astype(jnp.int32), where

@@ -41,7 +41,7 @@ def law_names(candidates: Sequence[Candidate]) -> list[str]:
     """Unique law names: target, effect and the first conjunct."""
     names = []
     for candidate in candidates:
-        base = f"{candidate.target.slug}_{candidate.effect.slug()}"
+        base = f"{candidate.target.slug}_{_effect_slug(candidate)}"
         if candidate.literals:
             base += "_when_" + "_and_".join(l.name for l in candidate.literals)
         elif candidate.exceptions:
@@ -55,8 +55,23 @@ def law_names(candidates: Sequence[Candidate]) -> list[str]:
     return names
 
 
+def _effect_slug(candidate: Candidate) -> str:
+    target, effect = candidate.target, candidate.effect
+    if target.steps and effect.kind in ("set", "change"):
+        dx, dy = _step(target, effect.value)
+        return f"steps_{dx}_{dy}".replace("-", "m")
+    return effect.slug()
+
+
+def _step(target: Target, code: int) -> tuple[int, int]:
+    """The step of a step code (a rare step's code stays)."""
+    return target.steps[code] if 0 <= code < len(target.steps) else (0, 0)
+
+
 def effect_words(candidate: Candidate) -> str:
     target, effect = candidate.target, candidate.effect
+    if target.steps:
+        return _step_words(candidate)
     if effect.kind == "change":
         within = f"{target.low}..{target.high}"
         return f"{target.label} changes by {effect.value:+d} (kept within {within})"
@@ -76,7 +91,74 @@ def effect_words(candidate: Candidate) -> str:
     )
 
 
+def _step_words(candidate: Candidate) -> str:
+    target, effect = candidate.target, candidate.effect
+    onto = (
+        f"; a step off the grid, onto a taken cell or onto a value other than "
+        f"{', '.join(str(v) for v in target.enterable)} leaves the row in place"
+    )
+    if effect.kind != "categorical":
+        return f"{target.label} steps by {_step(target, effect.value)}{onto}"
+    shown = ", ".join(
+        f"{_step(target, o)}: {p:.2f}"
+        for o, p in zip(effect.outcomes, candidate.probabilities, strict=True)
+    )
+    return (
+        f"{target.label} takes one of the steps {shown} (learnable probabilities, "
+        f"observed frequencies){onto}"
+    )
+
+
+def row_mask_source(candidate: Candidate, geometry: Geometry) -> str:
+    """bool ``(N,)``: the living rows a row law speaks about."""
+    return f"({geometry.alive}) & {precondition_source(candidate)}"
+
+
+def _step_effect(candidate: Candidate, geometry: Geometry) -> tuple[str, str]:
+    """``(parameters line or "", the effect's body)`` of a law that moves rows
+    (and writes the mirror grid in step)."""
+    target, effect = candidate.target, candidate.effect
+    if effect.kind == "categorical":
+        outcomes = effect.outcomes
+        size = len(outcomes)
+        parameters = f'    parameters = (Simplex("p", size={size}),)\n'
+        probabilities = f'[self.param("p")[k] for k in range({size})]'
+    else:
+        outcomes = (effect.value,)
+        size = 1
+        parameters = ""
+        probabilities = "[1.0]"
+    steps = tuple(_step(target, o) for o in outcomes)
+    mirror = geometry.mirror_expression
+    empty = geometry.mirror_empty
+    body = [
+        f"mask = {row_mask_source(candidate, geometry)}",
+        f"rows, valid = focus_rows(mask, {candidate.focus})",
+        f"xs = ({geometry.object_xs})[rows]",
+        f"ys = ({geometry.object_ys})[rows]",
+        f"ends = row_ends(xs, ys, {steps!r}, {mirror}, {empty}, "
+        f"{geometry.grid_expression}, {target.enterable!r})",
+        f"p = {probabilities}",
+        f"cells, sites, where = mirror_moves({mirror}, xs, ys, rows, ends, valid, "
+        f"{empty})",
+        "return {",
+        f"    {target.attribute!r}: categorical(",
+        f"        [ends[k].reshape(-1) for k in range({size})],",
+        "        p,",
+        "        sites=(rows[:, None] * 2 + jnp.arange(2)).reshape(-1),",
+        "        where=jnp.repeat(valid, 2),",
+        "    ),",
+        f"    {geometry.mirror.name!r}: categorical(",
+        f"        [cells[k] for k in range({size})], p, sites=sites, where=where",
+        "    ),",
+        "}",
+    ]
+    return parameters, "\n".join(body)
+
+
 def _sites(target: Target, geometry: Geometry) -> str:
+    if target.rows:
+        return ""
     if target.sites is not None:
         return f", sites={target.sites}"
     if target.site is None:
@@ -91,6 +173,8 @@ def effect_source(candidate: Candidate, geometry: Geometry) -> tuple[str, str]:
     """``(parameters line or "", the effect's return expression)``."""
     target, effect = candidate.target, candidate.effect
     sites = _sites(target, geometry)
+    if target.rows:
+        sites = f", where={row_mask_source(candidate, geometry)}"
     current = target.current
     if effect.kind == "change":
         bounds = f"low={target.low}, high={target.high}"
@@ -107,21 +191,73 @@ def effect_source(candidate: Candidate, geometry: Geometry) -> tuple[str, str]:
             )
         else:
             support = ", ".join(str(o) for o in effect.outcomes)
-        if len(effect.outcomes) == 2:
-            init = round(float(candidate.probabilities[1]), 3)
-            parameters = f'    parameters = (Probability("p", init={init}),)\n'
-            probabilities = 'self.param("p")'
-            probabilities = f"[1 - {probabilities}, {probabilities}]"
-        else:
-            parameters = (
-                f'    parameters = (Simplex("p", size={len(effect.outcomes)}),)\n'
-            )
-            probabilities = (
-                f'list(self.param("p")[k] for k in range({len(effect.outcomes)}))'
-            )
+        parameters, probabilities = _probabilities(candidate)
         value = f"categorical([{support}], {probabilities}{sites})"
         return parameters, value
     return "", value
+
+
+def _probabilities(candidate: Candidate) -> tuple[str, str]:
+    """``(parameters line, probabilities source)`` of a categorical effect."""
+    effect = candidate.effect
+    if len(effect.outcomes) == 2:
+        init = round(float(candidate.probabilities[1]), 3)
+        parameters = f'    parameters = (Probability("p", init={init}),)\n'
+        probabilities = 'self.param("p")'
+        return parameters, f"[1 - {probabilities}, {probabilities}]"
+    parameters = f'    parameters = (Simplex("p", size={len(effect.outcomes)}),)\n'
+    return parameters, (
+        f'list(self.param("p")[k] for k in range({len(effect.outcomes)}))'
+    )
+
+
+def _player_steps(
+    candidate: Candidate, geometry: Geometry
+) -> tuple[tuple[int, int], ...] | None:
+    """The player's steps a law on one of its position sites predicts (one per
+    outcome), when the mirror grid marks the player's cell; else ``None``."""
+    target, effect = candidate.target, candidate.effect
+    if geometry.mirror_player is None or target.rows or target.site is None:
+        return None
+    schema = geometry.schema
+    site = int(schema.offsets[schema.index(target.attribute)]) + target.site
+    if site not in geometry.position_sites:
+        return None
+    axis = geometry.position_sites.index(site)
+    if effect.kind == "change" and effect.value != 0:
+        moves = (effect.value,)
+    elif effect.kind == "categorical" and effect.relative:
+        moves = effect.outcomes
+    else:
+        return None
+    return tuple((m, 0) if axis == 0 else (0, m) for m in moves)
+
+
+def _player_mirror(
+    candidate: Candidate, geometry: Geometry, steps: tuple[tuple[int, int], ...]
+) -> tuple[str, str]:
+    """``(the lines before the return, the mirror grid's entry)``: the player's
+    value in the mirror grid moves with the player's predicted step."""
+    x, y = geometry.position
+    mirror = geometry.mirror_expression
+    empty = geometry.mirror_empty
+    if candidate.effect.kind == "categorical":
+        probabilities = _probabilities(candidate)[1]
+    else:
+        probabilities = "[1.0]"
+    lines = [
+        f"xs = jnp.reshape({x}, (1,))",
+        f"ys = jnp.reshape({y}, (1,))",
+        f"ends = row_ends(xs, ys, {steps!r}, {mirror}, {empty})",
+        f"cells, sites, where = mirror_moves({mirror}, xs, ys, "
+        f"jnp.asarray([{geometry.mirror_player}]), ends, jnp.asarray([True]), "
+        f"{empty})",
+    ]
+    entry = (
+        f"{geometry.mirror.name!r}: categorical([cells[k] for k in "
+        f"range({len(steps)})], {probabilities}, sites=sites, where=where)"
+    )
+    return "\n".join(lines), entry
 
 
 def precondition_source(candidate: Candidate) -> str:
@@ -168,10 +304,14 @@ def render_module(
         "from symworld.induction.vocabulary import (",
         "    cell_index,",
         "    cell_value,",
+        "    focus_rows,",
+        "    mirror_moves,",
         "    nearest_distance,",
         "    object_at,",
         "    object_slot,",
         "    object_value,",
+        "    row_distance,",
+        "    row_ends,",
         "    target_cell,",
         "    window_contains,",
         ")",
@@ -193,12 +333,33 @@ def render_module(
     for candidate, name in zip(candidates, names, strict=True):
         class_name = _class_name(name)
         classes.append(class_name)
-        parameters, value = effect_source(candidate, geometry)
+        target = candidate.target
+        if target.steps:
+            parameters, body = _step_effect(candidate, geometry)
+            writes = (target.attribute, geometry.mirror.name)
+        else:
+            parameters, value = effect_source(candidate, geometry)
+            body = f"return {{{target.attribute!r}: {value}}}"
+            writes = (target.attribute,)
+            player_steps = _player_steps(candidate, geometry)
+            if player_steps is not None:
+                lines_before, entry = _player_mirror(candidate, geometry, player_steps)
+                body = (
+                    f"{lines_before}\nreturn {{\n    {target.attribute!r}: {value},\n"
+                )
+                body += f"    {entry},\n}}"
+                writes = (target.attribute, geometry.mirror.name)
+        condition = precondition_source(candidate)
+        if target.rows:
+            condition = f"jnp.any({row_mask_source(candidate, geometry)})"
         when = precondition_words(candidate)
         what = effect_words(candidate)
+        cases = f"{num_transitions} transitions"
+        if candidate.target.rows:
+            cases = f"the living object-steps (rows) of {cases}"
         evidence = (
             f"Support: the precondition held on {candidate.matched} of "
-            f"{num_transitions} transitions; the effect held on {candidate.held} "
+            f"{cases}; the effect held on {candidate.held} "
             f"({candidate.precision:.3f}) and explains {candidate.explained} observed "
             f"changes; log-likelihood gain over the frame default "
             f"{candidate.gain:.1f} nats."
@@ -213,17 +374,17 @@ def render_module(
             '    """',
             "",
             f"    name = {name!r}",
-            f"    writes = ({candidate.target.attribute!r},)",
+            f"    writes = {writes!r}",
         ]
         if parameters:
             lines.append(parameters.rstrip("\n"))
         lines += [
             "",
             "    def precondition(self, state, action):",
-            f"        return {precondition_source(candidate)}",
+            f"        return {condition}",
             "",
             "    def effect(self, state, action):",
-            f"        return {{{candidate.target.attribute!r}: {value}}}",
+            *[f"        {line}" for line in body.split("\n")],
             "",
             "",
         ]
