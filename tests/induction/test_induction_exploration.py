@@ -12,6 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from toy_grid import step_info
 
 from symworld.induction import ExplorationHints, explore
 from symworld.programs import Schema
@@ -68,12 +69,7 @@ class PondWorld:
         ).astype(jnp.int32)
         dead = (stock[0] == 0) | (state.land[where[0], where[1]] == PIT)
         following = PondState(where, heading, state.land, stock, clock)
-        info = {
-            "reward": jnp.float32(0),
-            "terminated": dead,
-            "truncated": jnp.bool_(False),
-        }
-        return following, info
+        return following, step_info(terminated=dead)
 
 
 def pond_schema(env: PondWorld) -> Schema:

@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from toy_grid import step_info
 
 from symworld.induction import load_module_text
 from symworld.programs import Schema
@@ -118,12 +119,7 @@ class Herd:
             spot=spot,
             timer=timer.astype(jnp.int32),
         )
-        info = {
-            "reward": jnp.float32(0),
-            "terminated": jnp.bool_(False),
-            "truncated": following.clock >= EPISODE,
-        }
-        return following, info
+        return following, step_info(truncated=following.clock >= EPISODE)
 
 
 def herd_schema(env: Herd) -> Schema:

@@ -13,6 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from toy_grid import step_info
 
 from symworld.induction import ExplorationHints, explore
 from symworld.induction.exploration import REPRODUCE_SUPPORT
@@ -90,12 +91,7 @@ class CraftWorld:
         sticks = state.bag[1] + (use & (cell == TREE)) - self.cost * craft - 2 * build
         bag = jnp.clip(jnp.stack([water, sticks, state.bag[2] + craft]), 0, 9)
         following = CraftState(spot, looking, ground, bag.astype(jnp.int32), tick)
-        info = {
-            "reward": jnp.float32(0),
-            "terminated": bag[0] == 0,
-            "truncated": jnp.bool_(False),
-        }
-        return following, info
+        return following, step_info(terminated=bag[0] == 0)
 
 
 def live(env: CraftWorld, env_id: str, steps: int):

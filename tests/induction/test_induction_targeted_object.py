@@ -12,6 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from toy_grid import step_info
 
 from symworld.induction import load_module_text
 from symworld.programs import Schema
@@ -73,12 +74,7 @@ class Pasture:
             pos, facing, state.ground, state.clock + 1, alive, state.kind,
             state.spot, vigour,
         )  # fmt: skip
-        info = {
-            "reward": jnp.float32(0),
-            "terminated": jnp.bool_(False),
-            "truncated": following.clock >= EPISODE,
-        }
-        return following, info
+        return following, step_info(truncated=following.clock >= EPISODE)
 
 
 def pasture_schema(env: Pasture) -> Schema:

@@ -15,6 +15,15 @@ GRASS, TREE, ROCK, TABLE = 1, 2, 3, 4
 STEPS = ((-1, 0), (1, 0), (0, -1), (0, 1))
 
 
+def step_info(terminated=False, truncated=False) -> dict:
+    """The ``info`` dict of a toy environment's step: no reward, the two flags."""
+    return {
+        "reward": jnp.float32(0),
+        "terminated": jnp.asarray(terminated, bool),
+        "truncated": jnp.asarray(truncated, bool),
+    }
+
+
 @jax.tree_util.register_dataclass
 @dataclasses.dataclass(frozen=True)
 class GridState:
@@ -56,12 +65,7 @@ class GridWorld:
             place, state.grid.at[target[0], target[1]].set(TABLE), state.grid
         )
         following = GridState(pos, facing, grid, wood)
-        info = {
-            "reward": jnp.float32(0),
-            "terminated": jnp.bool_(False),
-            "truncated": jnp.bool_(False),
-        }
-        return following, info
+        return following, step_info()
 
 
 def grid_schema(env: GridWorld) -> Schema:
