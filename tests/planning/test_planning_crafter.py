@@ -124,6 +124,12 @@ def test_task_distance_is_the_distance_field_at_the_player():
     env = CrafterOO()
     rng = np.random.default_rng(4)
     checked = collections.Counter()
+    field_of = jax.jit(l1_distance_transform)
+    tasks = {goal: crafter_task(goal) for goal in GOALS}
+    # one compile per goal, not one dispatch per operation of every call (the
+    # lambdas: a task holds arrays, so its bound methods do not hash)
+    distance = {g: jax.jit(lambda s, t=t: t.distance(s)) for g, t in tasks.items()}
+    mask = {g: jax.jit(lambda s, t=t: t.target_mask(s)) for g, t in tasks.items()}
     for seed in range(3):
         world = env.reset(jax.random.key(seed))
         objects = world.objects
@@ -138,7 +144,6 @@ def test_task_distance_is_the_distance_field_at_the_player():
             pos=objects.pos.at[slots].set(jnp.asarray(spots, jnp.int32)),
         )
         for goal in GOALS:
-            task = crafter_task(goal)
             for pos in [rng.integers(0, 64, 2) for _ in range(6)] + [
                 (-1, 5),
                 (70, -3),
@@ -149,9 +154,9 @@ def test_task_distance_is_the_distance_field_at_the_player():
                     world.player, pos=jnp.asarray(pos, jnp.int32)
                 )
                 state = dataclasses.replace(world, objects=objects, player=player)
-                field = l1_distance_transform(task.target_mask(state))
+                field = field_of(mask[goal](state))
                 expected = min(int(field[pos[0], pos[1]]), 20)
-                assert int(task.distance(state)) == expected, (seed, goal, pos)
+                assert int(distance[goal](state)) == expected, (seed, goal, pos)
                 checked[expected == 20] += 1
     assert checked[False] > 50 and checked[True] > 10  # near targets and far ones
 
