@@ -93,19 +93,14 @@ def _swing_up(args) -> dict:
     if args.model_dir == "true":
         model = EnvModel(PendulumDynamics())
     else:
-        from pathlib import Path
-
         from symworld.equations.model import load_model
-        from symworld.planning.models import model_kind
+        from symworld.planning.models import model_file, model_kind
 
         kind = model_kind(args.model_dir)
         if kind is not None and kind != "an equation model":
-            model_file = Path(args.model_dir)
-            if model_file.is_dir():
-                model_file = model_file / "model.json"
             raise CommandError(
-                f"{model_file} holds {kind}, and this task needs an equation model "
-                "over (theta, theta_dot)"
+                f"{model_file(args.model_dir)} holds {kind}, and this task needs an "
+                "equation model over (theta, theta_dot)"
             )
         model = load_model(args.model_dir)
         if tuple(model.state_names) != ("theta", "theta_dot"):

@@ -122,9 +122,12 @@ class Geometry:
         next_encoded: np.ndarray,
         actions: np.ndarray,
         num_actions: int,
+        *,
+        mirror: bool = True,
     ) -> Geometry:
         """Read the roles of ``schema`` and measure the offsets on the encoded
-        transitions ``(T, N)``."""
+        transitions ``(T, N)``; ``mirror=False`` leaves the mirror grid out
+        (no law then moves rows or keeps such a grid in step)."""
         template = schema.template
         offsets = schema.offsets
         fields: dict[str, Any] = {"schema": schema}
@@ -185,7 +188,7 @@ class Geometry:
                 fields["object_ys"] = leaf_expression(
                     template, object_position[1][1].name
                 )
-            if grids and len(object_position[0][1].shape) == 2:
+            if mirror and grids and len(object_position[0][1].shape) == 2:
                 mirror = _infer_mirror(
                     schema, encoded, alive[0], object_position[0], grids[0][1]
                 )

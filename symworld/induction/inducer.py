@@ -270,15 +270,14 @@ def induce(
     encoded = np.asarray(encode(states))
     next_encoded = np.asarray(encode(next_states))
     changes = detect_changes(schema, encoded, next_encoded)
-    geometry = Geometry.infer(schema, encoded, next_encoded, actions, num_actions)
-    if not settings.object_moves:
-        geometry = dataclasses.replace(
-            geometry,
-            mirror=None,
-            mirror_expression=None,
-            mirror_empty=None,
-            mirror_player=None,
-        )
+    geometry = Geometry.infer(
+        schema,
+        encoded,
+        next_encoded,
+        actions,
+        num_actions,
+        mirror=settings.object_moves,
+    )
     features = build_features(schema, geometry, states, actions, encoded, num_actions)
     least = settings.search.min_support
     object_targets = []

@@ -120,14 +120,11 @@ def _step_effect(candidate: Candidate, geometry: Geometry) -> tuple[str, str]:
     target, effect = candidate.target, candidate.effect
     if effect.kind == "categorical":
         outcomes = effect.outcomes
-        size = len(outcomes)
-        parameters = f'    parameters = (Simplex("p", size={size}),)\n'
-        probabilities = f'[self.param("p")[k] for k in range({size})]'
+        parameters, probabilities = _probabilities(candidate)
     else:
         outcomes = (effect.value,)
-        size = 1
-        parameters = ""
-        probabilities = "[1.0]"
+        parameters, probabilities = "", "[1.0]"
+    size = len(outcomes)
     steps = tuple(_step(target, o) for o in outcomes)
     mirror = geometry.mirror_expression
     empty = geometry.mirror_empty

@@ -46,15 +46,19 @@ MODEL_KINDS = {
 }
 
 
+def model_file(path: str | Path) -> Path:
+    """The ``model.json`` of a model directory (``path`` itself when it is not a
+    directory)."""
+    path = Path(path)
+    return path / "model.json" if path.is_dir() else path
+
+
 def model_kind(path: str | Path) -> str | None:
     """What ``path`` (a directory or its ``model.json``) holds, in words ("a law
     model of symworld/Switches-v0", "an AL-RNN model"); ``None`` when the file is
     missing, unreadable or of no known format (the loader then says why)."""
-    model_file = Path(path)
-    if model_file.is_dir():
-        model_file = model_file / "model.json"
     try:
-        content = json.loads(model_file.read_text())
+        content = json.loads(model_file(path).read_text())
     except (OSError, ValueError):
         return None
     if not isinstance(content, dict) or content.get("format") not in MODEL_KINDS:
