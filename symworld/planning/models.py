@@ -90,20 +90,18 @@ def load_planning_model(
     folder = Path(path)
     if not folder.is_dir():
         raise ValueError(f"model directory {str(folder)!r} does not exist")
-    model_file = folder / "model.json"
-    if model_file.exists():
-        content = json.loads(model_file.read_text())
-        if "equations" in content:
-            from symworld.equations.model import load_model
-
-            if env_id is not None:
-                raise ValueError(
-                    f"{model_file} holds an equation model, and this task needs a "
-                    f"law model of {env_id}"
-                )
-            return load_model(folder)
-    if not model_file.exists():
+    json_file = model_file(folder)
+    if not json_file.exists():
         raise ValueError(f"{str(folder)!r} holds no model.json: not a model directory")
+    kind = model_kind(folder)
+    if env_id is not None and kind is not None and kind != f"a law model of {env_id}":
+        raise ValueError(
+            f"{json_file} holds {kind}, and this task needs a law model of {env_id}"
+        )
+    if kind == "an equation model":
+        from symworld.equations.model import load_model
+
+        return load_model(folder)
     try:
         from symworld.programs.source import load_model as load_law_model
     except ImportError as error:
@@ -111,15 +109,6 @@ def load_planning_model(
             f"{str(folder)!r} holds no equation model, and law models are not "
             f"available in this installation ({error})"
         ) from None
-    if env_id is not None:
-        from symworld.programs.source import read_model_file
-
-        fitted_on = read_model_file(folder)["env_id"]
-        if fitted_on != env_id:
-            raise ValueError(
-                f"{model_file} is a law model of {fitted_on}, and this task needs a "
-                f"model of {env_id}"
-            )
     model = load_law_model(folder)
     if derive_occupancy and model.schema.env_id == CRAFTER_OO:
         from symworld.planning.crafter.occupancy import DerivedOccupancy

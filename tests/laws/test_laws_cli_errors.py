@@ -95,8 +95,9 @@ def test_laws_cli_plan_with_a_model_of_another_env(
     argv = ["plan", str(folder), "--task", "collect_wood", "--episodes", "1"]
     assert main(argv) == 1
     assert capsys.readouterr().err == (
-        f"symworld plan: error: {folder / 'model.json'} is a law model of "
-        "symworld/Switches-v0, and this task needs a model of symworld/CrafterOO-v0\n"
+        f"symworld plan: error: {folder / 'model.json'} holds a law model of "
+        "symworld/Switches-v0, and this task needs a law model of "
+        "symworld/CrafterOO-v0\n"
     )
     from symworld.equations.model import EquationModel, save_model
 
