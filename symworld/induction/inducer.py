@@ -370,7 +370,7 @@ def induce(
             schema,
             states,
             actions,
-            next_states,
+            next_encoded,
             seed=seed,
             steps=settings.fit_steps,
         )

@@ -82,6 +82,10 @@ def fit_set(
     weight of a law whose prediction equals the uniform floor (a fair coin) falls
     to zero and its probability is left unidentified.
 
+    ``next_states`` is a state pytree with leading axis ``T`` or, already
+    encoded, an int ``(T, N)`` numpy array (the inducer passes its encoding, so
+    a search of many candidate sets does not encode the data again each time).
+
     The laws are evaluated on the transitions once (one compile) for both the
     fit and the score; ``check=False`` skips the domain check of
     :meth:`LawModel.build` (for laws the inducer wrote from observed values).
@@ -90,7 +94,10 @@ def fit_set(
     layout = Layout(list(laws), schema)
     if check:
         check_domains(layout, states, jnp.asarray(actions))
-    encoded_next = np.asarray(jax.jit(jax.vmap(schema.encode))(next_states))
+    if isinstance(next_states, np.ndarray):
+        encoded_next = next_states
+    else:
+        encoded_next = np.asarray(jax.jit(jax.vmap(schema.encode))(next_states))
     data = compile_transitions(layout, states, actions, encoded_next)
     priors = Priors(weight_rate=weight_rate)
     result = fit(layout, data, key=jax.random.key(seed), priors=priors, steps=steps)
