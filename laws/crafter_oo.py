@@ -60,7 +60,10 @@ def schema(env=None) -> Schema:
     from symworld.envs.crafter_oo import CrafterOO
 
     env = env or CrafterOO()
-    state = env.reset(jax.random.key(0))
+    # Only the state's structure, shapes and dtypes matter: trace reset, run no world
+    # generation (tens of seconds uncompiled).
+    shapes = jax.eval_shape(env.reset, jax.random.key(0))
+    state = jax.tree.map(lambda leaf: jnp.zeros(leaf.shape, leaf.dtype), shapes)
     capacity = int(state.objects.alive.shape[0])
     domains = {
         "material": (0, rules.NUM_MATERIALS - 1),

@@ -85,18 +85,24 @@ def _direction(vector) -> int:
 
 
 def _values(obj, stamp: int) -> dict[str, object]:
-    """One crafter object's Crafter-OO columns (``order`` = its creation stamp)."""
+    """One crafter object's Crafter-OO columns (``order`` = its creation stamp).
+
+    ``facing`` only for an arrow: crafter's other objects have none, and Crafter-OO
+    never changes the column of a living cow, zombie, skeleton or plant (a new one
+    starts at 0, see :meth:`SlotTracker.read`)."""
     kind = _kind(obj)
-    return {
+    values = {
         "kind": kind,
         "pos": (int(obj.pos[0]), int(obj.pos[1])),
         "health": int(obj.health),
         "cooldown": int(obj.cooldown) if kind == rules.ZOMBIE else 0,
         "reload": int(obj.reload) if kind == rules.SKELETON else 0,
         "grown": int(obj.grown) if kind == rules.PLANT else 0,
-        "facing": _direction(obj.facing) if kind == rules.ARROW else 0,
         "order": stamp,
     }
+    if kind == rules.ARROW:
+        values["facing"] = _direction(obj.facing)
+    return values
 
 
 class SlotTracker:
@@ -129,6 +135,48 @@ class SlotTracker:
             "order": np.zeros(self.capacity, np.int32),
         }
         self._step = -1
+
+    def resume(self, state: CrafterState, env) -> None:
+        """Follow ``env`` on from ``state``, which
+        :func:`~symworld.envs.crafter_oo.bridge.to_crafter` has just written into it.
+
+        The next :meth:`read` (after ``env.step``) keeps every object of ``state`` in
+        its slot with its creation stamp, gives a new object the lowest free slot and
+        goes on counting stamps from ``state.next_order``, so ``state`` and that read
+        are one Crafter-OO transition. Raises ``ValueError`` when ``env`` does not
+        hold ``state``'s objects or ``state``'s table is not ``capacity`` rows long.
+        """
+        objects = jax.device_get(state.objects)
+        alive = np.asarray(objects.alive, bool)
+        if alive.shape != (self.capacity,):
+            raise ValueError(
+                f"state's object table has {alive.shape[0]} rows, "
+                f"the tracker {self.capacity}"
+            )
+        self.forget()
+        for name, column in self._columns.items():
+            self._columns[name] = np.array(getattr(objects, name), column.dtype)
+        order = np.asarray(objects.order)
+        slots = np.flatnonzero(alive)
+        slots = slots[np.argsort(order[slots], kind="stable")]
+        world, player = env._world, env._player
+        living = [
+            (index, obj)
+            for index, obj in enumerate(world._objects)
+            if obj is not None and obj is not player
+        ]
+        if len(living) != slots.size:
+            raise ValueError(
+                f"crafter env holds {len(living)} objects, the state {slots.size}"
+            )
+        for (identity, obj), slot in zip(living, slots, strict=True):
+            if _kind(obj) != int(objects.kind[slot]):
+                raise ValueError(f"crafter object {identity} is not slot {slot}'s kind")
+            self._slot[identity] = int(slot)
+            self._stamp[identity] = int(order[slot])
+        self._held = dict(living)
+        self._next_order = int(state.next_order)
+        self._step = int(env._step)
 
     def _events(self, living: dict[int, object], player_index: int):
         """Removals and births since the last read, in Crafter-OO's order."""
@@ -208,6 +256,7 @@ class SlotTracker:
                 slot = int(free[0])
                 self._slot[identity] = slot
                 columns["alive"][slot] = True
+                columns["facing"][slot] = 0
         if balanced:
             self._next_order += _BALANCE_STAMPS
         for identity, obj in living.items():

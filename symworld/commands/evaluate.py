@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 
+from symworld.cli import CommandError
 from symworld.commands.arguments import add_seed
 from symworld.commands.output import is_quiet, print_json
 
@@ -40,6 +41,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--with-true", action="store_true", help="also score the true dynamics"
+    )
+    parser.add_argument(
+        "--truth",
+        choices=("env", "original"),
+        default="env",
+        help="where the true next states come from: the environment (env) or the "
+        "original game it re-implements (original; Crafter-OO: crafter 1.8.3, "
+        "needs pip install crafter==1.8.3)",
     )
     parser.add_argument(
         "--self-check",
@@ -72,6 +81,12 @@ def run(args: argparse.Namespace) -> int:
     env = environment.env()
     schema = environment.schema(env)
     model = load_model(args.directory, trusted=args.trust_law_file, schema=schema)
+    truth = env
+    if args.truth == "original":
+        try:
+            truth = environment.original_game()
+        except ImportError as error:
+            raise CommandError(str(error)) from error
     models = {
         "laws": model,
         "null": NullModel(schema),
@@ -81,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         models["true"] = EnvModel(env, schema=schema)
     report = evaluate_models(
         models,
-        env,
+        truth,
         schema,
         suite,
         trials=args.trials,
@@ -91,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
         suite=suite_name,
         self_check=args.self_check,
         discrimination=args.discrimination,
+        truth_source=args.truth,
     )
     write_report(report, args.directory)
     if args.json:

@@ -71,6 +71,7 @@ class EvaluationReport:
     trials: int
     seed: int
     models: dict[str, ModelResult]
+    truth: str = "env"
 
     def to_json(self) -> dict[str, Any]:
         """``{"mean", "std", "scenarios", "baselines", ...}`` (see docs/laws.md)."""
@@ -90,6 +91,7 @@ class EvaluationReport:
             }
         return {
             "suite": self.suite,
+            "truth": self.truth,
             "trials": self.trials,
             "seed": self.seed,
             "mean": main.mean,
@@ -195,8 +197,12 @@ def evaluate_models(
     suite: str = "",
     self_check: bool = False,
     discrimination: bool = False,
+    truth_source: str = "env",
 ) -> EvaluationReport:
     """Evaluate world models on a scenario suite (see the module docstring).
+    ``env`` makes the true next states; ``truth_source`` names where they come from
+    in the report (``"env"``, or ``"original"`` for the original game behind a bridge
+    such as :class:`~symworld.envs.crafter_oo.crafter_game.CrafterGame`).
     ``self_check`` adds :data:`~symworld.evaluation.metrics.SELF_METRICS` (one more
     draw and ranking per model and transition); ``discrimination`` adds
     :data:`~symworld.evaluation.metrics.DISCRIMINATION_METRICS` (the truth ranked
@@ -320,4 +326,5 @@ def evaluate_models(
         trials=trials,
         seed=seed,
         models=results,
+        truth=truth_source,
     )

@@ -91,6 +91,10 @@ _STEPS: dict[int, Any] = {}
 
 
 def _jitted_step(env: Any) -> Any:
+    """``env.step`` compiled once per env (an env with ``jittable = False``, such as
+    the original game behind a bridge, steps uncompiled)."""
+    if not getattr(env, "jittable", True):
+        return env.step
     if id(env) not in _STEPS:
         _STEPS[id(env)] = (env, jax.jit(env.step))
     return _STEPS[id(env)][1]

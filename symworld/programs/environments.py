@@ -20,6 +20,8 @@ class LawEnvironment:
     - ``make_schema``: ``"module:callable"`` taking the env, returning a Schema.
     - ``laws``: the default law library (a module name under ``symworld.laws``).
     - ``scenarios``: the default scenario suite name.
+    - ``original``: ``"module:callable"`` returning the original game the env
+      re-implements as a step function over the env's states (``None``: none).
     """
 
     env_id: str
@@ -27,12 +29,22 @@ class LawEnvironment:
     make_schema: str
     laws: str
     scenarios: str
+    original: str | None = None
 
     def env(self) -> Any:
         return _resolve(self.make_env)()
 
     def schema(self, env: Any | None = None) -> Schema:
         return _resolve(self.make_schema)(env if env is not None else self.env())
+
+    def original_game(self) -> Any:
+        """The original game's step function over this env's states; ``ValueError``
+        if the env re-implements none."""
+        if self.original is None:
+            raise ValueError(
+                f"{self.env_id} has no original game to take true next states from"
+            )
+        return _resolve(self.original)()
 
 
 def _resolve(target: str) -> Callable[..., Any]:
@@ -54,6 +66,7 @@ ENVIRONMENTS: dict[str, LawEnvironment] = {
         "symworld.laws.crafter_oo:schema",
         "crafter_oo",
         "crafter_oo",
+        original="symworld.envs.crafter_oo.crafter_game:CrafterGame",
     ),
 }
 

@@ -156,6 +156,7 @@ def test_laws_fit_and_evaluate_commands(tmp_path, capsys):
         "iou",
     }
     assert set(report["baselines"]) == {"null", "random"}
+    assert report["truth"] == "env"
     assert report["scenarios"]["toggle_flip_on/success"]["accuracy"] == 1.0
     assert report["mean"]["accuracy"] > report["baselines"]["null"]["accuracy"]
     assert (out / "evaluation.csv").read_text().startswith("model,scenario,metric")
@@ -171,6 +172,9 @@ def test_laws_fit_and_evaluate_commands(tmp_path, capsys):
     assert apart["discrimination_accuracy"] == apart["discrimination_mrr"] == 1.0
     assert main([*args, "--discrimination"]) == 0
     assert "discacc" in capsys.readouterr().out.splitlines()[0]
+    # Switches re-implements no original game to take true next states from.
+    assert main([*args, "--truth", "original"]) == 1
+    assert "symworld/Switches-v0 has no original game" in capsys.readouterr().err
 
 
 def test_laws_law_files_need_trust(tmp_path, capsys):
