@@ -105,3 +105,14 @@ def test_tracker_refuses_an_env_that_does_not_hold_the_state():
     env = to_crafter(other)
     with pytest.raises(ValueError, match="crafter env holds 2 objects, the state 1"):
         SlotTracker().resume(state, env)
+
+
+def test_game_without_crafter_says_how_to_install_it(monkeypatch):
+    from symworld.envs.crafter_oo import crafter_game
+
+    def missing(**_):
+        raise ModuleNotFoundError("No module named 'crafter'")
+
+    monkeypatch.setattr(crafter_game, "new_crafter_env", missing)
+    with pytest.raises(ImportError, match=r"pip install crafter==1\.8\.3"):
+        CrafterGame()
