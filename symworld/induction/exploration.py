@@ -72,6 +72,21 @@ not use up the water's appeal before ``do`` was tried there), and no object of
 a kind presumed harmful is sought. Paths are shortest paths
 (breadth first) over cells of walkable values, free of objects and of hazards.
 
+*The daylight curriculum* (by day and in the evening, before any den; not on
+alert, not heading for a den): while a vital with no known way up is low, a
+working action is first taken to a kind of thing it was never tried on
+(``_contact``, within :data:`CONTACT_REACH` steps: ``do`` gave wood at a tree,
+so it is tried at the water); then repeats of discoveries (a second pickaxe
+does not wait for the sword tries at the table; a second table waits only
+until something was made at a built thing), crafts pending at what was built,
+a full stock (:data:`HOLDING_CAP`) of a gathered item tried with every action
+that never made anything on the ground at hand (``_at_hand``, within
+:data:`HAND_REACH` steps: a table needs 2 wood), restocks, and new contacts.
+A count that falls on a step that made nothing (no count rose, the targeted
+cell stayed) is a vital, whatever the action; holdings name their item sites,
+so that the tries counted under earlier holdings are projected onto the items
+left when a site turns out to be a vital (``_rekey``).
+
 With a hinted light (``ExplorationHints.dark``: Crafter-OO's daylight), the
 evening (the light falling within :data:`DUSK_MARGIN` of its dark level) tops
 up vitals below :data:`EVENING_VITAL` and heads for a den (with no den to
@@ -116,8 +131,8 @@ from symworld.induction.explorer_settings import (
     EVENING_VITAL,
     FLEE_HEALTH,
     FRESH_BONUS,
-    HARM_RATE,
     HAND_REACH,
+    HARM_RATE,
     HARM_REACH,
     HIDE_REACH,
     HOLDING_CAP,
@@ -817,8 +832,9 @@ class _GridExplorer(Sheltering):
         from the pairs that gained them. Discoveries are taken in the order
         they were made (a table before the crafts it made possible), those
         affordable with the items held first. With ``reach`` (cells, L1), only
-        targets that close to ``center`` (default: the player) count, and a try still pending on a
-        built thing does not hold a repeat back (a hidden player waiting)."""
+        targets that close to ``center`` (default: the player) count, and a
+        try still pending on a built thing does not hold a repeat back (a
+        hidden player waiting)."""
         reserve = self._reserve()
         waiting = []
         around = None
