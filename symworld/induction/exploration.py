@@ -72,6 +72,21 @@ not use up the water's appeal before ``do`` was tried there), and no object of
 a kind presumed harmful is sought. Paths are shortest paths
 (breadth first) over cells of walkable values, free of objects and of hazards.
 
+*The daylight curriculum* (by day and in the evening, before any den; not on
+alert, not heading for a den): while a vital with no known way up is low, a
+working action is first taken to a kind of thing it was never tried on
+(``_contact``, within :data:`CONTACT_REACH` steps: ``do`` gave wood at a tree,
+so it is tried at the water); then repeats of discoveries (a second pickaxe
+does not wait for the sword tries at the table; a second table waits only
+until something was made at a built thing), crafts pending at what was built,
+a full stock (:data:`HOLDING_CAP`) of a gathered item tried with every action
+that never made anything on the ground at hand (``_at_hand``, within
+:data:`HAND_REACH` steps: a table needs 2 wood), restocks, and new contacts.
+A count that falls on a step that made nothing (no count rose, the targeted
+cell stayed) is a vital, whatever the action; holdings name their item sites,
+so that the tries counted under earlier holdings are projected onto the items
+left when a site turns out to be a vital (``_rekey``).
+
 With a hinted light (``ExplorationHints.dark``: Crafter-OO's daylight), the
 evening (the light falling within :data:`DUSK_MARGIN` of its dark level) tops
 up vitals below :data:`EVENING_VITAL` and heads for a den (with no den to
@@ -108,6 +123,7 @@ import numpy as np
 from symworld.induction.explorer_settings import (
     ALERT_RADIUS,
     ALERT_STEPS,
+    CONTACT_REACH,
     CONTRAST_REACH,
     CRITICAL_VITAL,
     DUSK_MARGIN,
@@ -115,6 +131,7 @@ from symworld.induction.explorer_settings import (
     EVENING_VITAL,
     FLEE_HEALTH,
     FRESH_BONUS,
+    HAND_REACH,
     HARM_RATE,
     HARM_REACH,
     HIDE_REACH,
@@ -337,11 +354,13 @@ class _GridExplorer(Sheltering):
         )
         self.pair_tries: Counter = Counter()
         # (action, on the ground) -> the most of each item held at its tries
-        self.holding_peak: dict[tuple, tuple] = {}
+        self.holding_peak: dict[tuple, dict[int, int]] = {}
         # (action, target) -> the item sites held (more than none) at some try
         self.held_at: dict[tuple, set] = defaultdict(set)
         self.most_held: Counter = Counter()  # (action, item site) -> most held
-        self.current_holding: tuple = ()
+        self.ground_held: Counter = Counter()  # ... at tries on walkable ground
+        self.current_holding: tuple = ()  # ((item site, capped count), ...)
+        self.item_sites: tuple = ()  # the item sites the tries are keyed by
         self.topping_up: int | None = None  # the vital being restored
         self.effects: Counter = Counter()  # tries of a pair that gained an item
         self.rises: Counter = Counter()  # (vital, action, target) -> rises
@@ -499,7 +518,34 @@ class _GridExplorer(Sheltering):
         ]
 
     def holding(self, encoded: np.ndarray) -> tuple:
-        return tuple(min(int(encoded[s]), HOLDING_CAP) for s in self.items())
+        """``((item site, count capped at HOLDING_CAP), ...)`` over ``items()``.
+
+        The sites travel with the counts: when a site turns out to be a vital
+        (food falls on a walk), earlier holdings are projected onto the items
+        left (``_rekey``) instead of every holding becoming new."""
+        self._rekey()
+        return tuple((s, min(int(encoded[s]), HOLDING_CAP)) for s in self.items())
+
+    def _rekey(self) -> None:
+        """Project the tries counted under earlier holdings onto the current
+        item sites (a site that became a vital or drifts is dropped; tries
+        under holdings that now coincide are added up)."""
+        sites = tuple(self.items())
+        if sites == self.item_sites:
+            return
+        self.item_sites = sites
+        kept = set(sites)
+        tries: dict[tuple, np.ndarray] = defaultdict(
+            lambda: np.zeros(self.num_actions, np.int64)
+        )
+        for (holding, target), counts in self.tries.items():
+            projected = tuple((s, h) for s, h in holding if s in kept)
+            tries[(projected, target)] = tries[(projected, target)] + counts
+        self.tries = tries
+        self.holding_peak = {
+            key: {s: h for s, h in peak.items() if s in kept}
+            for key, peak in self.holding_peak.items()
+        }
 
     def target_of(self, view: dict, encoded: np.ndarray, action: int) -> tuple:
         """What ``action`` targets: ``("o", kind)`` for an object on the cell,
@@ -587,9 +633,15 @@ class _GridExplorer(Sheltering):
                         self.progress = (action, slot)
         # vitals, health, satisfiers, rest modes
         walking = moved or action in self.moving()  # spends nothing on purpose
+        # a count that fell on a step that made nothing (no count rose, the
+        # targeted cell stayed) was not spent: it decays by itself, whatever
+        # the action (drink falling during a craft try that failed)
+        idle = not self._cell_change(encoded, following, target) and not any(
+            following[s] > encoded[s] for s in layout.inventory
+        )
         for site in layout.inventory:
             delta = int(following[site] - encoded[site])
-            if delta < 0 and walking:
+            if delta < 0 and (walking or idle):
                 self.vitals.add(site)
             if delta < 0 and reward < 0:
                 self.harm_by_site[site] += 1
@@ -771,6 +823,7 @@ class _GridExplorer(Sheltering):
         facing: tuple[int, int] | None,
         directions: dict[tuple[int, int], int],
         reach: int | None = None,
+        center: tuple[int, int] | None = None,
     ) -> int | None:
         """The next step towards repeating a new kind of change until the
         inducer can support a law of it (:data:`REPRODUCE_SUPPORT`): the same
@@ -779,14 +832,15 @@ class _GridExplorer(Sheltering):
         from the pairs that gained them. Discoveries are taken in the order
         they were made (a table before the crafts it made possible), those
         affordable with the items held first. With ``reach`` (cells, L1), only
-        targets that close to the player count, and a try still pending on a
-        built thing does not hold a repeat back (a hidden player waiting)."""
+        targets that close to ``center`` (default: the player) count, and a
+        try still pending on a built thing does not hold a repeat back (a
+        hidden player waiting)."""
         reserve = self._reserve()
         waiting = []
         around = None
         if reach is not None:
             xs, ys = np.indices(view["grid"].shape)
-            x, y = view["pos"]
+            x, y = view["pos"] if center is None else center
             around = np.abs(xs - x) + np.abs(ys - y) <= reach
         unsupported = self._unsupported(view, patient=reach is None)
         for signature, record in unsupported:  # in order of discovery
@@ -943,6 +997,96 @@ class _GridExplorer(Sheltering):
             sorted(pairs), view, distance, facing, directions, limit=CONTRAST_REACH
         )
 
+    def _contact(
+        self,
+        encoded: np.ndarray,
+        view: dict,
+        distance: np.ndarray,
+        facing: tuple[int, int] | None,
+        directions: dict[tuple[int, int], int],
+    ) -> int | None:
+        """The next step to try a *working* action (one that gained an item,
+        changed a cell or restored a vital: ``do``) on a kind of thing it was
+        never tried on in this life, within :data:`CONTACT_REACH` steps: a tree
+        gave wood, so water may give drink. Hazards and objects of a kind
+        presumed harmful are left out."""
+        moving = self.moving()
+        # gathering, not building: an action that made something for free, or
+        # that worked without any discovery that spent items (drinking)
+        costly = {r.pair[0] for r in self.discoveries.values() if r.cost}
+        free = {r.pair[0] for r in self.discoveries.values() if not r.cost}
+        actions = [
+            a
+            for a in sorted(self.working)
+            if a not in moving
+            and a not in self.builds
+            and (a in free or a not in costly)
+        ]
+        pairs = [
+            (action, target, 0.0)
+            for target in self._targets(view)
+            for action in actions
+            if not self.pair_tries[(action, target)]
+            and not (target[0] == "c" and target[1] in self.hazards)
+            and not (target[0] == "o" and self.harmful(target[1]))
+        ]
+        if not pairs:
+            return None
+        return self._plan(
+            pairs, view, distance, facing, directions, limit=CONTACT_REACH
+        )
+
+    def _at_hand(
+        self,
+        encoded: np.ndarray,
+        view: dict,
+        distance: np.ndarray,
+        facing: tuple[int, int] | None,
+        directions: dict[tuple[int, int], int],
+    ) -> int | None:
+        """The next step to try, within :data:`HAND_REACH` steps, each action
+        that never made anything on ground the player stands on while holding
+        a full stock (:data:`HOLDING_CAP`) of a gathered item it was never
+        tried holding that many of (a table needs 2 wood in hand)."""
+        free = {r.pair for r in self.discoveries.values() if not r.cost}
+        gathered = {s for s in self.items() if set(self.sources[s]) & free}
+        full = [
+            s for s, h in self.current_holding if h >= HOLDING_CAP and s in gathered
+        ]
+        if not full:
+            return None
+        ground = [t for t in self._targets(view) if self.ground(t)]
+        pairs = []
+        for action in self._unproven():
+            if any(
+                self.ground_held[(action, s)] < dict(self.current_holding)[s]
+                for s in full
+            ):
+                pairs += [(action, t, 0.0) for t in ground]
+        if not pairs:
+            return None
+        return self._plan(pairs, view, distance, facing, directions, limit=HAND_REACH)
+
+    def _craft(
+        self,
+        pending: list[tuple[int, tuple]],
+        encoded: np.ndarray,
+        view: dict,
+        distance: np.ndarray,
+        facing: tuple[int, int] | None,
+        directions: dict[tuple[int, int], int],
+    ) -> int | None:
+        """The next step to a try still pending on something built (``_pending``),
+        within :data:`STOCK_REACH` steps."""
+        return self._plan(
+            [(a, t, 0.0) for a, t in pending],
+            view,
+            distance,
+            facing,
+            directions,
+            limit=STOCK_REACH,
+        )
+
     def _reserve(self) -> dict[int, int]:
         """The items of the cheapest known build (a den's seal), kept on top of
         what repeating a discovery spends; none by (hinted) day, when the
@@ -957,15 +1101,24 @@ class _GridExplorer(Sheltering):
     ) -> list[tuple[tuple, _Discovery]]:
         """Discoveries still to repeat, in the order made: seen fewer than
         :data:`REPRODUCE_SUPPORT` times, not given up, and (``patient``) none
-        spending an item that a try on something built still waits for
-        (``_pending``: a second table waits until crafting at the first was
-        tried with wood)."""
+        away from what was built spending an item that a try on something
+        built still waits for (``_pending``: a second table waits until
+        crafting at the first was tried with wood; a second pickaxe does not
+        wait for the sword tries at the table)."""
+        built = {("c", value) for value, _, _ in self.builds.values()}
+        # once something was made at a built thing (a pickaxe at the table),
+        # a second table no longer waits for the other craft tries
+        patient &= not any(r.pair[1] in built for r in self.discoveries.values())
         return [
             (signature, record)
             for signature, record in self.discoveries.items()
             if record.count < REPRODUCE_SUPPORT
             and record.fails < REPRODUCE_FAILS
-            and not (patient and any(self._pending(s, view) for s in record.cost))
+            and not (
+                patient
+                and record.pair[1] not in built  # a craft at the table goes on
+                and any(self._pending(s, view) for s in record.cost)
+            )
         ]
 
     def _supply(
@@ -1308,6 +1461,30 @@ class _GridExplorer(Sheltering):
                     return rest[0], "rest"
                 return self._toward(distance, goal, directions), "rest"
 
+        # the daylight curriculum (by day and in the evening, before any den):
+        # a low vital with no known way up first tries working actions on new
+        # kinds of things; then repeats of discoveries until a law has its
+        # support (a second pickaxe before the sword tries spend the wood),
+        # crafts at what was built, a full stock of a new kind of item tried
+        # with every action that never made anything, restocks, new contacts
+        if not (dark or alerted or desperate or self.denning):
+            spent = {s for r in self.discoveries.values() for s in r.cost}
+            held = [s for s in self.items() if encoded[s] > 0 and s in spent]
+            pending = sorted({p for s in held for p in self._pending(s, view)})
+            lessons = (
+                ("contact", self._contact, searching),
+                ("reproduce", self._reproduce, True),
+                ("craft", lambda *a: self._craft(pending, *a), bool(pending)),
+                ("hand", self._at_hand, True),
+                ("restock", self._restock, True),
+                ("contact", self._contact, True),
+            )
+            for reason, lesson, allowed in lessons:
+                if not allowed:
+                    continue
+                plan = lesson(encoded, view, distance, facing, directions)
+                if plan is not None:
+                    return plan, reason
         # on alert or in the dark (hinted): wait in a den or the most sheltered
         # place near by, trying things there; in the evening, head for a den
         if evening and not desperate and self._seek_den(view, distance):
@@ -1331,14 +1508,24 @@ class _GridExplorer(Sheltering):
             if plan is not None:  # gather what seals a den
                 return plan, "supply"
             goal = self._shelter_cell(view, distance, directions)
+            # hidden and waiting: repeat a discovery still short of support at
+            # hand, within HIDE_REACH of the hiding place (the player does not
+            # pace between the two)
+            home = pos if goal is None else goal
+            if abs(home[0] - pos[0]) + abs(home[1] - pos[1]) <= HIDE_REACH:
+                plan = self._reproduce(
+                    encoded,
+                    view,
+                    distance,
+                    facing,
+                    directions,
+                    reach=HIDE_REACH,
+                    center=home,
+                )
+                if plan is not None:
+                    return plan, "reproduce"
             if goal is not None and goal != pos:
                 return self._toward(distance, goal, directions), "hide"
-            # hidden and waiting: repeat a discovery still short of support at hand
-            plan = self._reproduce(
-                encoded, view, distance, facing, directions, reach=HIDE_REACH
-            )
-            if plan is not None:
-                return plan, "reproduce"
             if self.attack.max() > 0:
                 return int(np.argmax(self.attack)), "hide"
             if threats:  # no known attack yet: face the nearest threat
@@ -1388,6 +1575,7 @@ class _GridExplorer(Sheltering):
         drives = (
             ("contrast", self._contrast, not searching),
             ("reproduce", self._reproduce, True),
+            ("contact", self._contact, True),
             ("restock", self._restock, not searching),
         )
         for reason, drive, allowed in drives:
@@ -1455,10 +1643,7 @@ class _GridExplorer(Sheltering):
             if target[0] == "c" and target[1] in built:
                 # on what it built (a table), every item held counts on its own
                 tried = self.held_at[(action, target)]
-                if any(
-                    h > 0 and s not in tried
-                    for s, h in zip(self.items(), self.current_holding)
-                ):
+                if any(h > 0 and s not in tried for s, h in self.current_holding):
                     unproven = UNPROVEN_BONUS + FRESH_BONUS
             if target[0] != "c" or target[1] not in built:
                 fresh = 0.0  # new kinds of things matter little; what it built may
@@ -1468,25 +1653,21 @@ class _GridExplorer(Sheltering):
         """More of some item is held now than at any earlier try of ``action``
         on this side (ground the player stands on, or anything else)."""
         peak = self.holding_peak.get((action, self.ground(target)))
-        holding = self.current_holding
-        return (
-            peak is None
-            or len(peak) != len(holding)
-            or any(h > p for h, p in zip(holding, peak))
-        )
+        return peak is None or any(h > peak.get(s, 0) for s, h in self.current_holding)
 
     def count_try(self, holding: tuple, action: int, target: tuple) -> None:
         """Count a try of ``action`` on ``target`` under ``holding``."""
         self.tries[(holding, target)][action] += 1
-        for site, held in zip(self.items(), holding):
+        for site, held in holding:
             if held > 0:
                 self.held_at[(action, target)].add(site)
             self.most_held[(action, site)] = max(self.most_held[(action, site)], held)
-        key = (action, self.ground(target))
-        peak = self.holding_peak.get(key)
-        if peak is not None and len(peak) == len(holding):
-            holding = tuple(max(h, p) for h, p in zip(holding, peak))
-        self.holding_peak[key] = holding
+            if self.ground(target):
+                key = (action, site)
+                self.ground_held[key] = max(self.ground_held[key], held)
+        peak = self.holding_peak.setdefault((action, self.ground(target)), {})
+        for site, held in holding:
+            peak[site] = max(peak.get(site, 0), held)
 
     def _high(self, site: int) -> int:
         return self.layout.inventory_high[self.layout.inventory.index(site)] or 1

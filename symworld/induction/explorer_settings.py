@@ -7,7 +7,7 @@ fractions of a vital's maximum, tries, or steps' worth of appeal.
 
 from symworld.induction.search import SearchSettings
 
-MEASURE_USES = 3  # tries of every action before the grid policy takes over
+MEASURE_USES = 2  # tries of every action before the grid policy takes over
 LOW_VITAL = 0.5  # a vital at or below this fraction of its maximum is sought
 SATED_VITAL = 0.9  # ... and then restored until it reaches this fraction
 REST_VITAL = 0.34  # a vital restored only by resting is sought at this fraction
@@ -51,3 +51,5 @@ STOCK_REACH = 20  # steps walked at most to restock an item from a reliable sour
 STOCK_RATE = 0.5  # gains per try that make a pair a reliable source of an item
 CONTRAST_REACH = 4  # steps walked at most to try a discovery on another thing
 HIDE_REACH = 2  # cells (L1) from a hiding place a repeat is made while waiting
+CONTACT_REACH = 30  # steps walked at most to try a working action on a new kind
+HAND_REACH = 3  # steps walked at most to try, holding a new item, what never made
