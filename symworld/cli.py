@@ -61,11 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(name).add_parser(subparsers)
-    from symworld.commands.arguments import add_verbosity, non_negative_int
+    from symworld.commands.arguments import add_verbosity, seed_int
 
     for command in subparsers.choices.values():
         add_verbosity(command)
-        _seed_type(command, non_negative_int)
+        _seed_type(command, seed_int)
     return parser
 
 

@@ -1,6 +1,6 @@
 """Arguments that several subcommands share, so each means the same everywhere.
 
-- ``--seed``: a non-negative integer (:func:`add_seed`); counts and rates that must
+- ``--seed``: an integer 0..4294967295 (:func:`add_seed`); counts and rates that must
   be positive: :func:`positive_int`, :func:`positive_float`.
 - ``--state``: column names, given as ``x,y,z`` or ``x y z`` or both
   (:func:`add_columns`).
@@ -46,13 +46,34 @@ def positive_float(text: str) -> float:
     return _bounded(text, float, 0.0, True, "a finite number above 0")
 
 
+SEED_LIMIT = 2**32 - 1  # JAX keys (jax.random.key) take 32 bits here
+
+
+def seed_int(text: str) -> int:
+    """An ``argparse`` type: a seed, an integer ``0..SEED_LIMIT`` (4294967295).
+
+    Larger seeds would overflow (``OverflowError``) or wrap around in the 32-bit
+    JAX keys, giving the model of another seed (``4294967296`` acted as ``0``),
+    so they are refused."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 <= value <= SEED_LIMIT:
+        raise argparse.ArgumentTypeError(
+            f"expected an integer 0..{SEED_LIMIT} (seeds take 32 bits), got {text!r}"
+        )
+    return value
+
+
 def add_seed(parser: argparse.ArgumentParser, default: int = 0) -> None:
-    """``--seed``: a non-negative integer; argparse names ``--seed`` in its errors."""
+    """``--seed``: an integer 0..4294967295; argparse names ``--seed`` in its
+    errors."""
     parser.add_argument(
         "--seed",
-        type=non_negative_int,
+        type=seed_int,
         default=default,
-        help=f"seed, a non-negative integer (default {default})",
+        help=f"seed, an integer 0..{SEED_LIMIT} (default {default})",
     )
 
 
