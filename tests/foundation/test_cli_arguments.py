@@ -183,6 +183,18 @@ def test_collect_of_a_law_env_refuses_csv_before_collecting(tmp_path, capsys):
     assert list(read_trajectory(out).state) == ["toggle", "coin", "fixed"]
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".npz", ".parquet"])
+def test_collect_state_of_a_non_functional_env_says_so_first(tmp_path, capsys, suffix):
+    out = tmp_path / f"e{suffix}"
+    argv = ["collect", "CartPole-v1", "--steps", "10", "--record", "state"]
+    assert main([*argv, "--out", str(out)]) == 1
+    assert capsys.readouterr().err == (
+        "symworld collect: error: record='state' needs a symworld functional env; "
+        "CartPole-v1 has no functional state\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("suffix", [".npz", ".parquet"])
 def test_collect_switches_then_fit_laws_from_the_file(tmp_path, capsys, suffix):
     data = tmp_path / f"sw60{suffix}"
