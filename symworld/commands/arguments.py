@@ -1,7 +1,8 @@
 """Arguments that several subcommands share, so each means the same everywhere.
 
 - ``--seed``: an integer 0..4294967295 (:func:`add_seed`); counts and rates that must
-  be positive: :func:`positive_int`, :func:`positive_float`.
+  be positive: :func:`positive_int`, :func:`positive_float`; shares of a whole:
+  :func:`fraction`.
 - ``--state``: column names, given as ``x,y,z`` or ``x y z`` or both
   (:func:`add_columns`).
 - ``--force``: replace an existing output (:func:`add_force`, :func:`refuse_overwrite`).
@@ -63,6 +64,17 @@ def seed_int(text: str) -> int:
         raise argparse.ArgumentTypeError(
             f"expected an integer 0..{SEED_LIMIT} (seeds take 32 bits), got {text!r}"
         )
+    return value
+
+
+def fraction(text: str) -> float:
+    """An ``argparse`` type: a number strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"expected a fraction in (0, 1), got {text!r}")
     return value
 
 

@@ -20,7 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
-from symworld.commands.arguments import add_columns, add_drop_nonfinite, add_seed
+from symworld.commands.arguments import (
+    add_columns,
+    add_drop_nonfinite,
+    add_seed,
+    fraction,
+    positive_float,
+)
 from symworld.commands.output import is_quiet, print_written
 
 logger = logging.getLogger(__name__)
@@ -58,11 +64,26 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--sequence-length", type=int, default=200)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--batches-per-epoch", type=int, default=50)
-    parser.add_argument("--lr", type=float, default=1e-3, help="start learning rate")
+    parser.add_argument(
+        "--lr",
+        type=positive_float,
+        default=1e-3,
+        help="start learning rate, decaying to 1e-5 (default 1e-3)",
+    )
     parser.add_argument("--noise", type=float, default=0.05, help="training noise std")
     parser.add_argument("--evaluate-every", type=int, default=25, help="epochs")
-    parser.add_argument("--test-fraction", type=float, default=0.2)
-    parser.add_argument("--validation-fraction", type=float, default=0.1)
+    parser.add_argument(
+        "--test-fraction",
+        type=fraction,
+        default=0.2,
+        help="share of the series (its end) held out for the test (default 0.2)",
+    )
+    parser.add_argument(
+        "--validation-fraction",
+        type=fraction,
+        default=0.1,
+        help="share before the test part used for model selection (default 0.1)",
+    )
     parser.add_argument("--no-plots", action="store_true")
     selection = parser.add_argument_group(
         "model selection",
@@ -116,8 +137,8 @@ def load_series(
         column = values[:, index]
         if len(column) and np.all(column == column[0]):
             raise ValueError(
-                f"{path}: {name} is constant (every row is {column[0]!r}); it carries "
-                "no dynamics to encode: leave it out with --state"
+                f"{path}: {name} is constant (every row is {float(column[0])!r}); it "
+                "carries no dynamics to encode: leave it out with --state"
             )
     return values
 
@@ -231,6 +252,17 @@ def run(args: argparse.Namespace) -> int:
     from symworld.alrnn.encoding import encode_series
     from symworld.alrnn.training import TrainingConfig
 
+    if args.lr < TrainingConfig.end_lr:
+        raise ValueError(
+            f"--lr {args.lr:g} is below the final learning rate "
+            f"{TrainingConfig.end_lr:g} it decays to; give at least that"
+        )
+    if args.test_fraction + args.validation_fraction >= 1.0:
+        raise ValueError(
+            f"--test-fraction {args.test_fraction:g} and --validation-fraction "
+            f"{args.validation_fraction:g} leave no training part (their sum must "
+            "be below 1)"
+        )
     series = load_series(args.file, args.state, args.drop_nonfinite)
     if args.relu > args.latent or args.relu < 0:
         raise ValueError(
