@@ -39,6 +39,21 @@ def test_extract_refuses_values_whose_squares_overflow(tmp_path, capsys):
     assert "Pareto" not in err
 
 
+def test_extract_names_the_time_column_as_the_file_does(tmp_path, capsys):
+    path = tmp_path / "nonuni.csv"
+    t = np.array([0.0, 0.1, 0.15, 0.4, 0.5, 0.9, 1.0, 1.3, 1.35, 1.7])
+    path.write_text("t,x\n" + "".join(f"{v},{np.sin(v)}\n" for v in t))
+    argv = ["extract", str(path), "--derivative", "savgol", "--engine", "sparse"]
+    assert main([*argv, "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"symworld extract: error: {path}: column 't', episode 0: Savitzky-Golay "
+        "needs a uniform time step"
+    )
+    assert "'time'" not in err
+    assert not (tmp_path / "o").exists()
+
+
 def test_encode_names_the_row_and_column_of_a_nan_and_can_drop_it(tmp_path, capsys):
     from symworld.commands.encode import load_series
 
