@@ -176,6 +176,15 @@ def assemble(
     names = list(columns)
     state_names, action_names = _split_names(state), _split_names(action)
 
+    if time and time in table.special and time not in TIME_NAMES:
+        raise TrajectoryFileError(
+            "duplicate-column",
+            f"{time!r} was given as the time column (time=, --time), but it is the "
+            f"file's reserved {time} column, not a time: give the column holding "
+            "the time (t or time, or another numeric column)",
+            path=path,
+            column=time,
+        )
     for selected in (
         (state_names or []) + (action_names or []) + ([time] if time else [])
     ):
