@@ -180,6 +180,7 @@ def _series(
             )
         return values, [f"column {index}" for index in range(values.shape[1])]
     from symworld.trajectory_io import read_trajectory
+    from symworld.trajectory_io.columns import check_unique_selection
 
     trajectory = read_trajectory(path, drop_nonfinite=drop_nonfinite)
     ids, counts = np.unique(trajectory.episode, return_counts=True)
@@ -188,6 +189,7 @@ def _series(
         logger.info("%s: %d episodes; using the longest (%d)", path, len(ids), longest)
     trajectory = trajectory.select_episodes([longest])
     if state is not None:
+        check_unique_selection(state, "state", path)
         missing = [name for name in state if name not in trajectory.state]
         if missing:
             raise ValueError(

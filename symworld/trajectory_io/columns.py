@@ -144,6 +144,21 @@ def _split_names(selection: str | Sequence[str] | None) -> list[str] | None:
     return list(selection)
 
 
+def check_unique_selection(names: Sequence[str] | None, role: str, path: Any) -> None:
+    """Raise :class:`TrajectoryFileError` (``duplicate-column``) when a selection of
+    ``role`` columns (``"state"``, ``"action"``) names a column twice."""
+    seen: set[str] = set()
+    for name in names or []:
+        if name in seen:
+            raise TrajectoryFileError(
+                "duplicate-column",
+                f"the {role} selection names column {name!r} twice",
+                path=path,
+                column=name,
+            )
+        seen.add(name)
+
+
 def assemble(
     table: RawTable,
     *,
@@ -175,6 +190,8 @@ def assemble(
     columns, path = table.columns, table.path
     names = list(columns)
     state_names, action_names = _split_names(state), _split_names(action)
+    check_unique_selection(state_names, "state", path)
+    check_unique_selection(action_names, "action", path)
 
     if time and time in table.special and time not in TIME_NAMES:
         raise TrajectoryFileError(

@@ -54,6 +54,42 @@ def test_extract_names_the_time_column_as_the_file_does(tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize("target", ["derivative", "next"])
+def test_extract_refuses_a_clip_bound_without_a_name(tmp_path, capsys, target):
+    argv = ["extract", str(tmp_path / "d.csv"), "--target", target, "--clip", "=3"]
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --clip: '=3' has no column name (NAME=BOUND" in err
+
+
+def test_extract_refuses_a_clip_its_derivative_target_would_ignore(tmp_path, capsys):
+    path = tmp_path / "d.csv"
+    path.write_text("t,x\n" + "".join(f"{i / 10},{i * i}\n" for i in range(10)))
+    argv = ["extract", str(path), "--clip", "x=3", "--out", str(tmp_path / "o")]
+    assert main(argv) == 1
+    assert capsys.readouterr().err == (
+        "symworld extract: error: --clip drops the clipped transitions of --target "
+        "next; --target derivative does not use it\n"
+    )
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("command", ["inspect", "extract", "encode"])
+def test_a_column_selected_twice_is_a_duplicate_column(tmp_path, capsys, command):
+    path = tmp_path / "d.csv"
+    path.write_text("t,x,y\n" + "".join(f"{i},{i * i},{i % 3}\n" for i in range(9)))
+    argv = [command, str(path), "--state", "x,x"]
+    argv += ["--out", str(tmp_path / "o")] if command != "inspect" else []
+    assert main(argv) == 1
+    assert capsys.readouterr().err == (
+        f"symworld {command}: error: {path}, column 'x': the state selection names "
+        "column 'x' twice [duplicate-column]\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv"]
+
+
 def test_encode_names_the_row_and_column_of_a_nan_and_can_drop_it(tmp_path, capsys):
     from symworld.commands.encode import load_series
 
