@@ -27,7 +27,7 @@ from symworld.commands.arguments import (
     fraction,
     positive_float,
 )
-from symworld.commands.output import is_quiet, print_written
+from symworld.commands.output import help_text, is_quiet, print_written
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "encode",
         help="AL-RNN reconstruction of a trajectory file and its symbolic code",
-        description=__doc__.split("\n\n")[0],
+        description=help_text(__doc__.split("\n\n")[0]),
     )
     parser.add_argument(
         "file", type=Path, help="trajectory file (.csv/.npz/.parquet/.npy)"
@@ -47,13 +47,20 @@ def add_parser(subparsers) -> None:
     parser.add_argument(
         "--relu", type=int, default=2, help="rectified units P (default 2)"
     )
-    parser.add_argument("--epochs", type=int, default=2000)
+    parser.add_argument(
+        "--epochs", type=int, default=2000, help="training epochs (default 2000)"
+    )
     add_seed(parser)
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     add_columns(parser, "--state", "state columns to use (default: all)")
     add_drop_nonfinite(parser)
-    parser.add_argument("--interval", type=int, default=16, help="forcing interval tau")
+    parser.add_argument(
+        "--interval",
+        type=int,
+        default=16,
+        help="forcing interval tau: steps between teacher-forcing times (default 16)",
+    )
     parser.add_argument(
         "--alpha",
         type=float,
@@ -61,17 +68,39 @@ def add_parser(subparsers) -> None:
         help="forcing strength at the forcing times (default 1: the observed units "
         "are replaced by the data; below 1 they move that fraction towards it)",
     )
-    parser.add_argument("--sequence-length", type=int, default=200)
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--batches-per-epoch", type=int, default=50)
+    parser.add_argument(
+        "--sequence-length",
+        type=int,
+        default=200,
+        help="steps per training window (default 200; shortened to fit short data)",
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=16, help="windows per batch (default 16)"
+    )
+    parser.add_argument(
+        "--batches-per-epoch",
+        type=int,
+        default=50,
+        help="batches per epoch (default 50)",
+    )
     parser.add_argument(
         "--lr",
         type=positive_float,
         default=1e-3,
         help="start learning rate, decaying to 1e-5 (default 1e-3)",
     )
-    parser.add_argument("--noise", type=float, default=0.05, help="training noise std")
-    parser.add_argument("--evaluate-every", type=int, default=25, help="epochs")
+    parser.add_argument(
+        "--noise",
+        type=float,
+        default=0.05,
+        help="std of the Gaussian noise added to each training batch (default 0.05)",
+    )
+    parser.add_argument(
+        "--evaluate-every",
+        type=int,
+        default=25,
+        help="epochs between validation free runs that select the model (default 25)",
+    )
     parser.add_argument(
         "--test-fraction",
         type=fraction,
@@ -84,7 +113,11 @@ def add_parser(subparsers) -> None:
         default=0.1,
         help="share before the test part used for model selection (default 0.1)",
     )
-    parser.add_argument("--no-plots", action="store_true")
+    parser.add_argument(
+        "--no-plots",
+        action="store_true",
+        help="write no figures (attractor, subregions, graph)",
+    )
     selection = parser.add_argument_group(
         "model selection",
         "every --evaluate-every epochs a free run is scored on the validation part; "

@@ -21,7 +21,7 @@ import numpy as np
 
 from symworld.cli import CommandError
 from symworld.commands.arguments import SEED_LIMIT, add_seed, positive_int
-from symworld.commands.output import is_quiet, print_json
+from symworld.commands.output import help_text, is_quiet, print_json
 
 SWING_UP_THRESHOLD = -200.0  # an episode "succeeds" with a return at least this
 
@@ -32,7 +32,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "plan",
         help="plan with a world model and score the plans in the true environment",
-        description=__doc__,
+        description=help_text(__doc__),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("model_dir", help="model directory, or 'true'")

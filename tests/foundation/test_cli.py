@@ -82,3 +82,23 @@ def test_demo_trajectory_section_json(capsys):
     section = report["Rollouts and trajectory files"]
     for env_id in ("Pendulum-v1", "symworld/Switches-v0"):
         assert all(section[env_id]["round_trip_exact"].values())
+
+
+def test_help_shows_plain_text_and_defaults():
+    import argparse
+
+    from symworld.cli import build_parser
+
+    parser = build_parser()
+    commands = next(
+        a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+    )
+    for name, command in commands.choices.items():
+        text = command.format_help()
+        assert "``" not in text and ":func:" not in text, name
+    plan = commands.choices["plan"].format_help()
+    assert "episodes to play (10)" in plan and "(default 0)" in plan
+    encode = commands.choices["encode"]
+    assert encode.format_help().startswith("usage: symworld encode")
+    for action in encode._actions:
+        assert action.help, action.option_strings
