@@ -102,3 +102,21 @@ def test_help_shows_plain_text_and_defaults():
     assert encode.format_help().startswith("usage: symworld encode")
     for action in encode._actions:
         assert action.help, action.option_strings
+
+
+def test_inspect_of_a_file_without_transitions_says_so(tmp_path, capsys):
+    path = tmp_path / "one.csv"
+    path.write_text("x,y\n1,2\n")
+    assert main(["inspect", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"{path}: 1 episodes, 0 transitions, 1 rows"
+    assert lines[-1].split() == [
+        "reward",
+        "reward",
+        "float64",
+        "-",
+        "no",
+        "transitions",
+        "-",
+    ]
+    assert "None" not in "\n".join(lines)
