@@ -109,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     enable_compile_cache()
     try:
         return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        # Ctrl-C: one line, the shell's status for SIGINT; files are written
+        # atomically, so an interrupted write leaves none behind
+        print(f"symworld {args.command}: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         # the reader of stdout went away (``| head``): stop quietly
         sys.stderr.close()

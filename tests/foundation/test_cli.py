@@ -120,3 +120,15 @@ def test_inspect_of_a_file_without_transitions_says_so(tmp_path, capsys):
         "-",
     ]
     assert "None" not in "\n".join(lines)
+
+
+def test_ctrl_c_is_one_line_and_status_130(tmp_path, capsys, monkeypatch):
+    import symworld.commands.inspect as inspect_command
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(inspect_command, "run", interrupted)
+    assert main(["inspect", str(tmp_path / "x.csv")]) == 130
+    captured = capsys.readouterr()
+    assert captured.err == "symworld inspect: interrupted\n" and captured.out == ""
