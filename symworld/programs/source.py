@@ -7,8 +7,9 @@ path. Only the built-in libraries (modules of ``symworld.laws``) are imported
 without trust; any other module, and any file, only when the caller passes its
 name or path in ``trusted`` (the CLI's ``--trust-law-file``), and a file's SHA-256
 must match the one recorded at fitting time. A model whose law file was moved loads
-from a trusted file holding the recorded SHA-256 (the copy the user passes). ``model.json`` is checked field by
-field before use (:mod:`symworld.programs.model_validation`).
+from a trusted file holding the recorded SHA-256 (the copy the user passes).
+``model.json`` is checked field by field before use
+(:mod:`symworld.programs.model_validation`).
 
 ``model.json`` (``format`` ``"symworld.law-model"``, ``version`` 1)::
 
