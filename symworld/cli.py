@@ -61,11 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(name).add_parser(subparsers)
-    from symworld.commands.arguments import add_verbosity, non_negative_int
+    from symworld.commands.arguments import add_verbosity, seed_int
 
     for command in subparsers.choices.values():
         add_verbosity(command)
-        _seed_type(command, non_negative_int)
+        _seed_type(command, seed_int)
     return parser
 
 
@@ -109,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     enable_compile_cache()
     try:
         return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        # Ctrl-C: one line, the shell's status for SIGINT; files are written
+        # atomically, so an interrupted write leaves none behind
+        print(f"symworld {args.command}: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         # the reader of stdout went away (``| head``): stop quietly
         sys.stderr.close()

@@ -1,7 +1,8 @@
 """Arguments that several subcommands share, so each means the same everywhere.
 
-- ``--seed``: a non-negative integer (:func:`add_seed`); counts and rates that must
-  be positive: :func:`positive_int`, :func:`positive_float`.
+- ``--seed``: an integer 0..4294967295 (:func:`add_seed`); counts and rates that must
+  be positive: :func:`positive_int`, :func:`positive_float`; shares of a whole:
+  :func:`fraction`.
 - ``--state``: column names, given as ``x,y,z`` or ``x y z`` or both
   (:func:`add_columns`).
 - ``--force``: replace an existing output (:func:`add_force`, :func:`refuse_overwrite`).
@@ -46,13 +47,45 @@ def positive_float(text: str) -> float:
     return _bounded(text, float, 0.0, True, "a finite number above 0")
 
 
+SEED_LIMIT = 2**32 - 1  # JAX keys (jax.random.key) take 32 bits here
+
+
+def seed_int(text: str) -> int:
+    """An ``argparse`` type: a seed, an integer ``0..SEED_LIMIT`` (4294967295).
+
+    Larger seeds would overflow (``OverflowError``) or wrap around in the 32-bit
+    JAX keys, giving the model of another seed (``4294967296`` acted as ``0``),
+    so they are refused."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 <= value <= SEED_LIMIT:
+        raise argparse.ArgumentTypeError(
+            f"expected an integer 0..{SEED_LIMIT} (seeds take 32 bits), got {text!r}"
+        )
+    return value
+
+
+def fraction(text: str) -> float:
+    """An ``argparse`` type: a number strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"expected a fraction in (0, 1), got {text!r}")
+    return value
+
+
 def add_seed(parser: argparse.ArgumentParser, default: int = 0) -> None:
-    """``--seed``: a non-negative integer; argparse names ``--seed`` in its errors."""
+    """``--seed``: an integer 0..4294967295; argparse names ``--seed`` in its
+    errors."""
     parser.add_argument(
         "--seed",
-        type=non_negative_int,
+        type=seed_int,
         default=default,
-        help=f"seed, a non-negative integer (default {default})",
+        help=f"seed, an integer 0..{SEED_LIMIT} (default {default})",
     )
 
 

@@ -57,14 +57,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _record(env_id: str, asked: str, out: Path) -> str:
-    """What to record; refuses CSV for a state that CSV cannot hold, before
-    anything is collected."""
+    """What to record; refuses CSV for a law environment's state, which CSV cannot
+    hold, before anything is collected. Another environment's ``--record state``
+    is left to :func:`~symworld.rollouts.collect`, which says first whether it has
+    a functional state at all (whatever the suffix)."""
     from symworld.programs.environments import ENVIRONMENTS
 
     record = asked
     if asked == "auto":
         record = "state" if env_id in ENVIRONMENTS else "observation"
-    if record == "state":
+    if record == "state" and env_id in ENVIRONMENTS:
         try:
             refuse_csv_state(env_id, out)
         except ValueError as error:

@@ -20,8 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
-from symworld.commands.arguments import add_columns, add_drop_nonfinite, add_seed
-from symworld.commands.output import is_quiet, print_written
+from symworld.commands.arguments import (
+    add_columns,
+    add_drop_nonfinite,
+    add_seed,
+    fraction,
+    positive_float,
+)
+from symworld.commands.output import help_text, is_quiet, print_written
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +36,7 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "encode",
         help="AL-RNN reconstruction of a trajectory file and its symbolic code",
-        description=__doc__.split("\n\n")[0],
+        description=help_text(__doc__.split("\n\n")[0]),
     )
     parser.add_argument(
         "file", type=Path, help="trajectory file (.csv/.npz/.parquet/.npy)"
@@ -41,13 +47,20 @@ def add_parser(subparsers) -> None:
     parser.add_argument(
         "--relu", type=int, default=2, help="rectified units P (default 2)"
     )
-    parser.add_argument("--epochs", type=int, default=2000)
+    parser.add_argument(
+        "--epochs", type=int, default=2000, help="training epochs (default 2000)"
+    )
     add_seed(parser)
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     add_columns(parser, "--state", "state columns to use (default: all)")
     add_drop_nonfinite(parser)
-    parser.add_argument("--interval", type=int, default=16, help="forcing interval tau")
+    parser.add_argument(
+        "--interval",
+        type=int,
+        default=16,
+        help="forcing interval tau: steps between teacher-forcing times (default 16)",
+    )
     parser.add_argument(
         "--alpha",
         type=float,
@@ -55,15 +68,56 @@ def add_parser(subparsers) -> None:
         help="forcing strength at the forcing times (default 1: the observed units "
         "are replaced by the data; below 1 they move that fraction towards it)",
     )
-    parser.add_argument("--sequence-length", type=int, default=200)
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--batches-per-epoch", type=int, default=50)
-    parser.add_argument("--lr", type=float, default=1e-3, help="start learning rate")
-    parser.add_argument("--noise", type=float, default=0.05, help="training noise std")
-    parser.add_argument("--evaluate-every", type=int, default=25, help="epochs")
-    parser.add_argument("--test-fraction", type=float, default=0.2)
-    parser.add_argument("--validation-fraction", type=float, default=0.1)
-    parser.add_argument("--no-plots", action="store_true")
+    parser.add_argument(
+        "--sequence-length",
+        type=int,
+        default=200,
+        help="steps per training window (default 200; shortened to fit short data)",
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=16, help="windows per batch (default 16)"
+    )
+    parser.add_argument(
+        "--batches-per-epoch",
+        type=int,
+        default=50,
+        help="batches per epoch (default 50)",
+    )
+    parser.add_argument(
+        "--lr",
+        type=positive_float,
+        default=1e-3,
+        help="start learning rate, decaying to 1e-5 (default 1e-3)",
+    )
+    parser.add_argument(
+        "--noise",
+        type=float,
+        default=0.05,
+        help="std of the Gaussian noise added to each training batch (default 0.05)",
+    )
+    parser.add_argument(
+        "--evaluate-every",
+        type=int,
+        default=25,
+        help="epochs between validation free runs that select the model (default 25)",
+    )
+    parser.add_argument(
+        "--test-fraction",
+        type=fraction,
+        default=0.2,
+        help="share of the series (its end) held out for the test (default 0.2)",
+    )
+    parser.add_argument(
+        "--validation-fraction",
+        type=fraction,
+        default=0.1,
+        help="share before the test part used for model selection (default 0.1)",
+    )
+    parser.add_argument(
+        "--no-plots",
+        action="store_true",
+        help="write no figures (attractor, subregions, graph)",
+    )
     selection = parser.add_argument_group(
         "model selection",
         "every --evaluate-every epochs a free run is scored on the validation part; "
@@ -116,8 +170,8 @@ def load_series(
         column = values[:, index]
         if len(column) and np.all(column == column[0]):
             raise ValueError(
-                f"{path}: {name} is constant (every row is {column[0]!r}); it carries "
-                "no dynamics to encode: leave it out with --state"
+                f"{path}: {name} is constant (every row is {float(column[0])!r}); it "
+                "carries no dynamics to encode: leave it out with --state"
             )
     return values
 
@@ -159,6 +213,7 @@ def _series(
             )
         return values, [f"column {index}" for index in range(values.shape[1])]
     from symworld.trajectory_io import read_trajectory
+    from symworld.trajectory_io.columns import check_unique_selection
 
     trajectory = read_trajectory(path, drop_nonfinite=drop_nonfinite)
     ids, counts = np.unique(trajectory.episode, return_counts=True)
@@ -167,6 +222,7 @@ def _series(
         logger.info("%s: %d episodes; using the longest (%d)", path, len(ids), longest)
     trajectory = trajectory.select_episodes([longest])
     if state is not None:
+        check_unique_selection(state, "state", path)
         missing = [name for name in state if name not in trajectory.state]
         if missing:
             raise ValueError(
@@ -231,6 +287,17 @@ def run(args: argparse.Namespace) -> int:
     from symworld.alrnn.encoding import encode_series
     from symworld.alrnn.training import TrainingConfig
 
+    if args.lr < TrainingConfig.end_lr:
+        raise ValueError(
+            f"--lr {args.lr:g} is below the final learning rate "
+            f"{TrainingConfig.end_lr:g} it decays to; give at least that"
+        )
+    if args.test_fraction + args.validation_fraction >= 1.0:
+        raise ValueError(
+            f"--test-fraction {args.test_fraction:g} and --validation-fraction "
+            f"{args.validation_fraction:g} leave no training part (their sum must "
+            "be below 1)"
+        )
     series = load_series(args.file, args.state, args.drop_nonfinite)
     if args.relu > args.latent or args.relu < 0:
         raise ValueError(

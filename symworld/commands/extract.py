@@ -33,20 +33,30 @@ from symworld.equations.extract import ENGINES, SELECTIONS, Extraction, extract
 from symworld.trajectory_io import read_trajectory
 
 
-def _bounds(text: str | None) -> dict[str, float] | None:
-    if text is None:
-        return None
+def clip_bounds(text: str) -> dict[str, float]:
+    """An ``argparse`` type for ``--clip``: ``NAME=BOUND[,NAME=BOUND...]`` as
+    ``{name: bound}``, or ``{}`` for ``none``; every item needs a column name, a
+    number and a name of its own."""
     if text.strip().lower() == "none":
         return {}
-    bounds = {}
+    bounds: dict[str, float] = {}
     for item in text.split(","):
-        name, _, value = item.partition("=")
+        name, equals, value = (part.strip() for part in item.partition("="))
         try:
-            bounds[name.strip()] = float(value)
+            bound = float(value) if equals else None
         except ValueError:
-            raise ValueError(
-                f"--clip expects NAME=BOUND[,NAME=BOUND...] or 'none', got {text!r}"
-            ) from None
+            bound = None
+        if bound is None:
+            raise argparse.ArgumentTypeError(
+                f"expected NAME=BOUND[,NAME=BOUND...] or 'none', got {text!r}"
+            )
+        if not name:
+            raise argparse.ArgumentTypeError(
+                f"{item.strip()!r} has no column name (NAME=BOUND, e.g. theta_dot=8)"
+            )
+        if name in bounds:
+            raise argparse.ArgumentTypeError(f"column {name!r} is named twice")
+        bounds[name] = bound
     return bounds
 
 
@@ -107,8 +117,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--clip",
-        help="NAME=BOUND,...: drop transitions whose next |value| reaches BOUND "
-        "(default: known bounds, e.g. Pendulum theta_dot=8; 'none' keeps all)",
+        type=clip_bounds,
+        help="--target next: NAME=BOUND,...: drop transitions whose next |value| "
+        "reaches BOUND (default: known bounds, e.g. Pendulum theta_dot=8; 'none' "
+        "keeps all)",
     )
     parser.add_argument(
         "--niterations",
@@ -135,12 +147,17 @@ def _extract(trajectory, args: argparse.Namespace, options: dict) -> Extraction:
         window=args.window,
         smooth_inputs=args.smooth_inputs,
         delta=not args.absolute,
-        clip=_bounds(args.clip),
+        clip=args.clip,
         engine_options=options,
     )
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.clip is not None and args.target != "next":
+        raise CommandError(
+            "--clip drops the clipped transitions of --target next; --target "
+            f"{args.target} does not use it"
+        )
     if args.out:
         refuse_file_as_folder(args.out)
         refuse_overwrite(

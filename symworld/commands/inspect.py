@@ -89,8 +89,7 @@ def run(args: argparse.Namespace) -> int:
             c["role"],
             c["dtype"],
             "x".join(map(str, c["shape"])) or "-",
-            c["min"],
-            c["max"],
+            *(("no transitions", "-") if c["min"] is None else (c["min"], c["max"])),
         ]
         for name, c in summary["columns"].items()
     ]

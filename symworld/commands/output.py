@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -20,6 +21,13 @@ def _plain(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return value.tolist()
     return value
+
+
+def help_text(docstring: str) -> str:
+    """A module docstring as ``--help`` shows it: reStructuredText roles
+    (``:func:`name```) and literals (````code````) become their plain text."""
+    text = re.sub(r":[a-z]+:`~?([^`]+)`", r"\1", docstring)
+    return text.replace("``", "")
 
 
 def print_json(payload: Any) -> None:

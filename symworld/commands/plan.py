@@ -20,7 +20,8 @@ import argparse
 import numpy as np
 
 from symworld.cli import CommandError
-from symworld.commands.output import is_quiet, print_json
+from symworld.commands.arguments import SEED_LIMIT, add_seed, positive_int
+from symworld.commands.output import help_text, is_quiet, print_json
 
 SWING_UP_THRESHOLD = -200.0  # an episode "succeeds" with a return at least this
 
@@ -31,15 +32,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "plan",
         help="plan with a world model and score the plans in the true environment",
-        description=__doc__,
+        description=help_text(__doc__),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("model_dir", help="model directory, or 'true'")
     parser.add_argument(
         "--task", required=True, choices=[*GOALS, "swing_up"], help="the goal"
     )
-    parser.add_argument("--episodes", type=int, default=10)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--episodes", type=positive_int, default=10, help="episodes to play (10)"
+    )
+    add_seed(parser)
     parser.add_argument(
         "--max-steps", type=int, default=200, help="Crafter step budget (200)"
     )
@@ -145,8 +148,11 @@ def _swing_up(args) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.episodes < 1:
-        raise CommandError("--episodes must be at least 1")
+    if args.seed + args.episodes - 1 > SEED_LIMIT:
+        raise CommandError(
+            f"--seed {args.seed} with --episodes {args.episodes}: episode i plays "
+            f"seed {args.seed} + i, which must stay within 0..{SEED_LIMIT}"
+        )
     try:
         summary = _swing_up(args) if args.task == "swing_up" else _crafter(args)
     except (ValueError, FileNotFoundError) as error:

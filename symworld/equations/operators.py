@@ -13,7 +13,8 @@ infinite loss (PySR behaves the same way with its default operators).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import keyword
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import jax.numpy as jnp
@@ -180,3 +181,30 @@ SYMPY_FUNCTIONS.update(
         "muladd": lambda a, b, c: a * b + c,
     }
 )
+
+
+# Names a variable may not take: the operators and functions equation text is read
+# with, and sympy's constants.
+RESERVED_CONSTANTS = ("pi", "E", "I", "oo", "nan")
+
+
+def check_variable_names(names: Sequence[str], d: int) -> None:
+    """Raise ``ValueError`` unless ``names`` are ``d`` unique Python identifiers,
+    none a keyword nor an operator, function or constant name (``sin``, ``pi``):
+    such a name would be read as the function or constant, not as the variable.
+    ``SymbolicRegressor`` and ``SparseRegressor`` both check their inputs with it."""
+    if len(names) != d:
+        raise ValueError(f"expected {d} variable names, got {len(names)}: {names}")
+    if len(set(names)) != len(names):
+        raise ValueError(f"variable names must be unique, got {names}")
+    for name in names:
+        if (
+            not isinstance(name, str)
+            or not name.isidentifier()
+            or keyword.iskeyword(name)
+        ):
+            raise ValueError(f"variable name {name!r} is not a valid Python identifier")
+        if name in SYMPY_FUNCTIONS or name in RESERVED_CONSTANTS:
+            raise ValueError(
+                f"variable name {name!r} collides with an operator or constant name"
+            )

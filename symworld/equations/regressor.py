@@ -22,7 +22,6 @@ or a next-step map is.
 
 from __future__ import annotations
 
-import keyword
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,7 +38,7 @@ from symworld.equations.frontier import (
     hall_of_fame_filename,
     write_hall_of_fame,
 )
-from symworld.equations.operators import SYMPY_FUNCTIONS, resolve_operators
+from symworld.equations.operators import check_variable_names, resolve_operators
 from symworld.equations.search import check_budget
 
 logger = logging.getLogger(__name__)
@@ -380,24 +379,6 @@ def validate_data(X, y, variable_names=None):
             "carries no information — drop it (constants are found by the search)"
         )
     return X, Y, names
-
-
-def check_variable_names(names: Sequence[str], d: int) -> None:
-    if len(names) != d:
-        raise ValueError(f"expected {d} variable names, got {len(names)}: {names}")
-    if len(set(names)) != len(names):
-        raise ValueError(f"variable names must be unique, got {names}")
-    for name in names:
-        if (
-            not isinstance(name, str)
-            or not name.isidentifier()
-            or keyword.iskeyword(name)
-        ):
-            raise ValueError(f"variable name {name!r} is not a valid Python identifier")
-        if name in SYMPY_FUNCTIONS or name in ("pi", "E", "I", "oo", "nan"):
-            raise ValueError(
-                f"variable name {name!r} collides with an operator or constant name"
-            )
 
 
 def _symbols(names: Sequence[str]) -> list[sp.Symbol]:

@@ -44,6 +44,7 @@ from symworld.equations.frontier import (
     pareto_indices,
     sympy_complexity,
 )
+from symworld.equations.operators import check_variable_names
 
 logger = logging.getLogger(__name__)
 
@@ -295,11 +296,7 @@ class SparseRegressor:
                     f"column {bad[0][1]}"
                 )
         names = list(variable_names or [f"x{i}" for i in range(X.shape[1])])
-        if len(names) != X.shape[1]:
-            raise ValueError(f"{len(names)} variable names for {X.shape[1]} columns")
-        for name in names:
-            if not name.isidentifier():
-                raise ValueError(f"variable name {name!r} is not a valid identifier")
+        check_variable_names(names, X.shape[1])
         self.variable_names_ = names
 
         with jax.enable_x64(True):

@@ -140,6 +140,24 @@ def _median_dt(trajectory: Trajectory) -> float:
     return float(np.median(steps)) if steps.size else 1.0
 
 
+def _with_time_name(
+    error: DerivativeError, trajectory: Trajectory, state_names: Sequence[str]
+) -> str:
+    """``error``'s message naming the time column as the file does (``'t'``):
+    the estimator calls it ``'time'``."""
+    message = str(error)
+    name = trajectory.metadata.get("time_column")
+    prefix = "column 'time'"
+    if (
+        error.column == "time"
+        and "time" not in state_names
+        and isinstance(name, str)
+        and message.startswith(prefix)
+    ):
+        message = f"column {name!r}" + message[len(prefix) :]
+    return message
+
+
 def derivative_targets(
     trajectory: Trajectory,
     *,
@@ -194,7 +212,7 @@ def derivative_targets(
             names=state_names,
         )
     except DerivativeError as error:
-        raise TargetError(str(error)) from None
+        raise TargetError(_with_time_name(error, trajectory, state_names)) from None
     inputs = states
     if smooth_inputs is not None:
         inputs = _smooth(states, trajectory.episode, smooth_inputs)

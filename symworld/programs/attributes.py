@@ -257,11 +257,12 @@ class Schema:
                     f"{attribute.name!r} has shape {column.shape[1:]}, expected "
                     f"{attribute.shape}"
                 )
-            values = column.astype(np.float64) * attribute.scale
-            values = np.round(values).astype(np.int64).reshape(batch, -1)
-            check_domain(
-                attribute, values, f"data does not match environment {self.env_id}"
-            )
+            context = f"data does not match environment {self.env_id}"
+            values = column.astype(np.float64).reshape(batch, -1) * attribute.scale
+            if not np.issubdtype(np.dtype(attribute.dtype), np.floating):
+                check_whole(attribute, values, context)
+            values = np.round(values).astype(np.int64)
+            check_domain(attribute, values, context)
             parts.append(values.astype(np.int32))
         return np.concatenate(parts, axis=1)
 
@@ -292,6 +293,23 @@ def check_domain(attribute: Attribute, values: np.ndarray, context: str) -> None
             f"{context}: attribute {attribute.name!r} row {row} holds "
             f"{int(values[row, column])}, outside its domain "
             f"{attribute.low}..{attribute.high}"
+        )
+
+
+def check_whole(attribute: Attribute, values: np.ndarray, context: str) -> None:
+    """Raise ``ValueError`` naming the attribute, row and value when a site of
+    ``values`` (floats ``(B, sites)``, one row per state) of a discrete (integer or
+    boolean) attribute is not a whole number; ``context`` starts the message.
+
+    Scaled float attributes are quantised by rounding instead and are not checked.
+    """
+    bad = ~np.isfinite(values) | (np.round(values) != values)
+    if bad.any():
+        row, column = (int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(
+            f"{context}: attribute {attribute.name!r} row {row} holds "
+            f"{float(values[row, column])}, not a whole number (its domain is "
+            f"{attribute.low}..{attribute.high})"
         )
 
 

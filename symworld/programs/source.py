@@ -6,8 +6,10 @@ either by module name (``"switches"`` = ``symworld.laws.switches``) or by a file
 path. Only the built-in libraries (modules of ``symworld.laws``) are imported
 without trust; any other module, and any file, only when the caller passes its
 name or path in ``trusted`` (the CLI's ``--trust-law-file``), and a file's SHA-256
-must match the one recorded at fitting time. ``model.json`` is checked field by
-field before use (:mod:`symworld.programs.model_validation`).
+must match the one recorded at fitting time. A model whose law file was moved loads
+from a trusted file holding the recorded SHA-256 (the copy the user passes).
+``model.json`` is checked field by field before use
+(:mod:`symworld.programs.model_validation`).
 
 ``model.json`` (``format`` ``"symworld.law-model"``, ``version`` 1)::
 
@@ -27,6 +29,7 @@ import hashlib
 import importlib
 import importlib.util
 import json
+import logging
 import os
 import pkgutil
 import sys
@@ -49,6 +52,8 @@ from symworld.programs.model_validation import (
 FORMAT = "symworld.law-model"
 VERSION = 1
 MODEL_FILE = "model.json"
+
+logger = logging.getLogger(__name__)
 
 
 BUILTIN_PACKAGE = "symworld.laws"
@@ -152,12 +157,9 @@ def _import_file(
     reference: dict[str, str], trusted: list[str], where: str
 ) -> tuple[Any, str]:
     path = Path(reference["path"]).resolve()
-    trusted_paths = {Path(p).resolve() for p in trusted}
+    trusted_paths = list(dict.fromkeys(Path(p).resolve() for p in trusted))
     if path not in trusted_paths:
-        raise PermissionError(
-            f"{where}: law file {path} is Python code and is not trusted; pass "
-            f"--trust-law-file {path} to import it"
-        )
+        path = _trusted_copy(path, reference.get("sha256"), trusted_paths, where)
     if not path.is_file():
         raise FileNotFoundError(f"{where}: law file {path} does not exist")
     digest = _sha256(path)
@@ -179,6 +181,48 @@ def _import_file(
         del sys.modules[module_name]
         raise _import_failure(origin, error) from None
     return module, origin
+
+
+def _trusted_copy(
+    path: Path, recorded: str | None, trusted_paths: list[Path], where: str
+) -> Path:
+    """The trusted file (one the user passed with ``--trust-law-file``) to import
+    in place of the untrusted law file ``path`` that a model records: one whose
+    SHA-256 is the ``recorded`` one, so a model and its law file still load after
+    both are moved. Trust stays explicit: only files in ``trusted_paths`` qualify.
+
+    Raises ``PermissionError`` naming ``path``, and the trusted files' hashes
+    when none holds the recorded content."""
+    files = [candidate for candidate in trusted_paths if candidate.is_file()]
+    digests = {candidate: _sha256(candidate) for candidate in files}
+    if recorded:
+        for candidate, digest in digests.items():
+            if digest == recorded:
+                logger.info(
+                    "%s: law file %s: importing the trusted %s (the same sha256)",
+                    where,
+                    path,
+                    candidate,
+                )
+                return candidate
+    if not files:
+        if path.is_file():
+            raise PermissionError(
+                f"{where}: law file {path} is Python code and is not trusted; pass "
+                f"--trust-law-file {path} to import it"
+            )
+        raise PermissionError(
+            f"{where}: law file {path} does not exist (moved?); a law file is "
+            "Python code, so pass --trust-law-file with its new path to import it"
+        )
+    held = ", ".join(f"{c} has sha256 {d[:12]}" for c, d in digests.items())
+    recorded_text = f"sha256 {recorded[:12]}" if recorded else "no sha256"
+    raise PermissionError(
+        f"{where}: the model was fitted with law file {path} ({recorded_text}), "
+        f"which is not trusted{'' if path.is_file() else ' and does not exist'}, "
+        f"and no trusted file holds its content ({held}); pass --trust-law-file "
+        "with the law file the model was fitted with"
+    )
 
 
 def _import_failure(origin: str, error: Exception) -> LawLibraryError:

@@ -144,6 +144,21 @@ def _split_names(selection: str | Sequence[str] | None) -> list[str] | None:
     return list(selection)
 
 
+def check_unique_selection(names: Sequence[str] | None, role: str, path: Any) -> None:
+    """Raise :class:`TrajectoryFileError` (``duplicate-column``) when a selection of
+    ``role`` columns (``"state"``, ``"action"``) names a column twice."""
+    seen: set[str] = set()
+    for name in names or []:
+        if name in seen:
+            raise TrajectoryFileError(
+                "duplicate-column",
+                f"the {role} selection names column {name!r} twice",
+                path=path,
+                column=name,
+            )
+        seen.add(name)
+
+
 def assemble(
     table: RawTable,
     *,
@@ -175,7 +190,18 @@ def assemble(
     columns, path = table.columns, table.path
     names = list(columns)
     state_names, action_names = _split_names(state), _split_names(action)
+    check_unique_selection(state_names, "state", path)
+    check_unique_selection(action_names, "action", path)
 
+    if time and time in table.special and time not in TIME_NAMES:
+        raise TrajectoryFileError(
+            "duplicate-column",
+            f"{time!r} was given as the time column (time=, --time), but it is the "
+            f"file's reserved {time} column, not a time: give the column holding "
+            "the time (t or time, or another numeric column)",
+            path=path,
+            column=time,
+        )
     for selected in (
         (state_names or []) + (action_names or []) + ([time] if time else [])
     ):

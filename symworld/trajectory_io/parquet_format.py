@@ -1,4 +1,5 @@
-"""Parquet trajectory files: one column per name, the schema in the file metadata.
+"""Parquet trajectory files: one column per stored name (``state/<name>``,
+``action/<name>``, ``episode``, ...), the schema in the file metadata.
 
 Scalar columns keep their Arrow type; a column with a per-row shape is stored as a
 fixed-size list of its flattened values and reshaped on reading from the shapes in

@@ -107,6 +107,46 @@ def test_encode_text_and_errors(lorenz_file, tmp_path, capsys):
     assert "smaller than" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--lr", "-1"], "argument --lr: expected a finite number above 0, got '-1'"),
+        (
+            ["--test-fraction", "1.5"],
+            "argument --test-fraction: expected a fraction in (0, 1), got '1.5'",
+        ),
+        (
+            ["--validation-fraction", "0"],
+            "argument --validation-fraction: expected a fraction in (0, 1), got '0'",
+        ),
+    ],
+)
+def test_encode_names_the_flag_of_a_bad_rate_or_fraction(
+    tmp_path, capsys, flags, message
+):
+    with pytest.raises(SystemExit) as stopped:
+        main(["encode", str(tmp_path / "x.npy"), *flags, "--out", str(tmp_path / "o")])
+    assert stopped.value.code == 2
+    assert message in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_encode_names_the_flags_of_a_bad_lr_or_split(lorenz_file, tmp_path, capsys):
+    npy, _ = lorenz_file
+    argv = ["encode", str(npy), "--out", str(tmp_path / "o")]
+    assert main([*argv, "--lr", "1e-6"]) == 1
+    assert capsys.readouterr().err == (
+        "symworld encode: error: --lr 1e-06 is below the final learning rate 1e-05 "
+        "it decays to; give at least that\n"
+    )
+    assert main([*argv, "--test-fraction", "0.6", "--validation-fraction", "0.4"]) == 1
+    assert capsys.readouterr().err == (
+        "symworld encode: error: --test-fraction 0.6 and --validation-fraction 0.4 "
+        "leave no training part (their sum must be below 1)\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_encode_never_resumes_a_checkpoint_of_other_data(lorenz_file, tmp_path, capsys):
     """A second run into the same folder resumes only on the same series: on another
     one it fails, names the checkpoint, and leaves the first run's outputs as they

@@ -136,7 +136,16 @@ def test_extract_sparse_library_terms_and_identities():
 def test_extract_sparse_bad_input():
     with pytest.raises(ValueError, match="non-finite value at row 1"):
         SparseRegressor().fit(np.array([[1.0], [np.nan], [2.0]]), np.ones(3))
-    with pytest.raises(ValueError, match="not a valid identifier"):
+    with pytest.raises(ValueError, match="not a valid Python identifier"):
         SparseRegressor().fit(np.ones((3, 1)), np.ones(3), variable_names=["a.b"])
+    # the jax engine's check: a column named like an operator or constant is
+    # refused, not lambdified into a call of the traced column (TypeError)
+    X = np.stack([np.linspace(0, 1, 5), np.linspace(1, 2, 5)], 1)
+    for names, name in ((["sin", "x"], "sin"), (["x", "pi"], "pi")):
+        with pytest.raises(
+            ValueError,
+            match=f"variable name '{name}' collides with an operator or constant",
+        ):
+            SparseRegressor().fit(X, X[:, 0], variable_names=names)
     with pytest.raises(RuntimeError, match="not fitted"):
         SparseRegressor().sympy()

@@ -82,3 +82,53 @@ def test_demo_trajectory_section_json(capsys):
     section = report["Rollouts and trajectory files"]
     for env_id in ("Pendulum-v1", "symworld/Switches-v0"):
         assert all(section[env_id]["round_trip_exact"].values())
+
+
+def test_help_shows_plain_text_and_defaults():
+    import argparse
+
+    from symworld.cli import build_parser
+
+    parser = build_parser()
+    commands = next(
+        a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+    )
+    for name, command in commands.choices.items():
+        text = command.format_help()
+        assert "``" not in text and ":func:" not in text, name
+    plan = commands.choices["plan"].format_help()
+    assert "episodes to play (10)" in plan and "(default 0)" in plan
+    encode = commands.choices["encode"]
+    assert encode.format_help().startswith("usage: symworld encode")
+    for action in encode._actions:
+        assert action.help, action.option_strings
+
+
+def test_inspect_of_a_file_without_transitions_says_so(tmp_path, capsys):
+    path = tmp_path / "one.csv"
+    path.write_text("x,y\n1,2\n")
+    assert main(["inspect", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"{path}: 1 episodes, 0 transitions, 1 rows"
+    assert lines[-1].split() == [
+        "reward",
+        "reward",
+        "float64",
+        "-",
+        "no",
+        "transitions",
+        "-",
+    ]
+    assert "None" not in "\n".join(lines)
+
+
+def test_ctrl_c_is_one_line_and_status_130(tmp_path, capsys, monkeypatch):
+    import symworld.commands.inspect as inspect_command
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(inspect_command, "run", interrupted)
+    assert main(["inspect", str(tmp_path / "x.csv")]) == 130
+    captured = capsys.readouterr()
+    assert captured.err == "symworld inspect: interrupted\n" and captured.out == ""

@@ -22,13 +22,29 @@ SEED_COMMANDS = [
 
 
 @pytest.mark.parametrize("command", SEED_COMMANDS, ids=lambda c: c[0])
-def test_every_seed_is_a_non_negative_int_named_in_the_error(command, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        build_parser().parse_args([*command, "--seed", "-1"])
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err
-    assert "argument --seed: expected a non-negative integer, got '-1'" in err
+def test_every_seed_is_a_32_bit_int_named_in_the_error(command, capsys):
+    # 2**32 used to alias seed 0 in the 32-bit JAX keys, 2**64 to overflow
+    for seed in ("-1", "4294967296", "18446744073709551616", "1.5"):
+        with pytest.raises(SystemExit) as exit_info:
+            build_parser().parse_args([*command, "--seed", seed])
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert (
+            f"argument --seed: expected an integer 0..4294967295 (seeds take 32 "
+            f"bits), got '{seed}'" in err
+        )
     assert build_parser().parse_args([*command, "--seed", "7"]).seed == 7
+    top = build_parser().parse_args([*command, "--seed", "4294967295"])
+    assert top.seed == 4294967295
+
+
+def test_plan_refuses_episode_seeds_past_32_bits(capsys):
+    argv = ["plan", "true", "--task", "swing_up", "--episodes", "2"]
+    assert main([*argv, "--seed", "4294967295"]) == 1
+    assert capsys.readouterr().err == (
+        "symworld plan: error: --seed 4294967295 with --episodes 2: episode i plays "
+        "seed 4294967295 + i, which must stay within 0..4294967295\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -165,6 +181,18 @@ def test_collect_of_a_law_env_refuses_csv_before_collecting(tmp_path, capsys):
     # observations still fit CSV when asked for
     assert main([*argv, "--record", "observation", "-q"]) == 0
     assert list(read_trajectory(out).state) == ["toggle", "coin", "fixed"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".npz", ".parquet"])
+def test_collect_state_of_a_non_functional_env_says_so_first(tmp_path, capsys, suffix):
+    out = tmp_path / f"e{suffix}"
+    argv = ["collect", "CartPole-v1", "--steps", "10", "--record", "state"]
+    assert main([*argv, "--out", str(out)]) == 1
+    assert capsys.readouterr().err == (
+        "symworld collect: error: record='state' needs a symworld functional env; "
+        "CartPole-v1 has no functional state\n"
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("suffix", [".npz", ".parquet"])

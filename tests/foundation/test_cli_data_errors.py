@@ -39,6 +39,57 @@ def test_extract_refuses_values_whose_squares_overflow(tmp_path, capsys):
     assert "Pareto" not in err
 
 
+def test_extract_names_the_time_column_as_the_file_does(tmp_path, capsys):
+    path = tmp_path / "nonuni.csv"
+    t = np.array([0.0, 0.1, 0.15, 0.4, 0.5, 0.9, 1.0, 1.3, 1.35, 1.7])
+    path.write_text("t,x\n" + "".join(f"{v},{np.sin(v)}\n" for v in t))
+    argv = ["extract", str(path), "--derivative", "savgol", "--engine", "sparse"]
+    assert main([*argv, "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"symworld extract: error: {path}: column 't', episode 0: Savitzky-Golay "
+        "needs a uniform time step"
+    )
+    assert "'time'" not in err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("target", ["derivative", "next"])
+def test_extract_refuses_a_clip_bound_without_a_name(tmp_path, capsys, target):
+    argv = ["extract", str(tmp_path / "d.csv"), "--target", target, "--clip", "=3"]
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --clip: '=3' has no column name (NAME=BOUND" in err
+
+
+def test_extract_refuses_a_clip_its_derivative_target_would_ignore(tmp_path, capsys):
+    path = tmp_path / "d.csv"
+    path.write_text("t,x\n" + "".join(f"{i / 10},{i * i}\n" for i in range(10)))
+    argv = ["extract", str(path), "--clip", "x=3", "--out", str(tmp_path / "o")]
+    assert main(argv) == 1
+    assert capsys.readouterr().err == (
+        "symworld extract: error: --clip drops the clipped transitions of --target "
+        "next; --target derivative does not use it\n"
+    )
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("command", ["inspect", "extract", "encode"])
+def test_a_column_selected_twice_is_a_duplicate_column(tmp_path, capsys, command):
+    path = tmp_path / "d.csv"
+    path.write_text("t,x,y\n" + "".join(f"{i},{i * i},{i % 3}\n" for i in range(9)))
+    argv = [command, str(path), "--state", "x,x"]
+    argv += ["--out", str(tmp_path / "o")] if command != "inspect" else []
+    assert main(argv) == 1
+    assert capsys.readouterr().err == (
+        f"symworld {command}: error: {path}, column 'x': the state selection names "
+        "column 'x' twice [duplicate-column]\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv"]
+
+
 def test_encode_names_the_row_and_column_of_a_nan_and_can_drop_it(tmp_path, capsys):
     from symworld.commands.encode import load_series
 
@@ -63,6 +114,11 @@ def test_encode_names_a_constant_column(tmp_path):
     with pytest.raises(ValueError, match=r"c\.csv: column 'w' is constant .*2\.5"):
         load_series(path, None)
     np.testing.assert_array_equal(load_series(path, ["x"])[:, 0], np.arange(10.0) ** 2)
+    ones = tmp_path / "ones.npy"
+    np.save(ones, np.stack([np.arange(5.0), np.ones(5)], 1))
+    with pytest.raises(ValueError) as info:
+        load_series(ones, None)
+    assert "column 1 is constant (every row is 1.0); it carries" in str(info.value)
 
 
 def test_complex_npz_column_is_refused_by_name(tmp_path):

@@ -539,6 +539,23 @@ def test_more_malformed_inputs(name, tmp_path):
     assert str(path) in str(caught.value)
 
 
+def test_a_reserved_column_given_as_time_is_called_the_time_column(tmp_path, capsys):
+    path = write_text(tmp_path / "p.csv", GOOD_CSV)
+    with pytest.raises(TrajectoryFileError) as caught:
+        read_trajectory(path, time="reward")
+    assert caught.value.code == "duplicate-column" and caught.value.column == "reward"
+    message = (
+        f"{path}, column 'reward': 'reward' was given as the time column (time=, "
+        "--time), but it is the file's reserved reward column, not a time: give the "
+        "column holding the time (t or time, or another numeric column) "
+        "[duplicate-column]"
+    )
+    assert str(caught.value) == message
+    assert "state or action" not in message
+    assert main(["inspect", str(path), "--time", "reward"]) == 1
+    assert capsys.readouterr().err == f"symworld inspect: error: {message}\n"
+
+
 def test_written_files_get_ordinary_permissions(tmp_path):
     import os
 

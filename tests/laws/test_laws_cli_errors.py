@@ -184,6 +184,22 @@ def test_laws_cli_plan_swing_up_with_a_law_or_alrnn_model(
             "data does not match environment symworld/Switches-v0: "
             "attribute 'toggle' row 7 holds 5, outside its domain 0..1",
         ),
+        (
+            "state/toggle",
+            10,
+            0.5,
+            "data does not match environment symworld/Switches-v0: "
+            "attribute 'toggle' row 10 holds 0.5, not a whole number (its domain "
+            "is 0..1)",
+        ),
+        (
+            "state/toggle",
+            10,
+            0.9,
+            "data does not match environment symworld/Switches-v0: "
+            "attribute 'toggle' row 10 holds 0.9, not a whole number (its domain "
+            "is 0..1)",
+        ),
     ],
 )
 def test_laws_cli_fit_names_the_file_of_bad_actions_and_values(
@@ -196,6 +212,7 @@ def test_laws_cli_fit_names_the_file_of_bad_actions_and_values(
     assert main([*collect, "--out", str(good)]) == 0
     with np.load(good) as arrays:
         columns = dict(arrays)
+    columns[column] = columns[column].astype(np.float64)  # holds 0.5 as written
     columns[column][row] = value
     bad = tmp_path / "bad.npz"
     np.savez(bad, **columns)
@@ -203,6 +220,10 @@ def test_laws_cli_fit_names_the_file_of_bad_actions_and_values(
     assert main([*argv, "--out", str(tmp_path / "m")]) == 1
     assert capsys.readouterr().err == f"symworld fit: error: {bad}: {message}\n"
     assert not (tmp_path / "m").exists()
+    argv = ["induce", "--env", "symworld/Switches-v0", "--data", str(bad)]
+    assert main([*argv, "--out", str(tmp_path / "laws.py")]) == 1
+    assert capsys.readouterr().err == f"symworld induce: error: {bad}: {message}\n"
+    assert not (tmp_path / "laws.py").exists()
 
 
 def test_laws_cli_fit_refuses_a_library_of_another_env(tmp_path, capsys):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import numpy as np
@@ -219,6 +220,45 @@ def test_laws_law_files_need_trust(tmp_path, capsys):
     )
     assert code == 1
     assert "changed since the model was fitted" in capsys.readouterr().err
+
+
+def test_laws_moved_law_file_loads_from_the_trusted_copy(tmp_path, capsys):
+    """A model and its law file moved elsewhere: the trusted copy with the
+    recorded sha256 is imported; a trusted file of other content is named with
+    both hashes; trust stays explicit."""
+    import inspect
+    import shutil
+
+    from symworld.cli import main
+    from symworld.laws import switches
+
+    old = tmp_path / "old"
+    old.mkdir()
+    law_file = old / "laws.py"
+    law_file.write_text(inspect.getsource(switches))
+    fit = ["fit", "laws", "--env", "symworld/Switches-v0", "--laws", str(law_file)]
+    fit += ["--trust-law-file", str(law_file), "--steps", "50", "--iterations", "5"]
+    assert main([*fit, "--out", str(old / "m")]) == 0
+    new = tmp_path / "new"
+    shutil.move(old, new)
+    capsys.readouterr()
+    evaluate = ["evaluate", str(new / "m"), "--trials", "1"]
+    assert main(evaluate) == 1
+    err = capsys.readouterr().err
+    assert f"law file {law_file} does not exist (moved?)" in err
+    assert main([*evaluate, "--trust-law-file", str(new / "laws.py")]) == 0
+    capsys.readouterr()
+    edited = tmp_path / "edited.py"
+    edited.write_text((new / "laws.py").read_text() + "\n# edited\n")
+    assert main([*evaluate, "--trust-law-file", str(edited)]) == 1
+    err = capsys.readouterr().err
+    recorded = hashlib.sha256((new / "laws.py").read_bytes()).hexdigest()[:12]
+    held = hashlib.sha256(edited.read_bytes()).hexdigest()[:12]
+    assert (
+        f"the model was fitted with law file {law_file} (sha256 {recorded}), which "
+        f"is not trusted and does not exist, and no trusted file holds its content "
+        f"({edited} has sha256 {held})"
+    ) in err
 
 
 def test_laws_saved_model_scores_identically(tmp_path, switches_fit, switches_data):

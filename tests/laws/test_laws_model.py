@@ -293,6 +293,31 @@ def test_laws_data_from_another_environment_is_rejected(switches_schema):
         switches_schema.encode_columns(columns)
 
 
+def test_laws_data_fractional_discrete_values_are_refused_scaled_ones_rounded():
+    """A discrete attribute holding 0.5 is refused (not truncated to 0); a scaled
+    float attribute is quantised to ``round(value * scale)`` as before."""
+    import jax.numpy as jnp
+
+    from symworld.programs import Schema
+
+    schema = Schema.from_state(
+        "toy/Lamp-v0",
+        {"light": jnp.float32(0.0), "tick": jnp.int32(0)},
+        {"light": (0, 8), "tick": (0, 9)},
+        scales={"light": 4.0},
+    )
+    codes = schema.encode_columns(
+        {"light": np.array([0.25, 0.3, 2.0]), "tick": np.array([0.0, 1.0, 9.0])}
+    )
+    np.testing.assert_array_equal(codes, [[1, 0], [1, 1], [8, 9]])
+    with pytest.raises(
+        ValueError,
+        match=r"attribute 'tick' row 2 holds 0\.9, not a whole number "
+        r"\(its domain is 0\.\.9\)",
+    ):
+        schema.encode_columns({"light": np.zeros(3), "tick": np.array([0.0, 1.0, 0.9])})
+
+
 def test_laws_fit_names_laws_the_data_never_activate(
     switches_schema, switches_data, caplog
 ):
