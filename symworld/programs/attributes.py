@@ -18,7 +18,7 @@ scoring and sampling work on plain arrays.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jax
@@ -287,13 +287,15 @@ def check_domain(attribute: Attribute, values: np.ndarray, context: str) -> None
     ``values`` (integers ``(B, sites)``, one row per state) lies outside the
     attribute's domain; ``context`` starts the message."""
     bad = (values < attribute.low) | (values > attribute.high)
-    if bad.any():
-        row, column = (int(i) for i in np.argwhere(bad)[0])
-        raise ValueError(
-            f"{context}: attribute {attribute.name!r} row {row} holds "
-            f"{int(values[row, column])}, outside its domain "
-            f"{attribute.low}..{attribute.high}"
-        )
+    _refuse_first(
+        attribute,
+        values,
+        bad,
+        context,
+        lambda value: (
+            f"{int(value)}, outside its domain {attribute.low}..{attribute.high}"
+        ),
+    )
 
 
 def check_whole(attribute: Attribute, values: np.ndarray, context: str) -> None:
@@ -304,12 +306,32 @@ def check_whole(attribute: Attribute, values: np.ndarray, context: str) -> None:
     Scaled float attributes are quantised by rounding instead and are not checked.
     """
     bad = ~np.isfinite(values) | (np.round(values) != values)
+    _refuse_first(
+        attribute,
+        values,
+        bad,
+        context,
+        lambda value: (
+            f"{float(value)}, not a whole number (its domain is "
+            f"{attribute.low}..{attribute.high})"
+        ),
+    )
+
+
+def _refuse_first(
+    attribute: Attribute,
+    values: np.ndarray,
+    bad: np.ndarray,
+    context: str,
+    describe: Callable[[Any], str],
+) -> None:
+    """``ValueError`` for the first bad site (row-major) of ``values``: the
+    attribute, the row and ``describe(value)``."""
     if bad.any():
         row, column = (int(i) for i in np.argwhere(bad)[0])
         raise ValueError(
             f"{context}: attribute {attribute.name!r} row {row} holds "
-            f"{float(values[row, column])}, not a whole number (its domain is "
-            f"{attribute.low}..{attribute.high})"
+            f"{describe(values[row, column])}"
         )
 
 
