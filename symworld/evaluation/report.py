@@ -53,6 +53,8 @@ def format_table(report: EvaluationReport) -> str:
         f"{'std [' + report.primary + ']':<{width}} "
         + " ".join(f"{main.std[m]:7.3f}" for m in metrics)
     )
+    if report.truth != "env":
+        lines.append(f"true next states: {report.truth} (not the environment's own)")
     return "\n".join(lines)
 
 

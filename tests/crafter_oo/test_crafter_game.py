@@ -116,3 +116,27 @@ def test_game_without_crafter_says_how_to_install_it(monkeypatch):
     monkeypatch.setattr(crafter_game, "new_crafter_env", missing)
     with pytest.raises(ImportError, match=r"pip install crafter==1\.8\.3"):
         CrafterGame()
+
+
+def test_evaluation_with_the_game_as_truth_says_so(game, crafter_oo):
+    # The null model on two scenarios with crafter's truths: every transition
+    # advances the step, so "nothing changes" is never the truth.
+    from symworld.evaluation.baselines import NullModel
+    from symworld.evaluation.protocol import evaluate_models
+    from symworld.evaluation.report import format_table
+
+    _, schema = crafter_oo
+    suite = [s for s in load_suite("crafter_oo") if s.name in DETERMINISTIC[:2]]
+    report = evaluate_models(
+        {"null": NullModel(schema)},
+        game,
+        schema,
+        suite,
+        trials=1,
+        truth_source="original",
+    )
+    assert report.to_json()["truth"] == "original"
+    assert report.to_json()["mean"]["accuracy"] == 0.0
+    assert format_table(report).endswith(
+        "true next states: original (not the environment's own)"
+    )
