@@ -91,6 +91,7 @@ def run(command: list[str], log: Path) -> float:
     with log.open("w") as out:
         done = subprocess.run(command, stdout=out, stderr=subprocess.PIPE, text=True)
     if done.returncode:
+        log.unlink()  # no partial output
         sys.exit(f"{' '.join(command)} failed:\n{done.stderr}")
     return time.perf_counter() - start
 
