@@ -175,6 +175,16 @@ def snapshot_to_state(
     )
 
 
+def creation_order(objects: ObjectTable) -> np.ndarray:
+    """The slots of the living objects of a (host) object table in creation order
+    (stable in the slot for equal stamps): the order in which :func:`to_crafter` adds
+    them to crafter's world after the player. int ``(n,)``."""
+    alive = np.asarray(objects.alive, bool)
+    order = np.asarray(objects.order)
+    slots = np.flatnonzero(alive)
+    return slots[np.argsort(order[slots], kind="stable")]
+
+
 def state_to_snapshot(state: CrafterState) -> CrafterSnapshot:
     """The crafter snapshot of one (unbatched) state; objects in creation order.
 
@@ -182,7 +192,6 @@ def state_to_snapshot(state: CrafterState) -> CrafterSnapshot:
     part of our state; it only decides which random number each chunk draws).
     """
     objects = state.objects
-    alive = np.asarray(objects.alive)
     kind = np.asarray(objects.kind)
     pos = np.asarray(objects.pos)
     health = np.asarray(objects.health)
@@ -190,9 +199,7 @@ def state_to_snapshot(state: CrafterState) -> CrafterSnapshot:
     reload = np.asarray(objects.reload)
     grown = np.asarray(objects.grown)
     facing = np.asarray(objects.facing)
-    order = np.asarray(objects.order)
-    slots = np.flatnonzero(alive)
-    slots = slots[np.argsort(order[slots], kind="stable")]
+    slots = creation_order(objects)
     records = []
     for slot in slots:
         k = int(kind[slot])

@@ -44,7 +44,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from symworld.envs.crafter_oo import rules
-from symworld.envs.crafter_oo.bridge import from_crafter
+from symworld.envs.crafter_oo.bridge import creation_order, from_crafter
 from symworld.envs.crafter_oo.state import CrafterState, ObjectTable, occupancy
 
 __all__ = ["CrafterRecording", "SlotTracker", "record_crafter"]
@@ -157,8 +157,7 @@ class SlotTracker:
         for name, column in self._columns.items():
             self._columns[name] = np.array(getattr(objects, name), column.dtype)
         order = np.asarray(objects.order)
-        slots = np.flatnonzero(alive)
-        slots = slots[np.argsort(order[slots], kind="stable")]
+        slots = creation_order(objects)
         world, player = env._world, env._player
         living = [
             (index, obj)
