@@ -102,7 +102,11 @@ within :data:`HIDE_REACH` cells (a table on grass at hand, then the pickaxe at
 it), even while a craft try at an older table is pending, and re-gathers what
 it spends there (``_reproduce`` with ``reach``); a craft's repeat may use any
 table the player built (``_near``). A sealed
-den is not dug open while a proven threat is within :data:`LURK_RADIUS`. What
+den is not dug open while a proven threat is within :data:`LURK_RADIUS`, unless
+a vital is critical in full daylight (the light :data:`DUSK_MARGIN` above its
+dark level: ``bright``). A cell of a value a dig leaves counts as open when
+entering a den although the player never stood on one, and a den is sealed
+only while its gate holds a value known to block or built. What
 a dig needs is told apart by tries that did not dig (see ``_needs``).
 
 The episode ends early only when the environment terminates (the life is over);
@@ -1233,6 +1237,13 @@ class _GridExplorer(Sheltering):
             not dark and self.light_falling and level < self.dark_level + DUSK_MARGIN
         )
         return dark, evening
+
+    def bright(self) -> bool:
+        """Whether the hinted light is at least :data:`DUSK_MARGIN` above its
+        dark level (full day: the creatures of the dark are few again)."""
+        if self.light_seen is None or self.dark_level is None:
+            return False
+        return self.light_seen >= self.dark_level + DUSK_MARGIN
 
     def resting(self, encoded: np.ndarray) -> int | None:
         """The rest action while a rest mode lasts."""
