@@ -1284,8 +1284,15 @@ class _GridExplorer(Sheltering):
         return {a for _, a in self.mode_starts if self._rest_vitals(a)}
 
     def _direct(self, site: int) -> list[tuple[int, tuple]]:
-        """Satisfiers of ``site`` other than on a cell of a negative value."""
-        return [(a, t) for a, t in self._satisfiers(site) if t[0] != "c" or t[1] >= 0]
+        """Satisfiers of ``site`` other than on a cell of a negative value, and
+        other than a rest action (resting has its own rules: in a den, or
+        sheltered and calm and not in the dark)."""
+        resting = self._rest_actions() | self.rest_hints
+        return [
+            (a, t)
+            for a, t in self._satisfiers(site)
+            if (t[0] != "c" or t[1] >= 0) and a not in resting
+        ]
 
     def _satisfiers(self, site: int) -> list[tuple[int, tuple]]:
         found = []

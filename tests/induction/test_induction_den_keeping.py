@@ -1,8 +1,8 @@
 """Keeping a den (:mod:`symworld.induction.shelter`) on a toy state of its own
 (not Crafter's names or codes): a 7x5 map of turf, where the player dug a
 two-cell den out of a rock wall (the dig leaves rubble, which it never stood
-on) and seals its gate with a built wall; and the evening, which prepares for
-the night before the daylight curriculum."""
+on) and seals its gate with a built wall; a threat lurking by the den; and the
+drives' satisfiers, which leave a rest action to the rules of resting."""
 
 from __future__ import annotations
 
@@ -129,3 +129,21 @@ def test_induction_den_is_left_past_a_lurker_only_in_full_daylight_when_needy():
     sated[bag] = 9
     view["encoded"] = sated
     assert explorer._den_step(sated, view, distance, (1, 0), STEPS) == idle
+
+
+def test_induction_rest_action_is_no_direct_satisfier():
+    schema = _schema()
+    rest = 5
+    hints = ExplorationHints(rest_actions=(rest,))
+    explorer = _GridExplorer(_Layout(schema, hints), 6, hints, np.random.default_rng(0))
+    bag = explorer.layout.inventory[0]
+    explorer.vitals = {bag}
+    # the vital rose after every rest and after every dig at the rock
+    explorer.rises[(bag, rest, ("c", TURF))] = 3
+    explorer.pair_tries[(rest, ("c", TURF))] = 3
+    explorer.rises[(bag, DIG, ("c", ROCK))] = 2
+    explorer.pair_tries[(DIG, ("c", ROCK))] = 4
+    assert explorer._satisfiers(bag) == [(DIG, ("c", ROCK)), (rest, ("c", TURF))]
+    # the drives walk to the dig only: resting keeps its own rules (a den, or
+    # sheltered, calm and not in the dark), not a plain walk to any turf
+    assert explorer._direct(bag) == [(DIG, ("c", ROCK))]
