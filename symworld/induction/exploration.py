@@ -102,7 +102,11 @@ within :data:`HIDE_REACH` cells (a table on grass at hand, then the pickaxe at
 it), even while a craft try at an older table is pending, and re-gathers what
 it spends there (``_reproduce`` with ``reach``); a craft's repeat may use any
 table the player built (``_near``). A sealed
-den is not dug open while a proven threat is within :data:`LURK_RADIUS`. What
+den is not dug open while a proven threat is within :data:`LURK_RADIUS`, unless
+a vital is critical in full daylight (the light :data:`DUSK_MARGIN` above its
+dark level: ``bright``). A cell of a value a dig leaves counts as open when
+entering a den although the player never stood on one, and a den is sealed
+only while its gate holds a value known to block or built. What
 a dig needs is told apart by tries that did not dig (see ``_needs``).
 
 The episode ends early only when the environment terminates (the life is over);
@@ -1234,6 +1238,13 @@ class _GridExplorer(Sheltering):
         )
         return dark, evening
 
+    def bright(self) -> bool:
+        """Whether the hinted light is at least :data:`DUSK_MARGIN` above its
+        dark level (full day: the creatures of the dark are few again)."""
+        if self.light_seen is None or self.dark_level is None:
+            return False
+        return self.light_seen >= self.dark_level + DUSK_MARGIN
+
     def resting(self, encoded: np.ndarray) -> int | None:
         """The rest action while a rest mode lasts."""
         for binary, starter in self.mode_action.items():
@@ -1273,8 +1284,15 @@ class _GridExplorer(Sheltering):
         return {a for _, a in self.mode_starts if self._rest_vitals(a)}
 
     def _direct(self, site: int) -> list[tuple[int, tuple]]:
-        """Satisfiers of ``site`` other than on a cell of a negative value."""
-        return [(a, t) for a, t in self._satisfiers(site) if t[0] != "c" or t[1] >= 0]
+        """Satisfiers of ``site`` other than on a cell of a negative value, and
+        other than a rest action (resting has its own rules: in a den, or
+        sheltered and calm and not in the dark)."""
+        resting = self._rest_actions() | self.rest_hints
+        return [
+            (a, t)
+            for a, t in self._satisfiers(site)
+            if (t[0] != "c" or t[1] >= 0) and a not in resting
+        ]
 
     def _satisfiers(self, site: int) -> list[tuple[int, tuple]]:
         found = []

@@ -43,6 +43,7 @@ PROVEN_HARMS = 1  # harms next to the player before a kind's habitat counts as e
 REPRODUCE_SUPPORT = SearchSettings.min_support  # a new change is repeated this often
 REPRODUCE_FAILS = 5  # failed repeats (items held, pair tried) before giving up
 LURK_RADIUS = 3  # a proven threat this close (L1) keeps the player in its den
+# (until full daylight while a vital is critical)
 DEN_STUCK = 4  # steps stuck in a sealed den before digging without the items
 DUSK_MARGIN = 0.3  # a hinted light this far above its dark level, falling: prepare
 EVENING_VITAL = 0.7  # before dark, a vital below this fraction is topped up

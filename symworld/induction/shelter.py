@@ -212,12 +212,25 @@ class Sheltering:
         values = [v for v in values if v not in self.walkable]
         return np.isin(grid, values) & ~np.isin(grid, self.hazards)
 
+    def _enterable(self, value: int) -> bool:
+        """Whether the player can step onto a cell of ``value``: it stood on
+        one, or a dig leaves it (the outer cell of a den dug out of a wall:
+        a value never walked on yet) and a move into it never failed."""
+        if value in self.walkable:
+            return True
+        dug = {after for after, _ in self.digs.values()}
+        return value in dug and not self.blocked[value] and value not in self.hazards
+
     def _sealed(self, view: dict) -> bool:
         den = self.den
         if den is None or view["pos"] not in (den.inner, den.outer):
             return False
         grid = view["grid"]
-        return int(grid[den.gate]) not in self.walkable
+        gate = int(grid[den.gate])
+        # closed by a value known to block or built: a gate broken into a value
+        # never tried (something destroyed the build) does not seal the den
+        built = {value for value, _, _ in self.builds.values()}
+        return gate not in self.walkable and (gate in built or self.blocked[gate] > 0)
 
     def _seek_den(self, view: dict, distance: np.ndarray) -> bool:
         """Choose the nearest den (when one can be sealed now) and head for it."""
@@ -295,7 +308,10 @@ class Sheltering:
                 self.proven(kind) and abs(x - pos[0]) + abs(y - pos[1]) <= LURK_RADIUS
                 for _, x, y, kind in view["objects"]
             )
-            if lurking:  # a threat by the den: leaving lets it in, so wait
+            # a threat by the den: leaving lets it in, so wait; but not in full
+            # (hinted) daylight while a vital is critical: waiting drains health
+            # as surely, and the threat can be fought by day
+            if lurking and not (needy and self.bright()):
                 return self.idle_action()
             self.den_stuck += 1  # steps spent trying to leave
             dig = self._digs_of(int(grid[den.gate]), encoded)
@@ -334,7 +350,7 @@ class Sheltering:
         build, _, sources, _ = tools
 
         def open_cell(cell: tuple[int, int]) -> bool:
-            return int(grid[cell]) in self.walkable
+            return self._enterable(int(grid[cell]))
 
         def dig_or_turn(cell: tuple[int, int], step: tuple[int, int]) -> int | None:
             dig = self._digs_of(int(grid[cell]), encoded)
