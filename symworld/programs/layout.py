@@ -117,6 +117,7 @@ class Layout:
                 values, _, sites, _ = normalise(
                     law, schema, attribute_name, distribution
                 )
+                _check_sites(law, schema, attribute_name, sites, state, action)
                 components = np.full(
                     (distribution.support_size, MAX_COMPONENTS), -1, np.int32
                 )
@@ -194,6 +195,54 @@ def _check_parameter(law: Law, parameter: Probability | Simplex) -> None:
             law.name,
             f"parameter {parameter!r} is neither a Probability nor a Simplex",
         )
+
+
+def _check_sites(
+    law: Law,
+    schema: Schema,
+    attribute_name: str,
+    sites: jax.Array,
+    state: PyTree,
+    action: jax.Array,
+) -> None:
+    """Reject ``sites=`` indices outside ``0..size - 1`` that do not depend on the
+    state or the action (``sites=[5]`` on a one-site attribute, ``sites=[-1]``):
+    such a prediction would be inactive on every transition. Sites computed from the
+    state may leave the attribute on some transitions (the tile beyond the map's
+    edge); they are inactive there and are not refused."""
+    if isinstance(sites, jax.core.Tracer):
+        return
+    size = schema[attribute_name].size
+    local = np.asarray(sites)
+    bad = (local < 0) | (local >= size)
+    if not bad.any():
+        return
+
+    def sites_of(state, action):
+        distribution = law.effect(state, action)[attribute_name]
+        return jnp.asarray(distribution.sites, jnp.int32)
+
+    if _depends_on_inputs(sites_of, state, action):
+        return
+    raise LawError(
+        law.name,
+        f"sites= holds the index {int(local[bad][0])}, outside 0..{size - 1} (the "
+        f"attribute has {size} site{'s' if size != 1 else ''}; sites are flat "
+        "indices from 0, a negative one does not count from the end), so the "
+        "prediction would never apply",
+        attribute_name,
+    )
+
+
+def _depends_on_inputs(function: Callable, *args: Any) -> bool:
+    """Whether any output of ``function(*args)`` is computed from its arguments
+    (rather than from constants alone), read from its traced program."""
+    jaxpr = jax.make_jaxpr(function)(*args).jaxpr
+    tainted = {id(v) for v in jaxpr.invars}
+    for equation in jaxpr.eqns:
+        if any(id(v) in tainted for v in equation.invars):
+            tainted.update(id(v) for v in equation.outvars)
+    return any(id(v) in tainted for v in jaxpr.outvars)
 
 
 def _check_precondition(law: Law, state: PyTree, action: jax.Array) -> None:

@@ -3,10 +3,12 @@ names the field, attribute or law (never a silent NaN or a law that does nothing
 
 from __future__ import annotations
 
+import jax.numpy as jnp
+import numpy as np
 import pytest
 
 from symworld.laws import switches as switch_laws
-from symworld.programs import LawModel, Priors
+from symworld.programs import Law, LawError, LawModel, Priors, point
 
 
 @pytest.mark.parametrize("epsilon", [1.5, 1.0, 0.0, -0.5, float("nan")])
@@ -35,3 +37,41 @@ def test_laws_good_epsilon_and_priors_are_kept(switches_schema):
     model = LawModel.build(switch_laws.library(), switches_schema, epsilon=0.01)
     assert model.epsilon == 0.01
     assert Priors(weight_rate=2, epsilon=0.5).weight_rate == 2
+
+
+def _coin_law(effect):
+    """A law that always applies and writes ``coin`` with ``effect(state)``."""
+
+    class CoinLaw(Law):
+        name = "coin_sites"
+        writes = ("coin",)
+
+        def precondition(self, state, action):
+            return jnp.bool_(True)
+
+        def effect(self, state, action):
+            return {"coin": effect(state)}
+
+    return CoinLaw()
+
+
+@pytest.mark.parametrize(
+    ("sites", "index"), [([5], 5), ([-1], -1), (np.array([0, 1]), 1)]
+)
+def test_laws_constant_sites_off_the_attribute_are_refused(
+    switches_schema, sites, index
+):
+    law = _coin_law(lambda state: point(1 - state.coin, sites=sites))
+    with pytest.raises(LawError) as caught:
+        LawModel.build([law], switches_schema)
+    message = str(caught.value)
+    assert "law 'coin_sites', attribute 'coin'" in message
+    assert f"sites= holds the index {index}, outside 0..0" in message
+
+
+def test_laws_state_dependent_sites_may_leave_the_attribute(switches_schema):
+    """A site computed from the state (here 1 on the template, beyond the one site
+    of ``coin``) is inactive where it is off the attribute, not refused."""
+    law = _coin_law(lambda state: point(1, sites=state.toggle + 1 - state.toggle * 2))
+    model = LawModel.build([law], switches_schema)
+    assert model.layout.blocks[0].sites == 1
