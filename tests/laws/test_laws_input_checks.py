@@ -3,12 +3,13 @@ names the field, attribute or law (never a silent NaN or a law that does nothing
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
 from symworld.laws import switches as switch_laws
-from symworld.programs import Law, LawError, LawModel, Priors, point
+from symworld.programs import Law, LawError, LawModel, Priors, Schema, point
 
 
 @pytest.mark.parametrize("epsilon", [1.5, 1.0, 0.0, -0.5, float("nan")])
@@ -75,3 +76,55 @@ def test_laws_state_dependent_sites_may_leave_the_attribute(switches_schema):
     law = _coin_law(lambda state: point(1, sites=state.toggle + 1 - state.toggle * 2))
     model = LawModel.build([law], switches_schema)
     assert model.layout.blocks[0].sites == 1
+
+
+SWITCH_DOMAINS = {"toggle": (0, 1), "coin": (0, 1), "fixed": (0, 1), "time": (0, 99)}
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        ({"roles": {"togle": "clock"}}, r"roles names \['togle'\], not attributes"),
+        (
+            {"roles": {"coin": "switch.randm"}},
+            "attribute 'coin' has the unknown role 'switch.randm'",
+        ),
+        (
+            {"domains": {**SWITCH_DOMAINS, "time": (5, 10)}},
+            "the example state's time holds 0, outside the domain 5..10",
+        ),
+        (
+            {"domains": {**SWITCH_DOMAINS, "time": (0, 1.5)}},
+            "attribute 'time': the domain bounds must be whole numbers",
+        ),
+        (
+            {"domains": {**SWITCH_DOMAINS, "time": (0, 2**40)}},
+            "attribute 'time': the domain 0..1099511627776 leaves the int32 range",
+        ),
+        ({"num_actions": 0}, "num_actions must be a positive integer .* got 0"),
+        ({"num_actions": -1}, "num_actions must be a positive integer .* got -1"),
+        ({"num_actions": 2.5}, "num_actions must be a positive integer .* got 2.5"),
+    ],
+)
+def test_laws_schema_refuses_bad_roles_domains_and_actions(
+    switches_env, options, words
+):
+    state = switches_env.reset(jax.random.key(0))
+    options = {"domains": SWITCH_DOMAINS, **options}
+    with pytest.raises(ValueError, match=words):
+        Schema.from_state("test/Switches-v0", state, **options)
+
+
+def test_laws_schema_keeps_known_and_extra_roles(switches_env):
+    state = switches_env.reset(jax.random.key(0))
+    schema = Schema.from_state(
+        "test/Switches-v0",
+        state,
+        {**SWITCH_DOMAINS, "time": (0.0, 99.0)},
+        roles={"coin": "switch.random", "toggle": "my.lamp"},
+        extra_roles=("my.lamp",),
+        num_actions=2,
+    )
+    assert [a.role for a in schema.attributes] == ["my.lamp", "switch.random", "", ""]
+    assert (schema["time"].low, schema["time"].high) == (0, 99)
+    assert schema.num_actions == 2
