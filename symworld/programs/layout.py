@@ -57,13 +57,25 @@ class Block:
 
 
 class Layout:
-    """Static structure of a law set over a schema (hash by identity)."""
+    """Static structure of a law set over a schema.
+
+    Layouts compare (and hash) by value, so that models built separately from the
+    same laws and schema share compiled functions (a layout is a static field of
+    :class:`~symworld.programs.model.LawModel`, and ``jax.jit`` caches key on the
+    static fields' hash and equality): two layouts are equal when their laws are,
+    one by one, of the same class with equal instance attributes (numbers,
+    strings, tuples and arrays by value, any other object by identity), their
+    schemas are equal (``env_id``, attributes, ``num_actions``) with templates of
+    the same structure, shapes and dtypes, and they stand in for equal
+    :attr:`reference` layouts. What a layout derives from its laws (blocks,
+    pairs, components) follows from these, so equal layouts compile alike.
+    """
 
     def __init__(self, laws: Sequence[Law], schema: Schema):
         self.laws = tuple(laws)
         self.schema = schema
         # The unfocused layout this one stands in for (symworld.programs.focus).
-        self.reference: Layout | None = None
+        self.reference = None
         names = [law.name for law in self.laws]
         for law in self.laws:
             if not isinstance(law, Law):
@@ -163,6 +175,88 @@ class Layout:
                 f"schema {schema.env_id}: {schema.num_sites} sites x "
                 f"{self.value_span} values is too large for int32 cell keys"
             )
+
+    @property
+    def reference(self) -> Layout | None:
+        """The unfocused layout this (focused) one stands in for, or ``None``."""
+        return self.__dict__["_reference"]
+
+    @reference.setter
+    def reference(self, layout: Layout | None) -> None:
+        self.__dict__["_reference"] = layout
+        self.__dict__.pop("_value_key", None)
+
+    def _key(self) -> tuple:
+        key = self.__dict__.get("_value_key")
+        if key is None:
+            template = self.schema.template
+            leaves, structure = jax.tree_util.tree_flatten(template)
+            key = (
+                tuple(law_key(law) for law in self.laws),
+                self.schema,
+                structure,
+                tuple((np.shape(x), np.asarray(x).dtype.str) for x in leaves),
+                None if self.reference is None else self.reference._key(),
+            )
+            self.__dict__["_value_key"] = key
+        return key
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, Layout):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+
+class _Identity:
+    """Compares and hashes an object by identity (holding it alive)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any):
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Identity) and self.value is other.value
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+
+def _value_key(value: Any) -> Any:
+    """A hashable stand-in for a law's attribute: equal for equal numbers,
+    strings, containers of them and concrete arrays; identity for the rest."""
+    if value is None or isinstance(value, bool | int | float | complex | str | bytes):
+        return (type(value), value)
+    if isinstance(value, tuple | list):
+        return (type(value), tuple(_value_key(v) for v in value))
+    if isinstance(value, dict):
+        return (dict, tuple((_value_key(k), _value_key(v)) for k, v in value.items()))
+    if isinstance(value, np.ndarray | np.generic) or (
+        isinstance(value, jax.Array) and not isinstance(value, jax.core.Tracer)
+    ):
+        array = np.asarray(value)
+        return ("array", array.dtype.str, array.shape, array.tobytes())
+    try:
+        hash(value)
+    except TypeError:
+        return _Identity(value)
+    if dataclasses.is_dataclass(value) or type(value).__eq__ is not object.__eq__:
+        return (type(value), value)  # value equality of its own (Probability)
+    return _Identity(value)
+
+
+def law_key(law: Law) -> tuple:
+    """What makes two laws interchangeable in a compiled model: the same class and
+    equal instance attributes (see :class:`Layout`)."""
+    return (
+        type(law),
+        tuple((name, _value_key(value)) for name, value in sorted(vars(law).items())),
+    )
 
 
 def _check_parameter(law: Law, parameter: Probability | Simplex) -> None:

@@ -169,12 +169,17 @@ def _import_file(
             f"{digest[:12]}, recorded {reference['sha256'][:12]})"
         )
     module_name = f"symworld_law_file_{digest[:16]}"
+    origin = f"law file {path}"
+    if module_name in sys.modules:
+        # The same content was imported before in this process: reuse its module,
+        # so the laws of both loads are the same classes and the models' layouts
+        # compare equal (they share compiled functions).
+        return sys.modules[module_name], origin
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
         raise LawLibraryError(f"cannot import law file {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
-    origin = f"law file {path}"
     try:
         spec.loader.exec_module(module)
     except Exception as error:  # the file's own code failed: name it
