@@ -558,7 +558,7 @@ def check_domains(
                 jnp.asarray(np.asarray(actions)[padded]),
             )
             for law, output in zip(layout.laws, outputs, strict=True):
-                _check_outputs(law, schema, output)
+                _check_outputs(law, schema, output, padded)
         return
     except LawError:
         raise
@@ -631,7 +631,13 @@ def _rounding(
     return worst
 
 
-def _check_outputs(law: Law, schema: Schema, outputs: dict) -> None:
+def _check_outputs(
+    law: Law, schema: Schema, outputs: dict, rows: np.ndarray | None = None
+) -> None:
+    """Raise :class:`LawError` for a non-whole value, a probability outside
+    ``[0, 1]`` or a value outside the domain in one law's batched ``outputs``;
+    ``rows`` maps the batch positions to the example transitions named in the
+    message (default: the positions themselves)."""
     for attribute_name, (active, value, offset, rounding) in outputs.items():
         attribute = schema[attribute_name]
         if float(np.max(rounding)) > ROUNDING_TOLERANCE:
@@ -651,10 +657,7 @@ def _check_outputs(law: Law, schema: Schema, outputs: dict) -> None:
         active = np.asarray(active)[..., None]
         value = np.asarray(value)
         offset = np.asarray(offset)
-        if np.isnan(offset).any():
-            raise LawError(law.name, "a probability is NaN", attribute_name)
-        if (offset[np.broadcast_to(active, offset.shape)] > 1e-4).any():
-            raise LawError(law.name, "a probability exceeds 1", attribute_name)
+        _check_probabilities(law, attribute_name, active, offset, rows)
         used = active & np.isfinite(offset)
         bad = used & ((value < attribute.low) | (value > attribute.high))
         if bad.any():
@@ -664,3 +667,45 @@ def _check_outputs(law: Law, schema: Schema, outputs: dict) -> None:
                 f"{attribute.low}..{attribute.high}",
                 attribute_name,
             )
+
+
+def _check_probabilities(
+    law: Law,
+    attribute_name: str,
+    active: np.ndarray,
+    offset: np.ndarray,
+    rows: np.ndarray | None,
+) -> None:
+    """Refuse a probability above 1 where the law is active, or a NaN one
+    anywhere (the log of a negative probability, or ``1 - p`` of a ``p`` above 1
+    in :func:`~symworld.programs.effects.bernoulli`), naming the value and the
+    example transition. ``active`` bool ``(B, M, 1)``, ``offset`` float
+    ``(B, M, S)`` log-probabilities."""
+
+    def transition(position: int) -> int:
+        return int(position if rows is None else rows[position])
+
+    above = np.broadcast_to(active, offset.shape) & (offset > 1e-4)
+    broken = np.isnan(offset)
+    if not (above.any() or broken.any()):
+        return
+    if above.any():
+        row, site, entry = (int(i) for i in np.argwhere(above)[0])
+    else:
+        row, site = (int(i) for i in np.argwhere(broken.any(axis=-1))[0])
+        entries = offset[row, site]
+        finite = np.where(np.isfinite(entries), entries, -np.inf)
+        if finite.max() <= 1e-4:
+            raise LawError(
+                law.name,
+                f"a probability is NaN on example transition {transition(row)} "
+                f"(site {site}): a negative or NaN probability",
+                attribute_name,
+            )
+        entry = int(np.argmax(finite))
+    raise LawError(
+        law.name,
+        f"a probability is {float(np.exp(offset[row, site, entry])):.4g}, outside "
+        f"[0, 1], on example transition {transition(row)} (site {site})",
+        attribute_name,
+    )

@@ -9,7 +9,15 @@ import numpy as np
 import pytest
 
 from symworld.laws import switches as switch_laws
-from symworld.programs import Law, LawError, LawModel, Priors, Schema, point
+from symworld.programs import (
+    Law,
+    LawError,
+    LawModel,
+    Priors,
+    Schema,
+    bernoulli,
+    point,
+)
 
 
 @pytest.mark.parametrize("epsilon", [1.5, 1.0, 0.0, -0.5, float("nan")])
@@ -128,3 +136,36 @@ def test_laws_schema_keeps_known_and_extra_roles(switches_env):
     assert [a.role for a in schema.attributes] == ["my.lamp", "switch.random", "", ""]
     assert (schema["time"].low, schema["time"].high) == (0, 99)
     assert schema.num_actions == 2
+
+
+def test_laws_state_dependent_probability_above_one_is_named(
+    switches_schema, switches_data
+):
+    """``bernoulli(0.5 + state.time)`` is 0.5 on the template but 1.5 on the first
+    example transition whose clock reads 1."""
+    law = _coin_law(lambda state: bernoulli(0.5 + state.time))
+    row = int(np.argmax(np.asarray(switches_data.states.time) == 1))
+    with pytest.raises(LawError) as caught:
+        LawModel.build(
+            [law],
+            switches_schema,
+            examples=(switches_data.states, switches_data.actions),
+        )
+    assert (
+        f"a probability is 1.5, outside [0, 1], on example transition {row} "
+        "(site 0)" in str(caught.value)
+    )
+
+
+def test_laws_negative_state_dependent_probability_is_named(
+    switches_schema, switches_data
+):
+    law = _coin_law(lambda state: bernoulli(0.5 - state.time))
+    row = int(np.argmax(np.asarray(switches_data.states.time) == 1))
+    with pytest.raises(LawError) as caught:
+        LawModel.build(
+            [law],
+            switches_schema,
+            examples=(switches_data.states, switches_data.actions),
+        )
+    assert f"a probability is NaN on example transition {row}" in str(caught.value)
