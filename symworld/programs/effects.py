@@ -273,6 +273,21 @@ def moves(
     """``current + offsets[i]`` with ``probabilities[i]``; a move whose ``blocked[i]``
     is true (or that leaves ``low..high``) stays at ``current``."""
     current = jnp.asarray(current)
+    offsets = list(offsets)
+    if blocked is not None and (
+        isinstance(blocked, jax.Array | np.ndarray)
+        and np.ndim(blocked) == 0
+        or not hasattr(blocked, "__len__")
+        or len(blocked) != len(offsets)
+    ):
+        raise ValueError(
+            f"moves: blocked must hold one mask per offset ({len(offsets)}), got "
+            + (
+                f"{len(blocked)} masks"
+                if hasattr(blocked, "__len__") and np.ndim(blocked) != 0
+                else f"the single {type(blocked).__name__} {blocked!r}"
+            )
+        )
     values = []
     for position, offset in enumerate(offsets):
         value = current + offset

@@ -76,12 +76,9 @@ class Layout:
         self.schema = schema
         # The unfocused layout this one stands in for (symworld.programs.focus).
         self.reference = None
+        for position, law in enumerate(self.laws):
+            _check_law_object(position, law)
         names = [law.name for law in self.laws]
-        for law in self.laws:
-            if not isinstance(law, Law):
-                raise LawError(str(law), "is not a symworld.programs.Law instance")
-            if not law.name:
-                raise LawError(type(law).__name__, "has no name")
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise LawError(duplicates[0], "the name is used by more than one law")
@@ -257,6 +254,38 @@ def law_key(law: Law) -> tuple:
         type(law),
         tuple((name, _value_key(value)) for name, value in sorted(vars(law).items())),
     )
+
+
+def _check_law_object(position: int, law: Any) -> None:
+    """Reject an entry of a law list that is not a usable :class:`Law` instance:
+    a class, another object, a law without a name, ``parameters`` that is not a
+    tuple, or two parameters of one name."""
+    if isinstance(law, type) and issubclass(law, Law):
+        raise LawError(
+            getattr(law, "name", "") or law.__name__,
+            f"laws[{position}] is the class {law.__name__}, not an instance (write "
+            f"{law.__name__}())",
+        )
+    if not isinstance(law, Law):
+        raise LawError(
+            repr(law)[:40],
+            f"laws[{position}] is a {type(law).__name__}, not a "
+            "symworld.programs.Law instance",
+        )
+    if not isinstance(law.name, str) or not law.name:
+        raise LawError(type(law).__name__, "has no name")
+    if not isinstance(law.parameters, tuple | list):
+        raise LawError(
+            law.name,
+            "parameters must be a tuple of Probability / Simplex, got "
+            f"{law.parameters!r} (write ({law.parameters!r},))",
+        )
+    names = [getattr(parameter, "name", None) for parameter in law.parameters]
+    repeated = sorted({n for n in names if names.count(n) > 1}, key=str)
+    if repeated:
+        raise LawError(
+            law.name, f"declares the parameter {repeated[0]!r} more than once"
+        )
 
 
 def _check_parameter(law: Law, parameter: Probability | Simplex) -> None:

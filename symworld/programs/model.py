@@ -136,6 +136,11 @@ class LawModel(WorldModel):
         is not strictly between 0 and 1.
         """
         check_epsilon(epsilon, "LawModel.build: epsilon")
+        if isinstance(laws, Law) or not (laws := list(laws)):
+            raise ValueError(
+                "LawModel.build: laws must be a non-empty list of Law instances, "
+                f"got {laws!r}"
+            )
         layout = Layout(laws, schema)
         if examples is not None:
             states, actions = checked_examples(schema, examples)

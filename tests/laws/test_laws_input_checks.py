@@ -14,8 +14,10 @@ from symworld.programs import (
     LawError,
     LawModel,
     Priors,
+    Probability,
     Schema,
     bernoulli,
+    moves,
     point,
 )
 
@@ -169,3 +171,60 @@ def test_laws_negative_state_dependent_probability_is_named(
             examples=(switches_data.states, switches_data.actions),
         )
     assert f"a probability is NaN on example transition {row}" in str(caught.value)
+
+
+class _Flip(Law):
+    name = "flip"
+    writes = ("toggle",)
+
+    def precondition(self, state, action):
+        return action == 1
+
+    def effect(self, state, action):
+        return {"toggle": point(1 - state.toggle)}
+
+
+class _ParameterNotTuple(_Flip):
+    name = "parameter_not_tuple"
+    parameters = Probability("p")
+
+
+class _SameParameterTwice(_Flip):
+    name = "same_parameter_twice"
+    parameters = (Probability("p"), Probability("p"))
+
+
+class _BlockedScalar(_Flip):
+    name = "blocked_scalar"
+
+    def effect(self, state, action):
+        return {"toggle": moves(state.toggle, [0, 1], blocked=jnp.bool_(True))}
+
+
+@pytest.mark.parametrize(
+    ("laws", "error", "words"),
+    [
+        ([_ParameterNotTuple()], LawError, "law 'parameter_not_tuple': parameters"),
+        (["flip"], LawError, "laws[0] is a str, not a symworld.programs.Law"),
+        ([_Flip], LawError, "laws[0] is the class _Flip, not an instance"),
+        (
+            [_SameParameterTwice()],
+            LawError,
+            "law 'same_parameter_twice': declares the parameter 'p' more than once",
+        ),
+        ([], ValueError, "laws must be a non-empty list of Law instances, got"),
+        (_Flip(), ValueError, "laws must be a non-empty list of Law instances, got"),
+        (
+            [_BlockedScalar()],
+            LawError,
+            "law 'blocked_scalar': effect raised ValueError: moves: blocked must "
+            "hold one mask per offset (2), got the single",
+        ),
+    ],
+)
+def test_laws_malformed_law_lists_are_refused_naming_the_law(
+    switches_schema, laws, error, words
+):
+    with pytest.raises(error) as caught:
+        LawModel.build(laws, switches_schema)
+    assert words in str(caught.value)
