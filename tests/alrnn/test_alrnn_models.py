@@ -151,3 +151,15 @@ def test_world_model_batch_sample_takes_no_actions(models):
     keys = jax.random.split(key, 5)
     rows = jnp.stack([model.sample(k, z, None) for k, z in zip(keys, zs)])
     np.testing.assert_allclose(batched, rows, rtol=1e-5, atol=1e-6)
+
+
+def test_load_model_takes_the_output_folder_or_the_stem(models, tmp_path):
+    from symworld.alrnn.checkpoints import load_model, save_model
+
+    alrnn = models[0]
+    save_model(alrnn, tmp_path / "model")
+    z = jnp.linspace(-1.0, 1.0, 6)
+    for where in (tmp_path, tmp_path / "model", tmp_path / "model.json"):
+        np.testing.assert_array_equal(load_model(where).step(z), alrnn.step(z))
+    with pytest.raises(FileNotFoundError, match="no AL-RNN model at"):
+        load_model(tmp_path / "elsewhere")
