@@ -141,7 +141,7 @@ def _import_module(name: str, trusted: list[str], where: str) -> tuple[Any, str]
         raise PermissionError(
             f"{where}: module {name!r} is not a built-in law library (built-in: "
             f"{', '.join(builtins)}); a law library is Python code, so pass "
-            f"--trust-law-file {name} to import it"
+            f"{_how_to_trust(name)} to import it"
         )
     try:
         return importlib.import_module(name), origin
@@ -214,11 +214,12 @@ def _trusted_copy(
         if path.is_file():
             raise PermissionError(
                 f"{where}: law file {path} is Python code and is not trusted; pass "
-                f"--trust-law-file {path} to import it"
+                f"{_how_to_trust(str(path))} to import it"
             )
         raise PermissionError(
             f"{where}: law file {path} does not exist (moved?); a law file is "
-            "Python code, so pass --trust-law-file with its new path to import it"
+            "Python code, so pass --trust-law-file with its new path (in Python, "
+            "trusted=[its new path]) to import it"
         )
     held = ", ".join(f"{c} has sha256 {d[:12]}" for c, d in digests.items())
     recorded_text = f"sha256 {recorded[:12]}" if recorded else "no sha256"
@@ -226,8 +227,13 @@ def _trusted_copy(
         f"{where}: the model was fitted with law file {path} ({recorded_text}), "
         f"which is not trusted{'' if path.is_file() else ' and does not exist'}, "
         f"and no trusted file holds its content ({held}); pass --trust-law-file "
-        "with the law file the model was fitted with"
+        "(in Python, trusted=[...]) with the law file the model was fitted with"
     )
+
+
+def _how_to_trust(reference: str) -> str:
+    """How to trust a law library, for the CLI and for Python callers."""
+    return f"--trust-law-file {reference} (in Python, trusted=[{reference!r}])"
 
 
 def _import_failure(origin: str, error: Exception) -> LawLibraryError:
