@@ -268,7 +268,7 @@ def _check_law_object(position: int, law: Any) -> None:
         )
     if not isinstance(law, Law):
         raise LawError(
-            repr(law)[:40],
+            str(law)[:40],
             f"laws[{position}] is a {type(law).__name__}, not a "
             "symworld.programs.Law instance",
         )
