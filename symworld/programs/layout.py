@@ -345,7 +345,10 @@ def _check_sites(
         distribution = law.effect(state, action)[attribute_name]
         return jnp.asarray(distribution.sites, jnp.int32)
 
-    if _depends_on_inputs(sites_of, state, action):
+    try:
+        if _depends_on_inputs(sites_of, state, action):
+            return
+    except Exception:  # noqa: BLE001 - an effect that cannot be traced fails later
         return
     raise LawError(
         law.name,
