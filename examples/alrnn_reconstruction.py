@@ -7,11 +7,12 @@ Data: three independent trajectories from ``symworld.envs.chaos`` (training with
 Gaussian observation noise, clean validation, clean test; 100,000 steps each at dt
 0.01 for Lorenz, 0.08 for Rössler, after a transient; z-scored with the clean
 training statistics). They are stored in ``OUT/data.npz`` (described in
-``OUT/data.json``) and reused when the command is repeated. Training follows the
-AL-RNN settings (M = 20, sparse teacher forcing, RAdam with exponential decay,
-2,000 epochs), except that for Lorenz no extra batch noise is added to the already
-noisy training series and the forcing moves the observed units halfway to the data
-(``--alpha 0.5``) instead of replacing them; ``--training-noise 0.05 --alpha 1
+``OUT/data.json``) and reused when the command is repeated; a repeat with another
+system, ``--data-seed`` or ``--steps`` is refused (use another ``--out``). Training
+follows the AL-RNN settings (M = 20, sparse teacher forcing, RAdam with exponential
+decay, 2,000 epochs), except that for Lorenz no extra batch noise is added to the
+already noisy training series and the forcing moves the observed units halfway to the
+data (``--alpha 0.5``) instead of replacing them; ``--training-noise 0.05 --alpha 1
 --evaluate-every 25`` restores the AL-RNN settings (see docs/benchmarks.md for both).
 Every ``--evaluate-every`` epochs (Lorenz 5, Rössler 25) a 100,000-step free run (after
 1,000 transient steps, from the first validation point) is compared with the
@@ -137,6 +138,34 @@ def system_data(
     )
 
 
+def stored_data_mismatch(
+    data_info: dict, train_length: int, system: str, steps: int, data_seed: int
+) -> str | None:
+    """Why the data stored in an output folder (its ``data.json`` description and
+    the training series' length) is not the data this command asks for, or
+    ``None`` when it is: the system, ``--data-seed`` and ``--steps`` must match,
+    since a repeated command reuses the stored data and resumes training."""
+    asked = {
+        "source": f"symworld.envs.chaos {SETTINGS[system]['chaos_name']}",
+        "data_seed": data_seed,
+        "steps": steps,
+    }
+    stored = {
+        "source": data_info.get("source"),
+        "data_seed": data_info.get("data_seed"),
+        "steps": train_length,
+    }
+    flags = {"source": "the system", "data_seed": "--data-seed", "steps": "--steps"}
+    for field, value in asked.items():
+        if stored[field] != value:
+            return (
+                f"the data stored there has {field} {stored[field]!r} but this "
+                f"command asks for {value!r} ({flags[field]}); repeat the command "
+                "with the stored value to resume, or use another --out"
+            )
+    return None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("system", choices=sorted(SETTINGS))
@@ -202,6 +231,11 @@ def main() -> None:
                 stored[k] for k in ("train", "validation", "test")
             )
         data_info = json.loads((args.out / "data.json").read_text())
+        mismatch = stored_data_mismatch(
+            data_info, len(train_data), args.system, args.steps, args.data_seed
+        )
+        if mismatch:
+            raise SystemExit(f"{args.out}: {mismatch}")
     else:
         started = time.perf_counter()
         train_data, validation, test, data_info = system_data(

@@ -122,7 +122,7 @@ def unflatten_tree(flat: Mapping[str, Any], like: PyTree) -> PyTree:
     return jax.tree_util.tree_unflatten(treedef, [flat[name] for name in names])
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class Trajectory:
     """Episodes of rows (see the module docstring for the layout).
 
@@ -265,6 +265,16 @@ class Trajectory:
             time=None if self.time is None else self.time[mask],
             metadata=dict(self.metadata),
         )
+
+    def __eq__(self, other: object) -> bool:
+        """``a == b``: :meth:`equals` with dtypes checked, and equal metadata (the
+        dataclass default compared the arrays elementwise and raised numpy's
+        "truth value of an array is ambiguous")."""
+        if not isinstance(other, Trajectory):
+            return NotImplemented
+        return self.equals(other) and self.metadata == other.metadata
+
+    __hash__ = None  # mutable arrays inside: not hashable
 
     def equals(self, other: Trajectory, *, check_dtype: bool = True) -> bool:
         """Exact equality of every column: same values bit for bit (NaN equals NaN,

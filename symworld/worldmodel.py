@@ -80,9 +80,21 @@ class WorldModel(eqx.Module):
 def batch_sample(
     model: WorldModel, key: jax.Array, states: PyTree, actions: PyTree
 ) -> PyTree:
-    """:meth:`WorldModel.sample` over a leading batch axis ``B`` (one key per row)."""
-    keys = jax.random.split(key, jax.tree_util.tree_leaves(actions)[0].shape[0])
+    """:meth:`WorldModel.sample` over a leading batch axis ``B`` (one key per row);
+    ``actions`` may be ``None`` for an action-free model."""
+    keys = jax.random.split(key, _batch_size(states, actions))
     return jax.vmap(model.sample)(keys, states, actions)
+
+
+def _batch_size(states: PyTree, actions: PyTree) -> int:
+    """``B``, the leading axis of the actions, or of the states when the actions
+    have no leaves (``None``)."""
+    leaves = jax.tree_util.tree_leaves(actions) or jax.tree_util.tree_leaves(states)
+    if not leaves or not jnp.shape(leaves[0]):
+        raise ValueError(
+            "batch functions need states (or actions) with a leading batch axis B"
+        )
+    return int(jnp.shape(leaves[0])[0])
 
 
 def batch_log_prob(
@@ -99,7 +111,7 @@ def batch_rollout(
 
     Returns states with leading axes ``(B, T)``.
     """
-    keys = jax.random.split(key, jax.tree_util.tree_leaves(actions)[0].shape[0])
+    keys = jax.random.split(key, _batch_size(states, actions))
     return jax.vmap(model.rollout)(keys, states, actions)
 
 

@@ -117,14 +117,23 @@ def save_model(model: LatentModel, stem: str | Path) -> tuple[Path, Path]:
 
 
 def load_model(stem: str | Path) -> LatentModel:
-    """Read a model written by :func:`save_model` (``stem`` with or without suffix)."""
+    """Read a model written by :func:`save_model`: ``stem`` with or without
+    suffix, or a folder holding ``model.json``/``model.npz`` (the output folder of
+    ``symworld encode`` and of the reconstruction example)."""
     stem = Path(stem)
+    if stem.is_dir():
+        stem = stem / "model"
     if stem.suffix in (".json", ".npz"):
         stem = stem.with_suffix("")
     json_path = stem.with_suffix(".json")
     npz_path = stem.with_suffix(".npz")
     try:
         header = json.loads(json_path.read_text())
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"no AL-RNN model at {stem}: {json_path} does not exist (give the "
+            "folder that holds model.json/model.npz, or the files' stem)"
+        ) from None
     except json.JSONDecodeError as error:
         raise ValueError(f"{json_path}: not valid JSON ({error})") from error
     if header.get("format") != "symworld.alrnn.model/1":

@@ -30,6 +30,36 @@ from symworld.trajectory import flatten_tree
 PyTree = Any
 
 
+ROLES: dict[str, str] = {
+    "": "no role: a generic attribute",
+    "player.health": "the player's health (scalar)",
+    "player.position": "one of the player's coordinates (one scalar per axis)",
+    "player.facing": "the direction the player faces",
+    "inventory": "inventory counts",
+    "inventory.material": "counts of materials",
+    "inventory.tool": "counts of tools",
+    "entity.alive": "the object table's alive mask (birth and death)",
+    "entity.health": "the object table's health column",
+    "entity.position": "the object table's coordinate columns",
+    "entity.kind": "the object table's kind column",
+    "entity.timer": "another per-object column (a countdown, a growth stage)",
+    "map": "the material map (a grid)",
+    "map.occupant": "a grid of which object occupies each tile",
+    "switch": "a 0/1 switch",
+    "switch.deterministic": "a switch set by the actions",
+    "switch.random": "a switch redrawn at random",
+    "switch.static": "a switch that never changes",
+    "clock": "a step counter",
+}
+"""The attribute roles that evaluation mutators and induction read, with their
+meaning; :meth:`Schema.from_state` refuses any other role (a typo would silently
+drop that attribute's distractors), unless passed in ``extra_roles`` for one's own
+mutators."""
+
+INT32_RANGE = (-(2**31), 2**31 - 1)
+"""Sites are encoded as int32, so every domain lies in this range."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Attribute:
     """One named leaf of the state.
@@ -93,44 +123,85 @@ class Schema:
         scales: Mapping[str, float] | None = None,
         roles: Mapping[str, str] | None = None,
         num_actions: int | None = None,
+        extra_roles: Sequence[str] = (),
     ) -> Schema:
         """Build a schema from an example state.
 
-        ``domains`` maps every leaf name to ``(low, high)``; boolean leaves may be
-        omitted (they get ``(0, 1)``). A leaf without a domain raises ``ValueError``.
-        ``num_actions`` (the env's action count) lets data checks reject actions
-        outside ``0..num_actions - 1``.
+        ``domains`` maps every leaf name to ``(low, high)`` (integers, in int32
+        range); boolean leaves may be omitted (they get ``(0, 1)``). ``roles`` maps
+        leaf names to a role of :data:`ROLES` (or of ``extra_roles``, for roles
+        one's own mutators read). ``num_actions`` (the env's action count, at
+        least 1) lets data checks reject actions outside ``0..num_actions - 1``;
+        without it any non-negative action is accepted.
+
+        Raises ``ValueError`` naming the attribute when a leaf has no domain, a
+        domain is empty, not whole numbers or beyond int32, the example state
+        holds a value outside its domain, a ``domains``/``scales``/``roles`` key
+        is not a leaf, a role is unknown, or ``num_actions`` is not a positive
+        integer.
         """
         scales = dict(scales or {})
         roles = dict(roles or {})
+        leaves = flatten_tree(state)
+        context = f"schema for {env_id}"
+        for field, given in (
+            ("domains", domains),
+            ("scales", scales),
+            ("roles", roles),
+        ):
+            unknown = sorted(set(given) - set(leaves))
+            if unknown:
+                raise ValueError(
+                    f"{context}: {field} names {unknown}, not attributes of the "
+                    f"state (they are {sorted(leaves)})"
+                )
+        known_roles = set(ROLES) | set(extra_roles)
+        for name, role in roles.items():
+            if role not in known_roles:
+                raise ValueError(
+                    f"{context}: attribute {name!r} has the unknown role {role!r}; "
+                    f"known roles: {sorted(r for r in known_roles if r)} (pass "
+                    "extra_roles= for a role your own mutators read)"
+                )
         attributes = []
-        for name, leaf in flatten_tree(state).items():
+        for name, leaf in leaves.items():
             leaf = np.asarray(leaf)
             if name in domains:
-                low, high = domains[name]
+                low, high = _domain(context, name, domains[name])
             elif leaf.dtype == np.bool_:
                 low, high = 0, 1
             else:
                 raise ValueError(
-                    f"schema for {env_id}: attribute {name!r} has no domain (low, high)"
+                    f"{context}: attribute {name!r} has no domain (low, high)"
                 )
-            if high < low:
-                raise ValueError(f"attribute {name!r}: empty domain {low}..{high}")
-            attributes.append(
-                Attribute(
-                    name=name,
-                    shape=tuple(leaf.shape),
-                    low=int(low),
-                    high=int(high),
-                    dtype=str(leaf.dtype),
-                    scale=float(scales.get(name, 1.0)),
-                    role=roles.get(name, ""),
-                )
+            attribute = Attribute(
+                name=name,
+                shape=tuple(leaf.shape),
+                low=low,
+                high=high,
+                dtype=str(leaf.dtype),
+                scale=float(scales.get(name, 1.0)),
+                role=roles.get(name, ""),
             )
-        unknown = set(domains) - {a.name for a in attributes}
-        if unknown:
+            values = np.round(leaf.astype(np.float64).reshape(-1) * attribute.scale)
+            outside = np.flatnonzero((values < low) | (values > high))
+            if outside.size:
+                index = np.unravel_index(outside[0], attribute.shape)
+                where = f"[{','.join(str(int(i)) for i in index)}]" if index else ""
+                raise ValueError(
+                    f"{context}: the example state's {name}{where} holds "
+                    f"{values[outside[0]]:g}, outside the domain {low}..{high} of "
+                    f"attribute {name!r}"
+                )
+            attributes.append(attribute)
+        if num_actions is not None and (
+            isinstance(num_actions, bool)
+            or not isinstance(num_actions, int | np.integer)
+            or num_actions < 1
+        ):
             raise ValueError(
-                f"schema for {env_id}: no state leaf named {sorted(unknown)}"
+                f"{context}: num_actions must be a positive integer (the size of the "
+                f"discrete action space), got {num_actions!r}"
             )
         return cls(
             env_id=env_id,
@@ -280,6 +351,37 @@ class Schema:
             }
             for a in self.attributes
         ]
+
+
+def _domain(context: str, name: str, domain: Any) -> tuple[int, int]:
+    """``(low, high)`` of a ``domains`` entry as ints, or ``ValueError`` naming the
+    attribute."""
+    try:
+        low, high = domain
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{context}: attribute {name!r}: the domain must be a (low, high) pair, "
+            f"got {domain!r}"
+        ) from None
+    for bound in (low, high):
+        whole = isinstance(bound, int | np.integer) or (
+            isinstance(bound, float | np.floating) and float(bound).is_integer()
+        )
+        if isinstance(bound, bool) or not whole:
+            raise ValueError(
+                f"{context}: attribute {name!r}: the domain bounds must be whole "
+                f"numbers (sites hold integer codes; scale a float leaf with "
+                f"scales=), got {domain!r}"
+            )
+    low, high = int(low), int(high)
+    if high < low:
+        raise ValueError(f"{context}: attribute {name!r}: empty domain {low}..{high}")
+    if low < INT32_RANGE[0] or high > INT32_RANGE[1]:
+        raise ValueError(
+            f"{context}: attribute {name!r}: the domain {low}..{high} leaves the "
+            f"int32 range {INT32_RANGE[0]}..{INT32_RANGE[1]}"
+        )
+    return low, high
 
 
 def check_domain(attribute: Attribute, values: np.ndarray, context: str) -> None:

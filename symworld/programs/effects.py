@@ -205,16 +205,48 @@ def change(
 def bernoulli(
     probability: Any, *, where: ArrayLike | None = None, sites: ArrayLike | None = None
 ) -> Distribution:
-    """1 with ``probability`` (a number, array or learnable probability), else 0."""
+    """1 with ``probability``, else 0. ``probability`` is a number or array (fixed)
+    or any learnable term :func:`categorical` accepts built from
+    :class:`~symworld.programs.law.Probability` parameters (``p``, ``1 - p``,
+    ``p * 0.25``, ``p * q``); ``1 - probability`` is then spelled as a sum of such
+    terms on duplicate 0 entries (duplicates add up)."""
     _check_fixed([probability], "bernoulli")
     term = _term(probability)
-    if isinstance(term, LearnedProbability):
-        off = 1 - term
-    elif term.components:
-        raise ValueError("bernoulli needs a fixed or a learnable (Probability) p")
+    if term.components:
+        off = _one_minus(term)
     else:
-        off = ProbabilityTerm(jnp.log1p(-jnp.exp(term.log_offset)), ())
-    return categorical([0, 1], [off, term], where=where, sites=sites)
+        off = [ProbabilityTerm(jnp.log1p(-jnp.exp(term.log_offset)), ())]
+    return categorical([0] * len(off) + [1], [*off, term], where=where, sites=sites)
+
+
+def _one_minus(term: ProbabilityTerm) -> list[ProbabilityTerm]:
+    """``1 - c * x1 * ... * xn`` as a sum of terms, from ``1 - c * X = (1 - c) +
+    c * (1 - X)`` and ``1 - x1 * X' = (1 - x1) + x1 * (1 - X')``: each term
+    multiplies at most ``n`` components. The fixed part ``1 - c`` is left out when
+    ``c`` is the plain number 1 (a bare ``p``, ``1 - p`` or ``p * q``), so the
+    support size depends on how the term was written, never on traced values."""
+    pieces = []
+    offset = term.log_offset
+    if not (isinstance(offset, int | float) and offset == 0.0):
+        pieces.append(ProbabilityTerm(jnp.log1p(-jnp.exp(offset)), ()))
+    before: tuple[str, ...] = ()
+    for component in term.components:
+        pieces.append(ProbabilityTerm(offset, (*before, _complement(component))))
+        before = (*before, component)
+    return pieces
+
+
+def _complement(component: str) -> str:
+    """The component name of ``1 - x`` for a learnable Probability component."""
+    stem, _, kind = component.rpartition(":")
+    if kind == "p":
+        return f"{stem}:not"
+    if kind == "not":
+        return f"{stem}:p"
+    raise ValueError(
+        f"bernoulli cannot form 1 minus the Simplex entry {component!r}; write "
+        "categorical([0, 1], [...]) with the entries of the simplex instead"
+    )
 
 
 def uniform(
@@ -241,6 +273,21 @@ def moves(
     """``current + offsets[i]`` with ``probabilities[i]``; a move whose ``blocked[i]``
     is true (or that leaves ``low..high``) stays at ``current``."""
     current = jnp.asarray(current)
+    offsets = list(offsets)
+    if blocked is not None and (
+        isinstance(blocked, jax.Array | np.ndarray)
+        and np.ndim(blocked) == 0
+        or not hasattr(blocked, "__len__")
+        or len(blocked) != len(offsets)
+    ):
+        raise ValueError(
+            f"moves: blocked must hold one mask per offset ({len(offsets)}), got "
+            + (
+                f"{len(blocked)} masks"
+                if hasattr(blocked, "__len__") and np.ndim(blocked) != 0
+                else f"the single {type(blocked).__name__} {blocked!r}"
+            )
+        )
     values = []
     for position, offset in enumerate(offsets):
         value = current + offset

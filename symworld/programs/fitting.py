@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -64,6 +65,40 @@ class Priors:
     weight_rate: float = 1.0
     persistence: tuple[float, float] = (1.0, 1.0)
     epsilon: float = 1e-3
+
+    def __post_init__(self) -> None:
+        _positive("Priors.weight_rate", self.weight_rate)
+        if not isinstance(self.persistence, tuple | list) or len(self.persistence) != 2:
+            raise ValueError(
+                "Priors.persistence must be the (a, b) pair of a Beta prior, got "
+                f"{self.persistence!r}"
+            )
+        _positive("Priors.persistence[0]", self.persistence[0])
+        _positive("Priors.persistence[1]", self.persistence[1])
+        check_epsilon(self.epsilon, "Priors.epsilon")
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool
+    )
+
+
+def _positive(field: str, value: Any) -> None:
+    """``ValueError`` naming ``field`` unless ``value`` is a positive finite number."""
+    if not _is_real(value) or not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{field} must be a positive finite number, got {value!r}")
+
+
+def check_epsilon(value: Any, field: str = "epsilon") -> float:
+    """``value`` as a float, or ``ValueError`` naming ``field`` unless it lies
+    strictly between 0 and 1 (the smoothing mass of each law's prediction: 0 lets
+    one law veto a value, 1 or more leaves no prediction)."""
+    if not _is_real(value) or not 0.0 < float(value) < 1.0:
+        raise ValueError(
+            f"{field} must be a number strictly between 0 and 1, got {value!r}"
+        )
+    return float(value)
 
 
 class CompiledTransitions(NamedTuple):

@@ -57,19 +57,28 @@ class Block:
 
 
 class Layout:
-    """Static structure of a law set over a schema (hash by identity)."""
+    """Static structure of a law set over a schema.
+
+    Layouts compare (and hash) by value, so that models built separately from the
+    same laws and schema share compiled functions (a layout is a static field of
+    :class:`~symworld.programs.model.LawModel`, and ``jax.jit`` caches key on the
+    static fields' hash and equality): two layouts are equal when their laws are,
+    one by one, of the same class with equal instance attributes (numbers,
+    strings, tuples and arrays by value, any other object by identity), their
+    schemas are equal (``env_id``, attributes, ``num_actions``) with templates of
+    the same structure, shapes and dtypes, and they stand in for equal
+    :attr:`reference` layouts. What a layout derives from its laws (blocks,
+    pairs, components) follows from these, so equal layouts compile alike.
+    """
 
     def __init__(self, laws: Sequence[Law], schema: Schema):
         self.laws = tuple(laws)
         self.schema = schema
         # The unfocused layout this one stands in for (symworld.programs.focus).
-        self.reference: Layout | None = None
+        self.reference = None
+        for position, law in enumerate(self.laws):
+            _check_law_object(position, law)
         names = [law.name for law in self.laws]
-        for law in self.laws:
-            if not isinstance(law, Law):
-                raise LawError(str(law), "is not a symworld.programs.Law instance")
-            if not law.name:
-                raise LawError(type(law).__name__, "has no name")
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise LawError(duplicates[0], "the name is used by more than one law")
@@ -117,6 +126,7 @@ class Layout:
                 values, _, sites, _ = normalise(
                     law, schema, attribute_name, distribution
                 )
+                _check_sites(law, schema, attribute_name, sites, state, action)
                 components = np.full(
                     (distribution.support_size, MAX_COMPONENTS), -1, np.int32
                 )
@@ -163,6 +173,120 @@ class Layout:
                 f"{self.value_span} values is too large for int32 cell keys"
             )
 
+    @property
+    def reference(self) -> Layout | None:
+        """The unfocused layout this (focused) one stands in for, or ``None``."""
+        return self.__dict__["_reference"]
+
+    @reference.setter
+    def reference(self, layout: Layout | None) -> None:
+        self.__dict__["_reference"] = layout
+        self.__dict__.pop("_value_key", None)
+
+    def _key(self) -> tuple:
+        key = self.__dict__.get("_value_key")
+        if key is None:
+            template = self.schema.template
+            leaves, structure = jax.tree_util.tree_flatten(template)
+            key = (
+                tuple(law_key(law) for law in self.laws),
+                self.schema,
+                structure,
+                tuple((np.shape(x), np.asarray(x).dtype.str) for x in leaves),
+                None if self.reference is None else self.reference._key(),
+            )
+            self.__dict__["_value_key"] = key
+        return key
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, Layout):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+
+class _Identity:
+    """Compares and hashes an object by identity (holding it alive)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any):
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Identity) and self.value is other.value
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+
+def _value_key(value: Any) -> Any:
+    """A hashable stand-in for a law's attribute: equal for equal numbers,
+    strings, containers of them and concrete arrays; identity for the rest."""
+    if value is None or isinstance(value, bool | int | float | complex | str | bytes):
+        return (type(value), value)
+    if isinstance(value, tuple | list):
+        return (type(value), tuple(_value_key(v) for v in value))
+    if isinstance(value, dict):
+        return (dict, tuple((_value_key(k), _value_key(v)) for k, v in value.items()))
+    if isinstance(value, np.ndarray | np.generic) or (
+        isinstance(value, jax.Array) and not isinstance(value, jax.core.Tracer)
+    ):
+        array = np.asarray(value)
+        return ("array", array.dtype.str, array.shape, array.tobytes())
+    try:
+        hash(value)
+    except TypeError:
+        return _Identity(value)
+    if dataclasses.is_dataclass(value) or type(value).__eq__ is not object.__eq__:
+        return (type(value), value)  # value equality of its own (Probability)
+    return _Identity(value)
+
+
+def law_key(law: Law) -> tuple:
+    """What makes two laws interchangeable in a compiled model: the same class and
+    equal instance attributes (see :class:`Layout`)."""
+    return (
+        type(law),
+        tuple((name, _value_key(value)) for name, value in sorted(vars(law).items())),
+    )
+
+
+def _check_law_object(position: int, law: Any) -> None:
+    """Reject an entry of a law list that is not a usable :class:`Law` instance:
+    a class, another object, a law without a name, ``parameters`` that is not a
+    tuple, or two parameters of one name."""
+    if isinstance(law, type) and issubclass(law, Law):
+        raise LawError(
+            getattr(law, "name", "") or law.__name__,
+            f"laws[{position}] is the class {law.__name__}, not an instance (write "
+            f"{law.__name__}())",
+        )
+    if not isinstance(law, Law):
+        raise LawError(
+            str(law)[:40],
+            f"laws[{position}] is a {type(law).__name__}, not a "
+            "symworld.programs.Law instance",
+        )
+    if not isinstance(law.name, str) or not law.name:
+        raise LawError(type(law).__name__, "has no name")
+    if not isinstance(law.parameters, tuple | list):
+        raise LawError(
+            law.name,
+            "parameters must be a tuple of Probability / Simplex, got "
+            f"{law.parameters!r} (write ({law.parameters!r},))",
+        )
+    names = [getattr(parameter, "name", None) for parameter in law.parameters]
+    repeated = sorted({n for n in names if names.count(n) > 1}, key=str)
+    if repeated:
+        raise LawError(
+            law.name, f"declares the parameter {repeated[0]!r} more than once"
+        )
+
 
 def _check_parameter(law: Law, parameter: Probability | Simplex) -> None:
     """Reject a parameter whose prior or initial value numpyro cannot use."""
@@ -194,6 +318,57 @@ def _check_parameter(law: Law, parameter: Probability | Simplex) -> None:
             law.name,
             f"parameter {parameter!r} is neither a Probability nor a Simplex",
         )
+
+
+def _check_sites(
+    law: Law,
+    schema: Schema,
+    attribute_name: str,
+    sites: jax.Array,
+    state: PyTree,
+    action: jax.Array,
+) -> None:
+    """Reject ``sites=`` indices outside ``0..size - 1`` that do not depend on the
+    state or the action (``sites=[5]`` on a one-site attribute, ``sites=[-1]``):
+    such a prediction would be inactive on every transition. Sites computed from the
+    state may leave the attribute on some transitions (the tile beyond the map's
+    edge); they are inactive there and are not refused."""
+    if isinstance(sites, jax.core.Tracer):
+        return
+    size = schema[attribute_name].size
+    local = np.asarray(sites)
+    bad = (local < 0) | (local >= size)
+    if not bad.any():
+        return
+
+    def sites_of(state, action):
+        distribution = law.effect(state, action)[attribute_name]
+        return jnp.asarray(distribution.sites, jnp.int32)
+
+    try:
+        if _depends_on_inputs(sites_of, state, action):
+            return
+    except Exception:  # noqa: BLE001 - an effect that cannot be traced fails later
+        return
+    raise LawError(
+        law.name,
+        f"sites= holds the index {int(local[bad][0])}, outside 0..{size - 1} (the "
+        f"attribute has {size} site{'s' if size != 1 else ''}; sites are flat "
+        "indices from 0, a negative one does not count from the end), so the "
+        "prediction would never apply",
+        attribute_name,
+    )
+
+
+def _depends_on_inputs(function: Callable, *args: Any) -> bool:
+    """Whether any output of ``function(*args)`` is computed from its arguments
+    (rather than from constants alone), read from its traced program."""
+    jaxpr = jax.make_jaxpr(function)(*args).jaxpr
+    tainted = {id(v) for v in jaxpr.invars}
+    for equation in jaxpr.eqns:
+        if any(id(v) in tainted for v in equation.invars):
+            tainted.update(id(v) for v in equation.outvars)
+    return any(id(v) in tainted for v in jaxpr.outvars)
 
 
 def _check_precondition(law: Law, state: PyTree, action: jax.Array) -> None:
@@ -415,7 +590,7 @@ def check_domains(
                 jnp.asarray(np.asarray(actions)[padded]),
             )
             for law, output in zip(layout.laws, outputs, strict=True):
-                _check_outputs(law, schema, output)
+                _check_outputs(law, schema, output, padded)
         return
     except LawError:
         raise
@@ -488,7 +663,13 @@ def _rounding(
     return worst
 
 
-def _check_outputs(law: Law, schema: Schema, outputs: dict) -> None:
+def _check_outputs(
+    law: Law, schema: Schema, outputs: dict, rows: np.ndarray | None = None
+) -> None:
+    """Raise :class:`LawError` for a non-whole value, a probability outside
+    ``[0, 1]`` or a value outside the domain in one law's batched ``outputs``;
+    ``rows`` maps the batch positions to the example transitions named in the
+    message (default: the positions themselves)."""
     for attribute_name, (active, value, offset, rounding) in outputs.items():
         attribute = schema[attribute_name]
         if float(np.max(rounding)) > ROUNDING_TOLERANCE:
@@ -508,10 +689,7 @@ def _check_outputs(law: Law, schema: Schema, outputs: dict) -> None:
         active = np.asarray(active)[..., None]
         value = np.asarray(value)
         offset = np.asarray(offset)
-        if np.isnan(offset).any():
-            raise LawError(law.name, "a probability is NaN", attribute_name)
-        if (offset[np.broadcast_to(active, offset.shape)] > 1e-4).any():
-            raise LawError(law.name, "a probability exceeds 1", attribute_name)
+        _check_probabilities(law, attribute_name, active, offset, rows)
         used = active & np.isfinite(offset)
         bad = used & ((value < attribute.low) | (value > attribute.high))
         if bad.any():
@@ -521,3 +699,45 @@ def _check_outputs(law: Law, schema: Schema, outputs: dict) -> None:
                 f"{attribute.low}..{attribute.high}",
                 attribute_name,
             )
+
+
+def _check_probabilities(
+    law: Law,
+    attribute_name: str,
+    active: np.ndarray,
+    offset: np.ndarray,
+    rows: np.ndarray | None,
+) -> None:
+    """Refuse a probability above 1 where the law is active, or a NaN one
+    anywhere (the log of a negative probability, or ``1 - p`` of a ``p`` above 1
+    in :func:`~symworld.programs.effects.bernoulli`), naming the value and the
+    example transition. ``active`` bool ``(B, M, 1)``, ``offset`` float
+    ``(B, M, S)`` log-probabilities."""
+
+    def transition(position: int) -> int:
+        return int(position if rows is None else rows[position])
+
+    above = np.broadcast_to(active, offset.shape) & (offset > 1e-4)
+    broken = np.isnan(offset)
+    if not (above.any() or broken.any()):
+        return
+    if above.any():
+        row, site, entry = (int(i) for i in np.argwhere(above)[0])
+    else:
+        row, site = (int(i) for i in np.argwhere(broken.any(axis=-1))[0])
+        entries = offset[row, site]
+        finite = np.where(np.isfinite(entries), entries, -np.inf)
+        if finite.max() <= 1e-4:
+            raise LawError(
+                law.name,
+                f"a probability is NaN on example transition {transition(row)} "
+                f"(site {site}): a negative or NaN probability",
+                attribute_name,
+            )
+        entry = int(np.argmax(finite))
+    raise LawError(
+        law.name,
+        f"a probability is {float(np.exp(offset[row, site, entry])):.4g}, outside "
+        f"[0, 1], on example transition {transition(row)} (site {site})",
+        attribute_name,
+    )

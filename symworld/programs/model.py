@@ -57,6 +57,7 @@ from symworld.programs.candidate_scoring import (
 from symworld.programs.fitting import (
     FitResult,
     Priors,
+    check_epsilon,
     compile_transitions,
     fit,
     initial_values,
@@ -131,8 +132,15 @@ class LawModel(WorldModel):
         Raises :class:`~symworld.programs.layout.LawError` naming the law (and
         attribute) when a law raises, returns the wrong shape, writes an unknown
         attribute, or, on the ``examples`` batch ``(states, actions)``, predicts a
-        value outside the attribute's domain.
+        value outside the attribute's domain, and ``ValueError`` when ``epsilon``
+        is not strictly between 0 and 1.
         """
+        check_epsilon(epsilon, "LawModel.build: epsilon")
+        if isinstance(laws, Law) or not (laws := list(laws)):
+            raise ValueError(
+                "LawModel.build: laws must be a non-empty list of Law instances, "
+                f"got {laws!r}"
+            )
         layout = Layout(laws, schema)
         if examples is not None:
             states, actions = checked_examples(schema, examples)
@@ -151,6 +159,7 @@ class LawModel(WorldModel):
     ) -> LawModel:
         """A model with the given constrained values (``"weights"``,
         ``"persistence"``, ``"law/param"``)."""
+        epsilon = check_epsilon(epsilon, "LawModel: epsilon")
         parameter_values = {
             f"{layout.laws[i].name}/{p.name}": jnp.asarray(
                 values[f"{layout.laws[i].name}/{p.name}"], jnp.float32

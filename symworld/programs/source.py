@@ -141,7 +141,7 @@ def _import_module(name: str, trusted: list[str], where: str) -> tuple[Any, str]
         raise PermissionError(
             f"{where}: module {name!r} is not a built-in law library (built-in: "
             f"{', '.join(builtins)}); a law library is Python code, so pass "
-            f"--trust-law-file {name} to import it"
+            f"{_how_to_trust(name)} to import it"
         )
     try:
         return importlib.import_module(name), origin
@@ -169,12 +169,17 @@ def _import_file(
             f"{digest[:12]}, recorded {reference['sha256'][:12]})"
         )
     module_name = f"symworld_law_file_{digest[:16]}"
+    origin = f"law file {path}"
+    if module_name in sys.modules:
+        # The same content was imported before in this process: reuse its module,
+        # so the laws of both loads are the same classes and the models' layouts
+        # compare equal (they share compiled functions).
+        return sys.modules[module_name], origin
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
         raise LawLibraryError(f"cannot import law file {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
-    origin = f"law file {path}"
     try:
         spec.loader.exec_module(module)
     except Exception as error:  # the file's own code failed: name it
@@ -209,11 +214,12 @@ def _trusted_copy(
         if path.is_file():
             raise PermissionError(
                 f"{where}: law file {path} is Python code and is not trusted; pass "
-                f"--trust-law-file {path} to import it"
+                f"{_how_to_trust(str(path))} to import it"
             )
         raise PermissionError(
             f"{where}: law file {path} does not exist (moved?); a law file is "
-            "Python code, so pass --trust-law-file with its new path to import it"
+            "Python code, so pass --trust-law-file with its new path (in Python, "
+            "trusted=[its new path]) to import it"
         )
     held = ", ".join(f"{c} has sha256 {d[:12]}" for c, d in digests.items())
     recorded_text = f"sha256 {recorded[:12]}" if recorded else "no sha256"
@@ -221,8 +227,13 @@ def _trusted_copy(
         f"{where}: the model was fitted with law file {path} ({recorded_text}), "
         f"which is not trusted{'' if path.is_file() else ' and does not exist'}, "
         f"and no trusted file holds its content ({held}); pass --trust-law-file "
-        "with the law file the model was fitted with"
+        "(in Python, trusted=[...]) with the law file the model was fitted with"
     )
+
+
+def _how_to_trust(reference: str) -> str:
+    """How to trust a law library, for the CLI and for Python callers."""
+    return f"--trust-law-file {reference} (in Python, trusted=[{reference!r}])"
 
 
 def _import_failure(origin: str, error: Exception) -> LawLibraryError:

@@ -136,3 +136,30 @@ def test_world_model_rejects_bad_noise_and_rolls_out_action_free(models):
         model.sample(key, jnp.ones(3), None)
     with pytest.raises(ValueError, match=r"observation must have shape \(3,\)"):
         model.initial_state(jnp.ones(5))
+
+
+def test_world_model_batch_sample_takes_no_actions(models):
+    """``batch_sample(model, key, zs, None)`` draws one next state per row, as
+    ``sample`` does row by row with the split keys."""
+    from symworld.worldmodel import batch_sample
+
+    model = ALRNNModel(models[0], noise_std=0.2)
+    zs = jax.random.normal(jax.random.PRNGKey(4), (5, 6))
+    key = jax.random.PRNGKey(5)
+    batched = batch_sample(model, key, zs, None)
+    assert batched.shape == (5, 6)
+    keys = jax.random.split(key, 5)
+    rows = jnp.stack([model.sample(k, z, None) for k, z in zip(keys, zs)])
+    np.testing.assert_allclose(batched, rows, rtol=1e-5, atol=1e-6)
+
+
+def test_load_model_takes_the_output_folder_or_the_stem(models, tmp_path):
+    from symworld.alrnn.checkpoints import load_model, save_model
+
+    alrnn = models[0]
+    save_model(alrnn, tmp_path / "model")
+    z = jnp.linspace(-1.0, 1.0, 6)
+    for where in (tmp_path, tmp_path / "model", tmp_path / "model.json"):
+        np.testing.assert_array_equal(load_model(where).step(z), alrnn.step(z))
+    with pytest.raises(FileNotFoundError, match="no AL-RNN model at"):
+        load_model(tmp_path / "elsewhere")

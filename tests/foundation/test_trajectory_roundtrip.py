@@ -1,6 +1,7 @@
 """Random trajectories round-trip exactly through every file format (hypothesis)."""
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -150,3 +151,25 @@ def test_csv_with_bom_crlf_quoted_names_and_extreme_floats(tmp_path):
     assert again.equals(trajectory, check_dtype=True) and np.signbit(
         again.state["x"][0]
     )
+
+
+def test_trajectory_equality_operator_compares_columns_and_metadata():
+    def make(x, metadata=None):
+        return Trajectory(
+            episode=np.zeros(3, np.int64),
+            step=np.arange(3, dtype=np.int64),
+            state={"x": np.asarray(x, np.float64)},
+            action={},
+            reward=np.zeros(3),
+            terminated=np.zeros(3, bool),
+            truncated=np.zeros(3, bool),
+            metadata=metadata or {},
+        )
+
+    first = make([0.0, 1.0, np.nan])
+    assert first == make([0.0, 1.0, np.nan])  # NaN equals NaN, as in equals()
+    assert first != make([0.0, 2.0, np.nan])
+    assert first != make([0.0, 1.0, np.nan], {"env_id": "x"})
+    assert first != "a trajectory"
+    with pytest.raises(TypeError, match="unhashable type: 'Trajectory'"):
+        hash(first)

@@ -225,7 +225,7 @@ def test_laws_model_file_module_outside_builtins_needs_trust(
     assert str(caught.value) == (
         f"{folder / 'model.json'}: library: module 'this' is not a built-in law "
         "library (built-in: crafter_oo, switches); a law library is Python code, so "
-        "pass --trust-law-file this to import it"
+        "pass --trust-law-file this (in Python, trusted=['this']) to import it"
     )
     assert ("this" in sys.modules) == imported_before  # nothing was imported
 
