@@ -182,6 +182,7 @@ class Layout:
     def reference(self, layout: Layout | None) -> None:
         self.__dict__["_reference"] = layout
         self.__dict__.pop("_value_key", None)
+        self.__dict__.pop("_value_hash", None)
 
     def _key(self) -> tuple:
         key = self.__dict__.get("_value_key")
@@ -206,7 +207,12 @@ class Layout:
         return self._key() == other._key()
 
     def __hash__(self) -> int:
-        return hash(self._key())
+        # Cached: jit hashes its static arguments on every call, and a focused
+        # layout's key takes tens of microseconds to hash.
+        value = self.__dict__.get("_value_hash")
+        if value is None:
+            value = self.__dict__["_value_hash"] = hash(self._key())
+        return value
 
 
 class _Identity:
