@@ -1097,16 +1097,9 @@ class _GridExplorer(Sheltering):
 
     def _reserve(self) -> dict[int, int]:
         """The items of the cheapest known build (a den's seal), kept on top of
-        what repeating a discovery spends. By (hinted) day only once a build
-        was repeated (seen twice): before, the first repeats may spend all
-        (the evening's drives still have time to gather a seal); after, the
-        day's further repeats keep a seal in hand (a life that spent its last
-        items on a third table met the dark with nothing to seal a den)."""
-        repeated = any(
-            record.count >= 2 and record.pair[0] in self.builds
-            for record in self.discoveries.values()
-        )
-        costs = [] if self.daytime and not repeated else self._den_costs()
+        what repeating a discovery spends; none by (hinted) day, when the
+        evening's drives still have time to gather them."""
+        costs = [] if self.daytime else self._den_costs()
         return min(
             costs, key=lambda c: (sum(c.values()), sorted(c.items())), default={}
         )
@@ -1427,7 +1420,8 @@ class _GridExplorer(Sheltering):
         # presumed harmful (to learn what it does) only when it is alone
         alone = sum(d <= ALERT_RADIUS for d, *_ in threats) == 1
         self.progress = None
-
+        # the nearest first; among equally near, the one faced, then the kind
+        # that hurt most often
         for gap, _, x, y, kind in self._fight_order(threats, pos, facing):
             step = (x - pos[0], y - pos[1])
             if (

@@ -341,29 +341,3 @@ def test_induction_an_evening_without_a_den_tries_working_actions_on_walls():
     tooled = _encoded(schema, (9, 0, 1), ahead=TREE, land=land)
     explorer.current_holding = explorer.holding(tooled)
     assert explorer._opening(explorer.read(tooled), distance, (1, 0), directions) == USE
-
-
-def test_induction_a_seal_is_kept_by_day_once_the_bench_was_repeated():
-    explorer, schema = _explorer()
-    _, sticks, _ = _sites(explorer)
-    encoded, view = _bench_world(explorer, schema, sticks_held=2)
-    explorer.daytime = True
-    explorer.most_held[(CRAFT, sticks)] = HOLDING_CAP
-    explorer.held_at[(CRAFT, ("c", BENCH))].add(sticks)
-    bench = explorer.discoveries[(BUILD, (), (GRASS, BENCH))]
-    # built once: by day its first repeat may spend every stick held
-    assert explorer._reserve() == {}
-    assert explorer._stock_level(sticks, view) == 2
-    distance = np.abs(np.indices((6, 6)) - np.array([2, 2])[:, None, None]).sum(0)
-    directions = explorer.directions()
-    explorer.discoveries[(USE, (sticks,), (TREE, GRASS))].count = 3
-    explorer._reproduce(encoded, view, distance, (1, 0), directions)
-    assert explorer.reproducing == (BUILD, (), (GRASS, BENCH))
-    # built twice: the third bench waits for a seal's sticks on top of its own
-    # (2 + 2), and the sticks are restocked to that
-    bench.count = 2
-    explorer.reproducing = None
-    assert explorer._reserve() == {sticks: 2}
-    assert explorer._stock_level(sticks, view) == 4
-    explorer._reproduce(encoded, view, distance, (1, 0), directions)
-    assert explorer.reproducing is None  # it heads for the tree instead
