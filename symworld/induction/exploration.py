@@ -127,6 +127,7 @@ import numpy as np
 from symworld.induction.explorer_settings import (
     ALERT_RADIUS,
     ALERT_STEPS,
+    ATTACK_RATE,
     CONTACT_REACH,
     CONTRAST_REACH,
     CRITICAL_VITAL,
@@ -352,7 +353,8 @@ class _GridExplorer(Sheltering):
         self.harm_kinds: Counter = Counter()
         self.presence: Counter = Counter()
         self.habitat: Counter = Counter()  # grid values harmful creatures stood on
-        self.attack = np.zeros(num_actions)
+        self.attack = np.zeros(num_actions)  # tries that wore a faced object down
+        self.attack_tries = np.zeros(num_actions)  # tries on a faced object
         self.tries: dict[tuple, np.ndarray] = defaultdict(
             lambda: np.zeros(num_actions, np.int64)
         )
@@ -631,6 +633,8 @@ class _GridExplorer(Sheltering):
                     < encoded[health : health + count]
                 )
                 slot = self.target_slot
+                if slot is not None:
+                    self.attack_tries[action] += 1
                 if slot is not None and fell[slot]:
                     self.attack[action] += 1
                     if alive[slot]:
@@ -1185,6 +1189,37 @@ class _GridExplorer(Sheltering):
         ]
         return min(rates)[1]
 
+    def _fight_order(
+        self,
+        threats: list[tuple[int, int, int, int, int]],
+        pos: tuple[int, int],
+        facing: tuple[int, int] | None,
+    ) -> list[tuple[int, int, int, int, int]]:
+        """``threats`` (L1 gap in cells, slot, x, y, kind) in the order they
+        are met: the nearest first; among equally near, the one the player
+        faces already (turning between two neighbours, a creature and a
+        projectile, hits neither), then the kind that hurt most often."""
+
+        def turned_away(x: int, y: int) -> bool:
+            return facing != (x - pos[0], y - pos[1])
+
+        return sorted(
+            threats,
+            key=lambda t: (t[0], turned_away(t[2], t[3]), -self._harm_rate(t[4]), t[1]),
+        )
+
+    def attack_action(self) -> int | None:
+        """The action that wore faced objects down on the largest share of its
+        tries on them, if that share is at least :data:`ATTACK_RATE`; ``None``
+        while no action did (a fall that came with an unrelated try, a creature
+        hurt by something else on the same step, does not make that action the
+        attack for good: its failed tries outweigh it)."""
+        rates = self.attack / np.maximum(self.attack_tries, 1)
+        best = int(np.argmax(rates))
+        if self.attack[best] > 0 and rates[best] >= ATTACK_RATE:
+            return best
+        return None
+
     def proven(self, kind: int) -> bool:
         """Health fell while this kind stood close, often enough."""
         return self.harm_kinds[kind] >= PROVEN_HARMS and (
@@ -1385,10 +1420,9 @@ class _GridExplorer(Sheltering):
         # presumed harmful (to learn what it does) only when it is alone
         alone = sum(d <= ALERT_RADIUS for d, *_ in threats) == 1
         self.progress = None
-        # the nearest first; among equally near, the kind that hurt most often
-        for gap, _, x, y, kind in sorted(
-            threats, key=lambda t: (t[0], -self._harm_rate(t[4]), t[1])
-        ):
+        # the nearest first; among equally near, the one faced, then the kind
+        # that hurt most often
+        for gap, _, x, y, kind in self._fight_order(threats, pos, facing):
             step = (x - pos[0], y - pos[1])
             if (
                 gap <= ENGAGE_RADIUS
@@ -1404,8 +1438,9 @@ class _GridExplorer(Sheltering):
             if step not in directions:
                 continue
             if facing == step:
-                if self.attack.max() > 0:
-                    return int(np.argmax(self.attack)), "fight"
+                attack = self.attack_action()
+                if attack is not None:
+                    return attack, "fight"
                 counts = self.tries[(holding, ("o", kind))].astype(float)
                 counts[list(self.moving())] = np.inf
                 counts[list(self._rest_actions() | self.rest_hints)] = np.inf
@@ -1544,8 +1579,9 @@ class _GridExplorer(Sheltering):
                     return plan, "reproduce"
             if goal is not None and goal != pos:
                 return self._toward(distance, goal, directions), "hide"
-            if self.attack.max() > 0:
-                return int(np.argmax(self.attack)), "hide"
+            attack = self.attack_action()
+            if attack is not None:
+                return attack, "hide"
             if threats:  # no known attack yet: face the nearest threat
                 _, _, x, y, _ = threats[0]
                 dx, dy = x - pos[0], y - pos[1]

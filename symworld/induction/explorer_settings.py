@@ -54,3 +54,4 @@ CONTRAST_REACH = 4  # steps walked at most to try a discovery on another thing
 HIDE_REACH = 2  # cells (L1) from a hiding place a repeat is made while waiting
 CONTACT_REACH = 30  # steps walked at most to try a working action on a new kind
 HAND_REACH = 3  # steps walked at most to try, holding a new item, what never made
+ATTACK_RATE = 0.5  # falls of a faced object's health per try that make an attack
