@@ -173,15 +173,7 @@ def test_laws_negative_state_dependent_probability_is_named(
     assert f"a probability is NaN on example transition {row}" in str(caught.value)
 
 
-class _Flip(Law):
-    name = "flip"
-    writes = ("toggle",)
-
-    def precondition(self, state, action):
-        return action == 1
-
-    def effect(self, state, action):
-        return {"toggle": point(1 - state.toggle)}
+_Flip = switch_laws.ToggleFlips
 
 
 class _ParameterNotTuple(_Flip):
@@ -206,7 +198,7 @@ class _BlockedScalar(_Flip):
     [
         ([_ParameterNotTuple()], LawError, "law 'parameter_not_tuple': parameters"),
         (["flip"], LawError, "laws[0] is a str, not a symworld.programs.Law"),
-        ([_Flip], LawError, "laws[0] is the class _Flip, not an instance"),
+        ([_Flip], LawError, "laws[0] is the class ToggleFlips, not an instance"),
         (
             [_SameParameterTwice()],
             LawError,
