@@ -267,9 +267,7 @@ class Trajectory:
         )
 
     def __eq__(self, other: object) -> bool:
-        """``a == b``: :meth:`equals` with dtypes checked, and equal metadata (the
-        dataclass default compared the arrays elementwise and raised numpy's
-        "truth value of an array is ambiguous")."""
+        """``a == b``: :meth:`equals` with dtypes checked, and equal metadata."""
         if not isinstance(other, Trajectory):
             return NotImplemented
         return self.equals(other) and self.metadata == other.metadata

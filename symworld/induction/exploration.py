@@ -1420,8 +1420,6 @@ class _GridExplorer(Sheltering):
         # presumed harmful (to learn what it does) only when it is alone
         alone = sum(d <= ALERT_RADIUS for d, *_ in threats) == 1
         self.progress = None
-        # the nearest first; among equally near, the one faced, then the kind
-        # that hurt most often
         for gap, _, x, y, kind in self._fight_order(threats, pos, facing):
             step = (x - pos[0], y - pos[1])
             if (

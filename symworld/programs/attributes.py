@@ -183,16 +183,11 @@ class Schema:
                 scale=float(scales.get(name, 1.0)),
                 role=roles.get(name, ""),
             )
-            values = np.round(leaf.astype(np.float64).reshape(-1) * attribute.scale)
-            outside = np.flatnonzero((values < low) | (values > high))
-            if outside.size:
-                index = np.unravel_index(outside[0], attribute.shape)
-                where = f"[{','.join(str(int(i)) for i in index)}]" if index else ""
-                raise ValueError(
-                    f"{context}: the example state's {name}{where} holds "
-                    f"{values[outside[0]]:g}, outside the domain {low}..{high} of "
-                    f"attribute {name!r}"
-                )
+            check_domain(
+                attribute,
+                np.round(leaf.astype(np.float64).reshape(1, -1) * attribute.scale),
+                f"{context}, the example state",
+            )
             attributes.append(attribute)
         if num_actions is not None and (
             isinstance(num_actions, bool)

@@ -274,20 +274,19 @@ def moves(
     is true (or that leaves ``low..high``) stays at ``current``."""
     current = jnp.asarray(current)
     offsets = list(offsets)
-    if blocked is not None and (
-        isinstance(blocked, jax.Array | np.ndarray)
-        and np.ndim(blocked) == 0
-        or not hasattr(blocked, "__len__")
-        or len(blocked) != len(offsets)
-    ):
-        raise ValueError(
-            f"moves: blocked must hold one mask per offset ({len(offsets)}), got "
-            + (
-                f"{len(blocked)} masks"
-                if hasattr(blocked, "__len__") and np.ndim(blocked) != 0
-                else f"the single {type(blocked).__name__} {blocked!r}"
+    if blocked is not None:
+        # A 0-d array has __len__ but no length; tracers carry ndim.
+        single = getattr(blocked, "ndim", 1) == 0 or not hasattr(blocked, "__len__")
+        if single or len(blocked) != len(offsets):
+            got = (
+                f"the single {type(blocked).__name__} {blocked!r}"
+                if single
+                else f"{len(blocked)} masks"
             )
-        )
+            raise ValueError(
+                f"moves: blocked must hold one mask per offset ({len(offsets)}), "
+                f"got {got}"
+            )
     values = []
     for position, offset in enumerate(offsets):
         value = current + offset

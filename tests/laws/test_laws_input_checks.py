@@ -101,7 +101,8 @@ SWITCH_DOMAINS = {"toggle": (0, 1), "coin": (0, 1), "fixed": (0, 1), "time": (0,
         ),
         (
             {"domains": {**SWITCH_DOMAINS, "time": (5, 10)}},
-            "the example state's time holds 0, outside the domain 5..10",
+            "the example state: attribute 'time' row 0 holds 0, outside its "
+            "domain 5..10",
         ),
         (
             {"domains": {**SWITCH_DOMAINS, "time": (0, 1.5)}},
@@ -140,12 +141,18 @@ def test_laws_schema_keeps_known_and_extra_roles(switches_env):
     assert schema.num_actions == 2
 
 
-def test_laws_state_dependent_probability_above_one_is_named(
-    switches_schema, switches_data
+@pytest.mark.parametrize(
+    ("probability", "words"),
+    [
+        # 0.5 on the template, 1.5 on the first transition whose clock reads 1
+        (lambda state: 0.5 + state.time, "a probability is 1.5, outside [0, 1], on"),
+        (lambda state: 0.5 - state.time, "a probability is NaN on"),
+    ],
+)
+def test_laws_state_dependent_probability_outside_0_1_is_named(
+    switches_schema, switches_data, probability, words
 ):
-    """``bernoulli(0.5 + state.time)`` is 0.5 on the template but 1.5 on the first
-    example transition whose clock reads 1."""
-    law = _coin_law(lambda state: bernoulli(0.5 + state.time))
+    law = _coin_law(lambda state: bernoulli(probability(state)))
     row = int(np.argmax(np.asarray(switches_data.states.time) == 1))
     with pytest.raises(LawError) as caught:
         LawModel.build(
@@ -153,24 +160,7 @@ def test_laws_state_dependent_probability_above_one_is_named(
             switches_schema,
             examples=(switches_data.states, switches_data.actions),
         )
-    assert (
-        f"a probability is 1.5, outside [0, 1], on example transition {row} "
-        "(site 0)" in str(caught.value)
-    )
-
-
-def test_laws_negative_state_dependent_probability_is_named(
-    switches_schema, switches_data
-):
-    law = _coin_law(lambda state: bernoulli(0.5 - state.time))
-    row = int(np.argmax(np.asarray(switches_data.states.time) == 1))
-    with pytest.raises(LawError) as caught:
-        LawModel.build(
-            [law],
-            switches_schema,
-            examples=(switches_data.states, switches_data.actions),
-        )
-    assert f"a probability is NaN on example transition {row}" in str(caught.value)
+    assert f"{words} example transition {row}" in str(caught.value)
 
 
 _Flip = switch_laws.ToggleFlips
