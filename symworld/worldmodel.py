@@ -54,27 +54,62 @@ class WorldModel(eqx.Module):
         """Log-probability (or log-density) of ``next_state`` given ``state`` and
         ``action``; a float32 scalar, ``-inf`` for an impossible transition."""
 
-    def rollout(self, key: jax.Array, state: PyTree, actions: PyTree) -> PyTree:
+    def rollout(
+        self,
+        key: jax.Array,
+        state: PyTree,
+        actions: PyTree = None,
+        *,
+        steps: int | None = None,
+    ) -> PyTree:
         """Imagine ``T`` steps from ``state`` under ``actions``.
 
         **Arguments:**
 
         - ``key``: a PRNG key; step ``t`` uses ``jax.random.fold_in(key, t)``.
         - ``state``: the initial state (no batch axis).
-        - ``actions``: actions with a leading time axis of length ``T``.
+        - ``actions``: actions with a leading time axis of length ``T``; ``None``
+          for an action-free model, which then needs ``steps``.
+        - ``steps``: ``T``, required when ``actions`` is ``None``; otherwise it
+          must equal the actions' length if given.
 
         **Returns:** the ``T`` next states, each leaf with a leading axis ``T``
         (the initial state is not included).
         """
-        steps = jnp.arange(jax.tree_util.tree_leaves(actions)[0].shape[0])
+        length = rollout_length(type(self).__name__, actions, steps)
 
         def one_step(current, inputs):
             t, action = inputs
             following = self.sample(jax.random.fold_in(key, t), current, action)
             return following, following
 
-        _, states = jax.lax.scan(one_step, state, (steps, actions))
+        _, states = jax.lax.scan(one_step, state, (jnp.arange(length), actions))
         return states
+
+
+def rollout_length(owner: str, actions: PyTree, steps: int | None) -> int:
+    """``T`` of a rollout: the actions' leading axis, or ``steps`` when the actions
+    are ``None``; raises ``ValueError`` naming ``owner`` when neither gives it or
+    the two disagree."""
+    if actions is None:
+        if steps is None:
+            raise ValueError(
+                f"{owner}.rollout: no actions; an action-free model needs steps=T "
+                "(with actions=None), any other model actions with a leading axis T"
+            )
+        if isinstance(steps, bool) or int(steps) != steps or steps < 0:
+            raise ValueError(f"steps must be an integer >= 0, got {steps}")
+        return int(steps)
+    leaves = jax.tree_util.tree_leaves(actions)
+    if not leaves or not jnp.shape(leaves[0]):
+        raise ValueError(
+            f"{owner}.rollout: actions need a leading time axis T, got "
+            f"shape {jnp.shape(leaves[0]) if leaves else None}"
+        )
+    length = int(jnp.shape(leaves[0])[0])
+    if steps is not None and steps != length:
+        raise ValueError(f"steps={steps} but actions have length {length}")
+    return length
 
 
 def batch_sample(
@@ -105,14 +140,22 @@ def batch_log_prob(
 
 
 def batch_rollout(
-    model: WorldModel, key: jax.Array, states: PyTree, actions: PyTree
+    model: WorldModel,
+    key: jax.Array,
+    states: PyTree,
+    actions: PyTree = None,
+    *,
+    steps: int | None = None,
 ) -> PyTree:
-    """:meth:`WorldModel.rollout` for ``B`` starts and ``(B, T, ...)`` actions.
+    """:meth:`WorldModel.rollout` for ``B`` starts and ``(B, T, ...)`` actions, or,
+    for an action-free model, ``actions=None`` and ``steps=T``.
 
     Returns states with leading axes ``(B, T)``.
     """
     keys = jax.random.split(key, _batch_size(states, actions))
-    return jax.vmap(model.rollout)(keys, states, actions)
+    return jax.vmap(lambda k, s, a: model.rollout(k, s, a, steps=steps))(
+        keys, states, actions
+    )
 
 
 def states_equal(left: PyTree, right: PyTree, schema: Any = None) -> jax.Array:

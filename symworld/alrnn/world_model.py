@@ -33,6 +33,10 @@ class ALRNNModel(WorldModel):
 
     - ``latent_model``: the trained model (AL-RNN, PLRNN or shallow PLRNN).
     - ``noise_std``: Gaussian transition noise (latent units); 0 for deterministic.
+
+    The map is action-free: roll out ``T`` latent states ``(T, M)`` with
+    ``rollout(key, z, None, steps=T)`` (actions, if given, are ignored) and ``B``
+    of them with ``batch_rollout(model, key, zs, None, steps=T)``.
     """
 
     latent_model: LatentModel
@@ -81,33 +85,3 @@ class ALRNNModel(WorldModel):
             - dimension * jnp.log(self.noise_std)
             - 0.5 * dimension * jnp.log(2 * jnp.pi)
         ).astype(jnp.float32)
-
-    def rollout(
-        self,
-        key: jax.Array,
-        state: jax.Array,
-        actions: PyTree | None = None,
-        *,
-        steps: int | None = None,
-    ) -> jax.Array:
-        """Imagine ``T`` latent states ``(T, M)`` from ``state`` ``(M,)``.
-
-        The map is action-free: give ``steps=T`` with ``actions=None``, or actions
-        with a leading axis ``T`` (ignored, e.g. ``jnp.zeros((T, 0))``). Step
-        ``t`` draws its noise with ``jax.random.fold_in(key, t)``, as
-        :meth:`WorldModel.rollout` does.
-        """
-        if actions is None:
-            if steps is None:
-                raise ValueError(
-                    "ALRNNModel.rollout: the model is action-free; give steps=T "
-                    "(with actions=None) or actions with a leading axis T"
-                )
-            if isinstance(steps, bool) or int(steps) != steps or steps < 0:
-                raise ValueError(f"steps must be an integer >= 0, got {steps}")
-            actions = jnp.zeros((int(steps), 0))
-        elif steps is not None:
-            length = jax.tree_util.tree_leaves(actions)[0].shape[0]
-            if length != steps:
-                raise ValueError(f"steps={steps} but actions have length {length}")
-        return super().rollout(key, state, actions)

@@ -128,7 +128,7 @@ def test_world_model_rejects_bad_noise_and_rolls_out_action_free(models):
     by_steps = model.rollout(key, z, None, steps=5)
     assert by_steps.shape == (5, 6)
     np.testing.assert_array_equal(by_steps, model.rollout(key, z, jnp.zeros((5, 0))))
-    with pytest.raises(ValueError, match="action-free; give steps=T"):
+    with pytest.raises(ValueError, match="action-free model needs steps=T"):
         model.rollout(key, z, None)
     with pytest.raises(ValueError, match="steps=4 but actions have length 5"):
         model.rollout(key, z, jnp.zeros((5, 0)), steps=4)
@@ -151,6 +151,23 @@ def test_world_model_batch_sample_takes_no_actions(models):
     keys = jax.random.split(key, 5)
     rows = jnp.stack([model.sample(k, z, None) for k, z in zip(keys, zs)])
     np.testing.assert_allclose(batched, rows, rtol=1e-5, atol=1e-6)
+
+
+def test_world_model_batch_rollout_takes_no_actions(models):
+    """``batch_rollout(model, key, zs, None, steps=T)`` rolls every row out as
+    ``rollout`` does row by row with the split keys; without ``steps`` it says so."""
+    from symworld.worldmodel import batch_rollout
+
+    model = ALRNNModel(models[0], noise_std=0.2)
+    zs = jax.random.normal(jax.random.PRNGKey(6), (3, 6))
+    key = jax.random.PRNGKey(7)
+    batched = batch_rollout(model, key, zs, None, steps=4)
+    assert batched.shape == (3, 4, 6)
+    keys = jax.random.split(key, 3)
+    rows = jnp.stack([model.rollout(k, z, None, steps=4) for k, z in zip(keys, zs)])
+    np.testing.assert_allclose(batched, rows, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="ALRNNModel.rollout: no actions"):
+        batch_rollout(model, key, zs, None)
 
 
 def test_load_model_takes_the_output_folder_or_the_stem(models, tmp_path):

@@ -71,6 +71,22 @@ def test_rollout_batched_and_jitted(env, start):
     assert 0 < coins.mean() < 1 and not np.all(coins == coins[0])
 
 
+def test_rollout_length_from_actions_or_steps(env, start):
+    model = EnvModel(env)
+    actions = jnp.array([1, 1, 0])
+    by_actions = model.rollout(jax.random.key(4), start, actions)
+    assert by_actions.toggle.shape == (3,)
+    # toggle flips on action 1 only: two flips then a stay
+    expected = (start.toggle + jnp.array([1, 2, 2])) % 2
+    assert np.array_equal(by_actions.toggle, expected)
+    with pytest.raises(ValueError, match="steps=2 but actions have length 3"):
+        model.rollout(jax.random.key(4), start, actions, steps=2)
+    with pytest.raises(ValueError, match="EnvModel.rollout: no actions"):
+        model.rollout(jax.random.key(4), start, None)
+    with pytest.raises(ValueError, match="leading time axis T"):
+        model.rollout(jax.random.key(4), start, jnp.int32(1))
+
+
 def test_batch_sample_and_log_prob_agree(env, start):
     model = EnvModel(env)
     starts = jax.tree_util.tree_map(lambda leaf: jnp.stack([leaf] * 64), start)
