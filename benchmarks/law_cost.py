@@ -13,7 +13,12 @@ sampling and scoring run it, unless ``--unfocused``) is compiled alone as
 Rows: ``shared`` (the situation every law reads: the player's move and faced
 cell, the focused rows) alone; each law alone (it includes the shared part it
 reads); and every law together (:func:`~symworld.programs.layout.law_blocks`, XLA
-shares the common parts), beside the sum of the laws alone.
+shares the common parts), beside the sum of the laws alone. Last, the peer: the
+true Crafter-OO step (``jit(vmap(env.step))``) on the same transitions, with the
+ratio of the laws together to it, and the CPU budget per imagined step that issue
+#8's target (100,000 imagined steps/s on two cores) leaves: ``2 / 100,000`` s = 20
+CPU-us, which the laws alone, before any pooling or sampling, must fit in.
+``--together-only`` skips the laws alone.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from symworld.laws import crafter_oo as laws
 from symworld.programs.data import random_transitions
 from symworld.programs.focus import DEFAULT_ROWS
 from symworld.programs.layout import Layout, law_blocks, normalise
+
+BUDGET_US = 2 / 100_000 * 1e6  # issue #8: 100,000 imagined steps/s on two cores
 
 
 def law_outputs(law, schema):
@@ -71,6 +78,7 @@ def main() -> None:
     parser.add_argument("--unfocused", action="store_true")
     parser.add_argument("--only", default="", help="comma-separated law names")
     parser.add_argument("--no-together", action="store_true")
+    parser.add_argument("--together-only", action="store_true")
     args = parser.parse_args()
 
     env = CrafterOO()
@@ -92,19 +100,20 @@ def main() -> None:
     print(f"{'shared situation alone':32s} {base:8.2f}")
     rows = []
     for law in library:
-        if wanted and law.name not in wanted:
+        if args.together_only or (wanted and law.name not in wanted):
             continue
         compile_s, cost = cpu_per_transition(
             law_outputs(law, schema), states, actions, args.repeats
         )
         rows.append((law.name, cost, compile_s))
         print(f"{law.name:32s} {cost:8.2f}   (compile {compile_s:5.1f} s)", flush=True)
-    rows.sort(key=lambda row: -row[1])
-    print("\nlaws by cost (alone, CPU us per transition):")
-    for name, cost, _ in rows:
-        print(f"  {name:32s} {cost:8.2f}")
-    total = sum(cost for _, cost, _ in rows)
-    print(f"sum of the laws alone: {total:.1f}")
+    if rows:
+        rows.sort(key=lambda row: -row[1])
+        print("\nlaws by cost (alone, CPU us per transition):")
+        for name, cost, _ in rows:
+            print(f"  {name:32s} {cost:8.2f}")
+        total = sum(cost for _, cost, _ in rows)
+        print(f"sum of the laws alone: {total:.1f}")
     if not args.no_together and not wanted:
         layout = Layout(library, schema)
 
@@ -113,6 +122,19 @@ def main() -> None:
 
         compile_s, cost = cpu_per_transition(together, states, actions, args.repeats)
         print(f"all laws together: {cost:.1f} (compile {compile_s:.1f} s)")
+        params = env.default_params
+        key = jax.random.key(args.seed)  # one key for every row: the cost is the same
+
+        def true_step(state, action):
+            return env.step(state, action, key, params)[0]
+
+        compile_s, peer = cpu_per_transition(true_step, states, actions, args.repeats)
+        print(f"true Crafter-OO step (peer): {peer:.1f} (compile {compile_s:.1f} s)")
+        print(f"laws together / true step: {cost / peer:.2f}x")
+        print(
+            f"issue #8's budget per imagined step on 2 cores: {BUDGET_US:.0f} CPU us; "
+            f"the laws alone use {cost / BUDGET_US:.1f}x of it"
+        )
 
 
 if __name__ == "__main__":
