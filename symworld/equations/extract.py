@@ -373,7 +373,8 @@ def _fit_model_noise(
     model: EquationModel, trajectory: Trajectory, targets: RegressionTargets
 ) -> EquationModel:
     """Noise from one-step residuals on the transitions used for fitting."""
-    leaving = np.flatnonzero(~trajectory.last_row)
+    # rows whose next row is the same episode's next step (no gap from dropped rows)
+    leaving = np.flatnonzero(trajectory.successor)
     rows = np.intersect1d(targets.rows, leaving)
     if rows.size == 0:
         return model
