@@ -18,6 +18,7 @@ from symworld.commands.arguments import (
     refuse_csv_state,
     refuse_overwrite,
 )
+from symworld.commands.out_paths import check_out_file
 from symworld.commands.output import print_json, print_written
 from symworld.rollouts import collect
 from symworld.trajectory_io import SUFFIXES, write_trajectory
@@ -77,7 +78,7 @@ def _record(env_id: str, asked: str, out: Path) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    out = Path(args.out)
+    out = check_out_file(args.out)
     refuse_overwrite([out], args.force)
     record = _record(args.env, args.record, out)
     trajectory = collect(

@@ -27,6 +27,7 @@ from symworld.commands.arguments import (
     fraction,
     positive_float,
 )
+from symworld.commands.out_paths import check_out_folder
 from symworld.commands.output import help_text, is_quiet, print_written
 
 logger = logging.getLogger(__name__)
@@ -287,6 +288,7 @@ def run(args: argparse.Namespace) -> int:
     from symworld.alrnn.encoding import encode_series
     from symworld.alrnn.training import TrainingConfig
 
+    check_out_folder(args.out)
     if args.lr < TrainingConfig.end_lr:
         raise ValueError(
             f"--lr {args.lr:g} is below the final learning rate "

@@ -25,12 +25,15 @@ from symworld.commands.arguments import (
     add_seed,
     positive_float,
     positive_int,
-    refuse_file_as_folder,
     refuse_overwrite,
 )
+from symworld.commands.out_paths import check_out_folder, remove_outputs
 from symworld.commands.output import is_quiet, print_json, print_written
 
 logger = logging.getLogger(__name__)
+
+# what fit laws writes into --out, and what evaluate derives from it there
+MODEL_FILES = ("model.json", "evaluation.json", "evaluation.csv")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -72,7 +75,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     add_drop_nonfinite(laws)
     add_seed(laws)
     laws.add_argument("--out", required=True, help="output directory")
-    add_force(laws)
+    add_force(laws, MODEL_FILES)
     laws.add_argument(
         "--method", choices=["map", "svi", "nuts"], default="map", help="inference"
     )
@@ -100,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.steps is not None and args.steps < 1:
         raise ValueError("--steps must be at least 1")
-    refuse_file_as_folder(args.out)
+    check_out_folder(args.out)
     refuse_overwrite([Path(args.out) / "model.json"], args.force)
     environment = law_environment(args.env)
     env = environment.env()
@@ -143,6 +146,8 @@ def run(args: argparse.Namespace) -> int:
         },
     }
     # model.json holds no timings, so the same command and seed write the same file
+    if args.force:
+        remove_outputs(args.out, MODEL_FILES)
     path = save_model(fitted, args.out, reference, info)
     logger.info("fitted %d laws in %.2f s", len(laws), seconds)
     summary = {

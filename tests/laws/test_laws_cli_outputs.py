@@ -1,0 +1,51 @@
+"""What the law commands write: fit laws --force replaces the old model's files,
+evaluate checks its model folder and its truth before computing."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from symworld.cli import main
+
+
+def write_model(folder, payload):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "model.json").write_text(json.dumps(payload))
+    return folder
+
+
+def test_fit_force_removes_the_old_evaluation_and_keeps_other_files(tmp_path):
+    folder = tmp_path / "m"
+    folder.mkdir()
+    for name in ("model.json", "evaluation.json", "evaluation.csv", "notes.txt"):
+        (folder / name).write_text("old\n")
+    argv = ["-q", "fit", "laws", "--env", "symworld/Switches-v0", "--steps", "20"]
+    argv += ["--iterations", "2", "--out", str(folder), "--force"]
+    assert main(argv) == 0
+    assert sorted(path.name for path in folder.iterdir()) == ["model.json", "notes.txt"]
+    assert json.loads((folder / "model.json").read_text())["fit"]["transitions"] == 20
+
+
+def test_evaluate_refuses_an_unwritable_model_folder_before_computing(
+    tmp_path, capsys, lock_folder, unfitted_switches_json
+):
+    folder = lock_folder(write_model(tmp_path / "sw", unfitted_switches_json))
+    assert main(["evaluate", str(folder), "--trials", "1"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"model folder {folder}: cannot write to folder {folder} (" in captured.err
+
+
+def test_evaluate_truth_original_without_crafter_fails_first(
+    tmp_path, capsys, monkeypatch, unfitted_switches_json
+):
+    monkeypatch.setitem(sys.modules, "crafter", None)  # import crafter fails
+    monkeypatch.setitem(sys.modules, "symworld.envs.crafter_oo.crafter_game", None)
+    payload = dict(unfitted_switches_json, env_id="symworld/CrafterOO-v0")
+    folder = write_model(tmp_path / "c", payload)
+    assert main(["evaluate", str(folder), "--truth", "original"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "symworld evaluate: error: import of symworld.envs.crafter_oo"
+    ), err
