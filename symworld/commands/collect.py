@@ -15,6 +15,7 @@ from pathlib import Path
 from symworld.commands.arguments import (
     add_force,
     add_seed,
+    positive_int,
     refuse_csv_state,
     refuse_overwrite,
 )
@@ -38,8 +39,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "env", help="gymnasium id, e.g. Pendulum-v1 or symworld/Switches-v0"
     )
     amount = parser.add_mutually_exclusive_group(required=True)
-    amount.add_argument("--steps", type=int, help="number of transitions")
-    amount.add_argument("--episodes", type=int, help="number of complete episodes")
+    amount.add_argument("--steps", type=positive_int, help="number of transitions")
+    amount.add_argument(
+        "--episodes", type=positive_int, help="number of complete episodes"
+    )
     add_seed(parser)
     parser.add_argument(
         "--out", required=True, help="output file (.csv, .npz, .parquet)"

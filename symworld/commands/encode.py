@@ -25,7 +25,9 @@ from symworld.commands.arguments import (
     add_drop_nonfinite,
     add_seed,
     fraction,
+    non_negative_int,
     positive_float,
+    positive_int,
 )
 from symworld.commands.out_paths import check_out_folder
 from symworld.commands.output import help_text, is_quiet, print_written
@@ -43,13 +45,16 @@ def add_parser(subparsers) -> None:
         "file", type=Path, help="trajectory file (.csv/.npz/.parquet/.npy)"
     )
     parser.add_argument(
-        "--latent", type=int, default=20, help="latent units M (default 20)"
+        "--latent", type=positive_int, default=20, help="latent units M (default 20)"
     )
     parser.add_argument(
-        "--relu", type=int, default=2, help="rectified units P (default 2)"
+        "--relu", type=non_negative_int, default=2, help="rectified units P (default 2)"
     )
     parser.add_argument(
-        "--epochs", type=int, default=2000, help="training epochs (default 2000)"
+        "--epochs",
+        type=positive_int,
+        default=2000,
+        help="training epochs (default 2000)",
     )
     add_seed(parser)
     parser.add_argument("--out", type=Path, required=True, help="output folder")
@@ -58,7 +63,7 @@ def add_parser(subparsers) -> None:
     add_drop_nonfinite(parser)
     parser.add_argument(
         "--interval",
-        type=int,
+        type=positive_int,
         default=16,
         help="forcing interval tau: steps between teacher-forcing times (default 16)",
     )
@@ -71,16 +76,19 @@ def add_parser(subparsers) -> None:
     )
     parser.add_argument(
         "--sequence-length",
-        type=int,
+        type=positive_int,
         default=200,
         help="steps per training window (default 200; shortened to fit short data)",
     )
     parser.add_argument(
-        "--batch-size", type=int, default=16, help="windows per batch (default 16)"
+        "--batch-size",
+        type=positive_int,
+        default=16,
+        help="windows per batch (default 16)",
     )
     parser.add_argument(
         "--batches-per-epoch",
-        type=int,
+        type=positive_int,
         default=50,
         help="batches per epoch (default 50)",
     )
@@ -98,7 +106,7 @@ def add_parser(subparsers) -> None:
     )
     parser.add_argument(
         "--evaluate-every",
-        type=int,
+        type=positive_int,
         default=25,
         help="epochs between validation free runs that select the model (default 25)",
     )
@@ -134,7 +142,7 @@ def add_parser(subparsers) -> None:
     )
     selection.add_argument(
         "--select-subregions",
-        type=int,
+        type=non_negative_int,
         default=0,
         metavar="K",
         help="only models whose validation free run visits exactly K subregions "

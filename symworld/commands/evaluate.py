@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 
 from symworld.cli import CommandError
-from symworld.commands.arguments import add_seed
+from symworld.commands.arguments import add_seed, positive_int
 from symworld.commands.out_paths import check_out_folder
 from symworld.commands.output import is_quiet, print_json
 
@@ -33,7 +33,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--scenarios", default=None, help="scenario suite (default: the env's suite)"
     )
-    parser.add_argument("--trials", type=int, default=5, help="seeded trials (5)")
+    parser.add_argument(
+        "--trials", type=positive_int, default=5, help="seeded trials (5)"
+    )
     add_seed(parser)
     parser.add_argument(
         "--trust-law-file",

@@ -51,7 +51,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
         "--steps",
-        type=int,
+        type=positive_int,
         default=None,
         help="explore one life of this many steps (default 2000)",
     )
@@ -104,8 +104,6 @@ def run(args: argparse.Namespace) -> int:
     if out.suffix != ".py":
         raise ValueError(f"--out must name a .py law module, got {out}")
     steps = 2000 if args.steps is None and args.data is None else args.steps
-    if steps is not None and steps < 1:
-        raise ValueError("--steps must be at least 1")
     if not 0.0 < args.min_precision <= 1.0:
         raise ValueError(f"--min-precision must be in (0, 1], got {args.min_precision}")
     weights_dir = (

@@ -44,13 +44,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     add_seed(parser)
     parser.add_argument(
-        "--max-steps", type=int, default=200, help="Crafter step budget (200)"
+        "--max-steps", type=positive_int, default=200, help="Crafter step budget (200)"
     )
     parser.add_argument(
-        "--samples", type=int, default=256, help="swing_up: MPPI sequences (256)"
+        "--samples",
+        type=positive_int,
+        default=256,
+        help="swing_up: MPPI sequences (256)",
     )
     parser.add_argument(
-        "--horizon", type=int, default=25, help="swing_up: MPPI horizon (25)"
+        "--horizon", type=positive_int, default=25, help="swing_up: MPPI horizon (25)"
     )
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
     parser.set_defaults(func=run)
@@ -113,8 +116,6 @@ def _swing_up(args) -> dict:
             )
     from symworld.planning.mppi import MPPI
 
-    if args.samples < 1 or args.horizon < 1:
-        raise CommandError("--samples and --horizon must be at least 1")
     planner = MPPI(
         ACTIONS,
         horizon=args.horizon,

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import sys
 
+import pytest
+
 from symworld.cli import main
 
 
@@ -49,3 +51,13 @@ def test_evaluate_truth_original_without_crafter_fails_first(
     assert err.startswith(
         "symworld evaluate: error: import of symworld.envs.crafter_oo"
     ), err
+
+
+@pytest.mark.slow  # NUTS: about 30 s on 2 busy cores
+def test_fit_nuts_does_not_record_the_optimiser_settings_it_ignores(tmp_path):
+    argv = ["-q", "fit", "laws", "--env", "symworld/Switches-v0", "--steps", "10"]
+    argv += ["--method", "nuts", "--iterations", "7", "--out", str(tmp_path / "n")]
+    assert main(argv) == 0
+    fit = json.loads((tmp_path / "n" / "model.json").read_text())["fit"]
+    assert fit["method"] == "nuts"
+    assert "iterations" not in fit and "learning_rate" not in fit
