@@ -142,7 +142,7 @@ def refuse_overwrite(
     ``force``; a folder where a file is wanted is refused even with ``force``."""
     for path in map(Path, paths):
         if path.is_dir():
-            raise ValueError(f"{flag} {path}: is a directory, not a file")
+            raise ValueError(f"{flag} {path}: is a folder, not a file")
         if path.exists() and not force:
             raise ValueError(
                 f"{flag} {path}: already exists; pass --force to replace it or "

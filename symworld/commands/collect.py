@@ -20,7 +20,7 @@ from symworld.commands.arguments import (
     refuse_overwrite,
 )
 from symworld.commands.out_paths import check_out_file
-from symworld.commands.output import print_json, print_written
+from symworld.commands.output import count_of, print_json, print_written
 from symworld.rollouts import collect
 from symworld.trajectory_io import SUFFIXES, write_trajectory
 
@@ -106,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_written(
             args,
-            f"wrote {summary['transitions']} transitions in {summary['episodes']} "
-            f"episodes of {args.env} ({record}s) to {path}",
+            f"wrote {count_of(summary['transitions'], 'transitions')} in "
+            f"{count_of(summary['episodes'], 'episodes')} of {args.env} ({record}s) "
+            f"to {path}",
         )
     return 0

@@ -30,9 +30,11 @@ from symworld.commands.arguments import (
     positive_int,
 )
 from symworld.commands.out_paths import check_out_folder
-from symworld.commands.output import help_text, is_quiet, print_written
+from symworld.commands.output import count_of, help_text, is_quiet, print_written
 
 logger = logging.getLogger(__name__)
+
+MIN_ROWS = 6  # three consecutive parts (training, validation, test) of 2 rows
 
 
 def add_parser(subparsers) -> None:
@@ -171,8 +173,14 @@ def load_series(
     """``(T, N)`` float64 from a trajectory file (longest episode) or a ``.npy``.
 
     Raises ``ValueError`` naming the file and column (and row) of a NaN/±inf value
-    (unless ``drop_nonfinite`` drops such rows) or of a constant column."""
+    (unless ``drop_nonfinite`` drops such rows) or of a constant column, or naming
+    the file when it has fewer than :data:`MIN_ROWS` rows."""
     values, names = _series(path, state, drop_nonfinite)
+    if len(values) < MIN_ROWS:
+        raise ValueError(
+            f"{path}: {count_of(len(values), 'rows')}; encode needs a series of at "
+            f"least {MIN_ROWS} (training, validation and test parts of 2 rows each)"
+        )
     if len(names) != values.shape[1]:
         names = [f"column {index}" for index in range(values.shape[1])]
     for index, name in enumerate(names):

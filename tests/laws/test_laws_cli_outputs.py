@@ -61,3 +61,21 @@ def test_fit_nuts_does_not_record_the_optimiser_settings_it_ignores(tmp_path):
     fit = json.loads((tmp_path / "n" / "model.json").read_text())["fit"]
     assert fit["method"] == "nuts"
     assert "iterations" not in fit and "learning_rate" not in fit
+
+
+def test_fit_data_with_a_fractional_action_names_the_field_and_row(tmp_path, capsys):
+    import numpy as np
+
+    path = tmp_path / "sw.npz"
+    argv = ["-q", "collect", "symworld/Switches-v0", "--steps", "6", "--out"]
+    assert main([*argv, str(path)]) == 0
+    columns = dict(np.load(path))
+    columns["action/action"] = columns["action/action"].astype(float)
+    columns["action/action"][2] = 0.5
+    np.savez(path, **columns)
+    fit = ["fit", "laws", "--env", "symworld/Switches-v0", "--data", str(path)]
+    assert main([*fit, "--out", str(tmp_path / "m")]) == 1
+    assert capsys.readouterr().err == (
+        f"symworld fit: error: {path}: field 'action': row 2 holds action 0.5, not "
+        "an integer (law models take discrete actions)\n"
+    )
