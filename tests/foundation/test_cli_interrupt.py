@@ -8,22 +8,25 @@ from pathlib import Path
 
 import pytest
 
-
-def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)  # a background shell ignores it
+# a background shell starts its jobs with SIGINT ignored: give the command the
+# default disposition (exec keeps it), without a preexec_fn, which forks by hand
+DEFAULT_SIGINT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
 
 
 @pytest.mark.parametrize("delay", [0.3, 1.0])
 def test_an_interrupt_while_importing_prints_one_line(tmp_path, delay):
     script = Path(sys.executable).parent / "symworld"
-    argv = [str(script), "fit", "laws", "--env", "symworld/Switches-v0"]
+    argv = [sys.executable, "-c", DEFAULT_SIGINT, str(script)]
+    argv += ["fit", "laws", "--env", "symworld/Switches-v0"]
     argv += ["--steps", "100", "--out", str(tmp_path / "m")]
     process = subprocess.Popen(
         argv,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=_default_sigint,
     )
     time.sleep(delay)  # JAX alone takes longer than this to import
     process.send_signal(signal.SIGINT)
