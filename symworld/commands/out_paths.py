@@ -24,8 +24,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
-def _refuse_file_in_path(path: Path, flag: str) -> None:
-    for folder in [path, *path.parents]:
+def _refuse_file_in_path(path: Path, flag: str, start: Path | None = None) -> None:
+    """Refuse ``path`` when ``start`` (default ``path``) or a folder above it is a
+    file."""
+    start = path if start is None else start
+    for folder in [start, *start.parents]:
         if folder.exists() and not folder.is_dir():
             raise ValueError(f"{flag} {path}: {folder} is a file, not a folder")
 
@@ -61,7 +64,7 @@ def check_out_file(path: str | Path, flag: str = "--out") -> Path:
     if path.is_dir():
         raise ValueError(f"{flag} {path}: is a folder, not a file")
     folder = path.parent
-    _refuse_file_in_path(folder, flag)
+    _refuse_file_in_path(path, flag, start=folder)
     if not folder.exists():
         raise ValueError(f"{flag} {path}: folder {folder} does not exist")
     _refuse_unwritable(folder, path, flag)

@@ -72,7 +72,9 @@ def test_a_file_in_the_out_path_is_named_the_same_way_everywhere(
     blocker.write_text("")
     argv = commands(blocker, write_decay(tmp_path / "d.csv"))[name]
     assert main([str(part) for part in argv]) == 1
-    assert f"{blocker} is a file, not a folder" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"{blocker} is a file, not a folder" in err
+    assert f"--out {argv[argv.index('--out') + 1]}: " in err  # the path asked for
 
 
 @pytest.mark.parametrize("name", ["collect", "induce"])
