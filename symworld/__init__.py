@@ -5,6 +5,10 @@ composed in a numpyro program, symbolic equations, and almost-linear RNNs.
 """
 
 # ruff: noqa: E402
+from symworld._interrupt import quiet_interrupt_during_import
+
+quiet_interrupt_during_import()  # Ctrl-C during the imports below: one line
+
 from symworld._source_tree import map_source_tree
 
 map_source_tree(__file__)  # python run from a checkout's root: see _source_tree

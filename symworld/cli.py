@@ -96,8 +96,17 @@ def configure_logging(verbose: int, quiet: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``symworld`` console script; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    from symworld._interrupt import interrupted_message, restore_interrupt
+
+    restore_interrupt()
+    words = sys.argv[1:] if argv is None else argv
+    try:
+        # the subcommands' modules import JAX: an interrupt can come here too
+        parser = build_parser()
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:
+        print(interrupted_message(words), file=sys.stderr)
+        return 130
     configure_logging(args.verbose, args.quiet)
     if args.command is None:
         parser.print_help()

@@ -8,8 +8,11 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 os.environ.setdefault("SYMWORLD_COMPILE_CACHE", "off")
 
 import gc  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
 
 import jax  # noqa: E402
+import pytest  # noqa: E402
 from hypothesis import settings  # noqa: E402
 
 settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True)
@@ -31,3 +34,31 @@ def pytest_runtest_setup(item):
         jax.clear_caches()
         gc.collect()
     _package["name"] = name
+
+
+@pytest.fixture
+def lock_folder():
+    """``lock_folder(folder)``: make a folder (created if missing) one no file
+    can be created in: read-only (chmod 555), and immutable (chattr +i) when
+    running as root, whom permissions do not stop; skips the test where neither
+    works. Undone at teardown."""
+    chattr = shutil.which("chattr")
+    locked = []
+
+    def lock(folder):
+        folder.mkdir(exist_ok=True)
+        folder.chmod(0o555)
+        locked.append(folder)
+        if os.access(folder, os.W_OK):  # root
+            done = chattr and subprocess.run(
+                [chattr, "+i", str(folder)], capture_output=True
+            )
+            if not done or done.returncode != 0:
+                pytest.skip("running as root, and chattr +i is not available")
+        return folder
+
+    yield lock
+    for folder in locked:
+        if chattr:
+            subprocess.run([chattr, "-i", str(folder)], capture_output=True)
+        folder.chmod(0o755)

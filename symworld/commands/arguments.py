@@ -5,7 +5,8 @@
   :func:`fraction`.
 - ``--state``: column names, given as ``x,y,z`` or ``x y z`` or both
   (:func:`add_columns`).
-- ``--force``: replace an existing output (:func:`add_force`, :func:`refuse_overwrite`).
+- ``--force``: replace an existing output (:func:`add_force`, :func:`refuse_overwrite`;
+  what may be written where: :mod:`symworld.commands.out_paths`).
 - ``-q``/``-v``: accepted after the subcommand as well as before it
   (:func:`add_verbosity`).
 """
@@ -120,13 +121,18 @@ def add_columns(
     )
 
 
-def add_force(parser: argparse.ArgumentParser) -> None:
-    """``--force``: replace an existing output instead of refusing."""
-    parser.add_argument(
-        "--force",
-        action="store_true",
-        help="replace an existing output (default: refuse to overwrite)",
-    )
+def add_force(parser: argparse.ArgumentParser, owned: Sequence[str] = ()) -> None:
+    """``--force``: replace an existing output instead of refusing; ``owned``: the
+    files the command writes into its output folder, which ``--force`` removes
+    first (:func:`~symworld.commands.out_paths.remove_outputs`)."""
+    text = "replace an existing output (default: refuse to overwrite)"
+    if owned:
+        text = (
+            f"replace an existing output: first remove {', '.join(owned)} from the "
+            "folder (this command's files); other files there are kept (default: "
+            "refuse to overwrite)"
+        )
+    parser.add_argument("--force", action="store_true", help=text)
 
 
 def refuse_overwrite(
@@ -136,19 +142,12 @@ def refuse_overwrite(
     ``force``; a folder where a file is wanted is refused even with ``force``."""
     for path in map(Path, paths):
         if path.is_dir():
-            raise ValueError(f"{flag} {path}: is a directory, not a file")
+            raise ValueError(f"{flag} {path}: is a folder, not a file")
         if path.exists() and not force:
             raise ValueError(
                 f"{flag} {path}: already exists; pass --force to replace it or "
                 "choose another path"
             )
-
-
-def refuse_file_as_folder(path: str | Path, flag: str = "--out") -> None:
-    """Raise ``ValueError`` if ``path`` (an output folder) or a parent is a file."""
-    for folder in [Path(path), *Path(path).parents]:
-        if folder.exists() and not folder.is_dir():
-            raise ValueError(f"{flag} {path}: {folder} is a file, not a folder")
 
 
 def add_verbosity(parser: argparse.ArgumentParser) -> None:

@@ -15,10 +15,12 @@ from pathlib import Path
 from symworld.commands.arguments import (
     add_force,
     add_seed,
+    positive_int,
     refuse_csv_state,
     refuse_overwrite,
 )
-from symworld.commands.output import print_json, print_written
+from symworld.commands.out_paths import check_out_file
+from symworld.commands.output import count_of, print_json, print_written
 from symworld.rollouts import collect
 from symworld.trajectory_io import SUFFIXES, write_trajectory
 
@@ -37,8 +39,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "env", help="gymnasium id, e.g. Pendulum-v1 or symworld/Switches-v0"
     )
     amount = parser.add_mutually_exclusive_group(required=True)
-    amount.add_argument("--steps", type=int, help="number of transitions")
-    amount.add_argument("--episodes", type=int, help="number of complete episodes")
+    amount.add_argument("--steps", type=positive_int, help="number of transitions")
+    amount.add_argument(
+        "--episodes", type=positive_int, help="number of complete episodes"
+    )
     add_seed(parser)
     parser.add_argument(
         "--out", required=True, help="output file (.csv, .npz, .parquet)"
@@ -77,7 +81,7 @@ def _record(env_id: str, asked: str, out: Path) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    out = Path(args.out)
+    out = check_out_file(args.out)
     refuse_overwrite([out], args.force)
     record = _record(args.env, args.record, out)
     trajectory = collect(
@@ -102,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_written(
             args,
-            f"wrote {summary['transitions']} transitions in {summary['episodes']} "
-            f"episodes of {args.env} ({record}s) to {path}",
+            f"wrote {count_of(summary['transitions'], 'transitions')} in "
+            f"{count_of(summary['episodes'], 'episodes')} of {args.env} ({record}s) "
+            f"to {path}",
         )
     return 0

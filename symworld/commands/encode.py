@@ -25,11 +25,16 @@ from symworld.commands.arguments import (
     add_drop_nonfinite,
     add_seed,
     fraction,
+    non_negative_int,
     positive_float,
+    positive_int,
 )
-from symworld.commands.output import help_text, is_quiet, print_written
+from symworld.commands.out_paths import check_out_folder
+from symworld.commands.output import count_of, help_text, is_quiet, print_written
 
 logger = logging.getLogger(__name__)
+
+MIN_ROWS = 6  # three consecutive parts (training, validation, test) of 2 rows
 
 
 def add_parser(subparsers) -> None:
@@ -42,13 +47,16 @@ def add_parser(subparsers) -> None:
         "file", type=Path, help="trajectory file (.csv/.npz/.parquet/.npy)"
     )
     parser.add_argument(
-        "--latent", type=int, default=20, help="latent units M (default 20)"
+        "--latent", type=positive_int, default=20, help="latent units M (default 20)"
     )
     parser.add_argument(
-        "--relu", type=int, default=2, help="rectified units P (default 2)"
+        "--relu", type=non_negative_int, default=2, help="rectified units P (default 2)"
     )
     parser.add_argument(
-        "--epochs", type=int, default=2000, help="training epochs (default 2000)"
+        "--epochs",
+        type=positive_int,
+        default=2000,
+        help="training epochs (default 2000)",
     )
     add_seed(parser)
     parser.add_argument("--out", type=Path, required=True, help="output folder")
@@ -57,7 +65,7 @@ def add_parser(subparsers) -> None:
     add_drop_nonfinite(parser)
     parser.add_argument(
         "--interval",
-        type=int,
+        type=positive_int,
         default=16,
         help="forcing interval tau: steps between teacher-forcing times (default 16)",
     )
@@ -70,16 +78,19 @@ def add_parser(subparsers) -> None:
     )
     parser.add_argument(
         "--sequence-length",
-        type=int,
+        type=positive_int,
         default=200,
         help="steps per training window (default 200; shortened to fit short data)",
     )
     parser.add_argument(
-        "--batch-size", type=int, default=16, help="windows per batch (default 16)"
+        "--batch-size",
+        type=positive_int,
+        default=16,
+        help="windows per batch (default 16)",
     )
     parser.add_argument(
         "--batches-per-epoch",
-        type=int,
+        type=positive_int,
         default=50,
         help="batches per epoch (default 50)",
     )
@@ -97,7 +108,7 @@ def add_parser(subparsers) -> None:
     )
     parser.add_argument(
         "--evaluate-every",
-        type=int,
+        type=positive_int,
         default=25,
         help="epochs between validation free runs that select the model (default 25)",
     )
@@ -133,7 +144,7 @@ def add_parser(subparsers) -> None:
     )
     selection.add_argument(
         "--select-subregions",
-        type=int,
+        type=non_negative_int,
         default=0,
         metavar="K",
         help="only models whose validation free run visits exactly K subregions "
@@ -162,8 +173,14 @@ def load_series(
     """``(T, N)`` float64 from a trajectory file (longest episode) or a ``.npy``.
 
     Raises ``ValueError`` naming the file and column (and row) of a NaN/±inf value
-    (unless ``drop_nonfinite`` drops such rows) or of a constant column."""
+    (unless ``drop_nonfinite`` drops such rows) or of a constant column, or naming
+    the file when it has fewer than :data:`MIN_ROWS` rows."""
     values, names = _series(path, state, drop_nonfinite)
+    if len(values) < MIN_ROWS:
+        raise ValueError(
+            f"{path}: {count_of(len(values), 'rows')}; encode needs a series of at "
+            f"least {MIN_ROWS} (training, validation and test parts of 2 rows each)"
+        )
     if len(names) != values.shape[1]:
         names = [f"column {index}" for index in range(values.shape[1])]
     for index, name in enumerate(names):
@@ -287,6 +304,7 @@ def run(args: argparse.Namespace) -> int:
     from symworld.alrnn.encoding import encode_series
     from symworld.alrnn.training import TrainingConfig
 
+    check_out_folder(args.out)
     if args.lr < TrainingConfig.end_lr:
         raise ValueError(
             f"--lr {args.lr:g} is below the final learning rate "

@@ -6,6 +6,9 @@
 
 Prints a table (or, with ``--json``, ``{"mean", "std", "scenarios",
 "baselines"}``) and writes ``DIR/evaluation.json`` and ``DIR/evaluation.csv``.
+``DIR`` must be writable and ``--truth original`` needs its game installed: both
+are checked before anything is computed. Should the write fail all the same, the
+results are printed first.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from __future__ import annotations
 import argparse
 
 from symworld.cli import CommandError
-from symworld.commands.arguments import add_seed
+from symworld.commands.arguments import add_seed, positive_int
+from symworld.commands.out_paths import check_out_folder
 from symworld.commands.output import is_quiet, print_json
 
 
@@ -29,7 +33,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--scenarios", default=None, help="scenario suite (default: the env's suite)"
     )
-    parser.add_argument("--trials", type=int, default=5, help="seeded trials (5)")
+    parser.add_argument(
+        "--trials", type=positive_int, default=5, help="seeded trials (5)"
+    )
     add_seed(parser)
     parser.add_argument(
         "--trust-law-file",
@@ -75,18 +81,21 @@ def run(args: argparse.Namespace) -> int:
     from symworld.worldmodel import EnvModel
 
     environment = model_environment(args.directory)
+    check_out_folder(args.directory, "model folder")
+    truth = None
+    if args.truth == "original":
+        try:
+            truth = environment.original_game()
+        except ImportError as error:
+            raise CommandError(str(error)) from error
     suite_name = args.scenarios or environment.scenarios
     check_suite_environment(suite_name, environment.env_id)
     suite = load_suite(suite_name)
     env = environment.env()
     schema = environment.schema(env)
     model = load_model(args.directory, trusted=args.trust_law_file, schema=schema)
-    truth = env
-    if args.truth == "original":
-        try:
-            truth = environment.original_game()
-        except ImportError as error:
-            raise CommandError(str(error)) from error
+    if truth is None:
+        truth = env
     models = {
         "laws": model,
         "null": NullModel(schema),
@@ -108,11 +117,16 @@ def run(args: argparse.Namespace) -> int:
         discrimination=args.discrimination,
         truth_source=args.truth,
     )
-    write_report(report, args.directory)
     if args.json:
         print_json(report.to_json())
     elif not is_quiet(args):
         print(format_table(report))
+    try:
+        write_report(report, args.directory)
+    except OSError as error:
+        raise CommandError(
+            f"{args.directory}: could not write evaluation.json/.csv: {error}"
+        ) from None
     return 0
 
 

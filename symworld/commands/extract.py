@@ -20,9 +20,9 @@ from symworld.commands.arguments import (
     add_force,
     add_seed,
     positive_int,
-    refuse_file_as_folder,
     refuse_overwrite,
 )
+from symworld.commands.out_paths import check_out_folder, remove_outputs
 from symworld.commands.output import (
     format_table,
     is_quiet,
@@ -128,7 +128,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="JAX/PySR engine: iterations of the search",
     )
     parser.add_argument("--out", help="directory for hall of fame, result and model")
-    add_force(parser)
+    add_force(parser, Extraction.OUTPUT_FILES)
     parser.add_argument("--json", action="store_true", help="print a JSON result")
     parser.set_defaults(func=run)
 
@@ -159,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
             f"{args.target} does not use it"
         )
     if args.out:
-        refuse_file_as_folder(args.out)
+        check_out_folder(args.out)
         refuse_overwrite(
             [Path(args.out) / name for name in ("model.json", "result.json")],
             args.force,
@@ -182,6 +182,8 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(error)) from None
     except ValueError as error:  # name the file the bad data came from
         raise CommandError(f"{args.file}: {error}") from None
+    if args.out and args.force:
+        remove_outputs(args.out, Extraction.OUTPUT_FILES)
     written = result.write(args.out) if args.out else []
     if args.json:
         payload = result.to_dict()

@@ -25,12 +25,15 @@ from symworld.commands.arguments import (
     add_seed,
     positive_float,
     positive_int,
-    refuse_file_as_folder,
     refuse_overwrite,
 )
+from symworld.commands.out_paths import check_out_folder, remove_outputs
 from symworld.commands.output import is_quiet, print_json, print_written
 
 logger = logging.getLogger(__name__)
+
+# what fit laws writes into --out, and what evaluate derives from it there
+MODEL_FILES = ("model.json", "evaluation.json", "evaluation.csv")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -66,13 +69,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     source = laws.add_mutually_exclusive_group(required=True)
     source.add_argument(
-        "--steps", type=int, help="collect this many random-policy steps"
+        "--steps", type=positive_int, help="collect this many random-policy steps"
     )
     source.add_argument("--data", help="trajectory file (.csv, .npz, .parquet)")
     add_drop_nonfinite(laws)
     add_seed(laws)
     laws.add_argument("--out", required=True, help="output directory")
-    add_force(laws)
+    add_force(laws, MODEL_FILES)
     laws.add_argument(
         "--method", choices=["map", "svi", "nuts"], default="map", help="inference"
     )
@@ -80,13 +83,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--iterations",
         type=positive_int,
         default=1000,
-        help="optimiser steps (MAP/SVI), at least 1",
+        help="optimiser steps (MAP/SVI), at least 1; NUTS does not use it (nor "
+        "does its model.json record it)",
     )
     laws.add_argument(
         "--learning-rate",
         type=positive_float,
         default=0.05,
-        help="Adam step size (MAP/SVI), > 0",
+        help="Adam step size (MAP/SVI), > 0; NUTS does not use it",
     )
     laws.add_argument("--json", action="store_true", help="print a JSON summary")
     laws.set_defaults(func=run)
@@ -98,9 +102,7 @@ def run(args: argparse.Namespace) -> int:
     from symworld.programs.environments import law_environment
     from symworld.programs.source import library_reference, load_library, save_model
 
-    if args.steps is not None and args.steps < 1:
-        raise ValueError("--steps must be at least 1")
-    refuse_file_as_folder(args.out)
+    check_out_folder(args.out)
     refuse_overwrite([Path(args.out) / "model.json"], args.force)
     environment = law_environment(args.env)
     env = environment.env()
@@ -134,8 +136,12 @@ def run(args: argparse.Namespace) -> int:
         "transitions": count,
         "source": args.data or f"random policy, {args.steps} steps",
         "seed": args.seed,
-        "iterations": args.iterations,
-        "learning_rate": args.learning_rate,
+        # NUTS samples without an optimiser: record only what the method used
+        **(
+            {}
+            if args.method == "nuts"
+            else {"iterations": args.iterations, "learning_rate": args.learning_rate}
+        ),
         "final_loss": float(result.losses[-1]) if result.losses.size else None,
         "law_support": {
             law.name: int(count)
@@ -143,6 +149,8 @@ def run(args: argparse.Namespace) -> int:
         },
     }
     # model.json holds no timings, so the same command and seed write the same file
+    if args.force:
+        remove_outputs(args.out, MODEL_FILES)
     path = save_model(fitted, args.out, reference, info)
     logger.info("fitted %d laws in %.2f s", len(laws), seconds)
     summary = {

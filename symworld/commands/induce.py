@@ -25,8 +25,13 @@ from symworld.commands.arguments import (
     add_seed,
     positive_int,
     refuse_csv_state,
-    refuse_file_as_folder,
     refuse_overwrite,
+)
+from symworld.commands.fit import MODEL_FILES
+from symworld.commands.out_paths import (
+    check_out_file,
+    check_out_folder,
+    remove_outputs,
 )
 from symworld.commands.output import format_table, is_quiet, print_json, print_written
 
@@ -46,7 +51,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
         "--steps",
-        type=int,
+        type=positive_int,
         default=None,
         help="explore one life of this many steps (default 2000)",
     )
@@ -54,7 +59,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     add_drop_nonfinite(parser)
     add_seed(parser)
     parser.add_argument("--out", required=True, help="law module to write (FILE.py)")
-    add_force(parser)
+    add_force(parser, MODEL_FILES)
     parser.add_argument(
         "--weights",
         default=None,
@@ -99,18 +104,18 @@ def run(args: argparse.Namespace) -> int:
     if out.suffix != ".py":
         raise ValueError(f"--out must name a .py law module, got {out}")
     steps = 2000 if args.steps is None and args.data is None else args.steps
-    if steps is not None and steps < 1:
-        raise ValueError("--steps must be at least 1")
     if not 0.0 < args.min_precision <= 1.0:
         raise ValueError(f"--min-precision must be in (0, 1], got {args.min_precision}")
     weights_dir = (
         Path(args.weights) if args.weights else out.with_name(out.stem + "_model")
     )
-    refuse_file_as_folder(weights_dir, "--weights")
-    refuse_overwrite([out], args.force)
     weights_flag = "--weights" if args.weights else "--out"
+    check_out_file(out)
+    check_out_folder(weights_dir, weights_flag)
+    refuse_overwrite([out], args.force)
     refuse_overwrite([weights_dir / "model.json"], args.force, weights_flag)
     if args.save_trajectory:
+        check_out_file(args.save_trajectory, "--save-trajectory")
         refuse_overwrite([args.save_trajectory], args.force, "--save-trajectory")
         refuse_csv_state(args.env, args.save_trajectory, "--save-trajectory")
     environment = law_environment(args.env)
@@ -134,7 +139,6 @@ def run(args: argparse.Namespace) -> int:
         if args.save_trajectory:
             from symworld.trajectory_io import write_trajectory
 
-            Path(args.save_trajectory).parent.mkdir(parents=True, exist_ok=True)
             write_trajectory(life.to_trajectory(), args.save_trajectory)
     settings = InductionSettings(
         search=SearchSettings(
@@ -152,7 +156,6 @@ def run(args: argparse.Namespace) -> int:
         settings=settings,
         source=origin,
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_open(out) as stream:
         stream.write(result.module)
     seconds = time.perf_counter() - start
@@ -165,6 +168,8 @@ def run(args: argparse.Namespace) -> int:
         "induced_by": "symworld induce",
         "penalised_log_likelihood": round(result.fitted.score, 3),
     }
+    if args.force:
+        remove_outputs(weights_dir, MODEL_FILES)
     path = save_model(
         result.fitted.model, weights_dir, library_reference(str(out)), info
     )

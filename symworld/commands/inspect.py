@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from symworld.commands.arguments import add_columns
-from symworld.commands.output import format_table, print_json
+from symworld.commands.output import count_of, format_table, print_json
 from symworld.trajectory import Trajectory
 from symworld.trajectory_io import read_trajectory
 
@@ -77,12 +77,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary)
         return 0
-    print(
-        f"{args.file}: {summary['episodes']} episodes, {summary['transitions']} "
-        f"transitions, {summary['rows']} rows"
-    )
-    if "dropped_rows" in summary:
-        print(f"dropped {summary['dropped_rows']} rows with NaN or infinite values")
+    # the reader logs the rows --drop-nonfinite dropped: not repeated here
+    counts = [count_of(summary[what], what) for what in ("episodes", "transitions")]
+    print(f"{args.file}: {', '.join(counts)}, {count_of(summary['rows'], 'rows')}")
     rows = [
         [
             name,

@@ -54,6 +54,12 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def count_of(number: int, plural: str) -> str:
+    """``"1 episode"``, ``"2 episodes"``: ``number`` and the noun (given in its
+    plural, ending in ``s``) in the number it takes."""
+    return f"{number} {plural[:-1] if number == 1 else plural}"
+
+
 def is_quiet(args: Any) -> bool:
     """Whether ``-q`` was given: print nothing but errors (and asked-for JSON)."""
     return bool(getattr(args, "quiet", False))

@@ -21,7 +21,7 @@ import numpy as np
 
 from symworld.cli import CommandError
 from symworld.commands.arguments import SEED_LIMIT, add_seed, positive_int
-from symworld.commands.output import help_text, is_quiet, print_json
+from symworld.commands.output import count_of, help_text, is_quiet, print_json
 
 SWING_UP_THRESHOLD = -200.0  # an episode "succeeds" with a return at least this
 
@@ -44,13 +44,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     add_seed(parser)
     parser.add_argument(
-        "--max-steps", type=int, default=200, help="Crafter step budget (200)"
+        "--max-steps", type=positive_int, default=200, help="Crafter step budget (200)"
     )
     parser.add_argument(
-        "--samples", type=int, default=256, help="swing_up: MPPI sequences (256)"
+        "--samples",
+        type=positive_int,
+        default=256,
+        help="swing_up: MPPI sequences (256)",
     )
     parser.add_argument(
-        "--horizon", type=int, default=25, help="swing_up: MPPI horizon (25)"
+        "--horizon", type=positive_int, default=25, help="swing_up: MPPI horizon (25)"
     )
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
     parser.set_defaults(func=run)
@@ -97,8 +100,9 @@ def _swing_up(args) -> dict:
         model = EnvModel(PendulumDynamics())
     else:
         from symworld.equations.model import load_model
-        from symworld.planning.models import model_file, model_kind
+        from symworld.planning.models import model_file, model_folder, model_kind
 
+        model_folder(args.model_dir)
         kind = model_kind(args.model_dir)
         if kind is not None and kind != "an equation model":
             raise CommandError(
@@ -113,8 +117,6 @@ def _swing_up(args) -> dict:
             )
     from symworld.planning.mppi import MPPI
 
-    if args.samples < 1 or args.horizon < 1:
-        raise CommandError("--samples and --horizon must be at least 1")
     planner = MPPI(
         ACTIONS,
         horizon=args.horizon,
@@ -164,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"{summary['task']}: success {summary['success_rate']:.0%} "
             f"(mean steps {'-' if steps is None else f'{steps:.1f}'}) over "
-            f"{args.episodes} episodes; random policy "
+            f"{count_of(args.episodes, 'episodes')}; random policy "
             f"{summary['random_success_rate']:.0%}"
         )
         if "mean_return" in summary:

@@ -134,6 +134,15 @@ class Extraction:
             "model": self.model.to_dict(),
         }
 
+    # the names write() may use (glob patterns), for replacing an old output
+    OUTPUT_FILES = (
+        "hall_of_fame.csv",
+        "hall_of_fame_output*.csv",
+        "result.json",
+        "model.json",
+        "equations.txt",
+    )
+
     def write(self, directory: str | Path) -> list[Path]:
         """Write the hall of fame of every variable in PySR's CSV format
         (``hall_of_fame.csv`` for one variable, ``hall_of_fame_output{i}.csv``
@@ -373,7 +382,8 @@ def _fit_model_noise(
     model: EquationModel, trajectory: Trajectory, targets: RegressionTargets
 ) -> EquationModel:
     """Noise from one-step residuals on the transitions used for fitting."""
-    leaving = np.flatnonzero(~trajectory.last_row)
+    # rows whose next row is the same episode's next step (no gap from dropped rows)
+    leaving = np.flatnonzero(trajectory.successor)
     rows = np.intersect1d(targets.rows, leaving)
     if rows.size == 0:
         return model

@@ -136,7 +136,7 @@ def _select(trajectory: Trajectory, state, action):
 def _median_dt(trajectory: Trajectory) -> float:
     if trajectory.time is None:
         return 1.0
-    steps = np.diff(trajectory.time)[~trajectory.last_row[:-1]]
+    steps = np.diff(trajectory.time)[trajectory.successor[:-1]]
     return float(np.median(steps)) if steps.size else 1.0
 
 
@@ -325,7 +325,8 @@ def next_step_targets(
     inputs = np.concatenate(columns, axis=1)
     _check_columns(inputs, state_names + action_names)
     _check_columns(following, state_names)
-    rows = np.flatnonzero(~trajectory.last_row)
+    # the rows that transitions() leaves: one per transition, same order
+    rows = np.flatnonzero(trajectory.successor)
 
     bounds = known_clips(trajectory) if clip is None else dict(clip)
     keep = np.ones(len(inputs), dtype=bool)

@@ -71,6 +71,22 @@ def model_kind(path: str | Path) -> str | None:
     return kind
 
 
+def model_folder(path: str | Path) -> Path:
+    """``path`` as a model directory (a folder holding ``model.json``); a
+    ``ValueError`` saying what it is otherwise (missing, a file, no model.json)."""
+    folder = Path(path)
+    if not folder.exists():
+        raise ValueError(f"model directory {str(folder)!r} does not exist")
+    if not folder.is_dir():
+        raise ValueError(
+            f"{str(folder)!r} is a file; give a model directory (a folder holding "
+            "model.json)"
+        )
+    if not model_file(folder).exists():
+        raise ValueError(f"{str(folder)!r} holds no model.json: not a model directory")
+    return folder
+
+
 def load_planning_model(
     path: str | Path, *, derive_occupancy: bool = True, env_id: str | None = None
 ) -> WorldModel:
@@ -87,12 +103,8 @@ def load_planning_model(
         from symworld.worldmodel import EnvModel
 
         return EnvModel(CrafterOO())
-    folder = Path(path)
-    if not folder.is_dir():
-        raise ValueError(f"model directory {str(folder)!r} does not exist")
+    folder = model_folder(path)
     json_file = model_file(folder)
-    if not json_file.exists():
-        raise ValueError(f"{str(folder)!r} holds no model.json: not a model directory")
     kind = model_kind(folder)
     if env_id is not None and kind is not None and kind != f"a law model of {env_id}":
         raise ValueError(

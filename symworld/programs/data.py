@@ -92,8 +92,19 @@ def transitions_from_file(
         )
     ((column, actions),) = batch.action.items()
     actions = np.asarray(actions)
-    if actions.ndim != 1 or not np.all(np.round(actions) == actions):
-        raise ValueError(f"{path}: actions must be integer scalars")
+    if actions.ndim != 1:
+        raise ValueError(
+            f"{path}: field {column!r}: actions must be integer scalars, got shape "
+            f"{actions.shape[1:]} per row"
+        )
+    fractional = np.round(actions) != actions
+    if fractional.any():
+        row = int(np.argmax(fractional))  # counted like check_action_range's rows
+        value = actions[row].item()
+        raise ValueError(
+            f"{path}: field {column!r}: row {row} holds action {value!r}, not an "
+            "integer (law models take discrete actions)"
+        )
     check_action_range(schema, actions, f"{path}: field {column!r}")
     states = unflatten_tree(
         {k: jnp.asarray(v) for k, v in batch.state.items()}, schema.template

@@ -71,11 +71,13 @@ def read_trajectory(
     fault (code ``missing-file`` for a missing file).
     """
     path = Path(path)
-    suffix = _suffix(path)
     if path.is_dir():
         raise TrajectoryFileError(
-            "missing-file", "is a directory, not a file", path=path
+            "missing-file",
+            f"is a folder, not a trajectory file ({', '.join(SUFFIXES)})",
+            path=path,
         )
+    suffix = _suffix(path)
     if not path.is_file():
         raise TrajectoryFileError("missing-file", "no such file", path=path)
     table = READERS[suffix](path)

@@ -109,7 +109,7 @@ def test_inspect_of_a_file_without_transitions_says_so(tmp_path, capsys):
     path.write_text("x,y\n1,2\n")
     assert main(["inspect", str(path)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == f"{path}: 1 episodes, 0 transitions, 1 rows"
+    assert lines[0] == f"{path}: 1 episode, 0 transitions, 1 row"
     assert lines[-1].split() == [
         "reward",
         "reward",
@@ -132,3 +132,44 @@ def test_ctrl_c_is_one_line_and_status_130(tmp_path, capsys, monkeypatch):
     assert main(["inspect", str(tmp_path / "x.csv")]) == 130
     captured = capsys.readouterr()
     assert captured.err == "symworld inspect: interrupted\n" and captured.out == ""
+
+
+def test_inspect_drop_notice_once_and_a_folder_named_as_such(tmp_path, capsys):
+    path = tmp_path / "d.csv"
+    path.write_text("step,x\n0,1\n1,inf\n2,3\n")
+    assert main(["inspect", str(path), "--drop-nonfinite"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[0] == f"{path}: 1 episode, 0 transitions, 2 rows"
+    assert "dropped" not in captured.out  # the reader's warning says it, once
+    assert main(["inspect", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (
+        f"symworld inspect: error: {tmp_path}: is a folder, not a trajectory file "
+        "(.csv, .npz, .parquet) [missing-file]\n"
+    )
+
+
+def test_plan_names_a_file_or_missing_model_folder_the_same_way(tmp_path, capsys):
+    data = tmp_path / "pend.csv"
+    data.write_text("x\n1\n")
+    expected = {
+        data: f"{str(data)!r} is a file; give a model directory (a folder holding "
+        "model.json)",
+        tmp_path: f"{str(tmp_path)!r} holds no model.json: not a model directory",
+        tmp_path / "nodir": f"model directory {str(tmp_path / 'nodir')!r} does not "
+        "exist",
+    }
+    for task in ("swing_up", "collect_wood"):
+        for folder, message in expected.items():
+            assert main(["plan", str(folder), "--task", task]) == 1
+            assert capsys.readouterr().err == f"symworld plan: error: {message}\n"
+
+
+def test_encode_of_a_one_row_file_says_it_is_too_short(tmp_path, capsys):
+    path = tmp_path / "one_row.csv"
+    path.write_text("cos_theta,sin_theta\n0.5,0.25\n")
+    assert main(["encode", str(path), "--out", str(tmp_path / "e")]) == 1
+    assert capsys.readouterr().err == (
+        f"symworld encode: error: {path}: 1 row; encode needs a series of at least "
+        "6 (training, validation and test parts of 2 rows each)\n"
+    )
+    assert not (tmp_path / "e").exists()

@@ -137,8 +137,9 @@ def test_an_errno_error_names_the_asked_path_not_a_temporary_file(capsys):
     argv = ["collect", "CartPole-v1", "--steps", "2", "--out", out]
     assert main(argv) == 1
     err = capsys.readouterr().err
-    assert f"error: {out}: cannot write here (" in err
-    assert ".tmp" not in err and "Errno" not in err
+    # refused before collecting, by the out-path check, which probes /proc itself
+    assert f"error: --out {out}: cannot write to folder /proc (" in err
+    assert ".tmp" not in err and "Errno" not in err and "probe" not in err
 
 
 @pytest.mark.parametrize(
@@ -302,3 +303,28 @@ def test_extract_rejects_zero_iterations_at_the_flag(tmp_path, capsys):
     assert stopped.value.code == 2
     err = capsys.readouterr().err
     assert "argument --niterations: expected an integer of at least 1" in err
+
+
+@pytest.mark.parametrize(
+    ("command", "flag"),
+    [
+        (["collect", "CartPole-v1", "--out", "c.csv"], "--steps"),
+        (["collect", "CartPole-v1", "--out", "c.csv"], "--episodes"),
+        (["fit", "laws", "--env", "symworld/Switches-v0", "--out", "o"], "--steps"),
+        (["induce", "--env", "symworld/Switches-v0", "--out", "l.py"], "--steps"),
+        (["plan", "m", "--task", "swing_up"], "--max-steps"),
+        (["plan", "m", "--task", "swing_up"], "--samples"),
+        (["plan", "m", "--task", "swing_up"], "--horizon"),
+        (["encode", "d.csv", "--out", "o"], "--epochs"),
+        (["encode", "d.csv", "--out", "o"], "--latent"),
+        (["encode", "d.csv", "--out", "o"], "--batch-size"),
+        (["evaluate", "m"], "--trials"),
+    ],
+)
+def test_every_count_flag_refuses_zero_naming_the_flag(command, flag, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args([*command, flag, "0"])
+    assert exit_info.value.code == 2
+    assert f"argument {flag}: expected an integer of at least 1, got '0'" in (
+        capsys.readouterr().err
+    )
