@@ -124,13 +124,14 @@ def add_columns(
 def add_force(parser: argparse.ArgumentParser, owned: Sequence[str] = ()) -> None:
     """``--force``: replace an existing output instead of refusing; ``owned``: the
     files the command writes into its output folder, which ``--force`` removes
-    first (:func:`~symworld.commands.out_paths.remove_outputs`)."""
+    once the new outputs are written, except those the new run wrote
+    (:func:`~symworld.commands.out_paths.remove_outputs`)."""
     text = "replace an existing output (default: refuse to overwrite)"
     if owned:
         text = (
-            f"replace an existing output: first remove {', '.join(owned)} from the "
-            "folder (this command's files); other files there are kept (default: "
-            "refuse to overwrite)"
+            f"replace an existing output: once the new outputs are written, remove "
+            f"the old {', '.join(owned)} the new run did not write (this command's "
+            "files); other files there are kept (default: refuse to overwrite)"
         )
     parser.add_argument("--force", action="store_true", help=text)
 

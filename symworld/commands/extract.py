@@ -182,9 +182,9 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(error)) from None
     except ValueError as error:  # name the file the bad data came from
         raise CommandError(f"{args.file}: {error}") from None
-    if args.out and args.force:
-        remove_outputs(args.out, Extraction.OUTPUT_FILES)
     written = result.write(args.out) if args.out else []
+    if args.out and args.force:
+        remove_outputs(args.out, Extraction.OUTPUT_FILES, keep=written)
     if args.json:
         payload = result.to_dict()
         payload["file"] = str(args.file)

@@ -149,9 +149,9 @@ def run(args: argparse.Namespace) -> int:
         },
     }
     # model.json holds no timings, so the same command and seed write the same file
-    if args.force:
-        remove_outputs(args.out, MODEL_FILES)
     path = save_model(fitted, args.out, reference, info)
+    if args.force:
+        remove_outputs(args.out, MODEL_FILES, keep=[path])
     logger.info("fitted %d laws in %.2f s", len(laws), seconds)
     summary = {
         "out": str(path),

@@ -168,11 +168,11 @@ def run(args: argparse.Namespace) -> int:
         "induced_by": "symworld induce",
         "penalised_log_likelihood": round(result.fitted.score, 3),
     }
-    if args.force:
-        remove_outputs(weights_dir, MODEL_FILES)
     path = save_model(
         result.fitted.model, weights_dir, library_reference(str(out)), info
     )
+    if args.force:
+        remove_outputs(weights_dir, MODEL_FILES, keep=[path])
     summary = {
         "out": str(out),
         "weights": str(path),

@@ -10,10 +10,11 @@
 Each refusal is a ``ValueError`` naming the flag and the path (the CLI prints it
 and exits 1).
 
-``--force`` replaces a folder's previous outputs: :func:`remove_outputs` deletes the
-files the command writes there (and those derived from them, e.g. an old
-``evaluation.json`` beside a new ``model.json``) before the new ones are written;
-files of other names in the folder are kept.
+``--force`` replaces a folder's previous outputs: once the new ones are written,
+:func:`remove_outputs` deletes the files of the command's names that the new run did
+not write (an old ``evaluation.json`` beside a new ``model.json``, an old
+``hall_of_fame_output2.csv`` after a run with two outputs), so a run that fails
+before it writes leaves the old outputs whole; files of other names are kept.
 """
 
 from __future__ import annotations
@@ -71,15 +72,20 @@ def check_out_file(path: str | Path, flag: str = "--out") -> Path:
     return path
 
 
-def remove_outputs(folder: str | Path, patterns: Sequence[str]) -> list[Path]:
+def remove_outputs(
+    folder: str | Path, patterns: Sequence[str], keep: Sequence[str | Path] = ()
+) -> list[Path]:
     """Delete the files in ``folder`` matching the glob ``patterns`` (a command's
-    own outputs, before ``--force`` writes new ones); returns what was removed.
-    Folders and files of other names are left alone."""
+    own outputs), except those in ``keep`` (what the new run has just written);
+    returns what was removed. Folders and files of other names are left alone."""
     folder = Path(folder)
+    kept = {Path(path).resolve() for path in keep}
     removed = []
     if folder.is_dir():
         for pattern in patterns:
             for path in sorted(folder.glob(pattern)):
+                if path.resolve() in kept:
+                    continue
                 if path.is_file() or path.is_symlink():
                     path.unlink()
                     removed.append(path)

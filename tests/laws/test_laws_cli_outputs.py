@@ -29,6 +29,31 @@ def test_fit_force_removes_the_old_evaluation_and_keeps_other_files(tmp_path):
     assert json.loads((folder / "model.json").read_text())["fit"]["transitions"] == 20
 
 
+def test_fit_force_keeps_the_old_files_when_the_new_model_cannot_be_written(
+    tmp_path, monkeypatch, capsys
+):
+    import symworld.programs.source as source
+
+    folder = tmp_path / "m"
+    folder.mkdir()
+    for name in ("model.json", "evaluation.json"):
+        (folder / name).write_text("old\n")
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(source, "save_model", disk_full)
+    argv = ["-q", "fit", "laws", "--env", "symworld/Switches-v0", "--steps", "20"]
+    argv += ["--iterations", "2", "--out", str(folder), "--force"]
+    assert main(argv) != 0
+    assert "No space left on device" in capsys.readouterr().err
+    assert sorted(path.name for path in folder.iterdir()) == [
+        "evaluation.json",
+        "model.json",
+    ]
+    assert (folder / "model.json").read_text() == "old\n"
+
+
 def test_evaluate_refuses_an_unwritable_model_folder_before_computing(
     tmp_path, capsys, lock_folder, unfitted_switches_json
 ):
