@@ -71,7 +71,8 @@ class WorldModel(eqx.Module):
         - ``actions``: actions with a leading time axis of length ``T``; ``None``
           for an action-free model, which then needs ``steps``.
         - ``steps``: ``T``, required when ``actions`` is ``None``; otherwise it
-          must equal the actions' length if given.
+          must equal the actions' length if given. A Python int (it sets the
+          scan's length): under ``jax.jit`` pass it as a static argument.
 
         **Returns:** the ``T`` next states, each leaf with a leading axis ``T``
         (the initial state is not included).
