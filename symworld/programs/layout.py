@@ -114,41 +114,8 @@ class Layout:
                         attribute,
                     )
 
-        # Trace each law once (eagerly) on the template state for its structure.
-        state = schema.template
-        action = jnp.int32(0)
-        self.blocks: list[Block] = []
-        for index, law in enumerate(self.laws):
-            _check_precondition(law, state, action)
-            effect = _call_effect(law, state, action)
-            for attribute_name, distribution in effect.items():
-                k = schema.index(attribute_name)
-                values, _, sites, _ = normalise(
-                    law, schema, attribute_name, distribution
-                )
-                _check_sites(law, schema, attribute_name, sites, state, action)
-                components = np.full(
-                    (distribution.support_size, MAX_COMPONENTS), -1, np.int32
-                )
-                for s, names_s in enumerate(distribution.component_names()):
-                    for c, component in enumerate(names_s):
-                        if component not in self.component_index:
-                            raise LawError(
-                                law.name,
-                                f"uses the unknown parameter component {component!r}",
-                                attribute_name,
-                            )
-                        components[s, c] = self.component_index[component]
-                self.blocks.append(
-                    Block(
-                        index,
-                        k,
-                        int(values.shape[0]),
-                        int(values.shape[1]),
-                        components,
-                        identity=distribution.sites is None,
-                    )
-                )
+        # Trace each law once on the template state for its structure.
+        self.blocks = _trace_blocks(self.laws, schema, self.component_index)
         self.support = max([b.support for b in self.blocks], default=1)
         self.num_pairs = int(sum(b.sites for b in self.blocks))
         pair_law, pair_block = [], []
@@ -326,6 +293,73 @@ def _check_parameter(law: Law, parameter: Probability | Simplex) -> None:
         )
 
 
+def _trace_blocks(
+    laws: Sequence[Law], schema: Schema, component_index: dict[str, int]
+) -> list[Block]:
+    """Check every law and read its blocks off one trace on the template state.
+
+    The trace is abstract (``jax.make_jaxpr``), so nothing that reads the state is
+    compiled; what a law computes from constants alone (``sites=[3]``, say) is
+    evaluated at once (``jax.ensure_compile_time_eval``), so that
+    :func:`_check_sites` can read it."""
+    blocks: list[Block] = []
+
+    def trace(state: PyTree, action: jax.Array) -> None:
+        with jax.ensure_compile_time_eval():
+            for index, law in enumerate(laws):
+                _check_precondition(law, state, action)
+                effect = _call_effect(law, state, action)
+                for attribute_name, distribution in effect.items():
+                    blocks.append(
+                        _block(
+                            law,
+                            index,
+                            schema,
+                            attribute_name,
+                            distribution,
+                            component_index,
+                            state,
+                            action,
+                        )
+                    )
+
+    jax.make_jaxpr(trace)(schema.template, jnp.int32(0))
+    return blocks
+
+
+def _block(
+    law: Law,
+    index: int,
+    schema: Schema,
+    attribute_name: str,
+    distribution: Distribution,
+    component_index: dict[str, int],
+    state: PyTree,
+    action: jax.Array,
+) -> Block:
+    """The :class:`Block` of law ``index``'s prediction for one attribute."""
+    values, _, sites, _ = normalise(law, schema, attribute_name, distribution)
+    _check_sites(law, schema, attribute_name, sites, state, action)
+    components = np.full((distribution.support_size, MAX_COMPONENTS), -1, np.int32)
+    for s, names_s in enumerate(distribution.component_names()):
+        for c, component in enumerate(names_s):
+            if component not in component_index:
+                raise LawError(
+                    law.name,
+                    f"uses the unknown parameter component {component!r}",
+                    attribute_name,
+                )
+            components[s, c] = component_index[component]
+    return Block(
+        index,
+        schema.index(attribute_name),
+        int(values.shape[0]),
+        int(values.shape[1]),
+        components,
+        identity=distribution.sites is None,
+    )
+
+
 def _check_sites(
     law: Law,
     schema: Schema,
@@ -381,9 +415,7 @@ def _check_precondition(law: Law, state: PyTree, action: jax.Array) -> None:
     try:
         result = jnp.asarray(law.precondition(state, action))
     except Exception as error:  # noqa: BLE001 - any failure rejects the law
-        raise LawError(
-            law.name, f"precondition raised {type(error).__name__}: {error}"
-        ) from None
+        raise _raised(law, "precondition", error) from None
     if result.shape != ():
         raise LawError(
             law.name, f"precondition must return a scalar, got shape {result.shape}"
@@ -396,15 +428,27 @@ def _check_precondition(law: Law, state: PyTree, action: jax.Array) -> None:
         )
 
 
+def _raised(law: Law, part: str, error: Exception) -> LawError:
+    """The error that rejects ``law`` whose ``part`` ("precondition" or "effect")
+    raised ``error`` on the template state."""
+    if isinstance(error, jax.errors.ConcretizationTypeError):
+        return LawError(
+            law.name,
+            f"the {part} uses the value of the state or the action in Python (an "
+            f"`if`, `bool`, `int` or a loop bound: {type(error).__name__}); laws "
+            "run compiled on batches, so write the choice with jax.numpy "
+            "(jnp.where, &, |, ~)",
+        )
+    return LawError(law.name, f"{part} raised {type(error).__name__}: {error}")
+
+
 def _call_effect(law: Law, state: PyTree, action: jax.Array) -> dict[str, Distribution]:
     try:
         effect = law.effect(state, action)
     except LawError:
         raise
     except Exception as error:  # noqa: BLE001 - any failure rejects the law
-        raise LawError(
-            law.name, f"effect raised {type(error).__name__}: {error}"
-        ) from None
+        raise _raised(law, "effect", error) from None
     if not isinstance(effect, dict):
         raise LawError(
             law.name, f"effect must return a dict, got {type(effect).__name__}"

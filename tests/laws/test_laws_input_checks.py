@@ -88,6 +88,38 @@ def test_laws_state_dependent_sites_may_leave_the_attribute(switches_schema):
     assert model.layout.blocks[0].sites == 1
 
 
+class _Branching(Law):
+    """Chooses in Python on the state (``part`` says where): not compilable."""
+
+    name = "branching"
+    writes = ("coin",)
+
+    def __init__(self, part):
+        self.part = part
+
+    def precondition(self, state, action):
+        if self.part == "precondition" and action == 1:
+            return jnp.bool_(False)
+        return jnp.bool_(True)
+
+    def effect(self, state, action):
+        value = 1 if self.part == "effect" and state.coin > 0 else 0
+        return {"coin": point(value)}
+
+
+@pytest.mark.parametrize("part", ["precondition", "effect"])
+def test_laws_python_choices_on_the_state_are_refused_when_built(switches_schema, part):
+    with pytest.raises(LawError) as caught:
+        LawModel.build([_Branching(part)], switches_schema)
+    message = str(caught.value)
+    assert message.startswith(
+        f"law 'branching': the {part} uses the value of the state or the action "
+        "in Python"
+    )
+    assert "TracerBoolConversionError" in message and "jnp.where" in message
+    LawModel.build([_Branching("neither")], switches_schema)  # the same law, fine
+
+
 SWITCH_DOMAINS = {"toggle": (0, 1), "coin": (0, 1), "fixed": (0, 1), "time": (0, 99)}
 
 
