@@ -6,6 +6,17 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 # The command line caches compiled programs in the user's cache folder; tests that
 # run it in-process must not write there (tests/crafter_oo has its own cache).
 os.environ.setdefault("SYMWORLD_COMPILE_CACHE", "off")
+# Most tests are bound by XLA's compile (each builds a new program and runs it on a
+# few transitions), and skipping XLA's expensive optimisation passes takes about a
+# third off the whole run. The same programs with the same results, only less
+# optimised; tests bound by what the programs run (the symbolic-regression search,
+# marked below) compile with every optimisation. The variable also reaches the
+# command lines that tests start in subprocesses.
+_UNOPTIMISED = "JAX_DISABLE_MOST_OPTIMIZATIONS"
+os.environ.setdefault(_UNOPTIMISED, "1")
+_unoptimised = os.environ[_UNOPTIMISED] == "1"
+# Test packages and markers that compile with every optimisation.
+OPTIMISED_PACKAGES = {"equations"}
 
 import gc  # noqa: E402
 import shutil  # noqa: E402
@@ -34,6 +45,15 @@ def pytest_runtest_setup(item):
         jax.clear_caches()
         gc.collect()
     _package["name"] = name
+    optimise = name in OPTIMISED_PACKAGES or item.get_closest_marker("optimised")
+    _compile_unoptimised(_unoptimised and not optimise)
+
+
+def _compile_unoptimised(flag: bool) -> None:
+    """Switch XLA's optimisation passes off (``True``) or on, for the programs this
+    process compiles next and the subprocesses it starts."""
+    jax.config.update("jax_disable_most_optimizations", flag)
+    os.environ[_UNOPTIMISED] = "1" if flag else "0"
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ def test_readme_has_examples():
 
 
 @pytest.mark.slow
+@pytest.mark.optimised  # the first example runs the symbolic-regression search
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
 def test_readme_python_example_runs(index, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
