@@ -83,7 +83,8 @@ a full stock (:data:`HOLDING_CAP`) of a gathered item tried with every action
 that never made anything on the ground at hand (``_at_hand``, within
 :data:`HAND_REACH` steps: a table needs 2 wood), restocks, and new contacts.
 A count that falls on a step that made nothing (no count rose, the targeted
-cell stayed) is a vital, whatever the action; holdings name their item sites,
+cell stayed and no object appeared on it: a planted sapling is spent, not
+decayed) is a vital, whatever the action; holdings name their item sites,
 so that the tries counted under earlier holdings are projected onto the items
 left when a site turns out to be a vital (``_rekey``).
 
@@ -644,8 +645,12 @@ class _GridExplorer(Sheltering):
         # a count that fell on a step that made nothing (no count rose, the
         # targeted cell stayed) was not spent: it decays by itself, whatever
         # the action (drink falling during a craft try that failed)
-        idle = not self._cell_change(encoded, following, target) and not any(
-            following[s] > encoded[s] for s in layout.inventory
+        # (nor an object newly on the targeted cell: a sapling spent on a
+        # plant placed there is no decay)
+        idle = (
+            not self._cell_change(encoded, following, target)
+            and not any(following[s] > encoded[s] for s in layout.inventory)
+            and not self._placed(view, following)
         )
         for site in layout.inventory:
             delta = int(following[site] - encoded[site])
@@ -781,6 +786,15 @@ class _GridExplorer(Sheltering):
         if encoded[index] == following[index]:
             return ()
         return (int(encoded[index]), int(following[index]))
+
+    def _placed(self, view: dict, following: np.ndarray) -> bool:
+        """Whether an object stands on the targeted cell after the step that
+        did not stand there before it (a plant placed there)."""
+        if self.target_cell is None or self.layout.objects is None:
+            return False
+        before = {(x, y) for _, x, y, _ in view["objects"]}
+        after = {(x, y) for _, x, y, _ in self.read(following)["objects"]}
+        return self.target_cell in after - before
 
     def _spent(self, encoded: np.ndarray, following: np.ndarray) -> dict[int, int]:
         """Item site -> how many the step used up."""
