@@ -643,20 +643,21 @@ class _GridExplorer(Sheltering):
         # vitals, health, satisfiers, rest modes
         walking = moved or action in self.moving()  # spends nothing on purpose
         # a count that fell on a step that made nothing (no count rose, the
-        # targeted cell stayed) was not spent: it decays by itself, whatever
-        # the action (drink falling during a craft try that failed)
-        # (nor an object newly on the targeted cell: a sapling spent on a
-        # plant placed there is no decay)
+        # targeted cell stayed, no object appeared on it: a sapling spent on a
+        # plant placed there is no decay) was not spent: it decays by itself,
+        # whatever the action (drink falling during a craft try that failed)
+        fell = [site for site in layout.inventory if following[site] < encoded[site]]
         idle = (
-            not self._cell_change(encoded, following, target)
+            bool(fell)
+            and not walking
+            and not self._cell_change(encoded, following, target)
             and not any(following[s] > encoded[s] for s in layout.inventory)
             and not self._placed(view, following)
         )
-        for site in layout.inventory:
-            delta = int(following[site] - encoded[site])
-            if delta < 0 and (walking or idle):
+        for site in fell:
+            if walking or idle:
                 self.vitals.add(site)
-            if delta < 0 and reward < 0:
+            if reward < 0:
                 self.harm_by_site[site] += 1
         if self.health is None and self.harm_by_site:
             self.health = self.harm_by_site.most_common(1)[0][0]

@@ -318,8 +318,6 @@ def _trace_blocks(
                             attribute_name,
                             distribution,
                             component_index,
-                            state,
-                            action,
                         )
                     )
 
@@ -334,12 +332,10 @@ def _block(
     attribute_name: str,
     distribution: Distribution,
     component_index: dict[str, int],
-    state: PyTree,
-    action: jax.Array,
 ) -> Block:
     """The :class:`Block` of law ``index``'s prediction for one attribute."""
     values, _, sites, _ = normalise(law, schema, attribute_name, distribution)
-    _check_sites(law, schema, attribute_name, sites, state, action)
+    _check_sites(law, schema, attribute_name, sites)
     components = np.full((distribution.support_size, MAX_COMPONENTS), -1, np.int32)
     for s, names_s in enumerate(distribution.component_names()):
         for c, component in enumerate(names_s):
@@ -361,34 +357,20 @@ def _block(
 
 
 def _check_sites(
-    law: Law,
-    schema: Schema,
-    attribute_name: str,
-    sites: jax.Array,
-    state: PyTree,
-    action: jax.Array,
+    law: Law, schema: Schema, attribute_name: str, sites: jax.Array
 ) -> None:
-    """Reject ``sites=`` indices outside ``0..size - 1`` that do not depend on the
-    state or the action (``sites=[5]`` on a one-site attribute, ``sites=[-1]``):
-    such a prediction would be inactive on every transition. Sites computed from the
-    state may leave the attribute on some transitions (the tile beyond the map's
-    edge); they are inactive there and are not refused."""
+    """Reject constant ``sites=`` indices outside ``0..size - 1`` (``sites=[5]`` on
+    a one-site attribute, ``sites=[-1]``): such a prediction would be inactive on
+    every transition. Called inside :func:`_trace_blocks`, where sites computed from
+    the state or the action are tracers: those may leave the attribute on some
+    transitions (the tile beyond the map's edge), are inactive there and are not
+    refused; only sites from constants alone arrive here as values."""
     if isinstance(sites, jax.core.Tracer):
         return
     size = schema[attribute_name].size
     local = np.asarray(sites)
     bad = (local < 0) | (local >= size)
     if not bad.any():
-        return
-
-    def sites_of(state, action):
-        distribution = law.effect(state, action)[attribute_name]
-        return jnp.asarray(distribution.sites, jnp.int32)
-
-    try:
-        if _depends_on_inputs(sites_of, state, action):
-            return
-    except Exception:  # noqa: BLE001 - an effect that cannot be traced fails later
         return
     raise LawError(
         law.name,
@@ -398,17 +380,6 @@ def _check_sites(
         "prediction would never apply",
         attribute_name,
     )
-
-
-def _depends_on_inputs(function: Callable, *args: Any) -> bool:
-    """Whether any output of ``function(*args)`` is computed from its arguments
-    (rather than from constants alone), read from its traced program."""
-    jaxpr = jax.make_jaxpr(function)(*args).jaxpr
-    tainted = {id(v) for v in jaxpr.invars}
-    for equation in jaxpr.eqns:
-        if any(id(v) in tainted for v in equation.invars):
-            tainted.update(id(v) for v in equation.outvars)
-    return any(id(v) in tainted for v in jaxpr.outvars)
 
 
 def _check_precondition(law: Law, state: PyTree, action: jax.Array) -> None:
