@@ -28,6 +28,7 @@ from symworld.induction.features import (
     Literal,
     build_features,
     evaluate,
+    made_values,
     namespace,
     spent,
 )
@@ -299,8 +300,13 @@ def induce(
         len(features),
     )
 
+    made = made_values(schema, geometry, encoded, next_encoded)
     search = RuleSearch(
-        features, matrix, settings.search, spent(features, encoded, next_encoded)
+        features,
+        matrix,
+        settings.search,
+        spent(features, encoded, next_encoded),
+        stations=[j for j, f in enumerate(features) if f.name in made],
     )
     candidates: list[Candidate] = []
     for target, site in _targets(schema, geometry, encoded, changes, least):

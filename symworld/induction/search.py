@@ -228,6 +228,10 @@ class RuleSearch:
 
     - ``features``: the :class:`Feature` list; ``matrix``: bool ``(T, F)`` their
       values on the transitions.
+    - ``spent``: bool ``(T, F)``, where a threshold feature's site fell by its
+      threshold (:func:`~symworld.induction.features.spent`).
+    - ``stations``: indices of the features that say a thing the player made
+      stands near it (:meth:`stationed`).
     """
 
     def __init__(
@@ -236,8 +240,10 @@ class RuleSearch:
         matrix: np.ndarray,
         settings: SearchSettings,
         spent: np.ndarray | None = None,
+        stations: Sequence[int] = (),
     ):
         self.features = list(features)
+        self.stations = list(stations)
         self.matrix = np.asarray(matrix).astype(bool)
         self.spent = (
             np.zeros_like(self.matrix) if spent is None else np.asarray(spent, bool)
@@ -301,6 +307,24 @@ class RuleSearch:
             Literal(self.features[j])
             for j in columns[: max(self.settings.max_literals - 1, 0)]
         ]
+
+    def stationed(self, positives: np.ndarray, room: int) -> list[Literal]:
+        """Up to ``room`` station literals (a thing the player made stands near
+        it) that held on every positive transition (at least ``min_support``,
+        all with the same action) and not on every transition. Every cell of a
+        made thing came from the player's own actions, so the data cannot show
+        the change without it; a law that left it out would claim the change
+        wherever the action is taken (a pickaxe made anywhere, not beside the
+        table). Like spent items, such a literal is part of the precondition."""
+        if room < 1 or int(positives.sum()) < self.settings.min_support:
+            return []
+        rows = self.matrix[positives]
+        if not rows[:, self.action_columns].all(axis=0).any():
+            return []
+        columns = [
+            j for j in self.stations if rows[:, j].all() and not self.matrix[:, j].all()
+        ]
+        return [Literal(self.features[j]) for j in columns[:room]]
 
     def acting(self, positives: np.ndarray) -> list[Literal]:
         """The action literal when every positive transition (at least
@@ -528,7 +552,9 @@ class RuleSearch:
                 if remaining.sum() < self.settings.min_support:
                     break
                 acted = self.acting(remaining) if required else []
-                seeds = required + acted + self.spending(remaining)
+                spending = self.spending(remaining)
+                room = self.settings.max_literals - 1 - len(spending)
+                seeds = required + acted + spending + self.stationed(remaining, room)
                 grown = self._grow(holds, remaining, np.ones_like(holds), seeds, limit)
                 if grown is None:
                     break

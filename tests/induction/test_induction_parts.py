@@ -3,11 +3,13 @@ the proposer hook."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import jax.numpy as jnp
 import numpy as np
 
 from symworld.induction.changes import KINDS, detect_changes
-from symworld.induction.features import Feature, spent
+from symworld.induction.features import Feature, made_values, spent
 from symworld.induction.search import RuleSearch, SearchSettings, Target
 from symworld.induction.vocabulary import (
     cell_index,
@@ -260,3 +262,55 @@ def test_induction_spent_items_enter_the_precondition():
         target, tile, tile_after
     )
     assert "counter_ge_4" in [l.feature.name for l in plain.literals]
+
+
+def test_induction_a_made_thing_beside_every_craft_enters_the_precondition():
+    """Every craft try holding a stick happened beside the bench (a value the
+    player made), so the data cannot show a craft without it: the bench stays
+    in the precondition. Grass, around the player on every transition, and a
+    bench that is not a station add nothing."""
+    rng = np.random.default_rng(3)
+    total = 400
+    action = rng.integers(0, 4, total)
+    sticks = rng.integers(0, 3, total)
+    bench = rng.random(total) < 0.3
+    action = np.where((action == 3) & (sticks >= 1) & ~bench, 0, action)
+    craft = (action == 3) & (sticks >= 1) & bench
+    assert int(craft.sum()) >= 10
+    widgets = rng.integers(0, 5, total)
+    columns = {
+        **{f"act_{a}": (action == a, "action", None, None) for a in range(4)},
+        "sticks_ge_1": (sticks >= 1, "site", 0, 1),
+        "near_1": (np.ones(total, bool), "window", None, None),
+        "near_5": (bench, "window", None, None),
+    }
+    features = [
+        Feature(name, name, name, family, site=site, threshold=value)
+        for name, (_, family, site, value) in columns.items()
+    ]
+    matrix = np.stack([c[0] for c in columns.values()], 1)
+    target = Target("widget", "widget", "widgets", 1, "state.widgets", 0, 9)
+    names = [f.name for f in features]
+    stations = [names.index("near_1"), names.index("near_5")]
+    search = RuleSearch(features, matrix, SearchSettings(), stations=stations)
+    (law,) = search.laws_for(target, widgets, widgets + craft)
+    assert law.effect.kind == "change" and law.effect.value == 1
+    assert sorted(l.feature.name for l in law.literals) == [
+        "act_3",
+        "near_5",
+        "sticks_ge_1",
+    ]
+    assert law.held == law.matched == law.explained == int(craft.sum())
+    (plain,) = RuleSearch(features, matrix, SearchSettings()).laws_for(
+        target, widgets, widgets + craft
+    )
+    assert sorted(l.feature.name for l in plain.literals) == ["act_3", "sticks_ge_1"]
+
+
+def test_induction_made_values_are_the_grid_values_absent_at_the_start():
+    schema = _schema()
+    geometry = SimpleNamespace(has_grid=True, grid=schema.attributes[1])
+    encoded = np.array([[3, 0, 1, 2, 0, 1, 0, 1], [3, 0, 1, 2, 3, 1, 0, 1]])
+    following = np.array([[3, 0, 1, 2, 3, 1, 0, 1], [3, 0, 1, 1, 3, 1, 0, 1]])
+    assert made_values(schema, geometry, encoded, following) == {"near_3"}
+    assert made_values(schema, geometry, encoded[:0], following[:0]) == set()
