@@ -4,15 +4,24 @@ For each seed: one life of ``--steps`` steps explored and a law library induced 
 it (``symworld induce --env symworld/CrafterOO-v0 --steps N --seed S``), the library
 evaluated on the Crafter-OO scenario suite (``symworld evaluate ... --trials 5``), and
 its laws read for the mechanics the issue requires (wood from trees, drinking water,
-a table placed for wood, a wood pickaxe made, movement and blocking, food and drink
-decay). Prints one row per seed: life length, laws, accuracy and MRR beside the null
-model's, the required mechanics missing, and the induce and evaluate wall times.
+a table placed for 2 wood, a wood pickaxe made next to a table (the table faced or in
+the 3x3 square), movement and blocking, food and drink decay). Prints one row per
+seed: life length, laws, accuracy and MRR beside the null model's, the required
+mechanics missing, and the induce and evaluate wall times.
+
+The reference: the hand-written library (``laws/crafter_oo.py``) fitted to the same
+life (``symworld fit laws --env symworld/CrafterOO-v0 --data OUT/sS/life.npz``) and
+evaluated with the same suite, trials and seed; its accuracy is printed beside the
+induced library's, and a second table gives every scenario's accuracy: the induced
+library of each seed, the hand-written library (mean over the seeds' fits) and the
+null model (``--no-hand`` skips the reference).
 
     python benchmarks/induction_protocol.py --seeds 0 1 2 --out runs/induction
 
 Every file of seed ``S`` stays in ``OUT/sS/`` (``laws.py``, ``laws_model/``,
-``life.npz``, ``induce.json``, ``eval.json``). With ``--data-dir DIR`` each seed reads
-its life from ``DIR/sS/life.npz`` (an earlier run's) instead of exploring.
+``life.npz``, ``induce.json``, ``eval.json``, ``hand_model/``, ``hand_eval.json``).
+With ``--data-dir DIR`` each seed reads its life from ``DIR/sS/life.npz`` (an earlier
+run's) instead of exploring.
 
 The required-mechanics check reads the first docstring line of every law, which
 symworld's writer words as "ATTRIBUTE changes by +K ... when ... the targeted cell of
@@ -39,6 +48,7 @@ MOVES = (1, 2, 3, 4)
 
 GAIN = r"(changes by \+\d+|becomes its value plus one of \[[^\]]*\b[1-9])"
 LOSS = r"(changes by -\d+|becomes its value plus one of \[-)"
+TWO_LOST = r"(changes by -2\b|becomes its value plus one of \[-2\b)"
 
 
 def law_lines(path: Path) -> list[str]:
@@ -67,12 +77,13 @@ def missing_mechanics(path: Path) -> list[str]:
         "table placed": some(
             rf"material becomes {TABLE}\b", rf"action is {PLACE_TABLE}\b"
         ),
-        "table costs wood": some(
-            rf"^Player\.inventory\[{WOOD}\] {LOSS}", rf"action is {PLACE_TABLE}\b"
+        "table costs 2 wood": some(
+            rf"^Player\.inventory\[{WOOD}\] {TWO_LOST}", rf"action is {PLACE_TABLE}\b"
         ),
-        "wood pickaxe": some(
+        "wood pickaxe next to a table": some(
             rf"^Player\.inventory\[{WOOD_PICKAXE}\] {GAIN}",
             rf"action is {MAKE_WOOD_PICKAXE}\b",
+            rf"(holds {TABLE}\b|\b{TABLE} is in the 3x3 window)",
         ),
         "movement": all(
             some(r"^Player\.pos\[\d\] changes by [-+]1", rf"action is {a}\b")
@@ -103,10 +114,15 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=5)
     parser.add_argument("--out", required=True, help="folder for every seed's files")
     parser.add_argument("--data-dir", default=None, help="read DIR/sS/life.npz")
+    parser.add_argument(
+        "--no-hand",
+        action="store_true",
+        help="skip the hand-written library fitted to each life",
+    )
     args = parser.parse_args()
 
     symworld = [sys.executable, "-m", "symworld.cli"]
-    rows = []
+    rows, reports, hands = [], {}, {}
     for seed in args.seeds:
         folder = Path(args.out) / f"s{seed}"
         folder.mkdir(parents=True, exist_ok=True)
@@ -122,6 +138,18 @@ def main() -> None:
         evaluate += ["--trust-law-file", str(laws), "--trials", str(args.trials)]
         evaluated = run([*evaluate, "--json", "-q"], folder / "eval.json")
         report = json.loads((folder / "eval.json").read_text())
+        reports[seed] = report
+        if not args.no_hand:
+            life_file = folder / "life.npz"
+            if args.data_dir:
+                life_file = Path(args.data_dir) / f"s{seed}" / "life.npz"
+            fit = [*symworld, "fit", "laws", "--env", "symworld/CrafterOO-v0"]
+            fit += ["--data", str(life_file), "--out", str(folder / "hand_model")]
+            run([*fit, "--force", "--json", "-q"], folder / "hand_fit.json")
+            evaluate = [*symworld, "evaluate", str(folder / "hand_model")]
+            evaluate += ["--trials", str(args.trials), "--json", "-q"]
+            run(evaluate, folder / "hand_eval.json")
+            hands[seed] = json.loads((folder / "hand_eval.json").read_text())
         life = re.search(r"grammar from (\d+) transitions", laws.read_text())
         rows.append(
             (
@@ -131,21 +159,55 @@ def main() -> None:
                 report["mean"]["accuracy"],
                 report["mean"]["mrr"],
                 report["baselines"]["null"]["mean"]["accuracy"],
+                hands[seed]["mean"]["accuracy"] if seed in hands else float("nan"),
                 ", ".join(missing_mechanics(laws)) or "none",
                 induced,
                 evaluated,
             )
         )
     header = (
-        "seed  life  laws  accuracy    mrr  null acc  induce s  evaluate s  missing"
+        "seed  life  laws  accuracy    mrr  null acc  hand acc  induce s  evaluate s"
+        "  missing"
     )
     print(header)
     print("-" * len(header))
-    for seed, life, count, accuracy, mrr, null, missing, induced, evaluated in rows:
+    for row in rows:
+        seed, life, count, accuracy, mrr, null, hand, missing, induced, evaluated = row
         print(
             f"{seed:>4}  {life:>4}  {count:>4}  {accuracy:8.4f}  {mrr:5.3f}  "
-            f"{null:8.3f}  {induced:8.1f}  {evaluated:10.1f}  {missing}"
+            f"{null:8.3f}  {hand:8.4f}  {induced:8.1f}  {evaluated:10.1f}  {missing}"
         )
+    print()
+    print(scenario_table(reports, hands))
+
+
+def scenario_table(reports: dict[int, dict], hands: dict[int, dict]) -> str:
+    """A Markdown table of every scenario's accuracy: the induced library of each
+    seed, the hand-written library (mean over the seeds it was fitted for) and the
+    null model (mean over the seeds' evaluations), then the means."""
+    seeds = list(reports)
+    names = list(reports[seeds[0]]["scenarios"])
+    head = [f"induced s{s}" for s in seeds] + ["hand-written", "null"]
+    lines = ["| scenario | " + " | ".join(head) + " |"]
+    lines.append("|---" * (len(head) + 1) + "|")
+
+    def mean(values: list[float], digits: int = 2) -> str:
+        return f"{sum(values) / len(values):.{digits}f}" if values else "-"
+
+    for name in names:
+        induced = [f"{reports[s]['scenarios'][name]['accuracy']:.2f}" for s in seeds]
+        hand = [h["scenarios"][name]["accuracy"] for h in hands.values()]
+        null = [
+            r["scenarios"][name]["baselines"]["null"]["accuracy"]
+            for r in reports.values()
+        ]
+        lines.append(f"| {name} | " + " | ".join([*induced, mean(hand), mean(null)]))
+        lines[-1] += " |"
+    induced = [f"{reports[s]['mean']['accuracy']:.4f}" for s in seeds]
+    hand = mean([h["mean"]["accuracy"] for h in hands.values()], 4)
+    null = [r["baselines"]["null"]["mean"]["accuracy"] for r in reports.values()]
+    lines.append("| **mean** | " + " | ".join([*induced, hand, mean(null, 4)]) + " |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
