@@ -8,11 +8,21 @@ same number of optimiser steps, with the ratio; and the load average.
 
     python benchmarks/induction.py --env symworld/Switches-v0 --steps 2000
     python benchmarks/induction.py --env symworld/CrafterOO-v0 --steps 2000
+
+A life ends early when the player dies (Crafter-OO's lives end after 200-1,300
+steps). ``--transitions N`` times induction on exactly ``N`` transitions: lives of
+seeds ``seed``, ``seed + 1``, ... are explored until they hold ``N`` transitions
+together, and their transitions are joined and cut at ``N`` (the inducer reads
+transitions, not episodes), so that the 2,000-step target is measured on 2,000
+transitions even when no single life lasts that long.
+
+    python benchmarks/induction.py --env symworld/CrafterOO-v0 --transitions 2000
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import platform
 import time
@@ -27,6 +37,12 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--iterations", type=int, default=500)
+    parser.add_argument(
+        "--transitions",
+        type=int,
+        default=None,
+        help="induce from exactly N transitions, joining lives of seed, seed+1, ...",
+    )
     args = parser.parse_args()
 
     from symworld.induction import InductionSettings, explore, induce
@@ -39,8 +55,13 @@ def main() -> None:
     schema = environment.schema(env)
 
     start, cpu = time.perf_counter(), time.process_time()
-    life = explore(env, schema, steps=args.steps, seed=args.seed)
+    lives = [explore(env, schema, steps=args.steps, seed=args.seed)]
+    while args.transitions and sum(x.num_transitions for x in lives) < args.transitions:
+        lives.append(
+            explore(env, schema, steps=args.steps, seed=args.seed + len(lives))
+        )
     explored = (time.perf_counter() - start, time.process_time() - cpu)
+    life = join_lives(lives, args.transitions)
 
     start, cpu = time.perf_counter(), time.process_time()
     result = induce(
@@ -68,14 +89,18 @@ def main() -> None:
     fitted = (time.perf_counter() - start, time.process_time() - cpu)
 
     rows = [
-        ("explore one life", explored),
+        (f"explore {len(lives)} li{'ves' if len(lives) > 1 else 'fe'}", explored),
         ("induce (search + fit)", induced),
         ("fit hand-written library (reference)", fitted),
     ]
+    ended = ", ".join(
+        f"seed {x.seed}: {x.num_transitions} steps, "
+        f"{'the life ended' if x.died else 'alive at the end'}"
+        for x in lives
+    )
     print(
-        f"env {args.env}, {life.num_transitions} transitions "
-        f"({'the life ended' if life.died else 'alive at the end'}), seed "
-        f"{args.seed}, {len(result.laws)} laws induced, {result.num_features} "
+        f"env {args.env}, {life.num_transitions} transitions ({ended}), "
+        f"{len(result.laws)} laws induced, {result.num_features} "
         f"features; JAX {jax.__version__}, {platform.machine()}, numpy "
         f"{np.__version__}, load average {os.getloadavg()[0]:.2f}"
     )
@@ -89,6 +114,27 @@ def main() -> None:
     print(
         f"ratio induce / reference fit: wall {induced[0] / fitted[0]:.2f}, "
         f"CPU {induced[1] / fitted[1]:.2f}"
+    )
+
+
+def join_lives(lives: list, transitions: int | None):
+    """One :class:`~symworld.induction.Exploration` holding the transitions of
+    ``lives`` in order, cut at ``transitions`` (all of them when ``None``)."""
+    if len(lives) == 1 and transitions is None:
+        return lives[0]
+
+    def join(*leaves):
+        return np.concatenate([np.asarray(x) for x in leaves])[:transitions]
+
+    first = lives[0]
+    return dataclasses.replace(
+        first,
+        states=jax.tree_util.tree_map(join, *(x.states for x in lives)),
+        actions=join(*(x.actions for x in lives)),
+        next_states=jax.tree_util.tree_map(join, *(x.next_states for x in lives)),
+        rewards=join(*(x.rewards for x in lives)),
+        died=lives[-1].died,
+        reasons=tuple(r for x in lives for r in x.reasons)[:transitions],
     )
 
 
