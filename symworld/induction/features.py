@@ -334,20 +334,25 @@ def spent(
     return out
 
 
+def near_name(value: int) -> str:
+    """The name of the feature "``value`` is in the 3x3 window around the
+    player"."""
+    return f"near_{value}"
+
+
 def made_values(
     schema: Schema, geometry: Geometry, encoded: np.ndarray, next_encoded: np.ndarray
-) -> set[str]:
-    """Names of the window features (``near_V``) of grid values the player
-    made: absent from the first state's grid, present in a later one (every
-    cell of such a value came from an action: a table, a furnace).
-    ``encoded``, ``next_encoded``: int ``(T, N)`` encoded states."""
+) -> set[int]:
+    """Grid values the player made: absent from the first state's grid, present
+    in a later one (every cell of such a value came from an action: a table, a
+    furnace). ``encoded``, ``next_encoded``: int ``(T, N)`` encoded states."""
     if not geometry.has_grid or encoded.shape[0] == 0:
         return set()
     index = [a.name for a in schema.attributes].index(geometry.grid.name)
     begin, end = schema.offsets[index], schema.offsets[index + 1]
     first = set(np.unique(encoded[0, begin:end]).tolist())
     later = set(np.unique(next_encoded[:, begin:end]).tolist())
-    return {f"near_{int(v)}" for v in later - first}
+    return {int(v) for v in later - first}
 
 
 def build_features(
@@ -401,7 +406,7 @@ def build_features(
             value = int(value)
             features.append(
                 Feature(
-                    f"near_{value}",
+                    near_name(value),
                     f"{value} is in the 3x3 window of {geometry.grid_label} "
                     "around the player",
                     geometry.window_source(value),

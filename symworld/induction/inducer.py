@@ -30,6 +30,7 @@ from symworld.induction.features import (
     evaluate,
     made_values,
     namespace,
+    near_name,
     spent,
 )
 from symworld.induction.geometry import Geometry, code_expression, leaf_expression
@@ -300,7 +301,7 @@ def induce(
         len(features),
     )
 
-    made = made_values(schema, geometry, encoded, next_encoded)
+    made = {near_name(v) for v in made_values(schema, geometry, encoded, next_encoded)}
     search = RuleSearch(
         features,
         matrix,

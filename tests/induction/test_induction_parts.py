@@ -312,5 +312,5 @@ def test_induction_made_values_are_the_grid_values_absent_at_the_start():
     geometry = SimpleNamespace(has_grid=True, grid=schema.attributes[1])
     encoded = np.array([[3, 0, 1, 2, 0, 1, 0, 1], [3, 0, 1, 2, 3, 1, 0, 1]])
     following = np.array([[3, 0, 1, 2, 3, 1, 0, 1], [3, 0, 1, 1, 3, 1, 0, 1]])
-    assert made_values(schema, geometry, encoded, following) == {"near_3"}
+    assert made_values(schema, geometry, encoded, following) == {3}
     assert made_values(schema, geometry, encoded[:0], following[:0]) == set()
