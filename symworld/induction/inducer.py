@@ -386,7 +386,9 @@ def induce(
     rejected: list[RejectedProposal] = []
     extra: list[tuple[str, str]] = []
     if proposers:
-        base = fit_laws(load_module_text(module).library())
+        loaded = load_module_text(module)
+        base = fit_laws(loaded.library())
+        taken = {name for name in vars(loaded) if not name.startswith("__")}
         context = ProposalContext(
             schema=schema,
             env_id=schema.env_id,
@@ -404,6 +406,11 @@ def induce(
                     if law.name in names:
                         raise ValueError(
                             f"law name {law.name!r} is already in the library"
+                        )
+                    if class_name in taken:
+                        raise ValueError(
+                            f"class name {class_name!r} is already used in the law "
+                            "module"
                         )
                     trial = fit_laws(
                         [
@@ -429,6 +436,7 @@ def induce(
                     )
                     extra.append((class_name, proposal.source))
                     names.append(law.name)
+                    taken.add(class_name)
                     base = trial
                 else:
                     reason = (

@@ -102,6 +102,7 @@ def test_induction_broken_proposals_are_rejected_with_reasons(switches_life):
         GOOD.replace("point(state.toggle)", "point(state.toggle + 7)"),
         GOOD.replace("toggle_holds_on_noop", "time_plus_1"),
         GOOD + GOOD.replace("ToggleHoldsOnNoop", "Other"),
+        GOOD.replace("ToggleHoldsOnNoop", "TimePlus1"),
     )
     result = _induce_first_60(
         switches_life,
@@ -115,6 +116,7 @@ def test_induction_broken_proposals_are_rejected_with_reasons(switches_life):
         "toggle_holds_on_noop",
         "time_plus_1",
         "test #5",
+        "toggle_holds_on_noop",
         "strings #0",
         "raising",
     ], rejected
@@ -127,8 +129,12 @@ def test_induction_broken_proposals_are_rejected_with_reasons(switches_life):
         "ValueError: law name 'time_plus_1' is already in the library"
     )
     assert "exactly one class" in reasons[5]
-    assert reasons[6] == "expected a Proposal, got str"
-    assert reasons[7] == "propose() raised RuntimeError: service down"
+    # the induced clock law's class is TimePlus1: a proposal may not replace it
+    assert reasons[6] == (
+        "ValueError: class name 'TimePlus1' is already used in the law module"
+    )
+    assert reasons[7] == "expected a Proposal, got str"
+    assert reasons[8] == "propose() raised RuntimeError: service down"
     names = [law.name for law in load_module_text(result.module).library()]
     assert "toggle_holds_on_noop" not in names
 
