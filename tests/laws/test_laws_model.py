@@ -330,3 +330,31 @@ def test_laws_fit_names_laws_the_data_never_activate(
     assert result.law_support.tolist() == [200, 0]
     assert "1 of 2 laws were never active on the 200 transitions" in caplog.text
     assert caplog.text.rstrip().endswith("flip")
+
+
+def test_laws_data_without_a_transition_is_refused_naming_the_file(tmp_path):
+    """A file whose every episode has one row holds no transition: the reader
+    names the file and says so (it raised a reshape error before)."""
+    from symworld.programs.data import transitions_from_file
+    from symworld.programs.environments import law_environment
+    from symworld.trajectory import Trajectory
+    from symworld.trajectory_io import write_trajectory
+
+    environment = law_environment("symworld/Switches-v0")
+    schema = environment.schema(environment.env())
+    one = np.zeros(1, np.int64)
+    path = write_trajectory(
+        Trajectory(
+            episode=one,
+            step=one,
+            state={name: one.copy() for name in ("toggle", "coin", "fixed", "time")},
+            action={"action": one.copy()},
+            reward=np.zeros(1),
+            terminated=np.zeros(1, bool),
+            truncated=np.zeros(1, bool),
+            metadata={"env_id": "symworld/Switches-v0"},
+        ),
+        tmp_path / "one_row.npz",
+    )
+    with pytest.raises(ValueError, match=r"one_row\.npz: no transitions"):
+        transitions_from_file(str(path), schema)
