@@ -114,6 +114,11 @@ def run(args: argparse.Namespace) -> int:
     check_out_folder(weights_dir, weights_flag)
     refuse_overwrite([out], args.force)
     refuse_overwrite([weights_dir / "model.json"], args.force, weights_flag)
+    if args.save_trajectory and args.data is not None:
+        raise ValueError(
+            "--save-trajectory keeps an explored life; with --data nothing is "
+            "explored (the file given is the trajectory)"
+        )
     if args.save_trajectory:
         check_out_file(args.save_trajectory, "--save-trajectory")
         refuse_overwrite([args.save_trajectory], args.force, "--save-trajectory")
@@ -136,10 +141,6 @@ def run(args: argparse.Namespace) -> int:
             f"one life of {life.num_transitions} exploration steps (seed {args.seed})"
         )
         died = life.died
-        if args.save_trajectory:
-            from symworld.trajectory_io import write_trajectory
-
-            write_trajectory(life.to_trajectory(), args.save_trajectory)
     settings = InductionSettings(
         search=SearchSettings(
             min_support=args.min_support, min_precision=args.min_precision
@@ -156,6 +157,10 @@ def run(args: argparse.Namespace) -> int:
         settings=settings,
         source=origin,
     )
+    if args.save_trajectory:  # written with the other outputs, once induction worked
+        from symworld.trajectory_io import write_trajectory
+
+        write_trajectory(life.to_trajectory(), args.save_trajectory)
     with atomic_open(out) as stream:
         stream.write(result.module)
     seconds = time.perf_counter() - start

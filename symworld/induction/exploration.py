@@ -1926,6 +1926,8 @@ def explore(
 
     state = env.reset(jax.random.fold_in(root, 0), params)
     encoded = np.asarray(encode(state))
+    site_low = schema.site_low()
+    site_high = site_low + schema.site_domain_size() - 1
     states, actions, following, rewards = [], [], [], []
     reasons: list[str] = []
     died = False
@@ -1947,6 +1949,20 @@ def explore(
             state, jnp.int32(action), jnp.int32(t)
         )
         next_encoded = np.asarray(next_encoded)
+        outside = (next_encoded < site_low) | (next_encoded > site_high)
+        if outside.any():  # the schema (and every law model) cannot hold the step
+            site = int(np.argmax(outside))
+            attribute = schema.attributes[int(schema.site_attribute()[site])]
+            logger.warning(
+                "the life stops after %d steps: the next state's %s (%d) leaves its "
+                "domain %d..%d",
+                t,
+                attribute.name,
+                int(next_encoded[site]),
+                attribute.low,
+                attribute.high,
+            )
+            break
         if grid is not None:
             target = grid.target_of(view, encoded, action)
             if not grid.in_mode(encoded):

@@ -281,6 +281,17 @@ def test_induce_refuses_a_csv_save_trajectory_before_exploring(tmp_path, capsys)
     assert list(tmp_path.iterdir()) == []
 
 
+def test_induce_refuses_save_trajectory_with_data(tmp_path, capsys):
+    """With --data nothing is explored, so --save-trajectory would be ignored."""
+    data = tmp_path / "sw.npz"
+    data.write_bytes(b"")  # refused before the file is read
+    argv = ["induce", "--env", "symworld/Switches-v0", "--data", str(data)]
+    argv += ["--out", str(tmp_path / "l.py"), "--save-trajectory"]
+    assert main([*argv, str(tmp_path / "life.npz")]) == 1
+    assert "--save-trajectory keeps an explored life" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sw.npz"]
+
+
 @pytest.mark.slow
 def test_collect_crafter_state_is_read_by_the_law_data_reader(tmp_path):
     from symworld.programs.data import transitions_from_file
