@@ -32,7 +32,9 @@ import numpy as np
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--env", default="symworld/Switches-v0")
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
@@ -44,6 +46,10 @@ def main() -> None:
         help="induce from exactly N transitions, joining lives of seed, seed+1, ...",
     )
     args = parser.parse_args()
+    if args.transitions is not None and args.transitions < 1:
+        parser.error(f"--transitions must be at least 1, got {args.transitions}")
+    if args.steps < 1:
+        parser.error(f"--steps must be at least 1, got {args.steps}")
 
     from symworld.induction import InductionSettings, explore, induce
     from symworld.induction.selection import fit_set

@@ -89,7 +89,7 @@ def missing_mechanics(path: Path) -> list[str]:
             some(r"^Player\.pos\[\d\] changes by [-+]1", rf"action is {a}\b")
             for a in MOVES
         ),
-        "blocking": some(r"^Player\.pos\[\d\] changes by", r"not \("),
+        "blocking": some(r"^Player\.pos\[\d\] changes by", r"the targeted cell"),
         "food decay": some(rf"^Player\.inventory\[{FOOD}\] {LOSS}"),
         "drink decay": some(rf"^Player\.inventory\[{DRINK}\] {LOSS}"),
     }
@@ -109,9 +109,13 @@ def run(command: list[str], log: Path) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--steps", type=int, default=2000)
-    parser.add_argument("--trials", type=int, default=5)
+    parser.add_argument(
+        "--seeds", type=int, nargs="+", default=[0, 1, 2], help="default: 0 1 2"
+    )
+    parser.add_argument(
+        "--steps", type=int, default=2000, help="most steps of each life (2000)"
+    )
+    parser.add_argument("--trials", type=int, default=5, help="trials per scenario (5)")
     parser.add_argument("--out", required=True, help="folder for every seed's files")
     parser.add_argument("--data-dir", default=None, help="read DIR/sS/life.npz")
     parser.add_argument(
