@@ -12,8 +12,8 @@ import dataclasses
 import jax
 import jax.numpy as jnp
 import numpy as np
+from toy_grid import toy_explorer
 
-from symworld.induction import ExplorationHints
 from symworld.induction.exploration import (
     HIDE_REACH,
     HOLDING_CAP,
@@ -22,7 +22,6 @@ from symworld.induction.exploration import (
     TRUST_PRESENCE,
     _Discovery,
     _GridExplorer,
-    _Layout,
 )
 from symworld.programs import Schema
 
@@ -63,16 +62,8 @@ def _schema() -> Schema:
 
 def _explorer() -> tuple[_GridExplorer, Schema]:
     schema = _schema()
-    hints = ExplorationHints()
-    explorer = _GridExplorer(
-        _Layout(schema, hints), NUM_ACTIONS, hints, np.random.default_rng(0)
-    )
     # measured conventions: actions 0-3 move by STEPS, the player faced +x
-    for action, step in enumerate(STEPS):
-        explorer.action_steps[action][step] = 10
-        explorer.uses[action] = 10
-    explorer.facing_steps[0][(1, 0)] = 10
-    explorer.walkable = {GRASS}
+    explorer = toy_explorer(schema, NUM_ACTIONS, moves=STEPS, walkable=(GRASS,))
     return explorer, schema
 
 

@@ -11,9 +11,10 @@ import dataclasses
 import jax
 import jax.numpy as jnp
 import numpy as np
+from toy_grid import toy_explorer
 
 from symworld.induction import ExplorationHints
-from symworld.induction.exploration import _GridExplorer, _Layout
+from symworld.induction.exploration import _GridExplorer
 from symworld.induction.shelter import Den
 from symworld.programs import Schema
 
@@ -51,9 +52,7 @@ DEN = Den(inner=(1, 2), outer=(2, 2), gate=(3, 2), step=(1, 0))
 
 def _explorer() -> tuple[_GridExplorer, Schema]:
     schema = _schema()
-    hints = ExplorationHints()
-    explorer = _GridExplorer(_Layout(schema, hints), 6, hints, np.random.default_rng(0))
-    explorer.walkable = {TURF}
+    explorer = toy_explorer(schema, 6, walkable=(TURF,))
     explorer.blocked[ROCK] += 2
     explorer.digs[(DIG, ROCK)] = (RUBBLE, set())  # a dig leaves rubble
     explorer.builds[BUILD] = (WALL, {}, {TURF})  # a wall built on turf, for free
@@ -134,8 +133,7 @@ def test_induction_den_is_left_past_a_lurker_only_in_full_daylight_when_needy():
 def test_induction_rest_action_is_no_direct_satisfier():
     schema = _schema()
     rest = 5
-    hints = ExplorationHints(rest_actions=(rest,))
-    explorer = _GridExplorer(_Layout(schema, hints), 6, hints, np.random.default_rng(0))
+    explorer = toy_explorer(schema, 6, ExplorationHints(rest_actions=(rest,)))
     bag = explorer.layout.inventory[0]
     explorer.vitals = {bag}
     # the vital rose after every rest and after every dig at the rock

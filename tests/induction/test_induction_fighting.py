@@ -9,10 +9,9 @@ import dataclasses
 
 import jax
 import jax.numpy as jnp
-import numpy as np
+from toy_grid import toy_explorer
 
-from symworld.induction import ExplorationHints
-from symworld.induction.exploration import ATTACK_RATE, _GridExplorer, _Layout
+from symworld.induction.exploration import ATTACK_RATE, _GridExplorer
 from symworld.programs import Schema
 
 POKE, SHOUT = 4, 5  # actions 0-3 move
@@ -39,8 +38,7 @@ def _explorer() -> _GridExplorer:
         {"spot": (0, 4), "land": (0, 2), "bag": (0, 9)},
         roles={"spot": "player.position", "land": "map", "bag": "inventory"},
     )
-    hints = ExplorationHints()
-    return _GridExplorer(_Layout(schema, hints), 6, hints, np.random.default_rng(0))
+    return toy_explorer(schema, 6)
 
 
 def test_induction_one_chance_fall_does_not_make_the_attack():

@@ -10,9 +10,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from toy_grid import toy_explorer
 
 from symworld.induction import ExplorationHints
-from symworld.induction.exploration import _GridExplorer, _Layout
+from symworld.induction.exploration import _GridExplorer
 from symworld.programs import Schema
 
 GRASS, ROCK, RUBBLE = 1, 2, 3
@@ -58,8 +59,7 @@ def _schema() -> Schema:
 
 def _explorer(hints: ExplorationHints) -> tuple[_GridExplorer, Schema]:
     schema = _schema()
-    layout = _Layout(schema, hints)
-    return _GridExplorer(layout, 6, hints, np.random.default_rng(0)), schema
+    return toy_explorer(schema, 6, hints), schema
 
 
 def _encoded(schema: Schema, light: int, stock=(0, 0), rock=True) -> np.ndarray:

@@ -9,9 +9,9 @@ import dataclasses
 import jax
 import jax.numpy as jnp
 import numpy as np
+from toy_grid import toy_explorer
 
-from symworld.induction import ExplorationHints
-from symworld.induction.exploration import _GridExplorer, _Layout
+from symworld.induction.exploration import _GridExplorer
 from symworld.programs import Schema
 
 SOIL = 1
@@ -67,14 +67,8 @@ def _explorer() -> tuple[_GridExplorer, Schema]:
             "spot": "entity.position",
         },
     )
-    hints = ExplorationHints()
-    explorer = _GridExplorer(_Layout(schema, hints), 5, hints, np.random.default_rng(0))
-    for action, step in enumerate(STEPS):  # measured: actions 0-3 move
-        explorer.action_steps[action][step] = 10
-        explorer.uses[action] = 10
-    explorer.facing_steps[0][(1, 0)] = 10
-    explorer.walkable = {SOIL}
-    return explorer, schema
+    # measured: actions 0-3 move by STEPS, the player faced +x
+    return toy_explorer(schema, 5, moves=STEPS, walkable=(SOIL,)), schema
 
 
 def _plant(explorer: _GridExplorer, schema: Schema, sprouts: bool) -> None:

@@ -7,7 +7,10 @@ import dataclasses
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
+from symworld.induction import ExplorationHints
+from symworld.induction.exploration import _GridExplorer, _Layout
 from symworld.programs import Schema
 
 LEFT, RIGHT, UP, DOWN, COLLECT, PLACE = range(6)
@@ -22,6 +25,30 @@ def step_info(terminated=False, truncated=False) -> dict:
         "terminated": jnp.asarray(terminated, bool),
         "truncated": jnp.asarray(truncated, bool),
     }
+
+
+def toy_explorer(
+    schema: Schema,
+    num_actions: int,
+    hints: ExplorationHints | None = None,
+    moves: tuple[tuple[int, int], ...] = (),
+    walkable: tuple[int, ...] = (),
+) -> _GridExplorer:
+    """The explorer's memory on a toy schema (random generator seed 0), with what
+    it measures in its first steps given: actions ``0..len(moves) - 1`` move by
+    ``moves`` (10 uses each), the player facing ``moves[0]``, and the ``walkable``
+    grid values."""
+    hints = ExplorationHints() if hints is None else hints
+    explorer = _GridExplorer(
+        _Layout(schema, hints), num_actions, hints, np.random.default_rng(0)
+    )
+    for action, step in enumerate(moves):
+        explorer.action_steps[action][step] = 10
+        explorer.uses[action] = 10
+    if moves:
+        explorer.facing_steps[0][moves[0]] = 10
+    explorer.walkable = set(walkable)
+    return explorer
 
 
 @jax.tree_util.register_dataclass
