@@ -168,7 +168,7 @@ from symworld.induction.explorer_settings import (
 from symworld.induction.hints import ExplorationHints, hints_for
 from symworld.induction.navigation import UNREACHED, distances, first_step, shift
 from symworld.induction.shelter import Den, Sheltering
-from symworld.programs.attributes import Schema
+from symworld.programs.attributes import Schema, site_names
 from symworld.trajectory import Trajectory, flatten_tree
 
 logger = logging.getLogger(__name__)
@@ -1952,15 +1952,14 @@ def explore(
         outside = (next_encoded < site_low) | (next_encoded > site_high)
         if outside.any():  # the schema (and every law model) cannot hold the step
             site = int(np.argmax(outside))
-            attribute = schema.attributes[int(schema.site_attribute()[site])]
             logger.warning(
                 "the life stops after %d steps: the next state's %s (%d) leaves its "
                 "domain %d..%d",
                 t,
-                attribute.name,
+                site_names(schema, [site])[0],
                 int(next_encoded[site]),
-                attribute.low,
-                attribute.high,
+                int(site_low[site]),
+                int(site_high[site]),
             )
             break
         if grid is not None:

@@ -145,7 +145,7 @@ def test_induction_random_policy_dies_in_the_pond_world(pond_life):
     assert bool(info["terminated"]) and t < 399
 
 
-def test_induction_a_life_stops_where_the_schema_cannot_hold_the_next_state():
+def test_induction_a_life_stops_where_the_schema_cannot_hold_the_next_state(caplog):
     """Switches' clock grows without bound; with a schema that admits times up to
     20 the life stops after 20 steps (every transition inside the domain) instead
     of recording states no law model can hold."""
@@ -156,7 +156,12 @@ def test_induction_a_life_stops_where_the_schema_cannot_hold_the_next_state():
     state = env.reset(jax.random.key(0))
     domains = {"toggle": (0, 1), "coin": (0, 1), "fixed": (0, 1), "time": (0, 20)}
     schema = Schema.from_state(ENV_ID, state, domains, num_actions=env.num_actions)
-    life = explore(env, schema, steps=50, seed=0)
+    with caplog.at_level("WARNING", logger="symworld.induction.exploration"):
+        life = explore(env, schema, steps=50, seed=0)
+    assert (
+        "stops after 20 steps: the next state's time (21) leaves its domain 0..20"
+        in (caplog.text)
+    )
     assert life.num_transitions == 20
     assert not life.died
     assert int(np.max(np.asarray(life.next_states.time))) == 20
