@@ -131,10 +131,12 @@ def main() -> None:
         folder = Path(args.out) / f"s{seed}"
         folder.mkdir(parents=True, exist_ok=True)
         laws = folder / "laws.py"
+        life_file = folder / "life.npz"
         source = ["--steps", str(args.steps), "--seed", str(seed)]
-        source += ["--save-trajectory", str(folder / "life.npz")]
+        source += ["--save-trajectory", str(life_file)]
         if args.data_dir:
-            source = ["--data", str(Path(args.data_dir) / f"s{seed}" / "life.npz")]
+            life_file = Path(args.data_dir) / f"s{seed}" / "life.npz"
+            source = ["--data", str(life_file)]
         induce = [*symworld, "induce", "--env", "symworld/CrafterOO-v0", *source]
         induce += ["--out", str(laws), "--force", "--json", "-q"]
         induced = run(induce, folder / "induce.json")
@@ -144,9 +146,6 @@ def main() -> None:
         report = json.loads((folder / "eval.json").read_text())
         reports[seed] = report
         if not args.no_hand:
-            life_file = folder / "life.npz"
-            if args.data_dir:
-                life_file = Path(args.data_dir) / f"s{seed}" / "life.npz"
             fit = [*symworld, "fit", "laws", "--env", "symworld/CrafterOO-v0"]
             fit += ["--data", str(life_file), "--out", str(folder / "hand_model")]
             run([*fit, "--force", "--json", "-q"], folder / "hand_fit.json")

@@ -79,12 +79,12 @@ def transitions_from_file(
         raise ValueError(
             f"{path}: data recorded from {env_id!r}, not {schema.env_id!r}"
         )
-    batch = trajectory.transitions()
-    if len(next(iter(batch.action.values()), ())) == 0:
+    if trajectory.num_transitions == 0:
         raise ValueError(
             f"{path}: no transitions (every episode has a single row; a transition "
             "needs a row and the next one of the same episode)"
         )
+    batch = trajectory.transitions()
     try:
         schema.encode_columns(batch.state)
         schema.encode_columns(batch.next_state)
