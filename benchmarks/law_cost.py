@@ -1,7 +1,7 @@
 """Benchmark: what each Crafter-OO law costs per transition (issues #4 and #8).
 
 Run: ``python benchmarks/law_cost.py [--batch 1024] [--seed 0] [--unfocused]
-[--only NAME,...] [--repeats 3]``.
+[--only NAME,...] [--repeats 3] [--together-only] [--sample]``.
 
 States: ``--batch`` random-policy transitions (:func:`random_transitions`). Each
 law of :func:`laws.crafter_oo.library` (focused on the objects in range, as
@@ -18,7 +18,9 @@ true Crafter-OO step (``jit(vmap(env.step))``) on the same transitions, with the
 ratio of the laws together to it, and the CPU budget per imagined step that issue
 #8's target (100,000 imagined steps/s on two cores) leaves: ``2 / 100,000`` s = 20
 CPU-us, which the laws alone, before any pooling or sampling, must fit in.
-``--together-only`` skips the laws alone.
+``--together-only`` skips the laws alone; ``--sample`` adds a whole sampled step
+of the unfitted law model (``LawModel.sample``, focused, its ``vmap`` axis named as
+in planning: laws, pooling, persistence default and draws).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import jax.numpy as jnp
 
 from symworld.envs.crafter_oo import CrafterOO
 from symworld.laws import crafter_oo as laws
+from symworld.programs import LawModel
 from symworld.programs.data import random_transitions
 from symworld.programs.focus import DEFAULT_ROWS
 from symworld.programs.layout import Layout, law_blocks, normalise
@@ -56,9 +59,9 @@ def shared_outputs(state, action):
     return laws.situation(state, action), rows.slot, rows.valid
 
 
-def cpu_per_transition(function, states, actions, repeats):
+def cpu_per_transition(function, states, actions, repeats, axis_name=None):
     """(compile wall s, best CPU us per transition) of ``jit(vmap(function))``."""
-    compiled = jax.jit(jax.vmap(function))
+    compiled = jax.jit(jax.vmap(function, axis_name=axis_name))
     start = time.perf_counter()
     jax.block_until_ready(compiled(states, actions))
     compile_s = time.perf_counter() - start
@@ -79,6 +82,11 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated law names")
     parser.add_argument("--no-together", action="store_true")
     parser.add_argument("--together-only", action="store_true")
+    parser.add_argument(
+        "--sample",
+        action="store_true",
+        help="also time a whole sampled step of the unfitted law model",
+    )
     args = parser.parse_args()
 
     env = CrafterOO()
@@ -124,6 +132,19 @@ def main() -> None:
         print(f"all laws together: {cost:.1f} (compile {compile_s:.1f} s)")
         params = env.default_params
         key = jax.random.key(args.seed)  # one key for every row: the cost is the same
+        if args.sample:
+            model = LawModel.build(laws.library(), schema)
+
+            def sampled_step(state, action):
+                return model.sample(key, state, action, batch_axis=("rows",))
+
+            compile_s, step = cpu_per_transition(
+                sampled_step, states, actions, args.repeats, axis_name="rows"
+            )
+            print(
+                f"law-model sampled step (LawModel.sample, focused): {step:.1f} "
+                f"(compile {compile_s:.1f} s)"
+            )
 
         def true_step(state, action):
             return env.step(state, action, key, params)[0]

@@ -617,12 +617,24 @@ def _draw_budget_chunked(
         (jnp.int32(0), out, jnp.zeros((budget,), jnp.int32), jnp.int32(0)),
     )
 
+    # The shared pairs are gathered here, outside the branch and the loop below,
+    # so that they are materialised once: gathered inside, XLA fuses the
+    # block-by-block selects of the gather into every (entry, entry) comparison
+    # of the pooling and recomputes them there (several times the pooling's own
+    # cost). Inside, every field is selected by ``gate`` again, so that the
+    # pooling stays dependent on it (see below).
+    gathered = _gather_blocks(
+        blocks, width, shared_index, jnp.arange(budget) < shared_count
+    )
+
     def pooled(count: int, gate: jax.Array, base: jax.Array) -> jax.Array:
         """``base`` with the sites of the first ``count`` shared pairs pooled
         (``base`` unchanged where ``gate`` is False)."""
         valid = (jnp.arange(count) < shared_count) & gate
-        index = jnp.where(gate, shared_index[:count], 0)
-        pairs = _gather_blocks(blocks, width, index, valid)
+        pairs = jax.tree_util.tree_map(
+            lambda x: jnp.where(gate, x[:count], jnp.zeros((), x.dtype)), gathered
+        )
+        pairs = pairs._replace(active=pairs.active & valid)
         drawn = _group_draw(
             _pool_group(pairs, plan.domain), plan.domain, key_group, budget
         )
@@ -640,10 +652,10 @@ def _draw_budget_chunked(
     if batch_axis in ((), None):
         first = pooled(small, jnp.bool_(True), out)
     else:
+        # The branch's flag is its operand, so that the pooling depends on it.
+        some = any_member(shared_count > 0, batch_axis)
         first = jax.lax.cond(
-            any_member(shared_count > 0, batch_axis),
-            lambda: pooled(small, jnp.bool_(True), out),
-            lambda: out,
+            some, lambda gate: pooled(small, gate, out), lambda gate: out, some
         )
     if small == budget:
         return first
