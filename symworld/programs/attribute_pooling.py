@@ -850,7 +850,13 @@ def _conflict_group(plan: AttributePlan, pairs: AttributePairs):
     budget = index.shape[0]
 
     def pooled(count: int, gate: jax.Array) -> _Group:
-        chosen = _gather(pairs, index[:count], valid[:count] & gate)
+        # Every field selected by ``gate``: a pooling that depends on ``gate``
+        # through ``active`` alone is hoisted out of the loop by XLA as
+        # loop-invariant code, and then runs on every transition.
+        chosen = jax.tree_util.tree_map(
+            lambda x: jnp.where(gate, x, jnp.zeros((), x.dtype)),
+            _gather(pairs, index[:count], valid[:count]),
+        )
         return _scoring_group(_pool_group(chosen, plan.domain), budget)
 
     small = min(FIRST_CONFLICTS, budget)
