@@ -13,6 +13,10 @@ from symworld._source_tree import map_source_tree
 
 map_source_tree(__file__)  # python run from a checkout's root: see _source_tree
 
+from symworld._threefry import unroll_threefry_on_cpu
+
+unroll_threefry_on_cpu()  # same random bits, no rolled loop on the CPU: see _threefry
+
 import symworld.envs  # noqa: F401  (registers the gymnasium environments)
 from symworld._version import __version__
 from symworld.trajectory import Trajectory, TrajectoryFileError, Transitions
