@@ -454,6 +454,17 @@ def _gather(
     )
 
 
+def _gated(pairs: AttributePairs, gate: jax.Array) -> AttributePairs:
+    """``pairs`` where ``gate``, else inactive zeros: every field selected by the
+    flag of the loop or branch that pools them. A pooling that depended on the flag
+    through ``active`` alone would be hoisted out of its loop by XLA as
+    loop-invariant code, and run on every step (see
+    :func:`_whole_budget_if_needed`)."""
+    return jax.tree_util.tree_map(
+        lambda x: jnp.where(gate, x, jnp.zeros((), x.dtype)), pairs
+    )
+
+
 def _site_counts(plan: AttributePlan, pairs: AttributePairs) -> jax.Array:
     """Active pairs at each pair's site (``(P,)``)."""
     count = (
@@ -621,8 +632,7 @@ def _draw_budget_chunked(
     # so that they are materialised once: gathered inside, XLA fuses the
     # block-by-block selects of the gather into every (entry, entry) comparison
     # of the pooling and recomputes them there (several times the pooling's own
-    # cost). Inside, every field is selected by ``gate`` again, so that the
-    # pooling stays dependent on it (see below).
+    # cost). Only the first ``shared_count`` are active.
     gathered = _gather_blocks(
         blocks, width, shared_index, jnp.arange(budget) < shared_count
     )
@@ -630,15 +640,11 @@ def _draw_budget_chunked(
     def pooled(count: int, gate: jax.Array, base: jax.Array) -> jax.Array:
         """``base`` with the sites of the first ``count`` shared pairs pooled
         (``base`` unchanged where ``gate`` is False)."""
-        valid = (jnp.arange(count) < shared_count) & gate
-        pairs = jax.tree_util.tree_map(
-            lambda x: jnp.where(gate, x[:count], jnp.zeros((), x.dtype)), gathered
-        )
-        pairs = pairs._replace(active=pairs.active & valid)
+        pairs = _gated(jax.tree_util.tree_map(lambda x: x[:count], gathered), gate)
         drawn = _group_draw(
             _pool_group(pairs, plan.domain), plan.domain, key_group, budget
         )
-        target = jnp.where(valid, pairs.site, plan.size)
+        target = jnp.where(pairs.active, pairs.site, plan.size)
         return base.at[target].set(drawn, mode="drop")
 
     # Pooling costs (pairs x support)^2, so the first FIRST_CONFLICTS shared
@@ -850,13 +856,7 @@ def _conflict_group(plan: AttributePlan, pairs: AttributePairs):
     budget = index.shape[0]
 
     def pooled(count: int, gate: jax.Array) -> _Group:
-        # Every field selected by ``gate``: a pooling that depends on ``gate``
-        # through ``active`` alone is hoisted out of the loop by XLA as
-        # loop-invariant code, and then runs on every transition.
-        chosen = jax.tree_util.tree_map(
-            lambda x: jnp.where(gate, x, jnp.zeros((), x.dtype)),
-            _gather(pairs, index[:count], valid[:count]),
-        )
+        chosen = _gated(_gather(pairs, index[:count], valid[:count]), gate)
         return _scoring_group(_pool_group(chosen, plan.domain), budget)
 
     small = min(FIRST_CONFLICTS, budget)
