@@ -57,7 +57,8 @@ GROUP_ENTRIES = 128  # an attribute with at most this many entries is pooled who
 CONFLICT_BUDGET = 16  # conflicting pairs pooled exactly per large attribute
 DENSE_PERSISTENCE = 64  # attributes up to this size draw persistence per site
 PERSISTENCE_CHANGES = 32  # changes per step the geometric draw can place
-ACTIVE_CHUNK = 64  # active pairs of a "budget" attribute drawn per loop turn
+ACTIVE_CHUNK = 8  # active pairs of a "budget" attribute drawn per loop turn
+STREAM_BLOCK = 8  # the active pairs' uniforms are drawn this many ranks per key
 FIRST_CONFLICTS = 4  # shared pairs pooled without entering the budget's loop
 
 
@@ -545,19 +546,33 @@ def _active_chunk(
 
 def _chunk_uniforms(key: jax.Array, number: jax.Array, chunk: int) -> jax.Array:
     """float32 ``(chunk,)``: the uniforms of the active pairs ranked
-    ``number * chunk`` onward (one per pair, whichever path draws them)."""
-    return jax.random.uniform(jax.random.fold_in(key, number), (chunk,))
+    ``number * chunk`` onward, one per pair.
+
+    The uniform of rank ``k`` is entry ``k % STREAM_BLOCK`` of the block drawn with
+    ``fold_in(key, k // STREAM_BLOCK)``: it depends on the rank alone, so every
+    chunk size (and the dense path) gives a pair the same uniform, and the chunk
+    is a cost setting only."""
+    first = number * chunk
+    start = first // STREAM_BLOCK
+    aligned = chunk % STREAM_BLOCK == 0  # such chunks start on a block
+    blocks = -(-(chunk + (0 if aligned else STREAM_BLOCK - 1)) // STREAM_BLOCK)
+    table = jax.vmap(
+        lambda block: jax.random.uniform(
+            jax.random.fold_in(key, block), (STREAM_BLOCK,)
+        )
+    )(start + jnp.arange(blocks, dtype=jnp.int32)).reshape(-1)
+    if aligned:
+        return table
+    return jax.lax.dynamic_slice(table, (first - start * STREAM_BLOCK,), (chunk,))
 
 
-def _rank_uniforms(key: jax.Array, active: jax.Array, chunk: int) -> jax.Array:
+def _rank_uniforms(key: jax.Array, active: jax.Array) -> jax.Array:
     """float32 ``(P,)``: :func:`_chunk_uniforms` laid out by each active pair's
     rank, for the dense path."""
-    turns = -(-active.shape[0] // chunk)
-    table = jax.vmap(lambda number: _chunk_uniforms(key, number, chunk))(
-        jnp.arange(turns)
-    )
+    size = -(-active.shape[0] // STREAM_BLOCK) * STREAM_BLOCK
+    table = _chunk_uniforms(key, jnp.int32(0), size)
     rank = jnp.cumsum(active.astype(jnp.int32)) - 1
-    return table.reshape(-1)[jnp.clip(rank, 0, None)]
+    return table[jnp.clip(rank, 0, None)]
 
 
 def _draw_budget_chunked(
@@ -750,8 +765,7 @@ def sample_state(
                 write = group.leader
             else:
                 if plan.mode == "budget":
-                    turn = min(chunk, plan.draw_pairs)
-                    u = _rank_uniforms(key_pool, pairs.active, turn)
+                    u = _rank_uniforms(key_pool, pairs.active)
                 else:
                     u = jax.random.uniform(key_pool, (plan.pairs,))
                 value = _single_draw(pairs, plan.domain, u)

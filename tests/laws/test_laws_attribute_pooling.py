@@ -169,13 +169,15 @@ def test_laws_no_conflict_overflow_on_the_test_schema(model):
     assert int(over) == 0
 
 
-@pytest.mark.parametrize("chunk", [ap.ACTIVE_CHUNK, 4])
+@pytest.mark.parametrize("chunk", [64, ap.ACTIVE_CHUNK, 5])
 def test_laws_active_pair_sampling_draws_what_the_dense_path_draws(model, chunk):
-    """Visiting only the active pairs of a budget attribute (one loop turn, or twelve
-    turns of 4 pairs) draws, key for key, the state the dense path over every pair
-    draws, also with the loops and the conflict pooling decided once for the batch
-    (``batch_axis``; members with and without conflicts side by side); the states
-    also vary, so the comparison is not between constants."""
+    """Visiting only the active pairs of a budget attribute (one loop turn of 64
+    pairs, six of 8, or nine of 5, which start off the uniforms' blocks) draws,
+    key for key, the state the dense path over every pair draws, also with the
+    loops and the conflict pooling decided once for the batch (``batch_axis``;
+    members with and without conflicts side by side); the dense path does not
+    depend on the chunk, so neither do the draws. The states also vary, so the
+    comparison is not between constants."""
     layout = model.layout
 
     def draw(key, state, action, dense, batch_axis=None):
@@ -219,5 +221,5 @@ def test_laws_active_pair_sampling_draws_what_the_dense_path_draws(model, chunk)
             np.testing.assert_array_equal(
                 np.asarray(batched[name]), np.asarray(dense[name])
             )
-        # Action 0 applies 45 grid pairs: more than 4, so chunk 4 takes 12 turns.
+        # Action 0 applies 45 grid pairs: chunk 5 takes 9 turns.
         assert len(np.unique(np.asarray(fast["grid"])[:, 2])) > 2
