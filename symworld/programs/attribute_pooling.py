@@ -624,32 +624,35 @@ def _draw_budget_chunked(
     )
 
     def draw(carry):
-        number, out, shared_index, shared_count = carry
+        number, out, shared, shared_count = carry
         index, valid = _active_chunk(ends, total, chunk, number)
         pairs = _gather_blocks(blocks, width, index, valid)
         u = _chunk_uniforms(key_pool, number, chunk)
         value = _single_draw(pairs, plan.domain, u)
         out = out.at[jnp.where(valid, pairs.site, plan.size)].set(value, mode="drop")
-        shared = valid & (counts[pairs.site] > 1)
-        rank = shared_count + jnp.cumsum(shared.astype(jnp.int32)) - 1
-        shared_index = shared_index.at[
-            jnp.where(shared & (rank < budget), rank, budget)
-        ].set(index, mode="drop")
-        return number + 1, out, shared_index, shared_count + jnp.sum(shared)
+        sharing = pairs.active & (counts[pairs.site] > 1)
+        rank = shared_count + jnp.cumsum(sharing.astype(jnp.int32)) - 1
+        slot = jnp.where(sharing & (rank < budget), rank, budget)
+        shared = jax.tree_util.tree_map(
+            lambda kept, new: kept.at[slot].set(new, mode="drop"), shared, pairs
+        )
+        return number + 1, out, shared, shared_count + jnp.sum(sharing)
 
-    _, out, shared_index, shared_count = jax.lax.while_loop(
-        more,
-        draw,
-        (jnp.int32(0), out, jnp.zeros((budget,), jnp.int32), jnp.int32(0)),
+    # The first ``budget`` pairs on shared sites are copied into the carry as the
+    # loop reads them (inactive zeros after the last). Gathered again after the
+    # loop, they cost a block-by-block gather on every step; gathered inside the
+    # pooling's branch, XLA fuses that gather's selects into every (entry, entry)
+    # comparison of the pooling and recomputes them there (several times the
+    # pooling's own cost).
+    none = AttributePairs(
+        jnp.zeros((budget,), bool),
+        jnp.zeros((budget,), jnp.int32),
+        jnp.zeros((budget, width), jnp.int32),
+        jnp.zeros((budget, width), jnp.float32),
+        jnp.zeros((budget,), jnp.float32),
     )
-
-    # The shared pairs are gathered here, outside the branch and the loop below,
-    # so that they are materialised once: gathered inside, XLA fuses the
-    # block-by-block selects of the gather into every (entry, entry) comparison
-    # of the pooling and recomputes them there (several times the pooling's own
-    # cost). Only the first ``shared_count`` are active.
-    gathered = _gather_blocks(
-        blocks, width, shared_index, jnp.arange(budget) < shared_count
+    _, out, gathered, shared_count = jax.lax.while_loop(
+        more, draw, (jnp.int32(0), out, none, jnp.int32(0))
     )
 
     def pooled(count: int, gate: jax.Array, base: jax.Array) -> jax.Array:
