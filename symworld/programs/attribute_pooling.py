@@ -746,6 +746,10 @@ def sample_state(
     runs under, if any; its loops and conflict pooling are then decided once for
     the batch (the same draws).
     """
+    if int(chunk) < 1:
+        raise ValueError(
+            f"chunk must be at least 1 active pair per loop turn, got {chunk}"
+        )
     blocks = evaluate_blocks(layout, state, action, weights, log_components, epsilon)
     schema = layout.schema
     template, treedef = jax.tree_util.tree_flatten(state)

@@ -223,3 +223,20 @@ def test_laws_active_pair_sampling_draws_what_the_dense_path_draws(model, chunk)
             )
         # Action 0 applies 45 grid pairs: chunk 5 takes 9 turns.
         assert len(np.unique(np.asarray(fast["grid"])[:, 2])) > 2
+
+
+@pytest.mark.parametrize("chunk", [0, -3])
+def test_laws_sampling_refuses_a_chunk_below_one(model, chunk):
+    """A turn of no pairs would never finish the loop: refused, with the value."""
+    with pytest.raises(ValueError, match=f"chunk must be at least 1.*got {chunk}"):
+        ap.sample_state(
+            model.layout,
+            _state(),
+            jnp.int32(0),
+            model.weights,
+            model.log_components,
+            model.persistence,
+            model.epsilon,
+            jax.random.key(0),
+            chunk=chunk,
+        )
